@@ -1,0 +1,223 @@
+"""The kit's one configuration object: every setting, its default, and where the defaults live.
+
+All settings are optional. With none set, the kit runs on its *embedded default*: SQLite and a blob
+folder under ``CREDIT_OCR_HOME`` (``./var``), the kit's own ``redis-server`` (started by
+``credit-ocr services up`` and recorded in ``CREDIT_OCR_HOME/services.json``) and the rule-based
+extractor. Each setting is read from the environment variable ``CREDIT_OCR_<NAME>`` or a ``.env``
+file in the working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Redis pub/sub channel on which every committed transition is published as JSON.
+EVENTS_CHANNEL = "credit_ocr:events"
+#: File under ``home`` where ``services up`` records what it started.
+SERVICES_FILE = "services.json"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The kit's checkout (the folder with its pyproject.toml) above ``start``, else ``start`` itself.
+
+    Notebooks run in ``notebooks/`` and the CLI in the checkout: both must find the same ``var/`` and
+    ``.env``, so relative defaults are taken from here, not from the working directory.
+    """
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        marker = folder / "pyproject.toml"
+        if marker.is_file() and 'name = "credit-ocr"' in marker.read_text(errors="ignore"):
+            return folder
+    return start
+
+
+PROJECT_ROOT = project_root()
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or contradictory; the message says which variable to set."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the kit. Read once per process with :func:`get_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CREDIT_OCR_",
+        env_file=(PROJECT_ROOT / ".env", ".env"),
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- where state lives -------------------------------------------------------------------
+    home: Path = Field(Path("var"), description="State folder: SQLite file, blobs, logs, services.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. Default: SQLite in home."
+    )
+    broker_url: str | None = Field(
+        None, description="Celery broker (Redis). Default: the kit's own redis-server."
+    )
+    result_backend: str | None = Field(None, description="Celery result backend. Default: the broker.")
+    azure_connection_string: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "CREDIT_OCR_AZURE_CONNECTION_STRING", "AZURE_STORAGE_CONNECTION_STRING"
+        ),
+        description="Azure Blob Storage (or Azurite) connection string. Default: a local folder.",
+    )
+    azure_container: str = Field("documents", description="Blob container, created when missing.")
+    azure_api_version: str | None = Field(
+        "2025-01-05", description="Storage API version the client speaks (Azurite accepts up to this one)."
+    )
+
+    # --- extraction --------------------------------------------------------------------------
+    extractor: Literal["rules", "llm"] = Field("rules", description="Field extractor: rules or llm.")
+    llm_base_url: str = Field("http://127.0.0.1:8765/v1", description="OpenAI-compatible endpoint.")
+    llm_model: str = Field("credit-ocr-standin", description="Model name sent to the endpoint.")
+    llm_api_key: SecretStr = Field(
+        SecretStr("not-needed"),
+        validation_alias=AliasChoices("CREDIT_OCR_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key (OpenAI). Local servers ignore it.",
+    )
+    llm_timeout: float = Field(30.0, description="Seconds before one LLM call times out.")
+    llm_client_retries: int = Field(
+        0, description="Retries inside the openai client (Celery retries instead)."
+    )
+
+    # --- limits on input ---------------------------------------------------------------------
+    max_file_bytes: int = Field(20 * 1024 * 1024, description="Largest upload accepted, in bytes.")
+    max_pages: int = Field(20, description="Most pages read from one PDF.")
+    max_pixels: int = Field(60_000_000, description="Most pixels of one page or image (decompression bombs).")
+    ocr_dpi: int = Field(200, description="Resolution at which PDF pages are rasterized.")
+    ocr_psm: int = Field(6, description="Tesseract page segmentation mode.")
+    ocr_lang: str = Field("eng", description="Tesseract language(s).")
+    ocr_memory_mb: int = Field(1024, description="Address-space limit of one tesseract run, in MiB.")
+    ocr_cpu_seconds: int = Field(60, description="CPU-time limit of one tesseract run.")
+    use_text_layer: bool = Field(True, description="Read a complete PDF text layer instead of OCR.")
+
+    # --- Celery reliability ------------------------------------------------------------------
+    task_max_retries: int = Field(5, description="Retries of a transient error before a document fails.")
+    retry_backoff_max: int = Field(60, description="Longest wait between retries, seconds.")
+    max_attempts: int = Field(8, description="Deliveries of one stage before the document fails for good.")
+    soft_time_limit: int = Field(240, description="Soft time limit of a task, seconds.")
+    time_limit: int = Field(300, description="Hard time limit of a task, seconds.")
+    visibility_timeout: int = Field(
+        600, description="Seconds before an unacknowledged message is redelivered (above time_limit)."
+    )
+    worker_max_tasks_per_child: int = Field(200, description="Recycle a worker process after N tasks.")
+    worker_max_memory_per_child: int = Field(
+        800_000, description="Recycle a worker process above this resident memory, KiB."
+    )
+    reconcile_after: int = Field(
+        900, description="A non-terminal document untouched this long (seconds) is re-enqueued."
+    )
+    reconcile_interval: int = Field(60, description="Seconds between periodic reconciler runs (beat).")
+
+    # --- watching ----------------------------------------------------------------------------
+    sla_seconds: float = Field(120.0, description="Documents not terminal after this are flagged.")
+    notify_url: str | None = Field(None, description="Receives a JSON POST per finished document and batch.")
+    flower_port: int = Field(5555, description="Port of Flower started by `services up --flower`.")
+
+    # --- derived -----------------------------------------------------------------------------
+    @property
+    def home_dir(self) -> Path:
+        """The state folder as an absolute path, created on first use."""
+        home = self.home.expanduser()
+        path = (home if home.is_absolute() else PROJECT_ROOT / home).resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force: the user's, or SQLite in the home folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_dir / 'credit_ocr.db'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home_dir / "blobs"
+
+    @property
+    def log_dir(self) -> Path:
+        path = self.home_dir / "logs"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def services_state(self) -> dict:
+        """What ``credit-ocr services up`` recorded (empty when nothing was started)."""
+        path = self.home_dir / SERVICES_FILE
+        try:
+            return json.loads(path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    @property
+    def broker(self) -> str:
+        """The broker URL in force: the user's, or the embedded redis-server's."""
+        if self.broker_url:
+            return self.broker_url
+        redis = self.services_state().get("redis")
+        if redis and redis.get("url"):
+            return redis["url"]
+        raise ConfigurationError(
+            "No broker: the kit's own Redis is not running. Start it with `credit-ocr services up` "
+            "(or `credit_ocr.services.up()` in a notebook), or set CREDIT_OCR_BROKER_URL=redis://host:6379/0."
+        )
+
+    @property
+    def backend(self) -> str:
+        return self.result_backend or self.broker
+
+    @property
+    def azure_conn(self) -> str | None:
+        """The Azure connection string in force: the user's, or the embedded Azurite's."""
+        if self.azure_connection_string:
+            return self.azure_connection_string.get_secret_value()
+        azurite = self.services_state().get("azurite")
+        if azurite and azurite.get("connection_string"):
+            return azurite["connection_string"]
+        return None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once (call :func:`reset_settings` after changing the env)."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings and everything built from them (engine, blob store, Redis client)."""
+    get_settings.cache_clear()
+    from credit_ocr import db, events, storage  # local: config sits below them
+
+    db.reset_engine()
+    storage.reset_blob_store()
+    events.reset_publisher()
+
+
+def redacted(url: str | None) -> str | None:
+    """A URL with its password replaced by ``***``: safe to print or log."""
+    if not url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def cpu_count() -> int:
+    """Cores this process may use (respects affinity and containers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

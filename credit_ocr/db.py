@@ -1,0 +1,247 @@
+"""The database: tables, one pooled engine per process, and sessions (PostgreSQL or SQLite, same code).
+
+Status and timing are read back from here by anyone, at any time: the database, not the broker, is the
+source of truth. The schema is created on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from credit_ocr.config import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC with microseconds: the only clock the kit writes."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored as UTC and always read back timezone-aware, on PostgreSQL and SQLite alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# BIGINT primary keys do not autoincrement on SQLite; INTEGER does.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Document(Base):
+    """One uploaded credit document and its current status."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    filename: Mapped[str] = mapped_column(String(255))  # display only, sanitized
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(64))
+    blob_key: Mapped[str] = mapped_column(String(128))  # derived from id, never from filename
+    document_type: Mapped[str] = mapped_column(String(64), default="loan_application")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    batch_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class StatusEvent(Base):
+    """Append-only log: one row per transition (and per retry or reconcile), committed with it."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="transition")  # transition|retry|reconcile
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    task_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_status_events_document_at", "document_id", "at"),)
+
+
+class OcrPage(Base):
+    """The OCR result of one page; a redelivered task overwrites it (unique per document and page)."""
+
+    __tablename__ = "ocr_pages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    mean_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(16), default="ocr")  # ocr | text-layer
+    words: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("document_id", "page", name="uq_ocr_pages_document_page"),)
+
+
+class Extraction(Base):
+    """The 21 fields extracted from one document; a redelivered task overwrites it."""
+
+    __tablename__ = "extractions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+    extractor: Mapped[str] = mapped_column(String(128))
+    fields: Mapped[dict] = mapped_column(JSON)
+    valid: Mapped[dict] = mapped_column(JSON, default=dict)
+    confidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --------------------------------------------------------------------------------------------
+# Engine: one per process (and per URL), re-made after fork so that Celery's prefork children
+# never share a parent's sockets.
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+_engine_key: tuple[int, str] | None = None
+_sessionmaker: sessionmaker[Session] | None = None
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Take the write lock up front: several worker processes share one SQLite file, and a
+        # deferred transaction that reads and then writes fails at once instead of waiting.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_pre_ping=True
+        )
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800, pool_timeout=30
+        )
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the tables when missing; tolerate another process doing the same at the same moment."""
+    for attempt in range(3):
+        try:
+            Base.metadata.create_all(engine, checkfirst=True)
+            return
+        except (IntegrityError, ProgrammingError, OperationalError) as exc:  # concurrent CREATE
+            if attempt == 2:
+                raise
+            log.debug("schema creation raced another process (%s); retrying", exc.__class__.__name__)
+
+
+def get_engine() -> Engine:
+    """The process's engine for the configured database (schema created on first use)."""
+    global _engine, _engine_key, _sessionmaker
+    url = get_settings().db_url
+    key = (os.getpid(), url)
+    if _engine is not None and _engine_key == key:
+        return _engine
+    with _lock:
+        if _engine is not None and _engine_key == key:
+            return _engine
+        if _engine is not None and _engine_key and _engine_key[0] != os.getpid():
+            _engine.dispose(close=False)  # inherited through fork: leave the parent's sockets alone
+        elif _engine is not None:
+            _engine.dispose()
+        engine = _make_engine(url)
+        create_schema(engine)
+        _sessionmaker = sessionmaker(engine, expire_on_commit=False)
+        _engine, _engine_key = engine, key
+        return engine
+
+
+def reset_engine() -> None:
+    """Drop the cached engine (after settings change, or in tests)."""
+    global _engine, _engine_key, _sessionmaker
+    with _lock:
+        if _engine is not None and _engine_key and _engine_key[0] == os.getpid():
+            _engine.dispose()
+        _engine = _engine_key = _sessionmaker = None
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on error."""
+    get_engine()
+    assert _sessionmaker is not None
+    with _sessionmaker() as session, session.begin():
+        yield session
+
+
+def dialect_insert(session: Session):  # noqa: ANN201 - returns a dialect's insert()
+    """``insert`` of the session's dialect, which has ``on_conflict_do_update`` (upserts)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

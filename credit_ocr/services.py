@@ -1,0 +1,436 @@
+"""Embedded local services: the kit's own redis-server, and Azurite and Flower when asked.
+
+``up()`` starts them on free loopback ports and records them in ``CREDIT_OCR_HOME/services.json`` so that
+every later command, worker and notebook finds them; ``down()`` stops only what ``up()`` started. Tests
+and fault experiments use :func:`start_redis` / :func:`start_azurite` directly to get throwaway
+instances that they may kill and restart without touching anything the user runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from credit_ocr.config import PROJECT_ROOT, SERVICES_FILE, Settings, get_settings, redacted
+
+#: Azurite's documented development account (public, the same in every Azurite).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+class ServiceError(RuntimeError):
+    """A service could not be started or found; the message names the fix."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of ours counts as gone
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return True
+
+
+def install_hint(program: str) -> str:
+    pkgs = {
+        "redis-server": ("redis-server", "redis", "redis-server"),
+        "tesseract": ("tesseract-ocr", "tesseract", "tesseract"),
+        "node": ("nodejs npm", "node", "nodejs"),
+    }
+    apt, brew, conda = pkgs.get(program, (program, program, program))
+    return (
+        f"`{program}` is not installed. Install it with `sudo apt-get install -y {apt}` (Debian/Ubuntu), "
+        f"`brew install {brew}` (macOS) or `conda install -c conda-forge {conda}`; `make demo` does this for you."
+    )
+
+
+def require_binary(program: str) -> str:
+    path = shutil.which(program)
+    if not path:
+        raise ServiceError(install_hint(program))
+    return path
+
+
+@dataclass
+class ServiceProcess:
+    """A server process the kit started: its address, and the means to stop or restart it."""
+
+    name: str
+    argv: list[str]
+    host: str
+    port: int
+    log_path: Path
+    env: dict[str, str] | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+    pid: int | None = None
+
+    def start(self, wait: float = 20.0) -> ServiceProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        env = {**os.environ, **(self.env or {})}
+        # A new session: the server outlives the command that started it, and a kill of the
+        # command's process group (Ctrl-C in a notebook) does not take it down.
+        self.process = subprocess.Popen(
+            self.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        log.close()
+        self.pid = self.process.pid
+        self.wait_answering(wait)
+        return self
+
+    def answers(self) -> bool:
+        return port_open(self.host, self.port)
+
+    def wait_answering(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.answers():
+                return
+            if self.process is not None and self.process.poll() is not None:
+                tail = self.log_path.read_text(errors="replace")[-800:] if self.log_path.exists() else ""
+                raise ServiceError(f"{self.name} exited at start (code {self.process.returncode}):\n{tail}")
+            time.sleep(0.05)
+        raise ServiceError(
+            f"{self.name} did not answer on {self.host}:{self.port} within {timeout:.0f}s; see {self.log_path}"
+        )
+
+    def alive(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is None
+        return pid_alive(self.pid)
+
+    def _signal(self, sig: int) -> None:
+        if self.pid and self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def _reap(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=0.05)
+            if not self.alive():
+                return True
+            time.sleep(0.05)
+        return not self.alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL after ``timeout``."""
+        self._signal(signal.SIGTERM)
+        if not self._reap(timeout):
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, for fault tests."""
+        self._signal(signal.SIGKILL)
+        self._reap(5.0)
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Kill and start again on the same port (a service outage of ``down_for`` seconds)."""
+        self.kill()
+        time.sleep(down_for)
+        self.start()
+
+    def record(self) -> dict:
+        return {
+            "name": self.name,
+            "pid": self.pid,
+            "host": self.host,
+            "port": self.port,
+            "log": str(self.log_path),
+        }
+
+    def __enter__(self) -> ServiceProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class RedisServer(ServiceProcess):
+    password: str | None = None
+
+    @property
+    def url(self) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}{self.host}:{self.port}/0"
+
+    def answers(self) -> bool:
+        import redis
+
+        try:
+            return bool(
+                redis.Redis(host=self.host, port=self.port, password=self.password, socket_timeout=1).ping()
+            )
+        except redis.RedisError:
+            return False
+
+    def record(self) -> dict:
+        return {**super().record(), "url": self.url}
+
+
+@dataclass
+class AzuriteServer(ServiceProcess):
+    @property
+    def connection_string(self) -> str:
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://{self.host}:{self.port}/{AZURITE_ACCOUNT};"
+        )
+
+    def record(self) -> dict:
+        return {**super().record(), "connection_string": self.connection_string}
+
+
+def start_redis(
+    port: int | None = None,
+    *,
+    folder: Path | None = None,
+    password: str | None = None,
+    host: str = "127.0.0.1",
+    name: str = "redis",
+) -> RedisServer:
+    """Start a private redis-server (no persistence) and wait until it answers PING."""
+    binary = require_binary("redis-server")
+    port = port or free_port(host)
+    folder = Path(folder or get_settings().home_dir / "redis")
+    folder.mkdir(parents=True, exist_ok=True)
+    argv = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        host,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(folder),
+    ]
+    argv += ["--protected-mode", "no" if password else "yes"]
+    if password:
+        argv += ["--requirepass", password]
+    server = RedisServer(
+        name=name, argv=argv, host=host, port=port, log_path=folder / f"redis-{port}.log", password=password
+    )
+    return server.start()  # type: ignore[return-value]
+
+
+def azurite_binary() -> str:
+    """``node_modules/.bin/azurite-blob`` of the checkout (run directly: npx's child outlives a kill)."""
+    for root in (PROJECT_ROOT, Path.cwd()):
+        candidate = root / "node_modules" / ".bin" / "azurite-blob"
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("azurite-blob")
+    if found:
+        return found
+    raise ServiceError(
+        "Azurite is not installed: run `npm install` in the checkout (it reads package.json), "
+        "which puts node_modules/.bin/azurite-blob in place. Node.js comes from `apt-get install nodejs npm`."
+    )
+
+
+def start_azurite(
+    port: int | None = None, *, folder: Path | None = None, host: str = "127.0.0.1"
+) -> AzuriteServer:
+    """Start a private Azurite blob service (its data under ``folder``) and wait until it listens."""
+    binary = azurite_binary()
+    port = port or free_port(host)
+    folder = Path(folder or get_settings().home_dir / "azurite")
+    folder.mkdir(parents=True, exist_ok=True)
+    argv = [
+        binary, "--blobHost", host, "--blobPort", str(port), "--location", str(folder),
+        "--skipApiVersionCheck", "--disableTelemetry", "--silent", "--loose",
+    ]  # fmt: skip
+    server = AzuriteServer(
+        name="azurite", argv=argv, host=host, port=port, log_path=folder / f"azurite-{port}.log"
+    )
+    return server.start(wait=30)  # type: ignore[return-value]
+
+
+def start_flower(
+    broker_url: str, port: int, *, folder: Path | None = None, host: str = "127.0.0.1"
+) -> ServiceProcess:
+    """Start Flower against a broker. Its HTTP API is opened on purpose (FLOWER_UNAUTHENTICATED_API):
+    it binds to loopback only; set ``--basic-auth`` in compose before exposing it anywhere else."""
+    folder = Path(folder or get_settings().log_dir)
+    argv = [
+        sys.executable, "-m", "celery", "--broker", broker_url, "flower",
+        "--address", host, "--port", str(port), "--persistent=False", "--purge_offline_workers=60",
+    ]  # fmt: skip
+    server = ServiceProcess(
+        name="flower", argv=argv, host=host, port=port, log_path=folder / "flower.log",
+        env={"FLOWER_UNAUTHENTICATED_API": "true"},
+    )  # fmt: skip
+    return server.start(wait=30)
+
+
+# --------------------------------------------------------------------------------------------
+# The recorded embedded services (services.json)
+
+
+def _state_path(settings: Settings) -> Path:
+    return settings.home_dir / SERVICES_FILE
+
+
+def _write_state(settings: Settings, state: dict) -> None:
+    path = _state_path(settings)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    address: str
+    answers: bool
+    started_by_kit: bool
+    detail: str = ""
+
+
+def _recorded_redis_answers(rec: dict) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(rec["url"], socket_timeout=1, socket_connect_timeout=1).ping())
+    except (redis.RedisError, KeyError, ValueError):
+        return False
+
+
+def up(*, azurite: bool = False, flower: bool = False, settings: Settings | None = None) -> dict:
+    """Start what is not running yet (idempotent) and record it; returns the recorded state."""
+    from credit_ocr.config import reset_settings
+
+    settings = settings or get_settings()
+    state = settings.services_state()
+    changed = False
+    if not settings.broker_url:
+        rec = state.get("redis")
+        if not (rec and pid_alive(rec.get("pid")) and _recorded_redis_answers(rec)):
+            state["redis"] = start_redis(folder=settings.home_dir / "redis").record()
+            changed = True
+    if azurite and not settings.azure_connection_string:
+        rec = state.get("azurite")
+        if not (rec and pid_alive(rec.get("pid")) and port_open(rec["host"], rec["port"])):
+            state["azurite"] = start_azurite(folder=settings.home_dir / "azurite").record()
+            changed = True
+    if flower:
+        rec = state.get("flower")
+        if not (rec and pid_alive(rec.get("pid")) and port_open(rec["host"], rec["port"])):
+            port = settings.flower_port if not port_open("127.0.0.1", settings.flower_port) else free_port()
+            broker = settings.broker_url or state["redis"]["url"]
+            server = start_flower(broker, port, folder=settings.log_dir)
+            state["flower"] = {**server.record(), "url": f"http://127.0.0.1:{port}"}
+            changed = True
+    if changed:
+        _write_state(settings, state)
+        reset_settings()  # the broker and blob store in force may have changed
+    return state
+
+
+def down(*, settings: Settings | None = None, only: set[str] | None = None) -> list[str]:
+    """Stop the services that :func:`up` recorded (never anything else); returns their names."""
+    from credit_ocr.config import reset_settings
+
+    settings = settings or get_settings()
+    state = settings.services_state()
+    stopped = []
+    for name in ("flower", "azurite", "redis"):
+        rec = state.get(name)
+        if not rec or (only and name not in only):
+            continue
+        proc = ServiceProcess(
+            name=name, argv=[], host=rec["host"], port=rec["port"], log_path=Path(rec["log"]), pid=rec["pid"]
+        )
+        proc.stop(timeout=10)
+        stopped.append(name)
+        state.pop(name)
+    _write_state(settings, state)
+    reset_settings()
+    return stopped
+
+
+def status(settings: Settings | None = None) -> list[ServiceStatus]:
+    """Each service the kit uses, with its address and whether it answers now."""
+    settings = settings or get_settings()
+    state = settings.services_state()
+    out: list[ServiceStatus] = []
+    if settings.broker_url:
+        import redis
+
+        try:
+            ok = bool(
+                redis.Redis.from_url(settings.broker_url, socket_timeout=1, socket_connect_timeout=1).ping()
+            )
+        except redis.RedisError:
+            ok = False
+        out.append(
+            ServiceStatus("redis", redacted(settings.broker_url) or "", ok, False, "CREDIT_OCR_BROKER_URL")
+        )
+    elif "redis" in state:
+        rec = state["redis"]
+        out.append(
+            ServiceStatus("redis", rec["url"], _recorded_redis_answers(rec), True, f"pid {rec['pid']}")
+        )
+    else:
+        out.append(ServiceStatus("redis", "-", False, False, "not started: run `credit-ocr services up`"))
+    if "azurite" in state:
+        rec = state["azurite"]
+        out.append(
+            ServiceStatus(
+                "azurite",
+                f"http://{rec['host']}:{rec['port']}",
+                port_open(rec["host"], rec["port"]),
+                True,
+                f"pid {rec['pid']}",
+            )
+        )
+    if "flower" in state:
+        rec = state["flower"]
+        out.append(
+            ServiceStatus(
+                "flower", rec["url"], port_open(rec["host"], rec["port"]), True, f"pid {rec['pid']}"
+            )
+        )
+    return out

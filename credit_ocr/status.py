@@ -1,0 +1,248 @@
+"""The document state machine: which transitions are legal, and the one way to make one.
+
+``pending → ocr_running → llm_running → done``; ``failed`` from any non-terminal state; ``failed →
+pending`` only through :func:`resubmit`. :func:`transition` is one conditional UPDATE plus its event row
+in a single transaction, then a publish on ``credit_ocr:events``. Redelivered tasks are harmless: a
+transition into the state a document already has is a no-op.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from credit_ocr import events
+from credit_ocr.db import Document, StatusEvent, session_scope, utcnow
+
+
+class Status(StrEnum):
+    """Where a document is. Values print well and compare equal to plain strings."""
+
+    PENDING = "pending"  # uploaded and stored, waiting for an OCR worker
+    OCR_RUNNING = "ocr_running"  # an OCR worker is reading its pages
+    LLM_RUNNING = "llm_running"  # an extraction worker is filling the 21 fields
+    DONE = "done"  # fields stored; terminal
+    FAILED = "failed"  # gave up with an error; terminal until resubmitted
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TERMINAL: frozenset[Status] = frozenset({Status.DONE, Status.FAILED})
+ACTIVE: frozenset[Status] = frozenset({Status.PENDING, Status.OCR_RUNNING, Status.LLM_RUNNING})
+
+#: For each target state, the states a document may come from.
+ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.OCR_RUNNING: frozenset({Status.PENDING}),
+    Status.LLM_RUNNING: frozenset({Status.OCR_RUNNING}),
+    Status.DONE: frozenset({Status.LLM_RUNNING}),
+    Status.FAILED: ACTIVE,
+    Status.PENDING: frozenset({Status.FAILED}),  # only by resubmit()
+}
+
+#: The order of the happy path, used to tell "further along" from "behind".
+ORDER: dict[Status, int] = {
+    Status.PENDING: 0,
+    Status.OCR_RUNNING: 1,
+    Status.LLM_RUNNING: 2,
+    Status.DONE: 3,
+    Status.FAILED: 3,
+}
+
+
+class StatusError(Exception):
+    """Base of the state machine's errors."""
+
+
+class DocumentNotFound(StatusError):
+    def __init__(self, document_id: str) -> None:
+        super().__init__(f"No document with id {document_id!r}: check the id with `credit-ocr status`.")
+        self.document_id = document_id
+
+
+class IllegalTransition(StatusError):
+    """A transition the state machine forbids (e.g. ``done → ocr_running``)."""
+
+    def __init__(self, document_id: str, current: Status, target: Status) -> None:
+        allowed = ", ".join(sorted(s.value for s in ALLOWED[target])) or "nothing"
+        hint = " Use resubmit() to retry a failed document." if target is Status.PENDING else ""
+        super().__init__(
+            f"Document {document_id} cannot go from {current.value} to {target.value}: "
+            f"{target.value} is reached only from {allowed}.{hint}"
+        )
+        self.document_id, self.current, self.target = document_id, current, target
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    """What :func:`transition` did: ``changed`` is False for a redelivered, repeated transition."""
+
+    document_id: str
+    previous: Status
+    current: Status
+    changed: bool
+    at: datetime | None = None
+
+
+class _Raced(Exception):
+    """Another process changed the status between our read and our conditional UPDATE."""
+
+
+def worker_name() -> str:
+    return socket.gethostname()
+
+
+def event_message(ev: StatusEvent, batch_id: str | None) -> dict:
+    return {
+        "document_id": ev.document_id,
+        "kind": ev.kind,
+        "from_status": ev.from_status,
+        "to_status": ev.to_status,
+        "at": ev.at.isoformat(),
+        "task_id": ev.task_id,
+        "worker": ev.worker,
+        "detail": ev.detail,
+        "batch_id": batch_id,
+    }
+
+
+def transition(
+    document_id: str,
+    to: Status | str,
+    *,
+    task_id: str | None = None,
+    worker: str | None = None,
+    detail: str | None = None,
+    error: str | None = None,
+    also: Callable[[Session], None] | None = None,
+    _resubmit: bool = False,
+) -> TransitionResult:
+    """Move a document to ``to``, commit the change with its event, then publish it.
+
+    ``also`` runs inside the same transaction (e.g. storing the extracted fields with ``done``), so a
+    reader never sees ``done`` without its fields. Raises :class:`IllegalTransition` or
+    :class:`DocumentNotFound`.
+    """
+    target = Status(to)
+    if target is Status.PENDING and not _resubmit:
+        raise IllegalTransition(document_id, Status.FAILED, target)
+    for _ in range(10):
+        try:
+            with session_scope() as session:
+                row = session.execute(
+                    select(Document.status, Document.batch_id).where(Document.id == document_id)
+                ).one_or_none()
+                if row is None:
+                    raise DocumentNotFound(document_id)
+                current = Status(row.status)
+                if current is target:
+                    return TransitionResult(document_id, current, current, changed=False)
+                if current not in ALLOWED[target]:
+                    raise IllegalTransition(document_id, current, target)
+                now = utcnow()
+                values: dict = {"status": target.value, "updated_at": now}
+                if target is Status.FAILED:
+                    values["error"] = error or detail or "failed"
+                elif target is Status.PENDING:
+                    values.update(error=None, attempts=0)
+                result = session.execute(
+                    update(Document)
+                    .where(Document.id == document_id, Document.status == current.value)
+                    .values(**values)
+                )
+                if result.rowcount != 1:
+                    raise _Raced()
+                ev = StatusEvent(
+                    document_id=document_id,
+                    kind="transition",
+                    from_status=current.value,
+                    to_status=target.value,
+                    at=now,
+                    task_id=task_id,
+                    worker=worker or worker_name(),
+                    detail=detail if target is not Status.FAILED else (detail or error),
+                )
+                session.add(ev)
+                if also is not None:
+                    also(session)
+                session.flush()
+                message = event_message(ev, row.batch_id)
+        except _Raced:
+            continue
+        events.publish(message)
+        return TransitionResult(document_id, current, target, changed=True, at=now)
+    raise StatusError(f"Document {document_id}: status kept changing under us; try again.")
+
+
+def resubmit(document_id: str, *, detail: str = "resubmitted") -> TransitionResult:
+    """Put a failed document back to ``pending`` (attempts and error cleared); the caller enqueues it."""
+    return transition(document_id, Status.PENDING, detail=detail, _resubmit=True)
+
+
+def record_event(
+    document_id: str,
+    kind: str,
+    detail: str,
+    *,
+    task_id: str | None = None,
+    worker: str | None = None,
+) -> None:
+    """Log a non-transition event (a retry, a reconcile pickup) at the document's current status."""
+    with session_scope() as session:
+        row = session.execute(
+            select(Document.status, Document.batch_id).where(Document.id == document_id)
+        ).one_or_none()
+        if row is None:
+            raise DocumentNotFound(document_id)
+        now = utcnow()
+        session.execute(update(Document).where(Document.id == document_id).values(updated_at=now))
+        ev = StatusEvent(
+            document_id=document_id,
+            kind=kind,
+            from_status=row.status,
+            to_status=row.status,
+            at=now,
+            task_id=task_id,
+            worker=worker or worker_name(),
+            detail=detail,
+        )
+        session.add(ev)
+        session.flush()
+        message = event_message(ev, row.batch_id)
+    events.publish(message)
+
+
+def bump_attempts(document_id: str) -> int:
+    """Count one more delivery of a stage to this document; returns the new count."""
+    with session_scope() as session:
+        session.execute(
+            update(Document).where(Document.id == document_id).values(attempts=Document.attempts + 1)
+        )
+        return int(session.execute(select(Document.attempts).where(Document.id == document_id)).scalar_one())
+
+
+def current_status(document_id: str) -> Status:
+    """The status as committed right now."""
+    with session_scope() as session:
+        value = session.execute(
+            select(Document.status).where(Document.id == document_id)
+        ).scalar_one_or_none()
+    if value is None:
+        raise DocumentNotFound(document_id)
+    return Status(value)
+
+
+def count_by_status(ids: list[str] | None = None) -> dict[str, int]:
+    """How many documents are in each status (all five keys present)."""
+    with session_scope() as session:
+        stmt = select(Document.status, func.count()).group_by(Document.status)
+        if ids is not None:
+            stmt = stmt.where(Document.id.in_(ids))
+        counts = dict(session.execute(stmt).all())
+    return {s.value: int(counts.get(s.value, 0)) for s in Status}
