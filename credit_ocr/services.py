@@ -257,7 +257,8 @@ def start_redis(
 
 def azurite_binary() -> str:
     """``node_modules/.bin/azurite-blob`` of the checkout (run directly: npx's child outlives a kill)."""
-    for root in (PROJECT_ROOT, Path.cwd()):
+    # The checkout the package runs from too: the CLI may be started from any folder.
+    for root in (PROJECT_ROOT, Path.cwd(), Path(__file__).resolve().parents[1]):
         candidate = root / "node_modules" / ".bin" / "azurite-blob"
         if candidate.exists():
             return str(candidate)

@@ -130,8 +130,6 @@ def transition(
     :class:`DocumentNotFound`.
     """
     target = Status(to)
-    if target is Status.PENDING and not _resubmit:
-        raise IllegalTransition(document_id, Status.FAILED, target)
     for _ in range(10):
         try:
             with session_scope() as session:
@@ -143,7 +141,7 @@ def transition(
                 current = Status(row.status)
                 if current is target:
                     return TransitionResult(document_id, current, current, changed=False)
-                if current not in ALLOWED[target]:
+                if current not in ALLOWED[target] or (target is Status.PENDING and not _resubmit):
                     raise IllegalTransition(document_id, current, target)
                 now = utcnow()
                 values: dict = {"status": target.value, "updated_at": now}
