@@ -1,0 +1,118 @@
+"""The database layer: one engine per process (a new one after fork), schema on first use, UTC microseconds."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from credit_ocr import db
+from credit_ocr.config import Settings, reset_settings
+from credit_ocr.db import Document, OcrPage, dialect_insert, get_engine, session_scope
+
+BOTH_DBS = pytest.mark.parametrize(
+    "any_db", [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+TABLES = {"documents", "status_events", "ocr_pages", "extractions"}
+
+
+def _document(**overrides: object) -> Document:
+    values = dict(
+        id=db.new_id(), filename="a.pdf", content_sha256="0" * 64, size_bytes=1, mime_type="application/pdf",
+        blob_key="documents/x.pdf", status="pending",
+    )  # fmt: skip
+    values.update(overrides)
+    return Document(**values)
+
+
+def test_schema_is_created_on_first_use(kit: Settings) -> None:
+    database = kit.home_dir / "credit_ocr.db"
+    assert not database.exists()
+    engine = get_engine()
+    assert database.exists()
+    assert set(sa.inspect(engine).get_table_names()) >= TABLES
+
+
+@BOTH_DBS
+def test_one_engine_per_process(any_db: Settings) -> None:
+    first = get_engine()
+    assert get_engine() is first
+    with session_scope() as session:
+        assert session.get_bind() is first
+    reset_settings()  # settings changed: a new engine for them
+    assert get_engine() is not first
+
+
+@BOTH_DBS
+def test_a_forked_child_gets_its_own_engine(any_db: Settings) -> None:
+    parent = get_engine()
+    with parent.connect() as conn:  # a pooled connection the child must not reuse
+        conn.execute(sa.text("SELECT 1"))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            child = get_engine()
+            with child.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            code = 0 if (child is not parent and get_engine() is child) else 2
+        finally:
+            os._exit(code)
+    os.close(write)
+    os.close(read)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert get_engine() is parent
+    with parent.connect() as conn:  # the parent's sockets survived the child
+        assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+@BOTH_DBS
+def test_timestamps_keep_microseconds_and_come_back_utc(any_db: Settings) -> None:
+    written = datetime(2024, 5, 17, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+    naive = datetime(2024, 5, 17, 9, 30, 15, 654321)  # naive values are taken as UTC
+    a, b = _document(created_at=written), _document(created_at=naive)
+    with session_scope() as session:
+        session.add_all([a, b])
+    with session_scope() as session:
+        read_a = session.get(Document, a.id).created_at
+        read_b = session.get(Document, b.id).created_at
+    assert read_a == written and read_a.microsecond == 123456 and read_a.utcoffset() == timedelta(0)
+    assert read_b == naive.replace(tzinfo=UTC) and read_b.tzinfo is not None
+
+
+@BOTH_DBS
+def test_session_scope_rolls_back_on_error(any_db: Settings) -> None:
+    doc = _document()
+    with pytest.raises(RuntimeError), session_scope() as session:
+        session.add(doc)
+        session.flush()
+        raise RuntimeError("boom")
+    with session_scope() as session:
+        assert session.get(Document, doc.id) is None
+
+
+@BOTH_DBS
+def test_upsert_overwrites_instead_of_duplicating(any_db: Settings) -> None:
+    doc = _document()
+    with session_scope() as session:
+        session.add(doc)
+    for text in ("first", "second"):  # a redelivered OCR task writes its page again
+        with session_scope() as session:
+            insert = dialect_insert(session)
+            stmt = insert(OcrPage).values(document_id=doc.id, page=1, text=text, words=[])
+            session.execute(
+                stmt.on_conflict_do_update(index_elements=["document_id", "page"], set_={"text": text})
+            )
+    with session_scope() as session:
+        pages = session.scalars(sa.select(OcrPage).where(OcrPage.document_id == doc.id)).all()
+        assert [(p.page, p.text) for p in pages] == [(1, "second")]
+
+
+def test_utcnow_is_aware_with_microseconds() -> None:
+    now = db.utcnow()
+    assert now.tzinfo is UTC
+    assert abs((datetime.now(UTC) - now).total_seconds()) < 5
