@@ -562,6 +562,11 @@ def tesseract_words(image: Image.Image, settings: Settings | None = None) -> lis
     os.environ["CREDIT_OCR_TESS_MEMORY_KB"] = str(settings.ocr_memory_mb * 1024)
     os.environ["CREDIT_OCR_TESS_CPU_SECONDS"] = str(settings.ocr_cpu_seconds)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    if not getattr(tesseract_words, "_version_checked", False):
+        # pytesseract asks for the version once (cached); ask the plain binary, outside any limit
+        pytesseract.pytesseract.tesseract_cmd = binary
+        pytesseract.get_tesseract_version()
+        tesseract_words._version_checked = True  # type: ignore[attr-defined]
     pytesseract.pytesseract.tesseract_cmd = tesseract_wrapper()
     try:
         data = pytesseract.image_to_data(
@@ -577,11 +582,8 @@ def tesseract_words(image: Image.Image, settings: Settings | None = None) -> lis
         raise OcrUnavailable(install_hint("tesseract")) from exc
     except pytesseract.TesseractError as exc:
         message = str(exc.message).strip()
-        if exc.status == 127:
-            from credit_ocr.services import install_hint
-
-            raise OcrUnavailable(install_hint("tesseract")) from exc
-        if exc.status < 0 or exc.status == 125 or "alloc" in message.lower():
+        # 127: the binary exists (checked above) but could not even be loaded within the memory limit
+        if exc.status < 0 or exc.status in (125, 127) or "alloc" in message.lower():
             raise OcrResourceLimit(_limit_message(settings, f"status {exc.status}: {message[:200]}")) from exc
         raise OcrError(f"Tesseract failed on this page (status {exc.status}: {message[:300]}).") from exc
     except RuntimeError as exc:
