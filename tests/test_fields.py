@@ -1,0 +1,262 @@
+"""The 21 fields and their normalizers: every source format of the reference becomes one normalized form."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import REFERENCE
+
+from credit_ocr.extraction import fields
+from credit_ocr.extraction.fields import (
+    FIELD_BY_NAME,
+    FIELD_NAMES,
+    FIELDS,
+    empty_fields,
+    is_valid,
+    normalize,
+    values_match,
+)
+
+REFERENCE_ORDER = [
+    "company_name",
+    "legal_form",
+    "founding_date",
+    "business_address",
+    "commercial_register",
+    "vat_id",
+    "property_type",
+    "property_name",
+    "property_address",
+    "purchase_price",
+    "requested_amount",
+    "purpose",
+    "equity_share",
+    "construction_year",
+    "total_area",
+    "loan_amount",
+    "term",
+    "monthly_payment",
+    "interest_rate",
+    "early_repayment",
+    "public_funding",
+]
+
+
+def test_field_set_follows_the_reference() -> None:
+    assert list(FIELD_NAMES) == REFERENCE_ORDER
+    assert [spec.name for spec in FIELDS] == REFERENCE_ORDER
+    assert set(FIELD_BY_NAME) == set(REFERENCE_ORDER)
+    assert empty_fields() == dict.fromkeys(REFERENCE_ORDER)
+    for spec in FIELDS:
+        assert spec.label and spec.description and spec.synonyms
+        assert spec.label not in spec.synonyms
+    assert FIELD_BY_NAME["company_name"].label == "Company Name"
+    assert "Purchase Price" in FIELD_BY_NAME["purchase_price"].synonyms
+
+
+def test_specs_are_frozen() -> None:
+    with pytest.raises(AttributeError):
+        FIELDS[0].label = "x"  # type: ignore[misc]
+
+
+MONEY = ["€2,500,000", "EUR 2,500,000", "2.500.000 €", "2 500 000 EUR", "2.500.000,- €", "€ 2,500,000.00",
+         "2500000", "€2.5 million", "2,5 Mio. EUR", 2_500_000, 2_500_000.0]  # fmt: skip
+CASES = [
+    *[("purchase_price", raw, "€2,500,000") for raw in MONEY],
+    ("requested_amount", "€1,250.50", "€1,250.50"),
+    ("requested_amount", "1.250,50 EUR", "€1,250.50"),
+    ("requested_amount", "EUR 1,250.5", "€1,250.50"),
+    ("equity_share", "€500,000", "€500,000"),
+    ("equity_share", "500.000 €", "€500,000"),
+    ("equity_share", "€500k", "€500,000"),
+    # OCR slips: € read as E or C, O for 0, l for 1, stray spaces
+    ("loan_amount", "E2,000,000", "€2,000,000"),
+    ("loan_amount", "C 2,0OO,OOO", "€2,000,000"),
+    ("loan_amount", "€l,250,000", "€1,250,000"),
+    ("loan_amount", "2.000.000 E", "€2,000,000"),
+    ("founding_date", "12/05/2018", "12.05.2018"),
+    ("founding_date", "12.05.2018", "12.05.2018"),
+    ("founding_date", "2018-05-12", "12.05.2018"),
+    ("founding_date", "12-05-2018", "12.05.2018"),
+    ("founding_date", "12 . O5 . 2018", "12.05.2018"),
+    ("founding_date", "1.2.2018", "01.02.2018"),
+    ("founding_date", "12 May 2018", "12.05.2018"),
+    ("founding_date", "12. Mai 2018", "12.05.2018"),
+    ("founding_date", "May 12, 2018", "12.05.2018"),
+    ("founding_date", "05/13/2018", "13.05.2018"),
+    ("total_area", "2,800 m²", "2,800 m²"),
+    ("total_area", "2.800 m2", "2,800 m²"),
+    ("total_area", "2800 sqm", "2,800 m²"),
+    ("total_area", "2 800 sq m", "2,800 m²"),
+    ("total_area", "12,450.5 m²", "12,450.5 m²"),
+    ("total_area", 2800, "2,800 m²"),
+    ("term", "15 years", "15 years"),
+    ("term", "15 Jahre", "15 years"),
+    ("term", "15 yrs", "15 years"),
+    ("term", "15-year", "15 years"),
+    ("term", "180 months", "15 years"),
+    ("term", "l5 years", "15 years"),
+    ("term", 15, "15 years"),
+    ("monthly_payment", "€13,500 per month", "€13,500 per month"),
+    ("monthly_payment", "EUR 13,500/month", "€13,500 per month"),
+    ("monthly_payment", "13.500 € monthly", "€13,500 per month"),
+    ("monthly_payment", "13 500 EUR p.m.", "€13,500 per month"),
+    ("monthly_payment", "€13,500", "€13,500 per month"),
+    ("interest_rate", "3.5 %", "3.5%"),
+    ("interest_rate", "3,5%", "3.5%"),
+    ("interest_rate", "3.50 % p.a.", "3.5%"),
+    ("interest_rate", "4%", "4%"),
+    ("interest_rate", "fixed", "Fixed"),
+    ("interest_rate", "Fixed", "Fixed"),
+    ("interest_rate", "VARIABLE", "Variable"),
+    ("vat_id", "DE 123 456 789", "DE123456789"),
+    ("vat_id", "DE123456789", "DE123456789"),
+    ("vat_id", "de 123.456.789", "DE123456789"),
+    ("vat_id", "DE l23 456 78O", "DE123456780"),
+    ("construction_year", "2015", 2015),
+    ("construction_year", "2O15", 2015),
+    ("construction_year", 2015, 2015),
+    ("early_repayment", "[x] yes [ ] no", True),
+    ("early_repayment", "[ ] yes [x] no", False),
+    ("early_repayment", "[ ] yes [x ] no", False),
+    ("early_repayment", "[X] Yes [] No", True),
+    ("early_repayment", "Ix] yes | ] no", True),
+    ("early_repayment", "☒ yes ☐ no", True),
+    ("early_repayment", "☐ yes ☒ no", False),
+    ("early_repayment", "yes [x] no [ ]", True),
+    ("public_funding", "yes", True),
+    ("public_funding", "no", False),
+    ("public_funding", "ja", True),
+    ("public_funding", "Nein", False),
+    ("public_funding", True, True),
+    ("public_funding", False, False),
+    ("company_name", "  DemoTech   Solutions\nGmbH ", "DemoTech Solutions GmbH"),
+    ("commercial_register", "HRB 123456 / Stuttgart Local Court", "HRB 123456 / Stuttgart Local Court"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "expected"), CASES, ids=[f"{c[0]}:{c[1]!r}" for c in CASES])
+def test_every_source_format_normalizes(name: str, raw: object, expected: object) -> None:
+    assert normalize(name, raw) == expected  # type: ignore[arg-type]
+    assert is_valid(name, expected)  # type: ignore[arg-type]
+    assert normalize(name, expected) == expected  # type: ignore[arg-type]
+
+
+GARBAGE = [
+    ("purchase_price", "abc"),
+    ("purchase_price", "€"),
+    ("purchase_price", "12,34,567"),
+    ("purchase_price", "$2,500,000"),
+    ("purchase_price", "-500"),
+    ("purchase_price", True),
+    ("founding_date", "31.02.2018"),
+    ("founding_date", "yesterday"),
+    ("founding_date", "12.13.2018"),
+    ("founding_date", 20180512),
+    ("total_area", "300 sq ft"),
+    ("total_area", "m²"),
+    ("term", "forever"),
+    ("monthly_payment", "€13,500 p.a."),
+    ("interest_rate", "@@ ##"),
+    ("vat_id", "12"),
+    ("vat_id", "not a vat id"),
+    ("construction_year", "15"),
+    ("construction_year", "twenty"),
+    ("early_repayment", "[ ] yes [ ] no"),
+    ("early_repayment", "[x] yes [x] no"),
+    ("early_repayment", "maybe"),
+    ("company_name", "   "),
+    ("company_name", None),
+]
+
+
+@pytest.mark.parametrize(("name", "raw"), GARBAGE, ids=[f"{g[0]}:{g[1]!r}" for g in GARBAGE])
+def test_garbage_gives_none(name: str, raw: object) -> None:
+    assert normalize(name, raw) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", FIELD_NAMES)
+def test_normalize_never_raises(name: str) -> None:
+    for raw in [
+        "",
+        " ",
+        "€€€",
+        "[[[",
+        "1/2/3/4",
+        "0",
+        "9" * 400,
+        "\x00\ufffd",
+        0,
+        -1,
+        1e300,
+        float("nan"),
+        "💶 12",
+    ]:
+        normalize(name, raw)  # must not raise
+
+
+def test_unknown_field_is_named() -> None:
+    with pytest.raises(KeyError, match="Unknown field"):
+        normalize("colour", "red")
+
+
+def test_is_valid() -> None:
+    assert is_valid("vat_id", "DE123456789")
+    assert not is_valid("vat_id", "DE12345678")
+    assert not is_valid("vat_id", "ATU12345678")
+    assert is_valid("founding_date", "29.02.2020")
+    assert not is_valid("founding_date", "29.02.2019")
+    assert not is_valid("founding_date", "2018-05-12")
+    assert is_valid("construction_year", 2015)
+    assert not is_valid("construction_year", 1700)
+    assert not is_valid("construction_year", "2015")
+    assert not is_valid("construction_year", True)
+    assert is_valid("purchase_price", "€1,250.50")
+    assert not is_valid("purchase_price", "€1,250.00")
+    assert not is_valid("purchase_price", "2,500,000")
+    assert is_valid("total_area", "2,800 m²")
+    assert not is_valid("total_area", "2800 m²")
+    assert is_valid("monthly_payment", "€13,500 per month")
+    assert not is_valid("monthly_payment", "€13,500")
+    assert is_valid("interest_rate", "3.5%") and is_valid("interest_rate", "Fixed")
+    assert not is_valid("interest_rate", "3.5 %")
+    assert is_valid("early_repayment", False)
+    assert not is_valid("early_repayment", "no")
+    assert not is_valid("company_name", "two  spaces")
+    for name in FIELD_NAMES:
+        assert not is_valid(name, None)
+
+
+def test_values_match_follows_the_comparing_rule() -> None:
+    assert values_match("company_name", "DemoTech Solutions GmbH", "demotech  solutions\tGMBH")
+    assert not values_match("company_name", "DemoTech Solutions GmbH", "DemoTech Solution GmbH")
+    assert values_match("purchase_price", "€2,500,000", "€2,500,000")
+    assert not values_match("purchase_price", "€2,500,000", "€2,500,001")
+    assert not values_match("total_area", "2,800 m²", "2,800 M²")  # only text fields fold case
+    assert values_match("construction_year", 2015, 2015)
+    assert not values_match("construction_year", 2015, "2015")
+    assert not values_match("early_repayment", True, 1)
+    assert values_match("public_funding", None, None)
+    assert not values_match("public_funding", False, None)
+    assert not values_match("company_name", None, "X")
+
+
+def test_reference_expected_values_are_fixed_points() -> None:
+    path = REFERENCE / "loan_application.expected.json"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    expected = json.loads(path.read_text(encoding="utf-8"))
+    assert list(expected) == list(FIELD_NAMES)
+    for name, value in expected.items():
+        assert normalize(name, value) == value, name
+        assert is_valid(name, value), name
+
+
+def test_descriptions_mention_the_normalized_form() -> None:
+    """The descriptions go verbatim into an LLM prompt: they must show the target format."""
+    for spec in fields.FIELDS:
+        if spec.kind in ("money", "monthly"):
+            assert "€" in spec.description
+        if spec.kind == "date":
+            assert "DD.MM.YYYY" in spec.description
