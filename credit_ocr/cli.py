@@ -153,9 +153,30 @@ def samples(out: Path, count: int, seed: int) -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
 @click.option("--fail-rate", type=float, default=0.0, help="Share of calls answered 500 or 429.")
-def llm_server(port: int, host: str, latency: float, fail_rate: float) -> None:
+@click.option("--malformed-rate", type=float, default=0.0, help="Share of answers that are not valid JSON.")
+@click.option(
+    "--malformed",
+    type=click.Choice(["not_json", "fenced", "missing_keys", "mixed"]),
+    default="not_json",
+    help="Kind of malformed answer.",
+)
+@click.option("--seed", type=int, default=None, help="Seed of the fault-injection RNG (reproducible runs).")
+def llm_server(
+    port: int,
+    host: str,
+    latency: float,
+    fail_rate: float,
+    malformed_rate: float,
+    malformed: str,
+    seed: int | None,
+) -> None:
     """OpenAI-compatible stand-in LLM on loopback (for tests, teaching and benchmarks)."""
-    _fail("`llm-server` arrives with the reading issue (#3).")
+    from credit_ocr.llm_server import StandInError, serve
+
+    try:
+        serve(host, port, latency, fail_rate, malformed_rate=malformed_rate, malformed=malformed, seed=seed)
+    except (StandInError, ValueError) as exc:
+        _fail(str(exc))
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,9 +193,23 @@ def demo() -> None:
 @click.option("--queues", default="ocr,llm")
 @click.option("--concurrency", type=int, default=None)
 @click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default=None)
-def worker(queues: str, concurrency: int | None, pool: str | None) -> None:
-    """Run a Celery worker in the foreground with the kit's settings."""
-    _fail("`worker` arrives with the pipeline issue (#4).")
+@click.option("--beat", is_flag=True, help="Also run the periodic reconciler (celery beat) in this worker.")
+def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -> None:
+    """Run a Celery worker in the foreground with the kit's settings (presets by queue: see workers.py)."""
+    import os
+
+    from credit_ocr.workers import _worker_env, presets, worker_command
+
+    wanted = tuple(q.strip() for q in queues.split(",") if q.strip())
+    preset = presets()["ocr" if wanted == ("ocr",) else "llm" if wanted == ("llm",) else "both"]
+    argv = worker_command(
+        wanted,
+        concurrency or preset.concurrency,
+        pool or preset.pool,
+        f"{'-'.join(wanted)}-{os.getpid()}",
+        beat=beat,
+    )
+    os.execve(argv[0], argv, _worker_env("ocr" in wanted, None))
 
 
 @main.command()
@@ -192,8 +227,30 @@ def submit(
     retry_ids: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Upload files and enqueue them; prints their ids at once."""
-    _fail("`submit` arrives with the pipeline issue (#4).")
+    """Upload files and enqueue them; prints their ids at once (or, with --wait, their final status)."""
+    from credit_ocr import submit as sub
+    from credit_ocr.reporting import describe
+
+    ids = [sub.retry(doc_id) for doc_id in retry_ids]
+    if files:
+        ids += sub.submit(list(files), priority=priority)
+    if not ids:
+        _fail("nothing to submit: give FILE... or --retry ID")
+    if wait:
+        sub.wait(ids, timeout=timeout, progress=not as_json, raise_on_timeout=False)
+    rows = [
+        {k: r[k] for k in ("id", "filename", "status", "error")} for r in describe(ids, with_events=False)
+    ]
+    if as_json:
+        _echo_json(rows)
+    else:
+        for r in rows:
+            click.echo(
+                f"{r['id']}  {r['status']:<12} {r['filename']}"
+                + (f"  error: {r['error']}" if r["error"] else "")
+            )
+    if wait and any(r["status"] not in ("done", "failed") for r in rows):
+        sys.exit(2)
 
 
 @main.command()
@@ -202,7 +259,31 @@ def submit(
 @click.option("--failed", is_flag=True, help="Only documents failed for good (the dead letters).")
 def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
     """Documents with status, error, attempts, stage timings and events."""
-    _fail("`status` arrives with the pipeline issue (#4).")
+    from credit_ocr.reporting import describe
+
+    rows = describe(list(ids) or None, failed_only=failed, with_events=as_json or bool(ids))
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        t = r["timings"]
+        timing = " ".join(
+            f"{k}={v:.2f}s"
+            for k, v in t.items()
+            if v is not None and k in ("queue_wait", "ocr", "extraction", "total")
+        )
+        line = f"{r['id']}  {r['status']:<12} attempts={r['attempts']}  {r['filename']}  {timing}"
+        click.echo(line + (f"\n    error: {r['error']}" if r["error"] else ""))
+        if failed:
+            click.echo(
+                f"    failed in: {r.get('failed_stage')}   retry with: credit-ocr submit --retry {r['id']}"
+            )
+        for e in r.get("events", []) if ids else []:
+            click.echo(
+                f"    {e['at']}  {e['kind']:<10} {e['from_status'] or '-':>12} -> {e['to_status']:<12} {e['worker'] or ''}  {(e['detail'] or '').splitlines()[0] if e['detail'] else ''}"
+            )
+    if not rows:
+        click.echo("no documents" + (" failed" if failed else ""))
 
 
 @main.command()
@@ -210,7 +291,22 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def fields(document_id: str, as_json: bool) -> None:
     """The extracted fields of a document (21 keys)."""
-    _fail("`fields` arrives with the pipeline issue (#4).")
+    from credit_ocr.documents import get_document, get_fields
+
+    doc = get_document(document_id)
+    found = get_fields(document_id)
+    if found is None:
+        _fail(
+            f"document {document_id} has no fields yet (status {doc.status}); wait with `credit-ocr submit --wait`"
+        )
+    data = {k: found[k] for k in ("document_id", "extractor", "fields", "valid")}
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"{document_id}  extractor={data['extractor']}")
+    for name, value in data["fields"].items():
+        mark = "" if data["valid"].get(name) else "  (not valid)"
+        click.echo(f"  {name:<20} {value!s}{mark}")
 
 
 @main.command()
@@ -218,7 +314,19 @@ def fields(document_id: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def reconcile(older_than: float | None, as_json: bool) -> None:
     """Re-enqueue documents stuck in a non-terminal state."""
-    _fail("`reconcile` arrives with the pipeline issue (#4).")
+    from dataclasses import asdict
+
+    from credit_ocr.reconcile import reconcile as run
+
+    pickups = run(older_than)
+    if as_json:
+        _echo_json([asdict(p) for p in pickups])
+        return
+    for p in pickups:
+        click.echo(
+            f"{p.document_id}  {p.status:<12} idle {p.idle_seconds:.0f}s  {'re-enqueued' if p.enqueued else 'NOT enqueued (broker away)'}"
+        )
+    click.echo(f"{len(pickups)} document(s) re-enqueued")
 
 
 # --------------------------------------------------------------------------------------------

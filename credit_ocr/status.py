@@ -190,8 +190,12 @@ def record_event(
     *,
     task_id: str | None = None,
     worker: str | None = None,
+    also: Callable[[Session], None] | None = None,
 ) -> None:
-    """Log a non-transition event (a retry, a reconcile pickup) at the document's current status."""
+    """Log a non-transition event (a retry, a reconcile pickup, a stage's end) at the current status.
+
+    ``also`` runs in the same transaction (e.g. the OCR pages stored with their ``ocr_done`` event).
+    """
     with session_scope() as session:
         row = session.execute(
             select(Document.status, Document.batch_id).where(Document.id == document_id)
@@ -211,6 +215,8 @@ def record_event(
             detail=detail,
         )
         session.add(ev)
+        if also is not None:
+            also(session)
         session.flush()
         message = event_message(ev, row.batch_id)
     events.publish(message)

@@ -151,3 +151,21 @@ def any_store(request: pytest.FixtureRequest, kit: Settings) -> Settings:
     if request.param == "azurite":
         return request.getfixturevalue("azure_kit")
     return kit
+
+
+def sample_files(kind: str | None = None) -> list[Path]:
+    """The committed sample documents (those with a ``<name>.json`` ground truth beside them).
+
+    ``kind`` picks a variant by file name: ``text`` (text-layer PDFs), ``scan`` or ``image``.
+    """
+    files = sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in {".pdf", ".png", ".jpg", ".jpeg", ".tif"})
+    files = [p for p in files if p.with_suffix(".json").exists()]
+    if kind == "text":
+        files = [p for p in files if "_text" in p.stem]
+    elif kind == "scan":
+        files = [p for p in files if "_scan" in p.stem]
+    elif kind == "image":
+        files = [p for p in files if p.suffix.lower() != ".pdf"]
+    if not files:
+        pytest.skip(f"no committed samples of kind {kind!r} in {SAMPLES} (run `credit-ocr samples`)")
+    return files

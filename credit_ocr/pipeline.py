@@ -1,0 +1,175 @@
+"""The pipeline's stages as plain functions of a document id: used by the Celery tasks AND the sync path.
+
+Nothing here knows about Celery. Each stage is safe to run twice (a redelivered message): transitions
+are conditional, OCR pages and extractions are upserts, and a stage that finds its document further
+along does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit_ocr import documents, ocr
+from credit_ocr.db import Extraction, OcrPage, dialect_insert, session_scope, utcnow
+from credit_ocr.extraction import ExtractionResult, extract
+from credit_ocr.status import Status, current_status, record_event, transition
+from credit_ocr.storage import get_blob_store
+
+log = logging.getLogger(__name__)
+
+#: A page with fewer readable characters than this is taken as blank.
+MIN_TEXT_CHARS = 20
+
+
+class PipelineError(RuntimeError):
+    """A stage failed for a reason that retrying will not change."""
+
+    permanent = True
+
+
+class NoTextFound(PipelineError):
+    def __init__(self, pages: int) -> None:
+        super().__init__(
+            f"No text found on {pages} page(s): the document is blank or the scan is unreadable. "
+            "Scan it again at 200-300 dpi, or upload the original PDF."
+        )
+
+
+#: When True (bench only), OCR and extraction are replaced by no-ops: what the bookkeeping costs.
+NOOP_WORK = False
+
+
+@dataclass
+class StageResult:
+    """What a stage did: ``skipped`` when the document was already past it (a redelivery)."""
+
+    document_id: str
+    stage: str
+    skipped: bool = False
+    seconds: float = 0.0
+    detail: str = ""
+    extras: dict = field(default_factory=dict)
+
+
+def _store_pages(session: Session, document_id: str, result: ocr.OcrResult) -> None:
+    insert = dialect_insert(session)
+    for page in result.pages:
+        values = {
+            "document_id": document_id,
+            "page": page.page,
+            "text": page.text,
+            "mean_confidence": page.mean_confidence,
+            "source": page.source,
+            "words": page.words,
+            "created_at": utcnow(),
+        }
+        stmt = insert(OcrPage).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["document_id", "page"],
+            set_={k: stmt.excluded[k] for k in ("text", "mean_confidence", "source", "words", "created_at")},
+        )
+        session.execute(stmt)
+
+
+def _store_extraction(session: Session, document_id: str, result: ExtractionResult) -> None:
+    insert = dialect_insert(session)
+    stmt = insert(Extraction).values(
+        document_id=document_id,
+        extractor=result.extractor,
+        fields=result.fields,
+        valid=result.valid,
+        confidence=result.confidence,
+        created_at=utcnow(),
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["document_id"],
+        set_={k: stmt.excluded[k] for k in ("extractor", "fields", "valid", "confidence", "created_at")},
+    )
+    session.execute(stmt)
+
+
+def run_ocr(document_id: str, *, task_id: str | None = None) -> StageResult:
+    """``pending → ocr_running``, read the blob once, OCR it, store the pages (upsert)."""
+    current = current_status(document_id)
+    if current not in (Status.PENDING, Status.OCR_RUNNING):
+        return StageResult(document_id, "ocr", skipped=True, detail=f"already {current.value}")
+    transition(document_id, Status.OCR_RUNNING, task_id=task_id)
+    started = time.perf_counter()
+    doc = documents.get_document(document_id)
+    data = get_blob_store().get(doc.blob_key)
+    if NOOP_WORK:
+        result = ocr.OcrResult(pages=[], path="ocr", seconds=0.0)
+    else:
+        result = ocr.ocr_bytes(data, doc.mime_type)
+        if sum(len(p.text.strip()) for p in result.pages) < MIN_TEXT_CHARS:
+            raise NoTextFound(len(result.pages))
+    seconds = time.perf_counter() - started
+    detail = f"ocr finished: {len(result.pages)} page(s) via {result.path} in {seconds:.2f}s"
+    record_event(
+        document_id, "ocr_done", detail, task_id=task_id, also=lambda s: _store_pages(s, document_id, result)
+    )
+    return StageResult(document_id, "ocr", seconds=seconds, detail=detail, extras={"path": result.path})
+
+
+def document_text(document_id: str) -> str:
+    """The OCR text of all pages of a document, in page order."""
+    with session_scope() as session:
+        texts = session.scalars(
+            select(OcrPage.text).where(OcrPage.document_id == document_id).order_by(OcrPage.page)
+        )
+        return "\n\n".join(texts)
+
+
+def run_extraction(
+    document_id: str, *, task_id: str | None = None, extractor: str | None = None
+) -> StageResult:
+    """``ocr_running → llm_running``, extract the 21 fields, then store them WITH ``done`` (one transaction)."""
+    current = current_status(document_id)
+    if current not in (Status.OCR_RUNNING, Status.LLM_RUNNING):
+        return StageResult(document_id, "extract", skipped=True, detail=f"already {current.value}")
+    transition(document_id, Status.LLM_RUNNING, task_id=task_id)
+    started = time.perf_counter()
+    if NOOP_WORK:
+        result = ExtractionResult(extractor="noop", fields={}, valid={}, confidence={})
+    else:
+        result = extract(document_text(document_id), extractor)
+    seconds = time.perf_counter() - started
+    valid = sum(1 for v in result.valid.values() if v)
+    detail = f"{result.extractor}: {valid}/{len(result.fields)} fields valid in {seconds:.2f}s"
+    transition(
+        document_id,
+        Status.DONE,
+        task_id=task_id,
+        detail=detail,
+        also=lambda s: _store_extraction(s, document_id, result),
+    )
+    return StageResult(document_id, "extract", seconds=seconds, detail=detail)
+
+
+def fail(document_id: str, error: str, *, task_id: str | None = None, detail: str | None = None) -> bool:
+    """Move a document to ``failed`` with a message a student can act on; False if already terminal."""
+    current = current_status(document_id)
+    if current in (Status.DONE, Status.FAILED):
+        return False
+    transition(document_id, Status.FAILED, task_id=task_id, error=error, detail=detail or error)
+    return True
+
+
+def process_sync(
+    source: str | Path | bytes, filename: str | None = None, *, extractor: str | None = None
+) -> str:
+    """Upload, OCR and extract one document in this process: the synchronous baseline (no broker)."""
+    info = documents.upload(source, filename)
+    try:
+        run_ocr(info.id)
+        run_extraction(info.id, extractor=extractor)
+    except Exception as exc:
+        fail(info.id, str(exc))
+        raise
+    return info.id
