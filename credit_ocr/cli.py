@@ -127,7 +127,20 @@ def doctor(as_json: bool) -> None:
 @click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
 def extract(file: Path, as_json: bool, extractor: str | None) -> None:
     """OCR and extract one file in this process, no broker (the sync path)."""
-    _fail("`extract` arrives with the reading issue (#3).")
+    from credit_ocr.evaluate import extract_file, extraction_table
+    from credit_ocr.extraction import ExtractionError
+    from credit_ocr.ocr import OcrError
+
+    try:
+        read = extract_file(file, extractor)
+    except (OcrError, ExtractionError) as exc:
+        _fail(f"{file}: {exc}")
+    if as_json:
+        _echo_json(read.as_dict())
+    else:
+        from rich.console import Console
+
+        Console().print(extraction_table(read))
 
 
 @main.command("eval")
@@ -136,7 +149,20 @@ def extract(file: Path, as_json: bool, extractor: str | None) -> None:
 @click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
 def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
     """Accuracy of an extractor against the <name>.json ground truths in DIRECTORY."""
-    _fail("`eval` arrives with the reading issue (#3).")
+    from credit_ocr.evaluate import evaluate, report_tables
+
+    try:
+        report = evaluate(directory, extractor)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        from rich.console import Console
+
+        console = Console()
+        for table in report_tables(report):
+            console.print(table)
 
 
 @main.command()
