@@ -212,7 +212,9 @@ def llm_server(
 @main.command()
 def demo() -> None:
     """The main job: services, workers, the samples through the pipeline, live progress, a report."""
-    _fail("`demo` arrives with the pipeline issue (#4).")
+    from credit_ocr.demo import main as run
+
+    run()
 
 
 @main.command()
@@ -296,7 +298,7 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
         timing = " ".join(
             f"{k}={v:.2f}s"
             for k, v in t.items()
-            if v is not None and k in ("queue_wait", "ocr", "extraction", "total")
+            if v is not None and k in ("queue_wait_s", "ocr_s", "extraction_s", "total_s")
         )
         line = f"{r['id']}  {r['status']:<12} attempts={r['attempts']}  {r['filename']}  {timing}"
         click.echo(line + (f"\n    error: {r['error']}" if r["error"] else ""))

@@ -65,6 +65,9 @@ def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_server: services.
     _clear_kit_env(monkeypatch)
     monkeypatch.setenv("CREDIT_OCR_HOME", str(tmp_path / "var"))
     monkeypatch.setenv("CREDIT_OCR_BROKER_URL", redis_server.url)
+    import redis
+
+    redis.Redis.from_url(redis_server.url).flushdb()  # our own server: each test starts with empty queues
     reset_settings()
     yield get_settings()
     reset_settings()

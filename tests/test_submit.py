@@ -1,0 +1,63 @@
+"""submit() returns at once; wait() follows the event channel and says clearly when nothing moves."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from credit_ocr import documents, submit, workers
+from credit_ocr.status import Status, transition
+
+pytestmark = [pytest.mark.services]
+
+
+def test_submit_returns_ids_at_once_pending_and_queued(kit) -> None:
+    started = time.monotonic()
+    ids = submit.submit([b"%PDF-1.4 a", b"%PDF-1.4 b"], filenames=["a.pdf", "b.pdf"], batch_id="batch-x")
+    assert time.monotonic() - started < 5
+    assert len(ids) == 2
+    assert {documents.get_document(i).status for i in ids} == {"pending"}
+    assert {documents.get_document(i).batch_id for i in ids} == {"batch-x"}
+    assert workers.queue_lengths()["ocr"] == 2
+
+
+def test_bad_file_is_refused_before_anything_is_stored(kit) -> None:
+    from credit_ocr.documents import UnsupportedFileType
+
+    with pytest.raises(UnsupportedFileType):
+        submit.submit(b"just some text", filenames=["notes.pdf"])
+    assert documents.list_documents() == []
+
+
+def test_wait_without_workers_times_out_with_advice(kit) -> None:
+    ids = submit.submit(b"%PDF-1.4 a", filenames=["a.pdf"])
+    with pytest.raises(submit.WaitTimeout, match="worker"):
+        submit.wait(ids, timeout=1.5, progress=False)
+    assert submit.wait(ids, timeout=0.5, progress=False, raise_on_timeout=False) == {ids[0]: "pending"}
+
+
+def test_wait_is_woken_by_published_transitions(kit) -> None:
+    import threading
+
+    ids = submit.submit([b"%PDF-1.4 a", b"%PDF-1.4 b"], filenames=["a.pdf", "b.pdf"])
+
+    def drive() -> None:
+        time.sleep(0.3)
+        for doc_id in ids:
+            transition(doc_id, Status.FAILED, error="stopped by the test")
+
+    threading.Thread(target=drive).start()
+    started = time.monotonic()
+    assert submit.wait(ids, timeout=20, progress=False) == {i: "failed" for i in ids}
+    assert time.monotonic() - started < 3, "wait() must wake on the event, not on a long poll"
+
+
+def test_retry_puts_a_failed_document_back_and_enqueues_it(kit) -> None:
+    doc_id = submit.submit(b"%PDF-1.4 a", filenames=["a.pdf"])[0]
+    transition(doc_id, Status.FAILED, error="boom")
+    before = workers.queue_lengths()["ocr"]
+    submit.retry(doc_id)
+    doc = documents.get_document(doc_id)
+    assert doc.status == "pending" and doc.error is None and doc.attempts == 0
+    assert workers.queue_lengths()["ocr"] == before + 1

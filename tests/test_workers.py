@@ -1,0 +1,62 @@
+"""Workers started from Python: they answer before start_worker returns, stop warm, die on kill."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from credit_ocr import workers
+from credit_ocr.config import cpu_count
+
+pytestmark = [pytest.mark.slow, pytest.mark.services]
+
+
+def test_presets_follow_the_machine() -> None:
+    p = workers.presets()
+    assert p["ocr"].queues == ("ocr",) and p["ocr"].pool == "prefork" and p["ocr"].concurrency == cpu_count()
+    assert p["llm"].queues == ("llm",) and p["llm"].pool == "threads" and p["llm"].concurrency == 16
+    assert p["both"].queues == ("ocr", "llm") and p["both"].concurrency == 2
+
+
+def test_unknown_queue_is_refused_with_the_known_ones(kit) -> None:
+    with pytest.raises(workers.WorkerError, match="ocr, llm"):
+        workers.start_worker(queues=["celery"])
+
+
+def test_start_answers_ping_logs_to_home_and_stops_warm(kit) -> None:
+    handle = workers.start_worker(preset="llm", concurrency=2)
+    try:
+        assert handle.alive()
+        assert handle.hostname in workers.ping_workers(timeout=2)
+        assert handle.log_path.parent == kit.log_dir
+        assert "ready" in handle.log_tail()
+    finally:
+        handle.stop()
+    assert not handle.alive()
+    assert handle.process.returncode == 0, "a warm shutdown exits cleanly"
+    assert handle.hostname not in workers.ping_workers(timeout=1)
+
+
+def test_kill_takes_the_pool_processes_too(kit) -> None:
+    import psutil
+
+    handle = workers.start_worker(preset="ocr", concurrency=2)
+    children = handle.children()
+    assert len(children) >= 2
+    handle.kill()
+    assert not handle.alive()
+    assert not [
+        pid for pid in children if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
+    ]
+
+
+def test_queue_lengths_count_every_priority_level(kit) -> None:
+    from credit_ocr import documents
+    from credit_ocr.tasks import enqueue
+
+    ids = [documents.upload(b"%PDF-1.4 nothing", "x.pdf").id for _ in range(3)]
+    enqueue(ids[0], priority=0)
+    enqueue(ids[1], priority=5)
+    enqueue(ids[2], priority=9)
+    assert workers.queue_lengths() == {"ocr": 3, "llm": 0}
