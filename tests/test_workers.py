@@ -46,9 +46,21 @@ def test_kill_takes_the_pool_processes_too(kit) -> None:
     assert len(children) >= 2
     handle.kill()
     assert not handle.alive()
-    assert not [
-        pid for pid in children if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"
-    ]
+
+    def survivors() -> list[int]:
+        alive = []
+        for pid in children:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    alive.append(pid)
+            except psutil.NoSuchProcess:
+                pass
+        return alive
+
+    deadline = time.monotonic() + 5
+    while survivors() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert survivors() == [], "every pool process dies with its worker"
 
 
 def test_queue_lengths_count_every_priority_level(kit) -> None:
