@@ -1,0 +1,59 @@
+# The two commands: `make demo` and `make test`. Each installs what is missing first (scripts/setup.sh).
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+SANITIZE := $(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg,)
+
+.PHONY: demo test deps python-deps system-deps azurite lint format notebooks clean distclean help
+
+help:
+	@echo "make demo    start the services and workers, run the samples through, print the report"
+	@echo "make test    the unit and integration tests, then the notebooks (nbval)"
+	@echo "make deps    only install what is missing (.venv, package, tesseract, redis-server, Azurite)"
+	@echo "make lint    ruff check and format check"
+	@echo "make clean   remove var/ and caches;  make distclean  also .venv and node_modules"
+
+demo: deps
+	$(BIN)/credit-ocr demo
+
+test: deps
+	$(BIN)/pytest tests
+	@$(MAKE) --no-print-directory notebooks
+
+notebooks: python-deps
+ifeq ($(strip $(NOTEBOOKS)),)
+	@echo "no notebooks/*.ipynb yet: nothing for nbval to run"
+else
+	$(BIN)/pytest --nbval --nbval-current-env $(SANITIZE) $(NOTEBOOKS)
+endif
+
+deps: python-deps system-deps azurite
+
+$(VENV)/bin/python:
+	@bash scripts/setup.sh venv
+
+python-deps: $(VENV)/bin/python
+	@bash scripts/setup.sh python
+
+system-deps:
+	@bash scripts/setup.sh system
+
+azurite:
+	@bash scripts/setup.sh azurite
+
+lint: python-deps
+	$(BIN)/ruff check credit_ocr tests
+	$(BIN)/ruff format --check credit_ocr tests
+
+format: python-deps
+	$(BIN)/ruff format credit_ocr tests
+	$(BIN)/ruff check --fix credit_ocr tests
+
+clean:
+	rm -rf var build .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) node_modules

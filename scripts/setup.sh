@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Installs what `make demo` and `make test` need, and nothing that is already there.
+#
+#   scripts/setup.sh venv      .venv (python3 -m venv) when missing
+#   scripts/setup.sh python    pip install -e '.[dev]' when pyproject.toml changed since the last install
+#   scripts/setup.sh system    tesseract-ocr and redis-server (apt-get as root; otherwise says how)
+#   scripts/setup.sh azurite   node_modules/.bin/azurite-blob via npm ci (package-lock.json) when missing
+#   scripts/setup.sh all       all four, in that order
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+STAMP="$VENV/.installed-pyproject.sha256"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+sha() { sha256sum "$1" 2>/dev/null | cut -d' ' -f1 || shasum -a 256 "$1" | cut -d' ' -f1; }
+
+venv() {
+  if [ -x "$VENV/bin/python" ]; then return; fi
+  command -v "$PYTHON" >/dev/null || die "python3 not found: install Python 3.11+ (apt-get install python3 python3-venv, brew install python@3.11, or conda)."
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "$("$PYTHON" --version) is too old: the kit needs Python 3.11+ (set PYTHON=python3.11)."
+  say "creating $VENV with $("$PYTHON" --version)"
+  "$PYTHON" -m venv "$VENV" || die "python3 -m venv failed: install the venv module (apt-get install python3-venv)."
+}
+
+python_deps() {
+  venv
+  local want; want=$(sha pyproject.toml)
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then return; fi
+  say "installing the package and its dev tools (pip install -e '.[dev]')"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+  echo "$want" > "$STAMP"
+}
+
+# program -> Debian package, Homebrew formula, conda-forge package
+PROGRAMS="tesseract:tesseract-ocr:tesseract:tesseract redis-server:redis-server:redis:redis-server"
+
+system_deps() {
+  local missing_apt="" missing_brew="" missing_conda="" entry prog apt brew conda
+  for entry in $PROGRAMS; do
+    IFS=: read -r prog apt brew conda <<<"$entry"
+    if ! command -v "$prog" >/dev/null; then
+      missing_apt+=" $apt"; missing_brew+=" $brew"; missing_conda+=" $conda"
+    fi
+  done
+  [ -z "$missing_apt" ] && return
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "installing${missing_apt} with apt-get"
+    # shellcheck disable=SC2086
+    if ! apt-cache show $missing_apt >/dev/null 2>&1; then
+      apt-get update -qq
+    fi
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing_apt
+    return
+  fi
+  die "missing:${missing_apt}. Install with one of:
+    sudo apt-get install -y${missing_apt}        (Debian/Ubuntu)
+    brew install${missing_brew}                  (macOS)
+    conda install -c conda-forge${missing_conda}  (conda; or: conda env create -f environment.yml)
+  then run make again."
+}
+
+azurite() {
+  if [ -x node_modules/.bin/azurite-blob ]; then return; fi
+  if ! command -v npm >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+      say "installing nodejs and npm with apt-get (for Azurite)"
+      apt-cache show nodejs npm >/dev/null 2>&1 || apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+    else
+      say "npm not found: Azurite tests will be skipped. Install Node.js (apt-get install nodejs npm," \
+        "brew install node, or conda install -c conda-forge nodejs), then run make again."
+      return
+    fi
+  fi
+  say "installing Azurite (npm)"
+  if [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    npm install --no-audit --no-fund --loglevel=error
+  fi
+}
+
+case "${1:-all}" in
+  venv) venv ;;
+  python) python_deps ;;
+  system) system_deps ;;
+  azurite) azurite ;;
+  all) python_deps; system_deps; azurite ;;
+  *) die "usage: $0 venv|python|system|azurite|all" ;;
+esac
