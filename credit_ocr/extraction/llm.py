@@ -304,6 +304,7 @@ def extract_llm(text: str, settings: Settings | None = None) -> ExtractionResult
     prose around the object), else by asking the model again with the problem stated. A second bad
     answer raises :class:`LLMPermanentError`. Endpoint failures raise :class:`LLMTransientError` or
     :class:`LLMPermanentError` (see :func:`_classify`); this function itself never retries them.
+    ``confidence`` stays empty: a chat completion carries no calibrated per-field confidence.
     """
     settings = settings or get_settings()
     client = get_client(settings)
