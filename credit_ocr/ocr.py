@@ -548,7 +548,7 @@ if [ -n "$CREDIT_OCR_TESS_MEMORY_KB" ]; then ulimit -v "$CREDIT_OCR_TESS_MEMORY_
 if [ -n "$CREDIT_OCR_TESS_CPU_SECONDS" ]; then ulimit -t "$CREDIT_OCR_TESS_CPU_SECONDS" || exit 125; fi
 OMP_THREAD_LIMIT="${OMP_THREAD_LIMIT:-1}"
 export OMP_THREAD_LIMIT
-exec "${CREDIT_OCR_TESSERACT:-tesseract}" "$@"
+exec "${CREDIT_OCR_TESS_BINARY:-tesseract}" "$@"
 """
 
 
@@ -558,7 +558,7 @@ def tesseract_words(image: Image.Image, settings: Settings | None = None) -> lis
 
     settings = settings or get_settings()
     binary = _tesseract_binary()
-    os.environ["CREDIT_OCR_TESSERACT"] = binary
+    os.environ["CREDIT_OCR_TESS_BINARY"] = binary
     os.environ["CREDIT_OCR_TESS_MEMORY_KB"] = str(settings.ocr_memory_mb * 1024)
     os.environ["CREDIT_OCR_TESS_CPU_SECONDS"] = str(settings.ocr_cpu_seconds)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -583,7 +583,7 @@ def tesseract_words(image: Image.Image, settings: Settings | None = None) -> lis
     except pytesseract.TesseractError as exc:
         message = str(exc.message).strip()
         # 127: the binary exists (checked above) but could not even be loaded within the memory limit
-        if exc.status < 0 or exc.status in (125, 127) or "alloc" in message.lower():
+        if exc.status < 0 or exc.status in (125, 127) or re.search(r"alloc|out of memory", message, re.I):
             raise OcrResourceLimit(_limit_message(settings, f"status {exc.status}: {message[:200]}")) from exc
         raise OcrError(f"Tesseract failed on this page (status {exc.status}: {message[:300]}).") from exc
     except RuntimeError as exc:
