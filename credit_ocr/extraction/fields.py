@@ -399,6 +399,8 @@ def _money_value(raw: Raw) -> Decimal | None:
     # '€' read by OCR as 'E' or 'C' right before (or after) the digits
     text = re.sub(r"^[EC](?=\s?[0-9OolI])", "€", text)
     text = re.sub(r"(?<=[0-9])\s?[EC]$", " €", text)
+    text = re.sub(r"^[^\w€-]+|[^\w€.,-]+$", "", text)  # OCR specks around the amount: '§ €22,000,000 |'
+    text = re.sub(r"^[EC](?=\s?[0-9OolI])", "€", text)
     text = _EURO_WORD.sub(" ", text).replace("€", " ")
     text = re.sub(r"[.,]\s*-+\s*$", "", text.strip())  # German '2.500.000,- €'
     factor = Decimal(1)
@@ -620,7 +622,9 @@ _TICK = set("xX×✓✔✗✘☒☑■▣*")
 _BOX = set("[](){}☐□▢")
 _YES = {"yes", "y", "ja", "j", "true", "1", "x", "✓", "✔", "☒", "☑"}
 _NO = {"no", "n", "nein", "false", "0"}
-_TICKED = re.compile(r"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|])[xX]|[xX](?=[\])|])|[×✓✔✗✘☒☑■▣*]")
+_TICKED = re.compile(
+    r"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|Il])[xX](?![A-Za-z])|[xX](?=[\])|])|[×✓✔✗✘☒☑■▣*]"
+)
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
 
