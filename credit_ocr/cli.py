@@ -171,7 +171,12 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 @click.option("--seed", type=int, default=7)
 def samples(out: Path, count: int, seed: int) -> None:
     """Generate sample loan applications with their ground truth."""
-    _fail("`samples` arrives with the reading issue (#3).")
+    from credit_ocr.samples import generate
+
+    infos = generate(out, count=count, seed=seed)
+    size = sum(info.path.stat().st_size for info in infos)
+    kinds = ", ".join(f"{sum(i.variant.layer == k for i in infos)} {k}" for k in ("text", "scan", "image"))
+    click.echo(f"Wrote {len(infos)} documents ({kinds}; {size / 1e6:.1f} MB) with <name>.json truths to {out}")
 
 
 @main.command("llm-server")
@@ -364,9 +369,19 @@ def reconcile(older_than: float | None, as_json: bool) -> None:
 @main.command()
 @click.argument("ids", nargs=-1)
 @click.option("--batch", default=None)
-def watch(ids: tuple[str, ...], batch: str | None) -> None:
-    """Live terminal view of transitions."""
-    _fail("`watch` arrives with the watching issue (#5).")
+@click.option("--timeout", type=float, default=None, help="Stop watching after S seconds.")
+def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> None:
+    """Live terminal view of transitions; exits when all are done/failed (or Ctrl-C).
+
+    Exit code 0 when all are done, 1 when some failed, 2 when stopped before all finished.
+    """
+    from credit_ocr.watch import watch as watch_live
+
+    model = watch_live(list(ids) or None, batch, timeout=timeout)
+    if not model.all_terminal():
+        sys.exit(2)
+    if model.counts()["failed"]:
+        sys.exit(1)
 
 
 @main.command()
