@@ -164,7 +164,8 @@ def _pairs(lines: list[str]) -> list[tuple[_Hit, str, str]]:
                 pending = None
                 continue
             pending = None
-        if numbered and (not hits or hits[0] is None or not hits[0].remainder and len(segments) == 1):
+        explicit = ":" in body or len(segments) > 1
+        if numbered and (not hits or hits[0] is None or not explicit):
             section = _section_of(body, section)  # '2. Property Description' is a heading, not a label
             continue
         if not hits or hits[0] is None:
@@ -188,6 +189,34 @@ def _pairs(lines: list[str]) -> list[tuple[_Hit, str, str]]:
     return found
 
 
+_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+_SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
+_KINDS = {spec.name: spec.kind for spec in FIELDS}
+_CANONICAL = {spec.name: _fold(spec.label) for spec in FIELDS}
+
+
+def _normalize(name: str, raw: str):
+    """``fields.normalize``, then once more after undoing OCR slips it cannot know about.
+
+    '7 630000 EUR' (a space read into a number) and '3,721 m?2' (m² read as 'm?2') are read as what
+    they were printed as; the slip-free reading is only tried when the first one fails.
+    """
+    value = normalize(name, raw)
+    if value is not None and is_valid(name, value):
+        return value
+    kind = _KINDS[name]
+    fixed = raw
+    if kind in ("money", "monthly", "area"):
+        fixed = _DIGIT_SPACE.sub("", fixed)
+    if kind == "area":
+        fixed = _SQUARE_METRE_SLIP.sub(" m2", fixed)
+    if fixed != raw:
+        retried = normalize(name, fixed)
+        if retried is not None and is_valid(name, retried):
+            return retried
+    return value
+
+
 def extract_rules(text: str) -> ExtractionResult:
     """The 21 fields of a credit request from its OCR text, by label matching and normalization."""
     fields = empty_fields()
@@ -199,11 +228,12 @@ def extract_rules(text: str) -> ExtractionResult:
         name = hit.field
         if name == "property_address" and hit.label in _GENERIC_ADDRESS and section == "applicant":
             name = "business_address"
-        value = normalize(name, raw) if raw else None
+        value = _normalize(name, raw) if raw else None
         if value is None:
             continue
         ok = is_valid(name, value)
-        key = (ok, round(hit.score, 2), len(hit.label))
+        canonical = hit.label == _CANONICAL[hit.field]
+        key = (ok, round(hit.score, 2), canonical, len(hit.label))
         if name not in rank or key > rank[name]:
             rank[name] = key
             fields[name] = value
