@@ -316,12 +316,12 @@ def _parse_number(text: str) -> Decimal | None:
     """A number printed with '.', ',', space or apostrophe thousands and '.' or ',' decimals."""
     text = re.sub(r"(?<=\d)[ '’](?=\d)", " ", text.strip())
     if " " in text:  # space-grouped thousands: '2 500 000', '1 250,50'
+        # OCR often drops one of these narrow spaces ('1980 000', '7 630000'): groups after the first
+        # must still be whole thousands
         groups = text.split(" ")
-        if not re.fullmatch(r"\d{1,3}", groups[0]) or not all(
-            re.fullmatch(r"\d{3}", g) for g in groups[1:-1]
-        ):
+        if not groups[0].isdigit() or not all(re.fullmatch(r"(\d{3})+", g) for g in groups[1:-1]):
             return None
-        if not re.fullmatch(r"\d{3}([.,]\d{1,2})?", groups[-1]):
+        if not re.fullmatch(r"(\d{3})+([.,]\d{1,2})?", groups[-1]):
             return None
         text = "".join(groups)
     if not re.fullmatch(r"\d([\d.,]*\d)?", text):
