@@ -386,12 +386,16 @@ def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> Non
 
 @main.command()
 @click.argument("experiment", default="all")
-@click.option("--docs", type=int, default=None)
+@click.option("--docs", type=int, default=None, help="Documents per configuration (overhead: no-op docs; visibility: transitions).")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None)
-def bench(experiment: str, docs: int | None, as_json: bool, plot: Path | None) -> None:
+@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None, help="Save one PNG per experiment here.")
+@click.option("--database-url", default=None, help="PostgreSQL server for the PostgreSQL rows (scratch databases are made and dropped).")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Also print the tables as markdown (for the README).")
+def bench(experiment: str, docs: int | None, as_json: bool, plot: Path | None, database_url: str | None, as_markdown: bool) -> None:
     """Experiments side by side: a table of makespan, throughput, latency and ratios."""
-    _fail("`bench` arrives with the experiments issue (#7).")
+    from credit_ocr.bench.cli import run_cli
+
+    run_cli(experiment, docs, as_json=as_json, plot=plot, database_url=database_url, as_markdown=as_markdown)
 
 
 @main.command()

@@ -8,6 +8,7 @@ along does nothing.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,13 @@ class NoTextFound(PipelineError):
 
 
 #: When True (bench only), OCR and extraction are replaced by no-ops: what the bookkeeping costs.
+#: Worker processes take it from ``CREDIT_OCR_BENCH_NOOP=1`` in their environment.
 NOOP_WORK = False
+
+
+def noop_work() -> bool:
+    """True when the stages should do no work (``NOOP_WORK`` here, or the bench's environment switch)."""
+    return NOOP_WORK or os.environ.get("CREDIT_OCR_BENCH_NOOP") == "1"
 
 
 @dataclass
@@ -103,7 +110,7 @@ def run_ocr(document_id: str, *, task_id: str | None = None) -> StageResult:
     started = time.perf_counter()
     doc = documents.get_document(document_id)
     data = get_blob_store().get(doc.blob_key)
-    if NOOP_WORK:
+    if noop_work():
         result = ocr.OcrResult(pages=[], path="ocr", seconds=0.0)
     else:
         result = ocr.ocr_bytes(data, doc.mime_type)
@@ -135,7 +142,7 @@ def run_extraction(
         return StageResult(document_id, "extract", skipped=True, detail=f"already {current.value}")
     transition(document_id, Status.LLM_RUNNING, task_id=task_id)
     started = time.perf_counter()
-    if NOOP_WORK:
+    if noop_work():
         result = ExtractionResult(extractor="noop", fields={}, valid={}, confidence={})
     else:
         result = extract(document_text(document_id), extractor)

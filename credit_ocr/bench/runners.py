@@ -1,0 +1,290 @@
+"""How one configuration is run and measured: the pipeline with workers, the sync loop, bare tesseract,
+the OCR library in a process pool, and a bare Celery chain of no-op tasks.
+
+Every runner returns a :class:`ConfigResult` filled from what it measured; makespans run from the first
+submit to the last document terminal (worker start-up is not counted), latencies and stage times come
+from the database's event log (``monitor.stage_durations``), CPU and memory from :class:`ResourceMeter`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from credit_ocr.bench.core import BenchDoc, ConfigResult, Lab, ResourceMeter, median, percentile
+from credit_ocr.config import get_settings
+
+
+def _fill(
+    result: ConfigResult, makespan: float, cpu: float, cores: int, rss: dict[str, float]
+) -> ConfigResult:
+    result.makespan_s = makespan
+    result.docs_per_min = 60.0 * result.done / makespan if makespan > 0 else math.nan
+    result.cpu_seconds = cpu
+    result.cpu_util = cpu / (makespan * cores) if makespan > 0 else math.nan
+    result.peak_rss_mb = {k: round(v, 1) for k, v in rss.items()}
+    return result
+
+
+def _stages(result: ConfigResult, ids: Sequence[str]) -> None:
+    """Latency and stage medians of these documents, from their events."""
+    from credit_ocr.monitor import stage_durations
+
+    df = stage_durations(list(ids))
+    if df.empty:
+        return
+    total = df["total_s"].dropna().tolist()
+    result.latency_median_s = median(total)
+    result.latency_p95_s = percentile(total, 95)
+    for col in ("queue_wait_s", "ocr_s", "extract_wait_s", "extraction_s"):
+        setattr(result, col, median(df[col].dropna().tolist()))
+    result.done = int((df["end_status"] == "done").sum())
+    result.failed = int((df["end_status"] == "failed").sum())
+
+
+def _first_errors(ids: Sequence[str], n: int = 2) -> str:
+    from credit_ocr.documents import list_documents
+
+    errors = [d.error for d in list_documents(list(ids)) if d.error]
+    return "; ".join(e[:160] for e in errors[:n])
+
+
+# --------------------------------------------------------------------------------------------
+# the pipeline with real workers
+
+
+def run_pipeline(
+    lab: Lab,
+    name: str,
+    docs: Sequence[BenchDoc],
+    workers: Sequence[dict],
+    *,
+    env: dict[str, str] | None = None,
+    database: str = "sqlite",
+    timeout: float = 600.0,
+) -> ConfigResult:
+    """Start ``workers`` (``start_worker`` keyword dicts), submit ``docs`` at once, wait for all."""
+    from credit_ocr.submit import new_batch_id, submit, wait
+    from credit_ocr.workers import start_worker
+
+    result = ConfigResult(name=name, docs=len(docs))
+    with lab.config(name, database=database, env=env):
+        handles = []
+        try:
+            for spec in workers:
+                handles.append(start_worker(**{"env": env, **spec}))
+            meter = ResourceMeter({h.name.rsplit("-", 1)[0]: h.pid for h in handles}).start()
+            started = time.perf_counter()
+            ids = submit(
+                [d.data for d in docs], filenames=[d.filename for d in docs], batch_id=new_batch_id()
+            )
+            wait(ids, timeout=timeout, progress=False)
+            makespan = time.perf_counter() - started
+            cpu = meter.stop()
+        finally:
+            for h in handles:
+                h.stop()
+        _stages(result, ids)
+        if result.failed:
+            result.note = f"{result.failed} failed: {_first_errors(ids)}"
+    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+
+
+# --------------------------------------------------------------------------------------------
+# the synchronous loop: one process, upload + OCR + extraction, one document after the other
+
+
+def run_sync(
+    lab: Lab, name: str, docs: Sequence[BenchDoc], *, env: dict[str, str] | None = None
+) -> ConfigResult:
+    from credit_ocr.pipeline import process_sync
+
+    result = ConfigResult(name=name, docs=len(docs))
+    with lab.config(name, env=env):
+        meter = ResourceMeter({"sync loop": os.getpid()}).start()
+        started = time.perf_counter()
+        ids = []
+        for doc in docs:
+            try:
+                ids.append(process_sync(doc.data, doc.filename))
+            except Exception:  # noqa: BLE001 - a failed document is counted, not fatal
+                continue
+        makespan = time.perf_counter() - started
+        cpu = meter.stop()
+        _stages(result, ids)
+        result.failed = len(docs) - result.done
+    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+
+
+# --------------------------------------------------------------------------------------------
+# the machine's OCR limit: bare tesseract on the pages the pipeline reads
+
+
+def prepare_pages(docs: Sequence[BenchDoc], folder: Path) -> list[list[Path]]:
+    """Each document's pages exactly as the pipeline hands them to tesseract, saved as PNG (untimed)."""
+    from credit_ocr import ocr
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, doc in enumerate(docs):
+        paths = []
+        for p, page in enumerate(ocr.load_pages(doc.data)):
+            path = folder / f"doc{i:03d}-p{p}.png"
+            ocr.remove_rules(page).save(path)
+            paths.append(path)
+        out.append(paths)
+    return out
+
+
+def tesseract_argv(image: Path, out_base: Path) -> list[str]:
+    """The tesseract command the pipeline runs (same language, page segmentation, TSV output)."""
+    settings = get_settings()
+    binary = os.environ.get("CREDIT_OCR_TESSERACT", "tesseract")
+    return [binary, str(image), str(out_base), "-l", settings.ocr_lang, "--psm", str(settings.ocr_psm), "tsv"]
+
+
+def run_bare_tesseract(lab: Lab, name: str, pages: list[list[Path]], *, threads: str = "1") -> ConfigResult:
+    """``cores`` tesseract processes at a time, each one thread, over every page: nothing else."""
+    result = ConfigResult(name=name, docs=len(pages))
+    env = {**os.environ, "OMP_THREAD_LIMIT": threads}
+    work = [(d, path) for d, paths in enumerate(pages) for path in paths]
+    finished: dict[int, float] = {}
+    remaining = {d: len(paths) for d, paths in enumerate(pages)}
+    with tempfile.TemporaryDirectory(dir=lab.root) as tmp:
+
+        def one(item: tuple[int, Path]) -> tuple[int, int]:
+            d, path = item
+            proc = subprocess.run(
+                tesseract_argv(path, Path(tmp) / path.stem), env=env, capture_output=True, check=False
+            )
+            return d, proc.returncode
+
+        meter = ResourceMeter({"tesseract x cores": os.getpid()}).start()
+        started = time.perf_counter()
+        failed = set()
+        with ThreadPoolExecutor(max_workers=lab.cores) as pool:
+            for d, code in pool.map(one, work):
+                if code != 0:
+                    failed.add(d)
+                remaining[d] -= 1
+                if remaining[d] == 0:
+                    finished[d] = time.perf_counter() - started
+        makespan = time.perf_counter() - started
+        cpu = meter.stop()
+    result.done = len(pages) - len(failed)
+    result.failed = len(failed)
+    lat = list(finished.values())
+    result.latency_median_s, result.latency_p95_s = median(lat), percentile(lat, 95)
+    result.ocr_s = median(lat)
+    result.extra["pages"] = len(work)
+    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+
+
+def _ocr_one(data: bytes) -> float:
+    from credit_ocr import ocr
+
+    started = time.perf_counter()
+    ocr.ocr_bytes(data)
+    return time.perf_counter() - started
+
+
+def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
+    """``ocr_bytes`` (rasterize, clean, tesseract, rebuild lines) in ``cores`` processes: no queue, no DB."""
+    import multiprocessing
+
+    result = ConfigResult(name=name, docs=len(docs))
+    with lab.config(name):
+        meter = ResourceMeter({"ocr_bytes pool": os.getpid()}).start()
+        started = time.perf_counter()
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(lab.cores) as pool:
+            seconds = pool.map(_ocr_one, [d.data for d in docs], chunksize=1)
+            makespan = time.perf_counter() - started
+            pool.close()
+            pool.join()
+        cpu = meter.stop()
+    result.done = len(docs)
+    result.ocr_s = median(seconds)
+    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+
+
+# --------------------------------------------------------------------------------------------
+# a bare Celery chain of two no-op tasks: what the broker and Celery cost without the kit
+
+
+def run_bare_chain(
+    lab: Lab, name: str, n: int, workers: Sequence[dict], *, timeout: float = 300.0
+) -> ConfigResult:
+    import redis
+    from celery import chain
+
+    from credit_ocr.tasks import noop
+    from credit_ocr.workers import start_worker
+
+    result = ConfigResult(name=name, docs=n)
+    with lab.config(name):
+        handles = []
+        try:
+            for spec in workers:
+                handles.append(start_worker(**spec))
+            client = redis.Redis.from_url(get_settings().broker)
+            meter = ResourceMeter({h.name.rsplit("-", 1)[0]: h.pid for h in handles}).start()
+            started = time.perf_counter()
+            sent: dict[str, float] = {}
+            for i in range(n):
+                res = chain(
+                    noop.si(str(i)).set(queue="ocr"), noop.si(str(i)).set(queue="llm", ignore_result=False)
+                ).apply_async()
+                sent[res.id] = time.perf_counter()
+            latencies: list[float] = []
+            pending = list(sent)
+            deadline = started + timeout
+            while pending and time.perf_counter() < deadline:
+                values = client.mget([f"celery-task-meta-{i}" for i in pending])
+                now = time.perf_counter()
+                still = []
+                for task_id, value in zip(pending, values, strict=True):
+                    if value is None:
+                        still.append(task_id)
+                    else:
+                        latencies.append(now - sent[task_id])
+                pending = still
+                if pending:
+                    time.sleep(0.01)
+            makespan = time.perf_counter() - started
+            cpu = meter.stop()
+        finally:
+            for h in handles:
+                h.stop()
+    result.done = n - len(pending)
+    result.failed = len(pending)
+    result.latency_median_s, result.latency_p95_s = median(latencies), percentile(latencies, 95)
+    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+
+
+# --------------------------------------------------------------------------------------------
+# visibility: commit to dashboard model
+
+
+def run_visibility(lab: Lab, name: str, n: int, *, database: str = "sqlite") -> ConfigResult:
+    from credit_ocr.live import measure_visibility
+
+    result = ConfigResult(name=name, docs=n)
+    with lab.config(name, database=database):
+        meter = ResourceMeter({"bench (feed + writer)": os.getpid()}).start()
+        started = time.perf_counter()
+        vis = measure_visibility(n)
+        makespan = time.perf_counter() - started
+        cpu = meter.stop()
+    result.done = int(vis.get("n") or 0)
+    result.failed = n - result.done if result.done < n else 0
+    result.latency_median_s = (vis.get("median_ms") or math.nan) / 1000.0
+    result.latency_p95_s = (vis.get("p95_ms") or math.nan) / 1000.0
+    result.extra = {k: vis[k] for k in vis}
+    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
