@@ -200,3 +200,54 @@ def save_report(
         encoding="utf-8",
     )  # fmt: skip
     return page
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def dashboard(ids: Iterable[str] | str | None = None, batch_id: str | None = None, *, now=None) -> Figure:  # noqa: ANN001
+    """A still of what the notebook dashboard shows: counts per status, progress, the documents table.
+
+    For the README and for places without widgets (a CI log, a report).
+    """
+    table = monitor.status_table(ids, batch_id, now=now)
+    counts = table["status"].value_counts()
+    n = len(table)
+    shown = table.head(25)
+    fig = Figure(figsize=(11, 2.6 + 0.24 * len(shown)), layout="constrained")
+    top, bottom = fig.subplots(2, 1, height_ratios=[2.2, max(1.0, 0.24 * len(shown))])
+    statuses = list(STATUS_COLOURS)
+    values = [int(counts.get(s, 0)) for s in statuses]
+    top.barh(statuses, values, color=[STATUS_COLOURS[s] for s in statuses])
+    for i, v in enumerate(values):
+        top.text(v, i, f" {v}", va="center", fontsize=9)
+    top.set_xlim(0, max(1, n) * 1.08)
+    top.invert_yaxis()
+    finished = int(table["status"].isin(["done", "failed"]).sum())
+    late = int(table["sla_breached"].sum())
+    top.set_title(
+        f"{finished}/{n} finished: {values[3]} done, {values[4]} failed"
+        + (f", {late} past the {monitor.sla_seconds():.0f}s SLA" if late else ""),
+        loc="left",
+    )
+    bottom.axis("off")
+    if not shown.empty:
+        cells = [
+            [r.document_id[:8], _text(r.filename)[:26], r.status,
+             "" if pd.isna(r.elapsed_s) else f"{r.elapsed_s:.1f}s", str(r.attempts),
+             _text(r.ocr_worker)[:22], "LATE" if r.sla_breached else "", _text(r.error)[:48]]
+            for r in shown.itertuples()
+        ]  # fmt: skip
+        tab = bottom.table(
+            cells, colLabels=["document", "file", "status", "elapsed", "attempts", "OCR worker", "SLA", "error"],
+            loc="upper left", cellLoc="left",
+        )  # fmt: skip
+        tab.auto_set_font_size(False)
+        tab.set_fontsize(8)
+        tab.auto_set_column_width(list(range(8)))
+        for (r, c), cell in tab.get_celld().items():
+            cell.set_edgecolor("#dddddd")
+            if r > 0 and c == 2:
+                cell.get_text().set_color(STATUS_COLOURS.get(cells[r - 1][2], "black"))
+    return fig
