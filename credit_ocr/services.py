@@ -370,6 +370,17 @@ def up(*, azurite: bool = False, flower: bool = False, settings: Settings | None
     return state
 
 
+def _still_ours(pid: int | None, name: str) -> bool:
+    """Whether ``pid`` still runs the program ``up()`` started, not an unrelated one that reused the pid."""
+    if not pid_alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return True  # no /proc (macOS): trust the recorded pid
+    return {"redis": "redis-server", "azurite": "azurite", "flower": "flower"}.get(name, name) in cmdline
+
+
 def down(*, settings: Settings | None = None, only: set[str] | None = None) -> list[str]:
     """Stop the services that :func:`up` recorded (never anything else); returns their names."""
     from credit_ocr.config import reset_settings
@@ -381,10 +392,11 @@ def down(*, settings: Settings | None = None, only: set[str] | None = None) -> l
         rec = state.get(name)
         if not rec or (only and name not in only):
             continue
-        proc = ServiceProcess(
-            name=name, argv=[], host=rec["host"], port=rec["port"], log_path=Path(rec["log"]), pid=rec["pid"]
-        )
-        proc.stop(timeout=10)
+        if _still_ours(rec.get("pid"), name):  # after a reboot the pid may be someone else's
+            proc = ServiceProcess(
+                name=name, argv=[], host=rec["host"], port=rec["port"], log_path=Path(rec["log"]), pid=rec["pid"]
+            )
+            proc.stop(timeout=10)
         stopped.append(name)
         state.pop(name)
     _write_state(settings, state)

@@ -159,3 +159,21 @@ def test_start_redis_with_a_password(tmp_path: Path) -> None:
             raw.sendall(b"PING\r\n")
             assert raw.recv(100).startswith(b"-NOAUTH")
     assert not server.alive()
+
+
+def test_down_leaves_a_reused_pid_alone(home: Path, tmp_path: Path) -> None:
+    """After a reboot the recorded pid may belong to an unrelated process: `down` must not kill it."""
+    stranger = subprocess.Popen(["sleep", "60"])
+    try:
+        home.mkdir(parents=True)
+        (home / "services.json").write_text(
+            json.dumps({"redis": {"name": "redis", "pid": stranger.pid, "host": "127.0.0.1", "port": 1,
+                                  "log": str(tmp_path / "x.log"), "url": "redis://127.0.0.1:1/0"}})
+        )  # fmt: skip
+        down = run_cli("services", "down", home=home, cwd=tmp_path)
+        assert down.returncode == 0, down.stderr
+        assert stranger.poll() is None  # still running
+        assert recorded(home) == {}  # and forgotten
+    finally:
+        stranger.kill()
+        stranger.wait()
