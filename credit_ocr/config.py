@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     def broker(self) -> str:
         """The broker URL in force: the user's, or the embedded redis-server's."""
         if self.broker_url:
-            return self.broker_url
+            return with_tls_defaults(self.broker_url)
         redis = self.services_state().get("redis")
         if redis and redis.get("url"):
             return redis["url"]
@@ -173,7 +173,7 @@ class Settings(BaseSettings):
 
     @property
     def backend(self) -> str:
-        return self.result_backend or self.broker
+        return with_tls_defaults(self.result_backend) or self.broker
 
     @property
     def azure_conn(self) -> str | None:
@@ -200,6 +200,18 @@ def reset_settings() -> None:
     db.reset_engine()
     storage.reset_blob_store()
     events.reset_publisher()
+
+
+def with_tls_defaults(url: str | None) -> str | None:
+    """A ``rediss://`` URL with ``ssl_cert_reqs=required`` unless it says otherwise.
+
+    TLS to Redis (``rediss://``, e.g. Azure Cache for Redis) verifies the server's certificate by
+    default; add ``ssl_ca_certs=/path/ca.pem`` for a private CA, or ``ssl_cert_reqs=none`` to opt out
+    knowingly. (Celery's result backend refuses a ``rediss://`` URL that does not say it.)
+    """
+    if not url or not url.startswith("rediss://") or "ssl_cert_reqs=" in url:
+        return url
+    return url + ("&" if "?" in url else "?") + "ssl_cert_reqs=required"
 
 
 def redacted(url: str | None) -> str | None:
