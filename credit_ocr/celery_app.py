@@ -101,6 +101,16 @@ _configured_for: str | None = None
 _lock = threading.Lock()
 
 
+def _forget_broker() -> None:
+    """Drop everything the app built for the old broker: pooled connections, producers, the control
+    mailbox, the event dispatcher and the result backend are all cached on first use."""
+    app.close()
+    app._pool = None
+    for cached in ("amqp", "control", "events"):
+        app.__dict__.pop(cached, None)
+    app._local = threading.local()  # the per-thread result backend
+
+
 def get_app() -> Celery:
     """The app, configured for the settings in force (re-configured when the broker changed)."""
     global _configured_for
@@ -111,8 +121,7 @@ def get_app() -> Celery:
     with _lock:
         if _configured_for != key:
             if _configured_for is not None:
-                app.close()  # drop pooled connections to the old broker
-                app._pool = None
+                _forget_broker()
             app.conf.update(celery_config(settings))
             _configured_for = key
     return app

@@ -8,24 +8,23 @@ from credit_ocr import documents
 from credit_ocr.status import Status
 
 
-def _timings(ids: list[str]) -> dict[str, dict[str, float | None]]:
-    """Stage durations per document (seconds), from the event log."""
+def _timings(ids: list[str]) -> tuple[dict[str, dict[str, float | None]], dict[str, bool]]:
+    """Stage durations per document (seconds) and its SLA flag, from one read of the event log."""
     if not ids:
-        return {}
+        return {}, {}
     from credit_ocr import monitor
 
-    frame = monitor.stage_durations(ids)
-    if frame is None or frame.empty:
-        return {}
-    frame = frame.set_index("document_id") if "document_id" in frame.columns else frame
+    frame = monitor.status_table(ids)
+    if frame.empty:
+        return {}, {}
+    frame = frame.set_index("document_id")
     out: dict[str, dict[str, float | None]] = {}
     for doc_id, row in frame.iterrows():
         out[str(doc_id)] = {
-            str(k): (None if v != v else round(float(v), 4))  # NaN -> None
-            for k, v in row.items()
-            if isinstance(v, int | float)
+            col: (None if row[col] != row[col] else round(float(row[col]), 4))  # NaN -> None
+            for col in monitor.DURATION_COLUMNS
         }
-    return out
+    return out, {str(k): bool(v) for k, v in frame["sla_breached"].items()}
 
 
 def describe(
@@ -33,7 +32,7 @@ def describe(
 ) -> list[dict[str, Any]]:
     """One dict per document: id, filename, status, error, attempts, timings and (optionally) events."""
     docs = documents.list_documents(ids or None, status=Status.FAILED.value if failed_only else None)
-    timings = _timings([d.id for d in docs])
+    timings, sla = _timings([d.id for d in docs])
     out = []
     for d in docs:
         row: dict[str, Any] = {
@@ -47,6 +46,7 @@ def describe(
             "created_at": d.created_at.isoformat(),
             "updated_at": d.updated_at.isoformat(),
             "timings": timings.get(d.id, {}),
+            "sla_breached": sla.get(d.id, False),
         }
         if with_events or failed_only:
             evs = documents.document_events(d.id)
