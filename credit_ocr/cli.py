@@ -306,6 +306,8 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
             if v is not None and k in ("queue_wait_s", "ocr_s", "extraction_s", "total_s")
         )
         line = f"{r['id']}  {r['status']:<12} attempts={r['attempts']}  {r['filename']}  {timing}"
+        if r["sla_breached"]:
+            line += click.style("  PAST SLA", fg="red", bold=True)
         click.echo(line + (f"\n    error: {r['error']}" if r["error"] else ""))
         if failed:
             click.echo(
