@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from credit_ocr import documents, ocr
 from credit_ocr.db import Extraction, OcrPage, dialect_insert, session_scope, utcnow
 from credit_ocr.extraction import ExtractionResult, extract
-from credit_ocr.status import Status, current_status, record_event, transition
+from credit_ocr.status import StageStart, Status, current_status, record_event, start_stage, transition
 from credit_ocr.storage import get_blob_store
 
 log = logging.getLogger(__name__)
@@ -101,19 +101,21 @@ def _store_extraction(session: Session, document_id: str, result: ExtractionResu
     session.execute(stmt)
 
 
-def run_ocr(document_id: str, *, task_id: str | None = None) -> StageResult:
-    """``pending → ocr_running``, read the blob once, OCR it, store the pages (upsert)."""
-    current = current_status(document_id)
-    if current not in (Status.PENDING, Status.OCR_RUNNING):
-        return StageResult(document_id, "ocr", skipped=True, detail=f"already {current.value}")
-    transition(document_id, Status.OCR_RUNNING, task_id=task_id)
+def run_ocr(document_id: str, *, task_id: str | None = None, start: StageStart | None = None) -> StageResult:
+    """``pending → ocr_running``, read the blob once, OCR it, store the pages (upsert).
+
+    ``start`` is what the task's :func:`~credit_ocr.status.start_stage` already did (one transaction
+    for the attempt, the transition and the row); without it the stage starts itself the same way.
+    """
+    start = start or start_stage(document_id, Status.OCR_RUNNING, task_id=task_id, count_attempt=False)
+    if start.current is not Status.OCR_RUNNING:
+        return StageResult(document_id, "ocr", skipped=True, detail=f"already {start.current.value}")
     started = time.perf_counter()
-    doc = documents.get_document(document_id)
-    data = get_blob_store().get(doc.blob_key)
+    data = get_blob_store().get(start.blob_key)
     if noop_work():
         result = ocr.OcrResult(pages=[], path="ocr", seconds=0.0)
     else:
-        result = ocr.ocr_bytes(data, doc.mime_type)
+        result = ocr.ocr_bytes(data, start.mime_type)
         if sum(len(p.text.strip()) for p in result.pages) < MIN_TEXT_CHARS:
             raise NoTextFound(len(result.pages))
     seconds = time.perf_counter() - started
@@ -134,13 +136,16 @@ def document_text(document_id: str) -> str:
 
 
 def run_extraction(
-    document_id: str, *, task_id: str | None = None, extractor: str | None = None
+    document_id: str,
+    *,
+    task_id: str | None = None,
+    extractor: str | None = None,
+    start: StageStart | None = None,
 ) -> StageResult:
     """``ocr_running → llm_running``, extract the 21 fields, then store them WITH ``done`` (one transaction)."""
-    current = current_status(document_id)
-    if current not in (Status.OCR_RUNNING, Status.LLM_RUNNING):
-        return StageResult(document_id, "extract", skipped=True, detail=f"already {current.value}")
-    transition(document_id, Status.LLM_RUNNING, task_id=task_id)
+    start = start or start_stage(document_id, Status.LLM_RUNNING, task_id=task_id, count_attempt=False)
+    if start.current is not Status.LLM_RUNNING:
+        return StageResult(document_id, "extract", skipped=True, detail=f"already {start.current.value}")
     started = time.perf_counter()
     if noop_work():
         result = ExtractionResult(extractor="noop", fields={}, valid={}, confidence={})

@@ -130,6 +130,13 @@ def transition(
     :class:`DocumentNotFound`.
     """
     target = Status(to)
+    sources = ALLOWED[target]
+    if len(sources) == 1 and target is not Status.PENDING:
+        # The common case (each happy-path step has one source): one conditional UPDATE ... RETURNING
+        # instead of SELECT + UPDATE; a miss falls through to the full path below, which explains it.
+        fast = _transition_from(document_id, next(iter(sources)), target, task_id, worker, detail, also)
+        if fast is not None:
+            return fast
     for _ in range(10):
         try:
             with session_scope() as session:
@@ -178,6 +185,123 @@ def transition(
     raise StatusError(f"Document {document_id}: status kept changing under us; try again.")
 
 
+@dataclass(frozen=True)
+class StageStart:
+    """What :func:`start_stage` found and did, with what the stage needs of the row (no second read)."""
+
+    document_id: str
+    previous: Status
+    current: Status
+    changed: bool
+    attempts: int
+    blob_key: str
+    mime_type: str
+    over_limit: bool = False  # attempts above the cap: nothing was moved, the caller fails it
+
+
+def start_stage(
+    document_id: str,
+    running: Status | str,
+    *,
+    task_id: str | None = None,
+    count_attempt: bool = True,
+    max_attempts: int | None = None,
+) -> StageStart:
+    """Count a delivery and move the document into its stage's running state, in ONE transaction.
+
+    What a stage did as four round trips (count the attempt, read the status twice, transition,
+    read the row again) is one commit here. A document already in ``running`` (a redelivery) only has
+    its attempt counted; one further along is left as it is (the caller skips). Past ``max_attempts``
+    only the attempt is counted, so that the caller can fail the document.
+    """
+    target = Status(running)
+    with session_scope() as session:
+        row = session.execute(
+            select(
+                Document.status, Document.batch_id, Document.attempts, Document.blob_key, Document.mime_type
+            )
+            .where(Document.id == document_id)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise DocumentNotFound(document_id)
+        current = Status(row.status)
+        attempts = int(row.attempts or 0) + (1 if count_attempt else 0)
+        over = max_attempts is not None and attempts > max_attempts
+        now = utcnow()
+        values: dict = {"attempts": attempts} if count_attempt else {}
+        message = None
+        moved = not over and current in ALLOWED[target] and target is not Status.PENDING
+        if moved:
+            values.update(status=target.value, updated_at=now)
+        if values:
+            session.execute(update(Document).where(Document.id == document_id).values(**values))
+        if moved:
+            ev = StatusEvent(
+                document_id=document_id,
+                kind="transition",
+                from_status=current.value,
+                to_status=target.value,
+                at=now,
+                task_id=task_id,
+                worker=worker_name(),
+            )
+            session.add(ev)
+            session.flush()
+            message = event_message(ev, row.batch_id)
+    if message is not None:
+        events.publish(message)
+    return StageStart(
+        document_id,
+        previous=current,
+        current=target if moved else current,
+        changed=moved,
+        attempts=attempts,
+        blob_key=row.blob_key,
+        mime_type=row.mime_type,
+        over_limit=over,
+    )
+
+
+def _transition_from(
+    document_id: str,
+    source: Status,
+    target: Status,
+    task_id: str | None,
+    worker: str | None,
+    detail: str | None,
+    also: Callable[[Session], None] | None,
+) -> TransitionResult | None:
+    """``source → target`` as one conditional UPDATE ... RETURNING; None when the row was not in ``source``."""
+    with session_scope() as session:
+        now = utcnow()
+        row = session.execute(
+            update(Document)
+            .where(Document.id == document_id, Document.status == source.value)
+            .values(status=target.value, updated_at=now)
+            .returning(Document.batch_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        ev = StatusEvent(
+            document_id=document_id,
+            kind="transition",
+            from_status=source.value,
+            to_status=target.value,
+            at=now,
+            task_id=task_id,
+            worker=worker or worker_name(),
+            detail=detail,
+        )
+        session.add(ev)
+        if also is not None:
+            also(session)
+        session.flush()
+        message = event_message(ev, row.batch_id)
+    events.publish(message)
+    return TransitionResult(document_id, source, target, changed=True, at=now)
+
+
 def resubmit(document_id: str, *, detail: str = "resubmitted") -> TransitionResult:
     """Put a failed document back to ``pending`` (attempts and error cleared); the caller enqueues it."""
     return transition(document_id, Status.PENDING, detail=detail, _resubmit=True)
@@ -197,13 +321,15 @@ def record_event(
     ``also`` runs in the same transaction (e.g. the OCR pages stored with their ``ocr_done`` event).
     """
     with session_scope() as session:
+        now = utcnow()
         row = session.execute(
-            select(Document.status, Document.batch_id).where(Document.id == document_id)
+            update(Document)
+            .where(Document.id == document_id)
+            .values(updated_at=now)
+            .returning(Document.status, Document.batch_id)
         ).one_or_none()
         if row is None:
             raise DocumentNotFound(document_id)
-        now = utcnow()
-        session.execute(update(Document).where(Document.id == document_id).values(updated_at=now))
         ev = StatusEvent(
             document_id=document_id,
             kind=kind,

@@ -33,7 +33,7 @@ from credit_ocr.celery_app import (
     broker_priority,
 )
 from credit_ocr.config import get_settings
-from credit_ocr.status import Status, current_status, record_event
+from credit_ocr.status import Status, record_event, start_stage
 
 log = logging.getLogger("credit_ocr.tasks")
 
@@ -122,10 +122,12 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
     token = _ctx.set({"doc": document_id, "task": request.id or "-", "stage": stage})
     try:
         try:
-            from credit_ocr.status import bump_attempts
-
-            attempts = bump_attempts(document_id)
-            if attempts > settings.max_attempts:
+            # One transaction: count this delivery, move into the stage, read what the stage needs.
+            start = start_stage(
+                document_id, _RUNNING[stage], task_id=request.id, max_attempts=settings.max_attempts
+            )
+            attempts = start.attempts
+            if start.over_limit:
                 message = (
                     f"Gave up after {attempts - 1} deliveries of this document (CREDIT_OCR_MAX_ATTEMPTS="
                     f"{settings.max_attempts}): its worker died or timed out each time. Check the worker log."
@@ -133,7 +135,7 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
                 log.error("event=attempts_exceeded attempts=%d", attempts)
                 pipeline.fail(document_id, message, task_id=request.id)
                 raise DocumentFailed(message)
-            if request.retries == 0 and current_status(document_id) is _RUNNING[stage]:
+            if request.retries == 0 and start.previous is _RUNNING[stage]:
                 record_event(
                     document_id,
                     "redelivery",
@@ -142,7 +144,7 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
                 )
                 log.warning("event=redelivery attempts=%d", attempts)
             log.info("event=start attempts=%d retries=%d", attempts, request.retries)
-            result = fn(document_id, task_id=request.id)
+            result = fn(document_id, task_id=request.id, start=start)
             log.info(
                 "event=%s seconds=%.3f detail=%r",
                 "skip" if result.skipped else "finish",
