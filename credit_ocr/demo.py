@@ -62,7 +62,8 @@ def _print_tables(console: Console, ids: list[str], paths: list[Path], per_doc: 
     from credit_ocr import monitor
 
     table = Table(title="Documents", show_lines=False)
-    for col in ("file", "status", "queue wait s", "ocr s", "extraction s", "total s", "fields ok", "error"):
+    table.add_column("file", no_wrap=True)
+    for col in ("status", "queue wait s", "ocr s", "extraction s", "total s", "fields ok", "error"):
         table.add_column(col, overflow="fold")
     durations = monitor.stage_durations(ids).set_index("document_id")
     for doc_id, path in zip(ids, paths, strict=True):
@@ -101,7 +102,9 @@ def run_demo(
     *, samples: Path = SAMPLES_DIR, timeout: float = 240.0, console: Console | None = None
 ) -> DemoResult:
     """Run the demo; everything it started is stopped again, also on error or Ctrl-C."""
-    console = console or Console(stderr=False)
+    if console is None:
+        probe = Console()
+        console = probe if probe.is_terminal else Console(width=140)  # logs and CI: no wrapping of names
     settings = get_settings()
     before = settings.services_state()
     console.rule("[bold]credit-ocr demo")
