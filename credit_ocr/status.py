@@ -8,6 +8,7 @@ transition into the state a document already has is a no-op.
 
 from __future__ import annotations
 
+import contextvars
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,8 +95,21 @@ class _Raced(Exception):
     """Another process changed the status between our read and our conditional UPDATE."""
 
 
+_worker: contextvars.ContextVar[str | None] = contextvars.ContextVar("credit_ocr_worker", default=None)
+
+
 def worker_name() -> str:
-    return socket.gethostname()
+    """Who is making a transition: the Celery worker's node name inside a task, else the host name."""
+    return _worker.get() or socket.gethostname()
+
+
+def set_worker(name: str | None) -> contextvars.Token:
+    """Record the worker node name (``ocr-1a2b3c@host``) on the events this context writes."""
+    return _worker.set(name)
+
+
+def reset_worker(token: contextvars.Token) -> None:
+    _worker.reset(token)
 
 
 def event_message(ev: StatusEvent, batch_id: str | None) -> dict:

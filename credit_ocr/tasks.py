@@ -33,7 +33,7 @@ from credit_ocr.celery_app import (
     broker_priority,
 )
 from credit_ocr.config import get_settings
-from credit_ocr.status import Status, record_event, start_stage
+from credit_ocr.status import Status, record_event, reset_worker, set_worker, start_stage
 
 log = logging.getLogger("credit_ocr.tasks")
 
@@ -120,6 +120,7 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
     settings = get_settings()
     request = task.request
     token = _ctx.set({"doc": document_id, "task": request.id or "-", "stage": stage})
+    worker_token = set_worker(request.hostname)  # events name the worker node, for timeline lanes
     try:
         try:
             # One transaction: count this delivery, move into the stage, read what the stage needs.
@@ -202,6 +203,7 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
             raise DocumentFailed(message) from None
     finally:
         _ctx.reset(token)
+        reset_worker(worker_token)
 
 
 def _fail_quietly(document_id: str, message: str, task_id: str | None, detail: str | None = None) -> None:
