@@ -297,7 +297,7 @@ def start_flower(
     folder = Path(folder or get_settings().log_dir)
     argv = [
         sys.executable, "-m", "celery", "--broker", broker_url, "flower",
-        "--address", host, "--port", str(port), "--persistent=False", "--purge_offline_workers=60",
+        f"--address={host}", f"--port={port}", "--persistent=False", "--purge_offline_workers=60",
     ]  # fmt: skip
     server = ServiceProcess(
         name="flower", argv=argv, host=host, port=port, log_path=folder / "flower.log",
