@@ -403,9 +403,37 @@ def bench(experiment: str, docs: int | None, as_json: bool, plot: Path | None, d
 @main.command()
 @click.option("--docs", type=int, default=200)
 @click.option("--json", "as_json", is_flag=True)
-def chaos(docs: int, as_json: bool) -> None:
+@click.option("--kill-every", type=float, default=5.0, show_default=True, help="Seconds between worker kills.")
+@click.option("--keep", is_flag=True, help="Keep the run's folder (worker logs, database) afterwards.")
+def chaos(docs: int, as_json: bool, kill_every: float, keep: bool) -> None:
     """Soak run under injected faults: lost, duplicated and failed documents counted."""
-    _fail("`chaos` arrives with the reliability issue (#8).")
+    from credit_ocr.chaos import ChaosError, run_chaos
+
+    def say(message: str) -> None:
+        click.echo(f"chaos: {message}", err=True)
+
+    try:
+        report = run_chaos(docs, kill_every=kill_every, keep=keep, say=say)
+    except ChaosError as exc:
+        _fail(str(exc))
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"credit-ocr chaos: {docs} documents under faults")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for label, value in report.lines():
+            table.add_row(label, value)
+        Console().print(table)
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        for error, count in report.errors.items():
+            click.echo(f"failed x{count}: {error}")
+    if not report.ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
