@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import httpx
 import pytest
-from conftest import REFERENCE
+from conftest import sample_files
 
 from credit_ocr import services, submit, workers
 
@@ -16,21 +15,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.redis, pytest.
 
 def start_flower_as_documented(broker: str, folder) -> services.ServiceProcess:  # noqa: ANN001
     """What `credit-ocr services up --flower` does."""
-    try:
-        return services.start_flower(broker, services.free_port(), folder=folder)
-    except services.ServiceError as exc:
-        if "requires a value" in str(exc):  # known bug, reported: tornado options need --name=value
-            pytest.xfail(
-                "services.start_flower passes '--address HOST --port N'; Flower needs '--address=HOST'"
-            )
-        raise
+    return services.start_flower(broker, services.free_port(), folder=folder)
 
 
 def test_flower_lists_the_kit_tasks_with_their_states(kit, tmp_path) -> None:
-    paths = []
-    for i in range(2):
-        paths.append(tmp_path / f"loan_{i}.pdf")
-        shutil.copy(REFERENCE / "loan_application.pdf", paths[-1])
+    paths = sample_files("text")[:2]
     flower = start_flower_as_documented(kit.broker, tmp_path)
     base = f"http://127.0.0.1:{flower.port}"
     try:
