@@ -477,6 +477,7 @@ class PostgresServer:
     port: int
     bin_dir: Path
     run_as: str | None = None
+    allow: tuple[str, ...] = ()  # networks (CIDR) besides loopback that may connect (trust: test clusters)
 
     @property
     def data_dir(self) -> Path:
@@ -506,6 +507,11 @@ class PostgresServer:
 
     def init(self) -> PostgresServer:
         self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        if self.allow:
+            hba = self.data_dir / "pg_hba.conf"
+            lines = "".join(f"host all all {cidr} trust\n" for cidr in self.allow)
+            with open(hba, "a") as fh:  # root may write it; the owner stays postgres
+                fh.write(lines)
         return self
 
     def start(self, wait: float = 30.0) -> PostgresServer:
@@ -541,9 +547,16 @@ class PostgresServer:
 
 
 def start_postgres(
-    port: int | None = None, *, folder: Path | None = None, host: str = "127.0.0.1"
+    port: int | None = None,
+    *,
+    folder: Path | None = None,
+    host: str = "127.0.0.1",
+    allow: tuple[str, ...] = (),
 ) -> PostgresServer:
-    """Make a throwaway cluster with ``initdb`` in ``folder`` and start it on a free port (trust auth)."""
+    """Make a throwaway cluster with ``initdb`` in ``folder`` and start it on a free port (trust auth).
+
+    ``allow``: networks (CIDR) other than loopback whose clients may connect, e.g. a test's second host.
+    """
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         raise ServiceError(
@@ -576,6 +589,6 @@ def start_postgres(
             if not mode & 0o001:
                 path.chmod(mode | 0o001)  # search only: the folder's listing stays private
         os.chown(folder, user.pw_uid, user.pw_gid)
-    server = PostgresServer(folder=folder, host=host, port=port, bin_dir=bin_dir, run_as=run_as)
+    server = PostgresServer(folder=folder, host=host, port=port, bin_dir=bin_dir, run_as=run_as, allow=allow)
     server.init()
     return server.start()

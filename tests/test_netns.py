@@ -1,0 +1,109 @@
+"""Across hosts: a worker in its own network namespace (a second host, made by the test with a veth
+pair) processes documents through this host's Redis, PostgreSQL and Azurite; its link is cut in the
+middle of a task and restored, and every document still ends ``done`` exactly once."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import skip_or_fail
+
+from credit_ocr import documents, services, submit, workers
+from credit_ocr.config import get_settings, reset_settings
+from credit_ocr.netns import Namespace, NetnsError, unavailable_reason
+from credit_ocr.samples import make_document
+
+pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pytest.mark.redis,
+              pytest.mark.azurite, pytest.mark.postgres]  # fmt: skip
+
+
+@pytest.fixture
+def second_host() -> Iterator[Namespace]:
+    reason = unavailable_reason()
+    if reason:
+        skip_or_fail(f"cannot make a second host with `ip netns`: {reason}")
+    try:
+        ns = Namespace.make()
+    except NetnsError as exc:
+        skip_or_fail(f"`ip netns` is not permitted here: {exc}")
+    try:
+        yield ns
+    finally:
+        ns.delete()  # even when the test failed: no namespace or veth is left behind
+    assert subprocess.run(["ip", "link", "show", ns.host_if], capture_output=True).returncode != 0
+
+
+def _start_worker_in(ns: Namespace) -> workers.WorkerHandle:
+    """A real `celery worker` started inside the namespace (same program, other host)."""
+    name = f"remote-{ns.name}"
+    log_path = get_settings().log_dir / f"worker-{name}.log"
+    argv = ns.argv(workers.worker_command(["ocr", "llm"], 1, "prefork", name))
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=workers._worker_env(True, None), start_new_session=True,
+        )  # fmt: skip
+    handle = workers.WorkerHandle(name, ("ocr", "llm"), "prefork", 1, log_path, process)
+    handle.wait_ready(timeout=90)
+    return handle
+
+
+def test_worker_on_a_second_host_survives_a_partition_mid_task(
+    kit, second_host, tmp_path: Path, monkeypatch
+) -> None:
+    try:
+        services.azurite_binary()
+    except services.ServiceError as exc:
+        skip_or_fail(str(exc))
+    if services.postgres_bin_dir() is None:
+        skip_or_fail("initdb/pg_ctl not installed: the test starts its own PostgreSQL on the veth address")
+    host = second_host.host_addr
+    # off loopback Redis wants a password (else protected mode refuses every client): as across real hosts
+    redis = services.start_redis(folder=tmp_path / "redis", host=host, password=f"pw-{second_host.name}")
+    azurite = services.start_azurite(folder=tmp_path / "azurite", host=host)
+    postgres = services.start_postgres(folder=tmp_path / "postgres", host=host, allow=(f"{host}/30",))
+    remote = None
+    try:
+        for name, value in {
+            "CREDIT_OCR_BROKER_URL": redis.url, "CREDIT_OCR_DATABASE_URL": postgres.url,
+            "CREDIT_OCR_AZURE_CONNECTION_STRING": azurite.connection_string,
+            "CREDIT_OCR_SOFT_TIME_LIMIT": "90", "CREDIT_OCR_TIME_LIMIT": "100",
+            "CREDIT_OCR_VISIBILITY_TIMEOUT": "120",
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        reset_settings()
+        # the second host reaches this one only through the link
+        second_host.run(
+            "python3", "-c", f"import socket; socket.create_connection(('{host}', {redis.port}), 3)"
+        )
+        remote = _start_worker_in(second_host)
+        scans = [make_document(5, i) for i in (1, 2, 4)]  # scanned PDF and PNGs: seconds of OCR each
+        ids = submit.submit([d for d, *_ in scans], filenames=[n for _, n, *_ in scans])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and documents.get_document(ids[0]).status != "ocr_running":
+            time.sleep(0.05)
+        assert documents.get_document(ids[0]).status == "ocr_running"
+        second_host.cut()  # a partition in the middle of OCR
+        try:
+            time.sleep(8)
+            assert not remote.ping(timeout=1.0), "a partitioned worker cannot answer"
+        finally:
+            second_host.restore()
+        final = submit.wait(ids, timeout=180, progress=False)
+        assert set(final.values()) == {"done"}, final
+        for doc_id in ids:
+            events = documents.document_events(doc_id)
+            done = [e for e in events if e["kind"] == "transition" and e["to_status"] == "done"]
+            assert len(done) == 1, events
+            assert remote.hostname.split("@")[0] in " ".join(str(e["worker"]) for e in events), events
+        assert remote.ping(timeout=2.0), "the worker is back after the partition"
+    finally:
+        if remote is not None:
+            remote.kill()
+        postgres.stop()
+        azurite.stop()
+        redis.stop()
