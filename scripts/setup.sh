@@ -59,10 +59,10 @@ system_deps() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing_apt
     return
   fi
-  die "missing:${missing_apt}. Install with one of:
-    sudo apt-get install -y${missing_apt}        (Debian/Ubuntu)
-    brew install${missing_brew}                  (macOS)
-    conda install -c conda-forge${missing_conda}  (conda; or: conda env create -f environment.yml)
+  die "missing:${missing_apt}. Install them with one of
+    Debian/Ubuntu:  sudo apt-get install -y${missing_apt}
+    macOS:          brew install${missing_brew}
+    conda:          conda install -c conda-forge${missing_conda}   (or: conda env create -f environment.yml)
   then run make again."
 }
 
