@@ -141,24 +141,37 @@ def _postgres_url(lab: Lab) -> tuple[str | None, str]:
     return (None, f"PostgreSQL row skipped ({reason}); pass --database-url.") if reason else (url, "")
 
 
+#: Client threads that submit at the same time in ``overhead`` (uploads wait on commits, not on CPU).
+OVERHEAD_CLIENTS = 4
+
+
 def _overhead(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
     docs = (corpus(3, kinds=("text",)) * (n // 3 + 1))[:n]
     workers = _split_workers(lab.cores)
     noop = {"CREDIT_OCR_BENCH_NOOP": "1"}
+    clients = OVERHEAD_CLIENTS
     configs = [
-        runners.run_bare_chain(lab, "bare Celery chain (2 no-op tasks)", n, workers),
-        runners.run_pipeline(lab, "kit, no-op stages, SQLite", docs, workers, env=noop),
+        runners.run_bare_chain(lab, "bare Celery chain (2 no-op tasks)", n, workers, clients=clients),
+        runners.run_pipeline(lab, "kit, no-op stages, SQLite", docs, workers, env=noop, clients=clients),
     ]
     notes = [
-        f"{n} documents; OCR and extraction replaced by no-ops (CREDIT_OCR_BENCH_NOOP=1): what is left is "
-        "upload, two queues, status transitions with their events, and publishing them.",
+        f"{n} documents sent by {clients} client threads; OCR and extraction replaced by no-ops "
+        "(CREDIT_OCR_BENCH_NOOP=1): what is left is upload, two queues, status transitions with their "
+        "events, and publishing them. Workers: ocr prefork x cores, llm threads x16.",
+        "submit_s (in --json) is how long the clients took to hand everything over.",
     ]
     url, why = _postgres_url(lab)
     if url:
         lab.postgres_url = url
         configs.append(
             runners.run_pipeline(
-                lab, "kit, no-op stages, PostgreSQL", docs, workers, env=noop, database="postgres"
+                lab,
+                "kit, no-op stages, PostgreSQL",
+                docs,
+                workers,
+                env=noop,
+                database="postgres",
+                clients=clients,
             )
         )
     else:

@@ -59,6 +59,27 @@ def _first_errors(ids: Sequence[str], n: int = 2) -> str:
 # the pipeline with real workers
 
 
+def start_workers(specs: Sequence[dict], env: dict[str, str] | None = None) -> list:
+    """Start every worker at once, then wait until each answers (start-up is not part of a run)."""
+    from credit_ocr.workers import start_worker
+
+    handles = [start_worker(**{"env": env, **spec, "wait": False}) for spec in specs]
+    try:
+        for h in handles:
+            h.wait_ready(120)
+    except Exception:
+        for h in handles:
+            h.kill()
+        raise
+    return handles
+
+
+def stop_workers(handles: Sequence) -> None:
+    """Warm shutdown of all workers in parallel."""
+    with ThreadPoolExecutor(max_workers=max(1, len(handles))) as pool:
+        list(pool.map(lambda h: h.stop(), handles))
+
+
 def run_pipeline(
     lab: Lab,
     name: str,
@@ -68,28 +89,37 @@ def run_pipeline(
     env: dict[str, str] | None = None,
     database: str = "sqlite",
     timeout: float = 600.0,
+    clients: int = 1,
 ) -> ConfigResult:
-    """Start ``workers`` (``start_worker`` keyword dicts), submit ``docs`` at once, wait for all."""
+    """Start ``workers`` (``start_worker`` keyword dicts), submit ``docs`` at once, wait for all.
+
+    ``clients`` threads upload at the same time (as many users would), each a share of the documents.
+    """
     from credit_ocr.submit import new_batch_id, submit, wait
-    from credit_ocr.workers import start_worker
 
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name, database=database, env=env):
         handles = []
         try:
-            for spec in workers:
-                handles.append(start_worker(**{"env": env, **spec}))
+            handles = start_workers(workers, env)
             meter = ResourceMeter({h.name.rsplit("-", 1)[0]: h.pid for h in handles}).start()
+            batch = new_batch_id()
+            shares = [list(docs[i::clients]) for i in range(clients)]
             started = time.perf_counter()
-            ids = submit(
-                [d.data for d in docs], filenames=[d.filename for d in docs], batch_id=new_batch_id()
-            )
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                parts = pool.map(
+                    lambda share: submit(
+                        [d.data for d in share], filenames=[d.filename for d in share], batch_id=batch
+                    ),
+                    shares,
+                )
+                ids = [i for part in parts for i in part]
+            result.extra["submit_s"] = round(time.perf_counter() - started, 3)
             wait(ids, timeout=timeout, progress=False)
             makespan = time.perf_counter() - started
             cpu = meter.stop()
         finally:
-            for h in handles:
-                h.stop()
+            stop_workers(handles)
         _stages(result, ids)
         if result.failed:
             result.note = f"{result.failed} failed: {_first_errors(ids)}"
@@ -219,29 +249,34 @@ def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
 
 
 def run_bare_chain(
-    lab: Lab, name: str, n: int, workers: Sequence[dict], *, timeout: float = 300.0
+    lab: Lab, name: str, n: int, workers: Sequence[dict], *, timeout: float = 300.0, clients: int = 1
 ) -> ConfigResult:
     import redis
     from celery import chain
 
     from credit_ocr.tasks import noop
-    from credit_ocr.workers import start_worker
 
     result = ConfigResult(name=name, docs=n)
     with lab.config(name):
         handles = []
         try:
-            for spec in workers:
-                handles.append(start_worker(**spec))
+            handles = start_workers(workers)
             client = redis.Redis.from_url(get_settings().broker)
             meter = ResourceMeter({h.name.rsplit("-", 1)[0]: h.pid for h in handles}).start()
             started = time.perf_counter()
             sent: dict[str, float] = {}
-            for i in range(n):
-                res = chain(
-                    noop.si(str(i)).set(queue="ocr"), noop.si(str(i)).set(queue="llm", ignore_result=False)
-                ).apply_async()
-                sent[res.id] = time.perf_counter()
+
+            def send(share: list[int]) -> None:
+                for i in share:
+                    res = chain(
+                        noop.si(str(i)).set(queue="ocr"),
+                        noop.si(str(i)).set(queue="llm", ignore_result=False),
+                    ).apply_async()
+                    sent[res.id] = time.perf_counter()
+
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                list(pool.map(send, [list(range(n))[c::clients] for c in range(clients)]))
+            result.extra["submit_s"] = round(time.perf_counter() - started, 3)
             latencies: list[float] = []
             pending = list(sent)
             deadline = started + timeout
@@ -260,8 +295,7 @@ def run_bare_chain(
             makespan = time.perf_counter() - started
             cpu = meter.stop()
         finally:
-            for h in handles:
-                h.stop()
+            stop_workers(handles)
     result.done = n - len(pending)
     result.failed = len(pending)
     result.latency_median_s, result.latency_p95_s = median(latencies), percentile(latencies, 95)
