@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import random
@@ -114,6 +115,13 @@ def student_message(exc: BaseException) -> str:
 
 
 _RUNNING = {"ocr": Status.OCR_RUNNING, "extract": Status.LLM_RUNNING}
+#: The states in which a stage has work to do (in any other, a delivery is a duplicate).
+_STAGE_FROM = {
+    "ocr": (Status.PENDING, Status.OCR_RUNNING),
+    "extract": (Status.OCR_RUNNING, Status.LLM_RUNNING),
+}
+#: A stage that hits its soft time limit is tried this many more times before the document fails.
+TIME_LIMIT_RETRIES = 1
 
 
 def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., pipeline.StageResult]) -> dict:
@@ -128,6 +136,12 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
                 document_id, _RUNNING[stage], task_id=request.id, max_attempts=settings.max_attempts
             )
             attempts = start.attempts
+            if start.over_limit and start.previous not in _STAGE_FROM[stage]:
+                # a duplicate of a stage the document has left (a reconciler pickup, a redelivery):
+                # nothing to do, and nothing to fail
+                log.info("event=skip detail=%r", f"already {start.previous.value}")
+                return {"document_id": document_id, "stage": stage, "skipped": True,
+                        "detail": f"already {start.previous.value}"}  # fmt: skip
             if start.over_limit:
                 message = (
                     f"Gave up after {attempts - 1} deliveries of this document (CREDIT_OCR_MAX_ATTEMPTS="
@@ -161,6 +175,14 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
         except (DocumentFailed, Retry):
             raise
         except SoftTimeLimitExceeded:
+            if request.retries < TIME_LIMIT_RETRIES:
+                # A loaded machine or a service that hung can make a good document slow once; twice
+                # in a row is the document. The retry is recorded like any other.
+                reason = f"soft time limit of {settings.soft_time_limit}s exceeded"
+                log.warning("event=retry n=%d countdown=1.0 reason=%r", request.retries + 1, reason)
+                with contextlib.suppress(Exception):
+                    record_event(document_id, "retry", f"retry of {stage}: {reason}", task_id=request.id)
+                raise task.retry(countdown=1, max_retries=settings.task_max_retries) from None
             message = (
                 f"The {stage} stage took longer than {settings.soft_time_limit}s (CREDIT_OCR_SOFT_TIME_LIMIT): "
                 "the document is too large or too hard to read; split it or raise the limit."
