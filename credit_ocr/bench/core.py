@@ -70,6 +70,7 @@ class ConfigResult:
     extraction_s: float = math.nan
     cpu_seconds: float = math.nan
     cpu_util: float = math.nan  # cpu_seconds / (makespan * cores)
+    other_cpu_util: float = math.nan  # what the REST of the machine used meanwhile: the run's noise
     peak_rss_mb: dict[str, float] = field(default_factory=dict)  # per worker (process tree)
     ratio: float = math.nan  # of ratio_metric, to the experiment's baseline
     note: str = ""
@@ -218,6 +219,9 @@ class ResourceMeter:
         self._last: dict[int, tuple[str, float]] = {}
         self.peak_rss: dict[str, float] = {name: 0.0 for name in roots}
         self._stop = threading.Event()
+        self._busy_start = 0.0
+        self.machine_busy = math.nan
+        self.others = math.nan
         self._thread: threading.Thread | None = None
 
     def _tracked(self) -> list[tuple[str, psutil.Process, list[psutil.Process]]]:
@@ -243,7 +247,19 @@ class ResourceMeter:
                     continue
             self.peak_rss[name] = max(self.peak_rss[name], rss / 2**20)
 
+    @staticmethod
+    def _machine_busy() -> float:
+        t = psutil.cpu_times()
+        return (
+            sum(t)
+            - t.idle
+            - getattr(t, "iowait", 0.0)
+            - getattr(t, "guest", 0.0)
+            - getattr(t, "guest_nice", 0.0)
+        )
+
     def start(self) -> ResourceMeter:
+        self._busy_start = self._machine_busy()
         self._sample()
         self._start = {pid: cpu for pid, (_n, cpu) in self._last.items()}
         self._thread = threading.Thread(target=self._run, name="bench-meter", daemon=True)
@@ -260,7 +276,10 @@ class ResourceMeter:
         if self._thread is not None:
             self._thread.join(5)
         self._sample()
-        return sum(cpu - self._start.get(pid, 0.0) for pid, (_n, cpu) in self._last.items())
+        ours = sum(cpu - self._start.get(pid, 0.0) for pid, (_n, cpu) in self._last.items())
+        self.machine_busy = self._machine_busy() - self._busy_start
+        self.others = max(0.0, self.machine_busy - ours)
+        return ours
 
 
 def _ppid(proc: psutil.Process) -> int | None:

@@ -285,6 +285,13 @@ def run_experiment(
     )  # fmt: skip
     result.compute_ratios()
     result.verdict = _verdict(name, result)
+    others = [c.other_cpu_util for c in configs if not math.isnan(c.other_cpu_util)]
+    if others:
+        result.notes.append(
+            f"The rest of the machine (other programs, and the Redis/PostgreSQL/LLM servers these rows use) "
+            f"kept {min(others):.0%}-{max(others):.0%} of the {result.cores} cores busy during the rows"
+            + (": a shared machine, so the ratios are noisy." if max(others) > 0.15 else ".")
+        )
     return result
 
 

@@ -29,6 +29,7 @@ def row_cells(c: ConfigResult) -> list[str]:
         f"{_ms_or_s(c.latency_median_s)} / {_ms_or_s(c.latency_p95_s)}",
         " / ".join(_ms_or_s(v) for v in (c.queue_wait_s, c.ocr_s, c.extraction_s)),
         _f(c.cpu_util * 100 if c.cpu_util == c.cpu_util else math.nan, "{:.0f}%"),
+        _f(c.other_cpu_util * 100 if c.other_cpu_util == c.other_cpu_util else math.nan, "{:.0f}%"),
         rss,
         _f(c.ratio, "{:.2f}x"),
     ]
@@ -36,7 +37,7 @@ def row_cells(c: ConfigResult) -> list[str]:
 
 COLUMNS = [
     "configuration", "done", "makespan", "docs/min", "latency med / p95",
-    "queue wait / OCR / extraction (median)", "CPU", "peak RSS MB per worker", "ratio",
+    "queue wait / OCR / extraction (median)", "CPU", "others' CPU", "peak RSS MB per worker", "ratio",
 ]  # fmt: skip
 
 

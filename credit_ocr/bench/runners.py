@@ -22,8 +22,10 @@ from credit_ocr.config import get_settings
 
 
 def _fill(
-    result: ConfigResult, makespan: float, cpu: float, cores: int, rss: dict[str, float]
+    result: ConfigResult, makespan: float, cpu: float, cores: int, meter: ResourceMeter
 ) -> ConfigResult:
+    rss = meter.peak_rss
+    result.other_cpu_util = meter.others / (makespan * cores) if makespan > 0 else math.nan
     result.makespan_s = makespan
     result.docs_per_min = 60.0 * result.done / makespan if makespan > 0 else math.nan
     result.cpu_seconds = cpu
@@ -123,7 +125,7 @@ def run_pipeline(
         _stages(result, ids)
         if result.failed:
             result.note = f"{result.failed} failed: {_first_errors(ids)}"
-    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+    return _fill(result, makespan, cpu, lab.cores, meter)
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def run_sync(
         cpu = meter.stop()
         _stages(result, ids)
         result.failed = len(docs) - result.done
-    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+    return _fill(result, makespan, cpu, lab.cores, meter)
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,7 +215,7 @@ def run_bare_tesseract(lab: Lab, name: str, pages: list[list[Path]], *, threads:
     result.latency_median_s, result.latency_p95_s = median(lat), percentile(lat, 95)
     result.ocr_s = median(lat)
     result.extra["pages"] = len(work)
-    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+    return _fill(result, makespan, cpu, lab.cores, meter)
 
 
 def _ocr_one(data: bytes) -> float:
@@ -241,7 +243,7 @@ def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
         cpu = meter.stop()
     result.done = len(docs)
     result.ocr_s = median(seconds)
-    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+    return _fill(result, makespan, cpu, lab.cores, meter)
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,7 +301,7 @@ def run_bare_chain(
     result.done = n - len(pending)
     result.failed = len(pending)
     result.latency_median_s, result.latency_p95_s = median(latencies), percentile(latencies, 95)
-    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+    return _fill(result, makespan, cpu, lab.cores, meter)
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,4 +323,4 @@ def run_visibility(lab: Lab, name: str, n: int, *, database: str = "sqlite") -> 
     result.latency_median_s = (vis.get("median_ms") or math.nan) / 1000.0
     result.latency_p95_s = (vis.get("p95_ms") or math.nan) / 1000.0
     result.extra = {k: vis[k] for k in vis}
-    return _fill(result, makespan, cpu, lab.cores, meter.peak_rss)
+    return _fill(result, makespan, cpu, lab.cores, meter)
