@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from credit_ocr.bench.core import BenchError
 from credit_ocr.bench.experiments import EXPERIMENTS, run_all
 from credit_ocr.bench.report import markdown, print_result
 
@@ -39,11 +38,13 @@ def run_cli(
     def show(result) -> None:  # noqa: ANN001
         print_result(result, console)
 
-    try:
-        results = run_all(docs, names=names, database_url=database_url, on_result=show, plot_dir=plot)
-    except BenchError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(1)
+    results, failed = [], []
+    for name in names:  # one experiment failing (a worker that never answered) does not stop the others
+        try:
+            results += run_all(docs, names=[name], database_url=database_url, on_result=show, plot_dir=plot)
+        except Exception as exc:  # noqa: BLE001 - reported by name, the run goes on
+            failed.append(name)
+            click.secho(f"error: {name}: {exc.__class__.__name__}: {str(exc)[:800]}", fg="red", err=True)
     console.print(
         f"[dim]bench {experiment} finished in {time.perf_counter() - started:.0f} s "
         f"({time.strftime('%Y-%m-%d %H:%M %Z')}; command: credit-ocr bench {experiment}"
@@ -52,9 +53,11 @@ def run_cli(
     if plot is not None:
         console.print(f"[dim]plots saved in {plot}[/]")
     if as_markdown:
-        console.print(markdown(results), markup=False, highlight=False)
+        click.echo(markdown(results), err=as_json)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], indent=2))
+    if failed:
+        sys.exit(1)
 
 
 def _postgres_from_env() -> str | None:
