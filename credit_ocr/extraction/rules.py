@@ -118,6 +118,8 @@ def _prefix_hit(text: str, *, require_whole: bool) -> _Hit | None:
     for size in sizes:
         if size > MAX_LABEL_WORDS + 2:
             continue
+        if not require_whole and tokens[size - 1][:1] in ("[", "]", "☐", "☒"):
+            continue  # a tick box belongs to the value ("[ ] yes [x] no"), never to the label
         found = _best_label(" ".join(tokens[:size]))
         if found is None:
             continue
