@@ -85,6 +85,52 @@ def stop_workers(handles: Sequence) -> None:
         h.kill()  # waits for the process
 
 
+def run_pipeline(
+    lab: Lab,
+    name: str,
+    docs: Sequence[BenchDoc],
+    workers: Sequence[dict],
+    *,
+    env: dict[str, str] | None = None,
+    database: str = "sqlite",
+    timeout: float = 600.0,
+    clients: int = 1,
+) -> ConfigResult:
+    """Start ``workers`` (``start_worker`` keyword dicts), submit ``docs`` at once, wait for all.
+
+    ``clients`` threads upload at the same time (as many users would), each a share of the documents.
+    """
+    from credit_ocr.submit import new_batch_id, submit, wait
+
+    result = ConfigResult(name=name, docs=len(docs))
+    with lab.config(name, database=database, env=env):
+        handles = []
+        try:
+            handles = start_workers(workers, env)
+            meter = ResourceMeter({h.name.rsplit("-", 1)[0]: h.pid for h in handles}).start()
+            batch = new_batch_id()
+            shares = [list(docs[i::clients]) for i in range(clients)]
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=clients) as pool:
+                parts = pool.map(
+                    lambda share: submit(
+                        [d.data for d in share], filenames=[d.filename for d in share], batch_id=batch
+                    ),
+                    shares,
+                )
+                ids = [i for part in parts for i in part]
+            result.extra["submit_s"] = round(time.perf_counter() - started, 3)
+            wait(ids, timeout=timeout, progress=False)
+            makespan = time.perf_counter() - started
+            cpu = meter.stop()
+        finally:
+            stop_workers(handles)
+        _stages(result, ids)
+        if result.failed:
+            result.note = f"{result.failed} failed: {_first_errors(ids)}"
+    return _fill(result, makespan, cpu, lab.cores, meter)
+
+
 # --------------------------------------------------------------------------------------------
 # the synchronous loop: one process, upload + OCR + extraction, one document after the other
 
