@@ -4,6 +4,7 @@ middle of a task and restored, and every document still ends ``done`` exactly on
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -65,7 +66,9 @@ def test_worker_on_a_second_host_survives_a_partition_mid_task(
     # off loopback Redis wants a password (else protected mode refuses every client): as across real hosts
     redis = services.start_redis(folder=tmp_path / "redis", host=host, password=f"pw-{second_host.name}")
     azurite = services.start_azurite(folder=tmp_path / "azurite", host=host)
-    postgres = services.start_postgres(folder=tmp_path / "postgres", host=host, allow=(f"{host}/30",))
+    # its own folder under /tmp, not pytest's: a pytest session starting meanwhile makes that tree
+    # private again (0700), and the server runs as the postgres user
+    postgres = services.start_postgres(host=host, allow=(f"{host}/30",))
     remote = None
     try:
         for name, value in {
@@ -105,5 +108,6 @@ def test_worker_on_a_second_host_survives_a_partition_mid_task(
         if remote is not None:
             remote.kill()
         postgres.stop()
+        shutil.rmtree(postgres.folder, ignore_errors=True)
         azurite.stop()
         redis.stop()
