@@ -296,11 +296,13 @@ def enqueue(document_id: str, *, priority: int = 0, start: Status = Status.PENDI
     from credit_ocr.celery_app import get_app
 
     get_app()
-    p = broker_priority(priority)
+    # Explicit None time limits: the WORKER's CREDIT_OCR_(SOFT_)TIME_LIMIT apply. Without them Celery
+    # copies the sending process's limits into each message (cached at its first send), and those win.
+    opts = {"priority": broker_priority(priority), "time_limit": None, "soft_time_limit": None}
     if start in (Status.PENDING, Status.OCR_RUNNING):
-        sig = chain(ocr.si(document_id).set(priority=p), extract.si(document_id).set(priority=p))
+        sig = chain(ocr.si(document_id).set(**opts), extract.si(document_id).set(**opts))
     elif start is Status.LLM_RUNNING:
-        sig = extract.si(document_id).set(priority=p)
+        sig = extract.si(document_id).set(**opts)
     else:
         raise ValueError(f"Nothing to enqueue for a document that is {start.value}.")
     return sig.apply_async()

@@ -35,3 +35,23 @@ def test_forty_documents_under_faults_none_lost_none_twice_none_good_failed(kit)
     assert report.faults.get("sigkill ocr worker", 0) >= 2 and report.faults.get("sigkill llm worker", 0) >= 2
     assert report.llm_failures_injected > 0 and report.retries > 0, summary
     assert report.database.startswith("postgresql"), summary
+
+
+def test_a_stage_over_its_time_limit_is_retried_once_then_failed_clearly(kit, monkeypatch) -> None:
+    """What the chaos run taught: a good page can overrun once on a loaded machine; twice is the page."""
+    from credit_ocr import documents, submit, workers
+    from credit_ocr.config import reset_settings
+    from credit_ocr.samples import make_document
+
+    monkeypatch.setenv("CREDIT_OCR_SOFT_TIME_LIMIT", "2")  # a scanned page takes seconds of OCR
+    monkeypatch.setenv("CREDIT_OCR_TIME_LIMIT", "30")
+    monkeypatch.setenv("CREDIT_OCR_OCR_DPI", "400")  # four times the pixels: far over the limit
+    reset_settings()
+    scan, name, _, _ = make_document(3, 4)  # a two-page scan: several seconds of OCR
+    with workers.running_workers({"preset": "both", "concurrency": 1}):
+        doc_id = submit.submit([scan], filenames=[name])[0]
+        assert submit.wait([doc_id], timeout=60, progress=False)[doc_id] == "failed"
+    events = documents.document_events(doc_id)
+    retries = [e for e in events if e["kind"] == "retry"]
+    assert len(retries) == 1 and "soft time limit of 2s" in retries[0]["detail"], events
+    assert "CREDIT_OCR_SOFT_TIME_LIMIT" in (documents.get_document(doc_id).error or "")
