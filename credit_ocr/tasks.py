@@ -132,8 +132,14 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
     try:
         try:
             # One transaction: count this delivery, move into the stage, read what the stage needs.
+            # A Celery retry is not a new delivery (retries have their own cap): only first deliveries
+            # and redeliveries count towards CREDIT_OCR_MAX_ATTEMPTS, which stops poison messages.
             start = start_stage(
-                document_id, _RUNNING[stage], task_id=request.id, max_attempts=settings.max_attempts
+                document_id,
+                _RUNNING[stage],
+                task_id=request.id,
+                count_attempt=request.retries == 0,
+                max_attempts=settings.max_attempts,
             )
             attempts = start.attempts
             if start.over_limit and start.previous not in _STAGE_FROM[stage]:
