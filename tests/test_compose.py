@@ -59,7 +59,7 @@ def test_workers_get_the_kits_services() -> None:
     for name in ("worker-ocr", "worker-llm"):
         env = environment(SERVICES[name])
         assert env["CREDIT_OCR_DATABASE_URL"].startswith("postgresql+psycopg://")
-        assert env["CREDIT_OCR_BROKER_URL"].startswith("redis://redis:")
+        assert env["CREDIT_OCR_BROKER_URL"].startswith("redis://:${REDIS_PASSWORD:-credit}@redis:6379/")
         assert "BlobEndpoint=http://azurite:10000/" in env["CREDIT_OCR_AZURE_CONNECTION_STRING"]
     assert environment(SERVICES["worker-ocr"])["OMP_THREAD_LIMIT"] == "1"
 
@@ -95,7 +95,9 @@ def test_worker_commands_are_the_blueprints() -> None:
     llm = " ".join(argv(SERVICES["worker-llm"]))
     assert "--queues llm" in llm and "--pool threads" in llm and "--concurrency 16" in llm
     flower = argv(SERVICES["flower"])
-    assert flower[:3] == ["celery", "--broker", "redis://redis:6379/0"] and "flower" in flower
+    assert flower[:3] == ["celery", "--broker", "redis://:${REDIS_PASSWORD:-credit}@redis:6379/0"] and "flower" in flower
+    redis = SERVICES["redis"]
+    assert "--requirepass" in redis["command"], "Redis in compose requires a password"
     assert environment(SERVICES["flower"]).get("FLOWER_UNAUTHENTICATED_API") == "true"
 
 
