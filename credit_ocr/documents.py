@@ -20,7 +20,7 @@ from sqlalchemy import select
 from credit_ocr import events
 from credit_ocr.config import get_settings
 from credit_ocr.db import Document, Extraction, OcrPage, StatusEvent, new_id, session_scope, utcnow
-from credit_ocr.status import DocumentNotFound, Status, event_message, worker_name
+from credit_ocr.status import DocumentNotFound, Status, add_event
 from credit_ocr.storage import blob_key_for, get_blob_store
 
 SUPPORTED_TYPES = {
@@ -179,19 +179,11 @@ def upload(
             )
             session.add(doc)
             session.flush()
-            ev = StatusEvent(
-                document_id=doc_id,
-                kind="transition",
-                from_status=None,
-                to_status=Status.PENDING.value,
-                at=now,
-                worker=worker_name(),
-                detail=f"uploaded {mime}, {len(data)} bytes",
-            )
-            session.add(ev)
-            session.flush()
+            message = add_event(
+                session, doc_id, kind="transition", from_status=None, to_status=Status.PENDING.value,
+                at=now, batch_id=batch_id, detail=f"uploaded {mime}, {len(data)} bytes",
+            )  # fmt: skip
             info = DocumentInfo.from_row(doc)
-            message = event_message(ev, batch_id)
     except Exception:
         store.delete(key)  # no orphan blob without its row
         raise

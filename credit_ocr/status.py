@@ -126,6 +126,39 @@ def event_message(ev: StatusEvent, batch_id: str | None) -> dict:
     }
 
 
+def add_event(
+    session: Session,
+    document_id: str,
+    *,
+    kind: str,
+    from_status: str | None,
+    to_status: str,
+    at: datetime,
+    batch_id: str | None,
+    task_id: str | None = None,
+    worker: str | None = None,
+    detail: str | None = None,
+    also: Callable[[Session], None] | None = None,
+) -> dict:
+    """Write one event row (and ``also``) in the caller's transaction; returns the message to publish
+    once the transaction has committed."""
+    ev = StatusEvent(
+        document_id=document_id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        task_id=task_id,
+        worker=worker or worker_name(),
+        detail=detail,
+    )
+    session.add(ev)
+    if also is not None:
+        also(session)
+    session.flush()
+    return event_message(ev, batch_id)
+
+
 def transition(
     document_id: str,
     to: Status | str,
@@ -177,21 +210,11 @@ def transition(
                 )
                 if result.rowcount != 1:
                     raise _Raced()
-                ev = StatusEvent(
-                    document_id=document_id,
-                    kind="transition",
-                    from_status=current.value,
-                    to_status=target.value,
-                    at=now,
-                    task_id=task_id,
-                    worker=worker or worker_name(),
-                    detail=detail if target is not Status.FAILED else (detail or error),
-                )
-                session.add(ev)
-                if also is not None:
-                    also(session)
-                session.flush()
-                message = event_message(ev, row.batch_id)
+                message = add_event(
+                    session, document_id, kind="transition", from_status=current.value,
+                    to_status=target.value, at=now, batch_id=row.batch_id, task_id=task_id, worker=worker,
+                    detail=detail if target is not Status.FAILED else (detail or error), also=also,
+                )  # fmt: skip
         except _Raced:
             continue
         events.publish(message)
@@ -251,18 +274,10 @@ def start_stage(
         if values:
             session.execute(update(Document).where(Document.id == document_id).values(**values))
         if moved:
-            ev = StatusEvent(
-                document_id=document_id,
-                kind="transition",
-                from_status=current.value,
-                to_status=target.value,
-                at=now,
-                task_id=task_id,
-                worker=worker_name(),
-            )
-            session.add(ev)
-            session.flush()
-            message = event_message(ev, row.batch_id)
+            message = add_event(
+                session, document_id, kind="transition", from_status=current.value,
+                to_status=target.value, at=now, batch_id=row.batch_id, task_id=task_id,
+            )  # fmt: skip
     if message is not None:
         events.publish(message)
     return StageStart(
@@ -297,21 +312,10 @@ def _transition_from(
         ).one_or_none()
         if row is None:
             return None
-        ev = StatusEvent(
-            document_id=document_id,
-            kind="transition",
-            from_status=source.value,
-            to_status=target.value,
-            at=now,
-            task_id=task_id,
-            worker=worker or worker_name(),
-            detail=detail,
-        )
-        session.add(ev)
-        if also is not None:
-            also(session)
-        session.flush()
-        message = event_message(ev, row.batch_id)
+        message = add_event(
+            session, document_id, kind="transition", from_status=source.value, to_status=target.value,
+            at=now, batch_id=row.batch_id, task_id=task_id, worker=worker, detail=detail, also=also,
+        )  # fmt: skip
     events.publish(message)
     return TransitionResult(document_id, source, target, changed=True, at=now)
 
@@ -344,31 +348,11 @@ def record_event(
         ).one_or_none()
         if row is None:
             raise DocumentNotFound(document_id)
-        ev = StatusEvent(
-            document_id=document_id,
-            kind=kind,
-            from_status=row.status,
-            to_status=row.status,
-            at=now,
-            task_id=task_id,
-            worker=worker or worker_name(),
-            detail=detail,
-        )
-        session.add(ev)
-        if also is not None:
-            also(session)
-        session.flush()
-        message = event_message(ev, row.batch_id)
+        message = add_event(
+            session, document_id, kind=kind, from_status=row.status, to_status=row.status, at=now,
+            batch_id=row.batch_id, task_id=task_id, worker=worker, detail=detail, also=also,
+        )  # fmt: skip
     events.publish(message)
-
-
-def bump_attempts(document_id: str) -> int:
-    """Count one more delivery of a stage to this document; returns the new count."""
-    with session_scope() as session:
-        session.execute(
-            update(Document).where(Document.id == document_id).values(attempts=Document.attempts + 1)
-        )
-        return int(session.execute(select(Document.attempts).where(Document.id == document_id)).scalar_one())
 
 
 def current_status(document_id: str) -> Status:
