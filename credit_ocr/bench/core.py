@@ -207,22 +207,22 @@ def _cpu_total(proc: psutil.Process) -> float:
 class ResourceMeter:
     """Samples process trees in a thread: CPU seconds used between start() and stop(), peak RSS.
 
-    CPU is read from each root and its direct children (pool processes) *including their reaped
-    children* (tesseract runs as a child of a pool process and is counted there once it exits), so
-    nothing is counted twice; RSS is the sum over the whole tree, tesseract included, at each sample.
+    CPU is a snapshot over every process of each tree at start and at stop, each process counted with
+    its reaped children (``children_user``/``children_system``): a tesseract that ran and exited in
+    between is in its parent's figure exactly once, one still running is counted by itself, never
+    both. RSS is the sum over the whole tree, tesseract included, at each sample.
     """
 
     def __init__(self, roots: dict[str, int], interval: float = 0.2) -> None:
         self.roots = roots
         self.interval = interval
-        self._start: dict[int, float] = {}
-        self._last: dict[int, tuple[str, float]] = {}
         self.peak_rss: dict[str, float] = {name: 0.0 for name in roots}
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._cpu_start = 0.0
         self._busy_start = 0.0
         self.machine_busy = math.nan
         self.others = math.nan
-        self._thread: threading.Thread | None = None
 
     def _tracked(self) -> list[tuple[str, psutil.Process, list[psutil.Process]]]:
         out = []
@@ -234,15 +234,22 @@ class ResourceMeter:
                 continue
         return out
 
+    def _tree_cpu(self) -> float:
+        total = 0.0
+        for _name, root, tree in self._tracked():
+            for proc in (root, *tree):
+                try:
+                    total += _cpu_total(proc)
+                except psutil.Error:
+                    continue
+        return total
+
     def _sample(self) -> None:
         for name, root, tree in self._tracked():
             rss = 0
-            direct = {root.pid} | {p.pid for p in tree if _ppid(p) == root.pid}
             for proc in (root, *tree):
                 try:
                     rss += proc.memory_info().rss
-                    if proc.pid in direct:
-                        self._last[proc.pid] = (name, _cpu_total(proc))
                 except psutil.Error:
                     continue
             self.peak_rss[name] = max(self.peak_rss[name], rss / 2**20)
@@ -250,18 +257,14 @@ class ResourceMeter:
     @staticmethod
     def _machine_busy() -> float:
         t = psutil.cpu_times()
-        return (
-            sum(t)
-            - t.idle
-            - getattr(t, "iowait", 0.0)
-            - getattr(t, "guest", 0.0)
-            - getattr(t, "guest_nice", 0.0)
-        )
+        idle = t.idle + getattr(t, "iowait", 0.0)
+        guests = getattr(t, "guest", 0.0) + getattr(t, "guest_nice", 0.0)  # already inside user
+        return sum(t) - idle - guests
 
     def start(self) -> ResourceMeter:
         self._busy_start = self._machine_busy()
+        self._cpu_start = self._tree_cpu()
         self._sample()
-        self._start = {pid: cpu for pid, (_n, cpu) in self._last.items()}
         self._thread = threading.Thread(target=self._run, name="bench-meter", daemon=True)
         self._thread.start()
         return self
@@ -276,17 +279,10 @@ class ResourceMeter:
         if self._thread is not None:
             self._thread.join(5)
         self._sample()
-        ours = sum(cpu - self._start.get(pid, 0.0) for pid, (_n, cpu) in self._last.items())
+        ours = max(0.0, self._tree_cpu() - self._cpu_start)
         self.machine_busy = self._machine_busy() - self._busy_start
         self.others = max(0.0, self.machine_busy - ours)
         return ours
-
-
-def _ppid(proc: psutil.Process) -> int | None:
-    try:
-        return proc.ppid()
-    except psutil.Error:
-        return None
 
 
 # --------------------------------------------------------------------------------------------
