@@ -198,13 +198,13 @@ def _visibility(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[st
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
-        Experiment("limit", "The machine's OCR limit: bare tesseract vs the pipeline", 8, 1,
+        Experiment("limit", "The machine's OCR limit: bare tesseract vs the pipeline", 16, 1,
                    "pipeline >= 0.90 of bare tesseract", _limit),
-        Experiment("sync-vs-async", "One process in a loop vs the pipeline with workers", 8, 2,
+        Experiment("sync-vs-async", "One process in a loop vs the pipeline with workers", 16, 2,
                    "async >= 1.8x the sync loop", _sync_vs_async),
         Experiment("workers", "OCR queue: concurrency 1, 2, 4, prefork vs threads", 6, 1,
                    "(none: the lesson is where it stops scaling)", _workers),
-        Experiment("queues", "One `both` worker vs split queues, LLM at 1 s", 9, 3,
+        Experiment("queues", "One `both` worker vs split queues, LLM at 1 s", 12, 3,
                    "split >= 2.3x both", _queues),
         Experiment("omp", "OMP_THREAD_LIMIT unset vs 1, two OCR processes", 6, 1,
                    "(none: limit 1 should win)", _omp),
