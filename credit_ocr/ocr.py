@@ -19,6 +19,7 @@ import re
 import shutil
 import stat
 import statistics
+import tempfile
 import threading
 import time
 import warnings
@@ -496,7 +497,11 @@ def deskew(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> Ima
         rows = np.asarray(rotated, dtype=np.float32).sum(axis=1)
         return float(np.square(np.diff(rows)).sum())
 
-    angles = np.arange(-max_angle, max_angle + step / 2, step)
+    # coarse to fine: 0.5° steps over the whole range, then ``step`` around the best (23 rotations
+    # instead of 61: the search cost a page 0.13 s, more than reading its text layer)
+    coarse = np.arange(-max_angle, max_angle + 0.25, 0.5)
+    around = float(coarse[int(np.argmax([sharpness(round(float(a), 2)) for a in coarse]))])
+    angles = np.arange(around - 0.5, around + 0.5 + step / 2, step)
     scores = [sharpness(round(float(a), 2)) for a in angles]
     best = round(float(angles[int(np.argmax(scores))]), 2)
     if abs(best) < 0.05 or scores[int(np.argmax(scores))] <= sharpness(0.0) * 1.01:
@@ -597,9 +602,14 @@ def tesseract_words(image: Image.Image, settings: Settings | None = None) -> lis
         pytesseract.get_tesseract_version()
         tesseract_words._version_checked = True  # type: ignore[attr-defined]
     pytesseract.pytesseract.tesseract_cmd = tesseract_wrapper()
+    # Hand tesseract an uncompressed PGM file: pytesseract would otherwise encode a PNG for it
+    # (0.1 s per 200 dpi page, a tenth of tesseract's own time).
+    page_file = tempfile.NamedTemporaryFile(suffix=".pgm", prefix="credit-ocr-")  # noqa: SIM115
     try:
+        (image if image.mode == "L" else image.convert("L")).save(page_file, format="PPM")
+        page_file.flush()
         data = pytesseract.image_to_data(
-            image,
+            page_file.name,
             lang=settings.ocr_lang,
             config=f"--psm {settings.ocr_psm}",
             output_type=pytesseract.Output.DICT,
@@ -619,6 +629,8 @@ def tesseract_words(image: Image.Image, settings: Settings | None = None) -> lis
         if "timeout" in str(exc).lower():
             raise OcrResourceLimit(_limit_message(settings, "wall-clock timeout")) from exc
         raise
+    finally:
+        page_file.close()
     words = []
     for i, text in enumerate(data["text"]):
         text = (text or "").strip()

@@ -14,7 +14,7 @@ from conftest import REFERENCE
 from PIL import Image, ImageDraw, ImageFont
 
 from credit_ocr import ocr
-from credit_ocr.config import reset_settings
+from credit_ocr.config import get_settings, reset_settings
 
 pytestmark = pytest.mark.tesseract
 
@@ -45,6 +45,16 @@ def _line_with(result: ocr.OcrResult, start: str) -> str:
     return lines[0]
 
 
+def letter_at_dpi() -> tuple[int, int]:
+    """A US-letter page (the reference form) rasterized at the configured resolution."""
+    dpi = get_settings().ocr_dpi
+    return round(8.5 * dpi), round(11 * dpi)
+
+
+def _near(width: int, height: int, expected: tuple[int, int]) -> bool:
+    return abs(width - expected[0]) <= 1 and abs(height - expected[1]) <= 1
+
+
 @pytest.mark.parametrize("use_text_layer", [True, False], ids=["text-layer", "ocr"])
 def test_reference_form_is_read_with_label_and_value_on_one_line(settings, use_text_layer: bool) -> None:
     data = _reference()
@@ -61,7 +71,7 @@ def test_reference_form_is_read_with_label_and_value_on_one_line(settings, use_t
     assert _line_with(result, "VAT ID / Tax Number").split("  ")[-1].strip() == "DE123456789"
     assert "€2,500,000" in _line_with(result, "Purchase Price")
     page = result.pages[0]
-    assert page.page == 1 and (page.width, page.height) == (1700, 2200)  # letter at 200 dpi
+    assert page.page == 1 and _near(page.width, page.height, letter_at_dpi())
     assert all({"text", "left", "top", "width", "height", "conf", "line"} <= set(w) for w in page.words)
     if use_text_layer:
         assert page.mean_confidence is None
@@ -99,7 +109,7 @@ def test_image_honours_exif_rotation(settings, tmp_path: Path) -> None:
 def test_load_pages_and_word_boxes(settings) -> None:
     data = _reference()
     pages = ocr.load_pages(data, "application/pdf")
-    assert len(pages) == 1 and pages[0].size == (1700, 2200) and pages[0].mode == "L"
+    assert len(pages) == 1 and _near(*pages[0].size, letter_at_dpi()) and pages[0].mode == "L"
     words = ocr.ocr_bytes(data).pages[0].words
     drawn = ocr.draw_word_boxes(pages[0], words)
     assert drawn.mode == "RGB" and drawn.size == pages[0].size
