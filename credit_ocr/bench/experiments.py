@@ -204,7 +204,7 @@ EXPERIMENTS: dict[str, Experiment] = {
                    "async >= 1.8x the sync loop", _sync_vs_async),
         Experiment("workers", "OCR queue: concurrency 1, 2, 4, prefork vs threads", 6, 1,
                    "(none: the lesson is where it stops scaling)", _workers),
-        Experiment("queues", "One `both` worker vs split queues, LLM at 1 s", 12, 3,
+        Experiment("queues", "One `both` worker vs split queues, LLM at 1 s", 36, 3,
                    "split >= 2.3x both", _queues),
         Experiment("omp", "OMP_THREAD_LIMIT unset vs 1, two OCR processes", 6, 1,
                    "(none: limit 1 should win)", _omp),
