@@ -72,11 +72,14 @@ class IllegalTransition(StatusError):
 
     def __init__(self, document_id: str, current: Status, target: Status) -> None:
         allowed = ", ".join(sorted(s.value for s in ALLOWED[target])) or "nothing"
-        hint = " Use resubmit() to retry a failed document." if target is Status.PENDING else ""
-        super().__init__(
-            f"Document {document_id} cannot go from {current.value} to {target.value}: "
-            f"{target.value} is reached only from {allowed}.{hint}"
-        )
+        if target is Status.PENDING:
+            reason = (
+                "only a resubmit puts a failed document back to pending: `credit-ocr submit --retry ID` "
+                "or submit.retry(id) (clears its error and enqueues it again)."
+            )
+        else:
+            reason = f"{target.value} is reached only from {allowed}."
+        super().__init__(f"Document {document_id} cannot go from {current.value} to {target.value}: {reason}")
         self.document_id, self.current, self.target = document_id, current, target
 
 
