@@ -176,7 +176,9 @@ def samples(out: Path, count: int, seed: int) -> None:
     infos = generate(out, count=count, seed=seed)
     size = sum(info.path.stat().st_size for info in infos)
     kinds = ", ".join(f"{sum(i.variant.layer == k for i in infos)} {k}" for k in ("text", "scan", "image"))
-    click.echo(f"Wrote {len(infos)} documents ({kinds}; {size / 1e6:.1f} MB) with <name>.json truths to {out}")
+    click.echo(
+        f"Wrote {len(infos)} documents ({kinds}; {size / 1e6:.1f} MB) with <name>.json truths to {out}"
+    )
 
 
 @main.command("llm-server")
@@ -231,9 +233,13 @@ def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -
     """Run a Celery worker in the foreground with the kit's settings (presets by queue: see workers.py)."""
     import os
 
+    from credit_ocr.celery_app import QUEUES
     from credit_ocr.workers import _worker_env, presets, worker_command
 
     wanted = tuple(q.strip() for q in queues.split(",") if q.strip())
+    unknown = sorted(set(wanted) - set(QUEUES))
+    if unknown or not wanted:
+        _fail(f"unknown queue(s) {unknown or [queues]}: the kit's queues are {', '.join(QUEUES)}")
     preset = presets()["ocr" if wanted == ("ocr",) else "llm" if wanted == ("llm",) else "both"]
     argv = worker_command(
         wanted,
@@ -331,8 +337,12 @@ def fields(document_id: str, as_json: bool) -> None:
     doc = get_document(document_id)
     found = get_fields(document_id)
     if found is None:
+        if doc.status == "failed":
+            _fail(
+                f"document {document_id} failed: {doc.error}; retry with `credit-ocr submit --retry {document_id}`"
+            )
         _fail(
-            f"document {document_id} has no fields yet (status {doc.status}); wait with `credit-ocr submit --wait`"
+            f"document {document_id} has no fields yet (status {doc.status}); follow it with `credit-ocr watch {document_id}`"
         )
     data = {k: found[k] for k in ("document_id", "extractor", "fields", "valid")}
     if as_json:
@@ -361,7 +371,8 @@ def reconcile(older_than: float | None, as_json: bool) -> None:
         click.echo(
             f"{p.document_id}  {p.status:<12} idle {p.idle_seconds:.0f}s  {'re-enqueued' if p.enqueued else 'NOT enqueued (broker away)'}"
         )
-    click.echo(f"{len(pickups)} document(s) re-enqueued")
+    enqueued = sum(1 for p in pickups if p.enqueued)
+    click.echo(f"{enqueued} of {len(pickups)} stuck document(s) re-enqueued")
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,12 +399,35 @@ def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> Non
 
 @main.command()
 @click.argument("experiment", default="all")
-@click.option("--docs", type=int, default=None, help="Documents per configuration (overhead: no-op docs; visibility: transitions).")
+@click.option(
+    "--docs",
+    type=int,
+    default=None,
+    help="Documents per configuration (overhead: no-op docs; visibility: transitions).",
+)
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--plot", type=click.Path(file_okay=False, path_type=Path), default=None, help="Save one PNG per experiment here.")
-@click.option("--database-url", default=None, help="PostgreSQL server for the PostgreSQL rows (scratch databases are made and dropped).")
-@click.option("--markdown", "as_markdown", is_flag=True, help="Also print the tables as markdown (for the README).")
-def bench(experiment: str, docs: int | None, as_json: bool, plot: Path | None, database_url: str | None, as_markdown: bool) -> None:
+@click.option(
+    "--plot",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Save one PNG per experiment here.",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="PostgreSQL server for the PostgreSQL rows (scratch databases are made and dropped).",
+)
+@click.option(
+    "--markdown", "as_markdown", is_flag=True, help="Also print the tables as markdown (for the README)."
+)
+def bench(
+    experiment: str,
+    docs: int | None,
+    as_json: bool,
+    plot: Path | None,
+    database_url: str | None,
+    as_markdown: bool,
+) -> None:
     """Experiments side by side: a table of makespan, throughput, latency and ratios."""
     from credit_ocr.bench.cli import run_cli
 
@@ -403,7 +437,9 @@ def bench(experiment: str, docs: int | None, as_json: bool, plot: Path | None, d
 @main.command()
 @click.option("--docs", type=int, default=200)
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--kill-every", type=float, default=5.0, show_default=True, help="Seconds between worker kills.")
+@click.option(
+    "--kill-every", type=float, default=5.0, show_default=True, help="Seconds between worker kills."
+)
 @click.option("--keep", is_flag=True, help="Keep the run's folder (worker logs, database) afterwards.")
 def chaos(docs: int, as_json: bool, kill_every: float, keep: bool) -> None:
     """Soak run under injected faults: lost, duplicated and failed documents counted."""

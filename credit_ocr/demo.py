@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from credit_ocr import documents, services, submit, workers
-from credit_ocr.config import PROJECT_ROOT, get_settings, reset_settings
+from credit_ocr.config import PROJECT_ROOT, get_settings, redacted, reset_settings
 from credit_ocr.extraction import fields as fieldspec
 
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
@@ -107,6 +107,9 @@ def run_demo(
         console = probe if probe.is_terminal else Console(width=140)  # logs and CI: no wrapping of names
     settings = get_settings()
     before = settings.services_state()
+    paths = sample_paths(samples)
+    if not paths:  # before anything is started
+        raise SystemExit(f"No samples in {samples}: run `credit-ocr samples` first.")
     console.rule("[bold]credit-ocr demo")
     started_redis = False
     if not settings.broker_url:
@@ -117,10 +120,7 @@ def run_demo(
             f"broker: the kit's own redis-server at {state['redis']['url']}"
             + (" (started)" if started_redis else "")
         )
-    console.print(f"database: {get_settings().db_url}")
-    paths = sample_paths(samples)
-    if not paths:
-        raise SystemExit(f"No samples in {samples}: run `credit-ocr samples` first.")
+    console.print(f"database: {redacted(get_settings().db_url)}")
     t0 = time.perf_counter()
     handles: list[workers.WorkerHandle] = []
     try:

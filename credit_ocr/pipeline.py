@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 from credit_ocr import documents, ocr
 from credit_ocr.db import Extraction, OcrPage, dialect_insert, session_scope, utcnow
 from credit_ocr.extraction import ExtractionResult, extract
-from credit_ocr.status import StageStart, Status, current_status, record_event, start_stage, transition
+from credit_ocr.status import (
+    IllegalTransition,
+    StageStart,
+    Status,
+    current_status,
+    record_event,
+    start_stage,
+    transition,
+)
 from credit_ocr.storage import get_blob_store
 
 log = logging.getLogger(__name__)
@@ -169,7 +177,10 @@ def fail(document_id: str, error: str, *, task_id: str | None = None, detail: st
     current = current_status(document_id)
     if current in (Status.DONE, Status.FAILED):
         return False
-    transition(document_id, Status.FAILED, task_id=task_id, error=error, detail=detail or error)
+    try:
+        transition(document_id, Status.FAILED, task_id=task_id, error=error, detail=detail or error)
+    except IllegalTransition:  # it became terminal meanwhile (a duplicate delivery finished it)
+        return False
     return True
 
 

@@ -111,7 +111,11 @@ class ServiceProcess:
         )
         log.close()
         self.pid = self.process.pid
-        self.wait_answering(wait)
+        try:
+            self.wait_answering(wait)
+        except ServiceError:
+            self.kill()  # never leave a server running that nobody tracks
+            raise
         return self
 
     def answers(self) -> bool:
@@ -394,7 +398,12 @@ def down(*, settings: Settings | None = None, only: set[str] | None = None) -> l
             continue
         if _still_ours(rec.get("pid"), name):  # after a reboot the pid may be someone else's
             proc = ServiceProcess(
-                name=name, argv=[], host=rec["host"], port=rec["port"], log_path=Path(rec["log"]), pid=rec["pid"]
+                name=name,
+                argv=[],
+                host=rec["host"],
+                port=rec["port"],
+                log_path=Path(rec["log"]),
+                pid=rec["pid"],
             )
             proc.stop(timeout=10)
         stopped.append(name)

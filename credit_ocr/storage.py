@@ -78,7 +78,7 @@ class LocalBlobStore:
         try:
             return self._path(key).read_bytes()
         except FileNotFoundError as exc:
-            raise BlobNotFound(f"Blob {key} is missing from {self.root}.") from exc
+            raise BlobNotFound(f"Blob {key} is missing from the blob folder.") from exc
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -115,12 +115,18 @@ class AzureBlobStore:
 
     @staticmethod
     def _translate(exc: Exception, what: str) -> StorageError:
-        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError, ServiceRequestError
+        from azure.core.exceptions import (
+            HttpResponseError,
+            ResourceNotFoundError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
 
         if isinstance(exc, ResourceNotFoundError):
             return BlobNotFound(f"Blob not found while {what}.")
-        if isinstance(exc, ServiceRequestError) or (
-            isinstance(exc, HttpResponseError) and (exc.status_code or 0) >= 500
+        status = getattr(exc, "status_code", None) or 0
+        if isinstance(exc, ServiceRequestError | ServiceResponseError) or (
+            isinstance(exc, HttpResponseError) and (status >= 500 or status in (408, 429))
         ):
             return StorageUnavailable(
                 f"Azure Blob Storage did not answer while {what}: {exc.__class__.__name__}."

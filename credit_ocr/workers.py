@@ -102,6 +102,7 @@ class WorkerHandle:
     def stop(self, timeout: float = 30.0) -> None:
         """Warm shutdown: running tasks finish, then the worker exits; SIGKILL after ``timeout``."""
         if not self.alive():
+            self._kill_group()  # pool processes may outlive a main process that died
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)

@@ -18,7 +18,9 @@ from credit_ocr import config, services
 from credit_ocr.config import Settings, get_settings, reset_settings
 
 REQUIRE_SERVICES = os.environ.get("CREDIT_OCR_REQUIRE_SERVICES") == "1"
-PG_ADMIN_URL = os.environ.get("CREDIT_OCR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "CREDIT_OCR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"
 SAMPLES = ROOT / "data" / "samples"
@@ -50,14 +52,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[services.
 
 def _clear_kit_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith("CREDIT_OCR_") and name not in {"CREDIT_OCR_REQUIRE_SERVICES", "CREDIT_OCR_TEST_POSTGRES_URL"}:
+        if name.startswith("CREDIT_OCR_") and name not in {
+            "CREDIT_OCR_REQUIRE_SERVICES",
+            "CREDIT_OCR_TEST_POSTGRES_URL",
+        }:
             monkeypatch.delenv(name, raising=False)
     for name in ("AZURE_STORAGE_CONNECTION_STRING", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
-def kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_server: services.RedisServer) -> Iterator[Settings]:
+def kit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_server: services.RedisServer
+) -> Iterator[Settings]:
     """The embedded default in a private home: SQLite, local blobs, the session's redis-server.
 
     The variables are set in ``os.environ`` so that worker processes started by a test inherit them.
@@ -113,7 +120,9 @@ def pg_kit(kit: Settings, postgres_database: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("CREDIT_OCR_DATABASE_URL", postgres_database)
     reset_settings()
     with get_engine().begin() as conn:
-        conn.execute(sa.text("TRUNCATE documents, status_events, ocr_pages, extractions RESTART IDENTITY CASCADE"))
+        conn.execute(
+            sa.text("TRUNCATE documents, status_events, ocr_pages, extractions RESTART IDENTITY CASCADE")
+        )
     yield get_settings()
     reset_settings()
 
@@ -139,7 +148,9 @@ def azurite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[service
 
 
 @pytest.fixture
-def azure_kit(kit: Settings, azurite_server: services.AzuriteServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def azure_kit(
+    kit: Settings, azurite_server: services.AzuriteServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
     """The kit with blobs in Azurite, in a container of this test's own."""
     monkeypatch.setenv("CREDIT_OCR_AZURE_CONNECTION_STRING", azurite_server.connection_string)
     monkeypatch.setenv("CREDIT_OCR_AZURE_CONTAINER", f"t{uuid.uuid4().hex[:12]}")
@@ -161,7 +172,9 @@ def sample_files(kind: str | None = None) -> list[Path]:
 
     ``kind`` picks a variant by file name: ``text`` (text-layer PDFs), ``scan`` or ``image``.
     """
-    files = sorted(p for p in SAMPLES.glob("*") if p.suffix.lower() in {".pdf", ".png", ".jpg", ".jpeg", ".tif"})
+    files = sorted(
+        p for p in SAMPLES.glob("*") if p.suffix.lower() in {".pdf", ".png", ".jpg", ".jpeg", ".tif"}
+    )
     files = [p for p in files if p.with_suffix(".json").exists()]
     if kind == "text":
         files = [p for p in files if "_text" in p.stem]

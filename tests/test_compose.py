@@ -95,7 +95,10 @@ def test_worker_commands_are_the_blueprints() -> None:
     llm = " ".join(argv(SERVICES["worker-llm"]))
     assert "--queues llm" in llm and "--pool threads" in llm and "--concurrency 16" in llm
     flower = argv(SERVICES["flower"])
-    assert flower[:3] == ["celery", "--broker", "redis://:${REDIS_PASSWORD:-credit}@redis:6379/0"] and "flower" in flower
+    assert (
+        flower[:3] == ["celery", "--broker", "redis://:${REDIS_PASSWORD:-credit}@redis:6379/0"]
+        and "flower" in flower
+    )
     redis = SERVICES["redis"]
     assert "--requirepass" in redis["command"], "Redis in compose requires a password"
     assert environment(SERVICES["flower"]).get("FLOWER_UNAUTHENTICATED_API") == "true"

@@ -20,12 +20,18 @@ def cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.Com
 
 
 def test_demo_runs_the_samples_prints_its_tables_and_stops_what_it_started(tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_OCR_") or k == "CREDIT_OCR_REQUIRE_SERVICES"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CREDIT_OCR_") or k == "CREDIT_OCR_REQUIRE_SERVICES"
+    }
     env["CREDIT_OCR_HOME"] = str(tmp_path / "var")  # the embedded default, in a private folder
     run = cli("demo", env=env, timeout=400)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     out = run.stdout
-    samples = sorted(p.name for p in SAMPLES.iterdir() if p.with_suffix(".json").exists() and p.suffix != ".json")
+    samples = sorted(
+        p.name for p in SAMPLES.iterdir() if p.with_suffix(".json").exists() and p.suffix != ".json"
+    )
     for name in samples:
         assert name in out, f"{name} missing from the status table"
     assert "Stage timings" in out and "queue_wait" in out and "p95" in out

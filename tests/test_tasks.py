@@ -138,7 +138,6 @@ def test_corrupt_pdf_and_image_bomb_fail_fast_rest_done_worker_alive(kit) -> Non
     with workers.running_workers({"preset": "both"}) as (w,):
         bad_ids = submit.submit([corrupt, _bomb_png()], filenames=["broken.pdf", "bomb.png"])
         good_ids = submit.submit(good)
-        started = time.monotonic()
         final = submit.wait([*bad_ids, *good_ids], timeout=180, progress=False)
         assert w.ping(timeout=2), "the worker must still answer after hostile files"
     assert [final[i] for i in bad_ids] == ["failed", "failed"]
@@ -149,7 +148,6 @@ def test_corrupt_pdf_and_image_bomb_fail_fast_rest_done_worker_alive(kit) -> Non
         assert len(doc.error) < 500
         fail_at = monitor.events([doc_id]).query("to_status == 'failed'")["at"].min()
         assert (fail_at - doc.created_at).total_seconds() < 30
-    assert time.monotonic() - started < 180
 
 
 @pytest.fixture
