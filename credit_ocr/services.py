@@ -300,12 +300,13 @@ def start_flower(
     it binds to loopback only; set ``--basic-auth`` in compose before exposing it anywhere else."""
     folder = Path(folder or get_settings().log_dir)
     argv = [
-        sys.executable, "-m", "celery", "--broker", broker_url, "flower",
+        sys.executable, "-m", "celery", "flower",
         f"--address={host}", f"--port={port}", "--persistent=False", "--purge_offline_workers=60",
     ]  # fmt: skip
+    # The broker URL goes by environment, not argv: a password in it would show in `ps` otherwise.
     server = ServiceProcess(
         name="flower", argv=argv, host=host, port=port, log_path=folder / "flower.log",
-        env={"FLOWER_UNAUTHENTICATED_API": "true"},
+        env={"FLOWER_UNAUTHENTICATED_API": "true", "CELERY_BROKER_URL": broker_url},
     )  # fmt: skip
     return server.start(wait=30)
 
