@@ -107,6 +107,8 @@ def test_cut_connection_mid_run_still_ends_correct(kit) -> None:
         gate.set()
         driver.join(30)
         assert wait_for(model.all_terminal)
+        # the view may have caught up by its fallback poll first; the feed must also come back
+        assert wait_for(lambda: feed.stats.reconciles >= 2, 30), feed.stats
     assert feed.stats.disconnects >= 1 and feed.stats.reconciles >= 2
     for doc_id in ids:
         assert model.documents[doc_id].transitions() == HAPPY
