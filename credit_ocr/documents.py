@@ -7,6 +7,7 @@ kept only, sanitized, for display.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -185,7 +186,8 @@ def upload(
             )  # fmt: skip
             info = DocumentInfo.from_row(doc)
     except Exception:
-        store.delete(key)  # no orphan blob without its row
+        with contextlib.suppress(Exception):  # the store may be the outage: keep the first error
+            store.delete(key)  # no orphan blob without its row
         raise
     events.publish(message)
     return info

@@ -135,6 +135,8 @@ def wait(
                 try:
                     message = pubsub.get_message(timeout=min(remaining, 1.0))
                 except redis.RedisError:
+                    with contextlib.suppress(redis.RedisError):
+                        pubsub.close()
                     pubsub = None
             else:
                 time.sleep(min(remaining, 0.5))  # Redis lost: fall back to reading the database
