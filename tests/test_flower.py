@@ -24,6 +24,12 @@ def test_flower_lists_the_kit_tasks_with_their_states(kit, tmp_path) -> None:
     base = f"http://127.0.0.1:{flower.port}"
     try:
         with workers.start_worker(preset="both") as worker:
+            # Flower's event receiver must be listening before the tasks are sent: wait until it has
+            # seen the worker's heartbeat (events sent before it connected would be lost to it).
+            online = f'flower_worker_online{{worker="{worker.hostname}"}} 1.0'
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and online not in httpx.get(f"{base}/metrics", timeout=5).text:
+                time.sleep(0.3)
             ids = submit.submit(paths)
             assert set(submit.wait(ids, timeout=120, progress=False).values()) == {"done"}
             deadline = time.monotonic() + 30
