@@ -183,5 +183,5 @@ def sample_files(kind: str | None = None) -> list[Path]:
     elif kind == "image":
         files = [p for p in files if p.suffix.lower() != ".pdf"]
     if not files:
-        pytest.skip(f"no committed samples of kind {kind!r} in {SAMPLES} (run `credit-ocr samples`)")
+        skip_or_fail(f"no committed samples of kind {kind!r} in {SAMPLES} (run `credit-ocr samples`)")
     return files

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import REFERENCE
+from conftest import sample_files
 
 from credit_ocr import documents, notify, services, submit, workers
 from credit_ocr.config import reset_settings
@@ -166,10 +165,7 @@ def test_on_complete_calls_back_once_per_batch_and_per_document(kit) -> None:
 @pytest.mark.slow
 @pytest.mark.tesseract
 def test_real_worker_posts_each_document_and_the_batch(receiver, tmp_path) -> None:
-    paths = []
-    for i in range(3):
-        paths.append(tmp_path / f"loan_{i}.pdf")
-        shutil.copy(REFERENCE / "loan_application.pdf", paths[-1])
+    paths = sample_files("text")[:3]
     batch = submit.new_batch_id()
     with workers.start_worker(preset="both"):
         ids = submit.submit(paths, batch_id=batch)

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import REFERENCE
+from conftest import sample_files
 
 from credit_ocr import documents, submit
 from credit_ocr.live import DocumentRow, TransitionEvent
@@ -117,8 +117,9 @@ def test_buttons_start_a_worker_submit_samples_and_every_transition_is_seen(kit,
     """Real worker, real Redis: start and submit by button.click(), cut the feed mid-run, all done in order."""
     samples = tmp_path / "samples"
     samples.mkdir()
+    text_samples = sample_files("text")
     for i in range(10):
-        shutil.copy(REFERENCE / "loan_application.pdf", samples / f"loan_{i:02d}.pdf")
+        shutil.copy(text_samples[i % len(text_samples)], samples / f"loan_{i:02d}.pdf")
     dash = Dashboard(batch_id=submit.new_batch_id(), samples_dir=samples)
     try:
         assert dash.feed.wait_connected(10)
