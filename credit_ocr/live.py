@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from credit_ocr.config import EVENTS_CHANNEL, ConfigurationError, get_settings
 from credit_ocr.db import Document, StatusEvent, session_scope
+from credit_ocr.monitor import events_query
 from credit_ocr.status import TERMINAL
 
 log = logging.getLogger(__name__)
@@ -119,32 +120,14 @@ def read_snapshot(
         Document.id, Document.filename, Document.status, Document.error, Document.attempts,
         Document.batch_id, Document.created_at, Document.updated_at,
     ).order_by(Document.created_at, Document.id)  # fmt: skip
-    ev_stmt = (
-        select(
-            StatusEvent.document_id,
-            StatusEvent.kind,
-            StatusEvent.from_status,
-            StatusEvent.to_status,
-            StatusEvent.at,
-            StatusEvent.task_id,
-            StatusEvent.worker,
-            StatusEvent.detail,
-            Document.batch_id,
-        )  # fmt: skip
-        .join(Document, Document.id == StatusEvent.document_id)
-        .order_by(StatusEvent.at, StatusEvent.id)
-    )
+    ev_stmt = events_query(wanted, batch_id, since)  # the same query as monitor.events()
     if wanted is not None:
         doc_stmt = doc_stmt.where(Document.id.in_(wanted))
-        ev_stmt = ev_stmt.where(StatusEvent.document_id.in_(wanted))
     if batch_id is not None:
         doc_stmt = doc_stmt.where(Document.batch_id == batch_id)
-        ev_stmt = ev_stmt.where(Document.batch_id == batch_id)
-    if since is not None:
-        ev_stmt = ev_stmt.where(StatusEvent.at >= since)
     with session_scope() as session:
         docs = [DocumentRow(*r) for r in session.execute(doc_stmt).all()]
-        evs = [TransitionEvent(*r) for r in session.execute(ev_stmt).all()]
+        evs = [TransitionEvent(*r[1:]) for r in session.execute(ev_stmt).all()]  # r[0]: the event id
     return Snapshot(docs, evs, reason)
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from credit_ocr.config import get_settings
 from credit_ocr.db import Document, StatusEvent, session_scope, utcnow
@@ -79,13 +79,10 @@ def documents_frame(ids: Iterable[str] | str | None = None, batch_id: str | None
     return df
 
 
-def events(
-    ids: Iterable[str] | str | None = None,
-    batch_id: str | None = None,
-    *,
-    since: datetime | None = None,
-) -> pd.DataFrame:
-    """The transition log (transitions, retries, reconciles, ``ocr_done`` marks), in commit-time order."""
+def events_query(
+    ids: Iterable[str] | str | None = None, batch_id: str | None = None, since: datetime | None = None
+) -> Select:
+    """The one query of the event log (columns ``EVENT_COLUMNS``), shared by the tables and the live feed."""
     wanted = _ids(ids)
     stmt = (
         select(
@@ -109,8 +106,18 @@ def events(
         stmt = stmt.where(Document.batch_id == batch_id)
     if since is not None:
         stmt = stmt.where(StatusEvent.at >= since)
+    return stmt
+
+
+def events(
+    ids: Iterable[str] | str | None = None,
+    batch_id: str | None = None,
+    *,
+    since: datetime | None = None,
+) -> pd.DataFrame:
+    """The transition log (transitions, retries, reconciles, ``ocr_done`` marks), in commit-time order."""
     with session_scope() as session:
-        rows = [tuple(r) for r in session.execute(stmt).all()]
+        rows = [tuple(r) for r in session.execute(events_query(ids, batch_id, since)).all()]
     df = pd.DataFrame(rows, columns=EVENT_COLUMNS)
     df["at"] = _utc(df["at"])
     return df
