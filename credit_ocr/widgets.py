@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from credit_ocr import plots
 from credit_ocr.config import PROJECT_ROOT, get_settings
 from credit_ocr.db import utcnow
 from credit_ocr.live import Dispatch, DocumentRow, LiveFeed, Snapshot, TransitionEvent
@@ -32,14 +33,7 @@ log = logging.getLogger(__name__)
 
 _TERMINAL = {s.value for s in TERMINAL}
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
-STATUS_COLOURS = {
-    "pending": "#9e9e9e",
-    "ocr_running": "#1f77b4",
-    "llm_running": "#9467bd",
-    "done": "#2ca02c",
-    "failed": "#d62728",
-    "unknown": "#bdbdbd",
-}
+STATUS_COLOURS = {**plots.STATUS_COLOURS, "unknown": "#bdbdbd"}  # the same colours as the figures
 #: What a status means for someone watching: the stage the document is in.
 STAGE_OF = {
     "pending": "waiting for OCR",
