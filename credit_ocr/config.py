@@ -100,8 +100,16 @@ class Settings(BaseSettings):
     )
     ocr_psm: int = Field(6, description="Tesseract page segmentation mode.")
     ocr_lang: str = Field("eng", description="Tesseract language(s).")
-    ocr_memory_mb: int = Field(1024, description="Address-space limit of one tesseract run, in MiB.")
-    ocr_cpu_seconds: int = Field(60, description="CPU-time limit of one tesseract run.")
+    ocr_engine: Literal["auto", "library", "cli"] = Field(
+        "auto",
+        description="Tesseract as a library loaded once per worker (library), one program run per page "
+        "(cli), or the library when it can be loaded (auto).",
+    )
+    ocr_memory_mb: int = Field(
+        1024,
+        description="Memory one page may take in tesseract (address-space limit above its model), in MiB.",
+    )
+    ocr_cpu_seconds: int = Field(60, description="CPU-time limit of tesseract on one page, seconds.")
     use_text_layer: bool = Field(True, description="Read a complete PDF text layer instead of OCR.")
 
     # --- Celery reliability ------------------------------------------------------------------

@@ -25,7 +25,7 @@ class Check:
 
 
 PYTHON_PACKAGES = [
-    "celery", "redis", "sqlalchemy", "pydantic_settings", "azure.storage.blob", "pytesseract",
+    "celery", "redis", "sqlalchemy", "pydantic_settings", "azure.storage.blob",
     "pypdfium2", "PIL", "openai", "pandas", "matplotlib", "ipywidgets", "tqdm",
 ]  # fmt: skip
 
@@ -61,7 +61,13 @@ def check_tesseract() -> Check:
             "tesseract", False, f"{first}; languages {langs}, missing {lacking}",
             f"sudo apt-get install -y {' '.join('tesseract-ocr-' + lang for lang in lacking)}",
         )  # fmt: skip
-    return Check("tesseract", True, f"{first}; languages: {', '.join(langs)}")
+    from credit_ocr.tesseract import engine_kind, library_path
+
+    kind = engine_kind(get_settings())
+    engine = (
+        f"engine: library ({library_path()})" if kind == "library" else "engine: one program run per page"
+    )
+    return Check("tesseract", True, f"{first}; languages: {', '.join(langs)}; {engine}")
 
 
 def check_redis_server() -> Check:

@@ -57,7 +57,9 @@ def test_flower_api_is_open_only_on_purpose(kit, tmp_path) -> None:
     flower = start_flower_as_documented(kit.broker, tmp_path)
     try:
         assert flower.env["FLOWER_UNAUTHENTICATED_API"] == "true" and flower.host == "127.0.0.1"
-        assert kit.broker not in " ".join(flower.argv), "the broker URL (maybe with a password) stays out of ps"
+        assert kit.broker not in " ".join(flower.argv), (
+            "the broker URL (maybe with a password) stays out of ps"
+        )
         assert httpx.get(f"http://127.0.0.1:{flower.port}/api/workers", timeout=5).status_code == 200
     finally:
         flower.stop()

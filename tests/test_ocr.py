@@ -221,22 +221,50 @@ def test_hostile_or_broken_files_are_refused_by_name_and_fast(settings, case: st
     assert len(str(raised.value)) > 30  # a sentence that says what to do, not a bare code
 
 
-def test_tesseract_over_its_memory_limit_is_a_resource_limit(settings) -> None:
-    """A page that needs more memory than ``ocr_memory_mb`` is killed and reported, the caller survives."""
+def _words_page(text: str = "Company Name  Heavy GmbH") -> bytes:
+    page = Image.new("L", (900, 200), 255)
+    ImageDraw.Draw(page).text((20, 70), text, fill=0, font=ImageFont.load_default(size=40))
+    return _png_bytes(page)
+
+
+@pytest.mark.parametrize("engine", ["cli", "library"])
+def test_tesseract_over_its_memory_limit_on_either_engine(settings, engine: str) -> None:
+    """Both engines enforce the memory limit; the library's next page starts a fresh engine and reads."""
+    settings.set("OCR_ENGINE", engine)
     settings.set("OCR_MEMORY_MB", 100)
-    big_page = Image.new("L", (6000, 6000), 255)
-    ImageDraw.Draw(big_page).text((100, 100), "Company Name  Heavy GmbH", fill=0)
-
     with pytest.raises(ocr.OcrResourceLimit, match="CREDIT_OCR_OCR_MEMORY_MB"):
-        ocr.ocr_bytes(_png_bytes(big_page))
+        ocr.ocr_bytes(_png_bytes(Image.new("L", (6000, 6000), 255)))
+    settings.set("OCR_MEMORY_MB", 1024)
+    assert "Heavy GmbH" in ocr.ocr_bytes(_words_page()).text
 
 
-def test_missing_tesseract_is_named_with_the_install_command(settings, monkeypatch) -> None:
+def test_missing_tesseract_program_is_named_with_the_install_command(settings, monkeypatch) -> None:
+    from credit_ocr import tesseract
+
+    settings.set("OCR_ENGINE", "cli")
     monkeypatch.setenv("CREDIT_OCR_TESSERACT", "tesseract-not-installed-here")
-    ocr._tesseract_binary.cache_clear()
+    tesseract.tesseract_binary.cache_clear()
     try:
         with pytest.raises(ocr.OcrUnavailable, match="apt-get install"):
             ocr.ocr_bytes(_png_bytes(Image.new("L", (200, 100), 255)))
     finally:
         monkeypatch.delenv("CREDIT_OCR_TESSERACT")
-        ocr._tesseract_binary.cache_clear()
+        tesseract.tesseract_binary.cache_clear()
+
+
+def test_missing_tesseract_library_is_named_and_auto_runs_the_program(settings, monkeypatch) -> None:
+    from credit_ocr import tesseract
+
+    monkeypatch.setenv("CREDIT_OCR_TESSERACT_LIBRARY", "/nonexistent/libtesseract.so.5")
+    tesseract.library_path.cache_clear()
+    tesseract.close_engines()
+    try:
+        settings.set("OCR_ENGINE", "library")
+        with pytest.raises(ocr.OcrUnavailable, match="CREDIT_OCR_OCR_ENGINE=cli"):
+            ocr.ocr_bytes(_words_page())
+        settings.set("OCR_ENGINE", "auto")
+        assert tesseract.engine_kind(get_settings()) == "cli"
+        assert "Heavy GmbH" in ocr.ocr_bytes(_words_page()).text
+    finally:
+        monkeypatch.delenv("CREDIT_OCR_TESSERACT_LIBRARY")
+        tesseract.library_path.cache_clear()

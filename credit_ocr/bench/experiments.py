@@ -54,13 +54,17 @@ def _limit(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
     pages = runners.prepare_pages(docs, lab.root / "pages")
     configs = [
         runners.run_bare_tesseract(lab, "bare tesseract x cores", pages),
+        runners.run_bare_tesseract(lab, "tesseract library x cores (loaded once)", pages, engine="library"),
         runners.run_ocr_pool(lab, "ocr_bytes x cores (no queue, no db)", docs),
         runners.run_pipeline(lab, "pipeline (ocr x cores + llm threads)", docs, _split_workers(lab.cores)),
     ]
     notes = [
         f"{len(docs)} OCR-bound documents, {_pages(docs)} pages; tesseract runs one thread each "
-        f"(OMP_THREAD_LIMIT=1), {lab.cores} at a time, on the pages the pipeline reads (same dpi, rules removed).",
-        "ocr_bytes adds rasterizing, rule removal, PNG hand-off and line rebuilding; the pipeline adds "
+        f"(OMP_THREAD_LIMIT=1), {lab.cores} at a time, on the pages the pipeline reads (same dpi, deskewed, "
+        "rules removed, uncompressed PGM).",
+        "bare tesseract starts the program for every page (its model loaded each time); the library row "
+        "is the same tesseract loaded once per core, as the workers run it: the pure OCR limit.",
+        "ocr_bytes adds rasterizing, deskewing, rule removal and line rebuilding; the pipeline adds "
         "upload, queues, status, events and the rules extractor on the same cores.",
     ]
     return configs, configs[0].name, "docs_per_min", notes
@@ -198,7 +202,7 @@ def _visibility(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[st
 EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
-        Experiment("limit", "The machine's OCR limit: bare tesseract vs the pipeline", 16, 1,
+        Experiment("limit", "The machine's OCR limit: bare tesseract vs the pipeline", 32, 1,
                    "pipeline >= 0.90 of bare tesseract", _limit),
         Experiment("sync-vs-async", "One process in a loop vs the pipeline with workers", 16, 2,
                    "async >= 1.8x the sync loop", _sync_vs_async),
@@ -222,7 +226,11 @@ def _verdict(name: str, result: ExperimentResult) -> str:
     try:
         if name == "limit":
             r = result.config(c[-1].name).ratio
-            return f"pipeline at {r:.2f} of bare tesseract: {'met' if r >= 0.90 else 'NOT met'} (>= 0.90)"
+            loaded_once = c[-1].docs_per_min / c[1].docs_per_min if c[1].docs_per_min else math.nan
+            return (
+                f"pipeline at {r:.2f} of bare tesseract: {'met' if r >= 0.90 else 'NOT met'} (>= 0.90); "
+                f"{loaded_once:.2f} of tesseract loaded once"
+            )
         if name == "sync-vs-async":
             r = c[-1].ratio
             return f"async {r:.2f}x sync: {'met' if r >= 1.8 else 'NOT met'} (>= 1.8x)"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -160,7 +159,8 @@ def run_sync(
 
 
 def prepare_pages(docs: Sequence[BenchDoc], folder: Path) -> list[list[Path]]:
-    """Each document's pages exactly as the pipeline hands them to tesseract, saved as PNG (untimed)."""
+    """Each document's pages exactly as the pipeline hands them to tesseract (deskewed, rules erased),
+    saved as uncompressed PGM, the format the pipeline hands over too (untimed)."""
     from credit_ocr import ocr
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -168,48 +168,66 @@ def prepare_pages(docs: Sequence[BenchDoc], folder: Path) -> list[list[Path]]:
     for i, doc in enumerate(docs):
         paths = []
         for p, page in enumerate(ocr.load_pages(doc.data)):
-            path = folder / f"doc{i:03d}-p{p}.png"
-            ocr.remove_rules(page).save(path)
+            path = folder / f"doc{i:03d}-p{p}.pgm"
+            ocr.remove_rules(page).save(path, format="PPM")
             paths.append(path)
         out.append(paths)
     return out
 
 
-def tesseract_argv(image: Path, out_base: Path) -> list[str]:
-    """The tesseract command the pipeline runs (same language, page segmentation, TSV output)."""
+def run_bare_tesseract(
+    lab: Lab, name: str, pages: list[list[Path]], *, threads: str = "1", engine: str = "cli"
+) -> ConfigResult:
+    """``cores`` tesseracts at a time, each one thread, over every page: nothing else.
+
+    ``engine="cli"`` starts the ``tesseract`` program for every page (model loaded each time);
+    ``engine="library"`` feeds the pages to one :class:`~credit_ocr.tesseract.TesseractEngine` per core,
+    each loaded once, as the workers do.
+    """
+    from PIL import Image
+
+    from credit_ocr import tesseract
+
     settings = get_settings()
-    binary = os.environ.get("CREDIT_OCR_TESSERACT", "tesseract")
-    return [binary, str(image), str(out_base), "-l", settings.ocr_lang, "--psm", str(settings.ocr_psm), "tsv"]
-
-
-def run_bare_tesseract(lab: Lab, name: str, pages: list[list[Path]], *, threads: str = "1") -> ConfigResult:
-    """``cores`` tesseract processes at a time, each one thread, over every page: nothing else."""
     result = ConfigResult(name=name, docs=len(pages))
     env = {**os.environ, "OMP_THREAD_LIMIT": threads}
     work = [(d, path) for d, paths in enumerate(pages) for path in paths]
+    images = {path: Image.open(path).convert("L") for _, path in work} if engine == "library" else {}
     finished: dict[int, float] = {}
     remaining = {d: len(paths) for d, paths in enumerate(pages)}
-    with tempfile.TemporaryDirectory(dir=lab.root) as tmp:
+    previous_limit = os.environ.get("OMP_THREAD_LIMIT")
+    os.environ["OMP_THREAD_LIMIT"] = threads  # inherited by the engines this runner starts
 
-        def one(item: tuple[int, Path]) -> tuple[int, int]:
-            d, path = item
-            proc = subprocess.run(
-                tesseract_argv(path, Path(tmp) / path.stem), env=env, capture_output=True, check=False
-            )
-            return d, proc.returncode
+    def one(item: tuple[int, Path]) -> tuple[int, bool]:
+        d, path = item
+        if engine == "library":
+            try:
+                tesseract._thread_engine(settings).recognize(images[path], settings)
+            except Exception:  # noqa: BLE001 - counted as a failed document
+                return d, False
+            return d, True
+        proc = subprocess.run(tesseract.cli_argv(path, settings, limited=False), env=env, capture_output=True)
+        return d, proc.returncode == 0
 
+    try:
         meter = ResourceMeter({"tesseract x cores": os.getpid()}).start()
         started = time.perf_counter()
         failed = set()
         with ThreadPoolExecutor(max_workers=lab.cores) as pool:
-            for d, code in pool.map(one, work):
-                if code != 0:
+            for d, ok in pool.map(one, work):
+                if not ok:
                     failed.add(d)
                 remaining[d] -= 1
                 if remaining[d] == 0:
                     finished[d] = time.perf_counter() - started
-        makespan = time.perf_counter() - started
-        cpu = meter.stop()
+            makespan = time.perf_counter() - started
+            cpu = meter.stop()
+    finally:
+        tesseract.close_engines()
+        if previous_limit is None:
+            os.environ.pop("OMP_THREAD_LIMIT", None)
+        else:
+            os.environ["OMP_THREAD_LIMIT"] = previous_limit
     result.done = len(pages) - len(failed)
     result.failed = len(failed)
     lat = list(finished.values())
@@ -239,9 +257,9 @@ def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
         with ctx.Pool(lab.cores) as pool:
             seconds = pool.map(_ocr_one, [d.data for d in docs], chunksize=1)
             makespan = time.perf_counter() - started
+            cpu = meter.stop()  # while the pool's processes (and their engines) are still there to count
             pool.close()
             pool.join()
-        cpu = meter.stop()
     result.done = len(docs)
     result.ocr_s = median(seconds)
     return _fill(result, makespan, cpu, lab.cores, meter)
