@@ -45,12 +45,16 @@ def test_a_stage_over_its_time_limit_is_retried_once_then_failed_clearly(kit, mo
 
     monkeypatch.setenv("CREDIT_OCR_SOFT_TIME_LIMIT", "2")  # a scanned page takes seconds of OCR
     monkeypatch.setenv("CREDIT_OCR_TIME_LIMIT", "30")
-    monkeypatch.setenv("CREDIT_OCR_OCR_DPI", "400")  # four times the pixels: far over the limit
+    monkeypatch.setenv("CREDIT_OCR_OCR_DPI", "600")  # 16 times the pixels: far over the limit
     reset_settings()
     scan, name, _, _ = make_document(3, 4)  # a two-page scan: several seconds of OCR
     with workers.running_workers({"preset": "both", "concurrency": 1}):
         doc_id = submit.submit([scan], filenames=[name])[0]
-        assert submit.wait([doc_id], timeout=60, progress=False)[doc_id] == "failed"
+        state = submit.wait([doc_id], timeout=60, progress=False)[doc_id]
+        assert state == "failed", [
+            (e["kind"], e["to_status"], e["at"][11:23], e["detail"])
+            for e in documents.document_events(doc_id)
+        ]
     events = documents.document_events(doc_id)
     retries = [e for e in events if e["kind"] == "retry"]
     assert len(retries) == 1 and "soft time limit of 2s" in retries[0]["detail"], events
