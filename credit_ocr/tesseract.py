@@ -201,10 +201,8 @@ class TesseractEngine:
         }
         deadline = time.monotonic() + max(10, 2 * settings.ocr_cpu_seconds)
         try:
-            stdin = self._proc.stdin  # type: ignore[union-attr]
-            stdin.write(json.dumps(header).encode() + b"\n")
-            stdin.write(gray.tobytes())
-            stdin.flush()
+            self._write_all(json.dumps(header).encode() + b"\n")
+            self._write_all(gray.tobytes())
             answer = self._read_header(deadline, "reading the page")
             if not answer.get("ok"):
                 if answer.get("kind") == "memory":
@@ -219,6 +217,13 @@ class TesseractEngine:
             raise
 
     # internals ------------------------------------------------------------------------------
+
+    def _write_all(self, data: bytes) -> None:
+        """Write everything (an unbuffered pipe may take a large page in several writes)."""
+        view = memoryview(data)
+        stdin = self._proc.stdin  # type: ignore[union-attr]
+        while view:
+            view = view[stdin.write(view) :]
 
     def _fill(self, deadline: float, doing: str) -> None:
         """Read what the child has sent so far into the buffer, waiting at most until ``deadline``."""
