@@ -297,8 +297,14 @@ def noop(value: str) -> str:
     return value
 
 
-def enqueue(document_id: str, *, priority: int = 0, start: Status = Status.PENDING) -> AsyncResult:
-    """Send a document's remaining stages as a chain: OCR on ``ocr``, then extraction on ``llm``."""
+def enqueue(
+    document_id: str, *, priority: int = 0, start: Status = Status.PENDING, producer: object = None
+) -> AsyncResult:
+    """Send a document's remaining stages as a chain: OCR on ``ocr``, then extraction on ``llm``.
+
+    ``producer`` (from ``app.producer_or_acquire()``) lets a caller sending many chains use one broker
+    connection for all of them instead of taking one from the pool per message.
+    """
     from credit_ocr.celery_app import get_app
 
     get_app()
@@ -311,4 +317,4 @@ def enqueue(document_id: str, *, priority: int = 0, start: Status = Status.PENDI
         sig = extract.si(document_id).set(**opts)
     else:
         raise ValueError(f"Nothing to enqueue for a document that is {start.value}.")
-    return sig.apply_async()
+    return sig.apply_async(producer=producer) if producer is not None else sig.apply_async()
