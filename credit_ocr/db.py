@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,8 +30,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -174,16 +175,42 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: A pooled connection idle for longer than this is pinged before use (see :func:`_ping_when_idle`).
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it sat idle for over ``PING_AFTER_IDLE_S``.
+
+    ``pool_pre_ping`` pings on EVERY checkout: a round trip (two on PostgreSQL: BEGIN and SELECT 1)
+    per transaction, a third of a busy worker's statements. A connection returned a moment ago is
+    alive unless the server went away in that moment; then its statement fails as an
+    OperationalError (a transient error: the task retries) and SQLAlchemy invalidates the pool, so the
+    retry gets a fresh connection. An idle connection (a server restart overnight) is pinged first.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned <= PING_AFTER_IDLE_S:
+            return  # new (just connected) or recently used
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces the connection
+            raise DisconnectionError(f"stale pooled connection ({exc.__class__.__name__})") from exc
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_pre_ping=True
-        )
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
     else:
-        engine = create_engine(
-            url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800, pool_timeout=30
-        )
+        engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800, pool_timeout=30)
+    _ping_when_idle(engine)
     return engine
 
 
@@ -238,9 +265,18 @@ def session_scope() -> Iterator[Session]:
         yield session
 
 
-def dialect_insert(session: Session):  # noqa: ANN201 - returns a dialect's insert()
+@contextmanager
+def transaction() -> Iterator[Connection]:
+    """A Core connection in one transaction (committed on success): the hot paths' cheaper
+    :func:`session_scope`, without the ORM's unit of work, for plain INSERT/UPDATE statements."""
+    with get_engine().begin() as conn:
+        yield conn
+
+
+def dialect_insert(session: Session | Connection):  # noqa: ANN201 - returns a dialect's insert()
     """``insert`` of the session's dialect, which has ``on_conflict_do_update`` (upserts)."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

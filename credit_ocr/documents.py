@@ -11,17 +11,27 @@ import contextlib
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from credit_ocr import events
 from credit_ocr.config import get_settings
-from credit_ocr.db import Document, Extraction, OcrPage, StatusEvent, new_id, session_scope, utcnow
-from credit_ocr.status import DocumentNotFound, Status, add_event
+from credit_ocr.db import (
+    Document,
+    Extraction,
+    OcrPage,
+    StatusEvent,
+    new_id,
+    session_scope,
+    transaction,
+    utcnow,
+)
+from credit_ocr.status import DocumentNotFound, Status, event_message, event_values, insert_events
 from credit_ocr.storage import blob_key_for, get_blob_store
 
 SUPPORTED_TYPES = {
@@ -135,6 +145,22 @@ def validate(data: bytes, filename: str | None = None) -> str:
     return mime
 
 
+def _read_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str | None]:
+    """The bytes of an upload and its display name (a path's own name when none is given)."""
+    if isinstance(source, bytes):
+        return source, filename
+    path = Path(source)
+    filename = filename or path.name
+    size = path.stat().st_size
+    limit = get_settings().max_file_bytes
+    if size > limit:  # refuse before reading a huge file into memory
+        raise FileTooLarge(
+            f"{safe_filename(filename)} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
+            "(CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
+        )
+    return path.read_bytes(), filename
+
+
 def upload(
     source: str | Path | bytes,
     filename: str | None = None,
@@ -143,54 +169,73 @@ def upload(
     batch_id: str | None = None,
 ) -> DocumentInfo:
     """Store a file as a new ``pending`` document (blob first, then the row and its first event)."""
-    if isinstance(source, bytes):
-        data = source
-    else:
-        path = Path(source)
-        filename = filename or path.name
-        size = path.stat().st_size
-        limit = get_settings().max_file_bytes
-        if size > limit:  # refuse before reading a huge file into memory
-            raise FileTooLarge(
-                f"{safe_filename(filename)} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
-                "(CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
-            )
-        data = path.read_bytes()
-    mime = validate(data, filename)
-    doc_id = new_id()
-    key = blob_key_for(doc_id, mime)
+    return upload_many([source], [filename], priority=priority, batch_id=batch_id)[0]
+
+
+def upload_many(
+    sources: Sequence[str | Path | bytes],
+    filenames: Sequence[str | None] | None = None,
+    *,
+    priority: int = 0,
+    batch_id: str | None = None,
+) -> list[DocumentInfo]:
+    """Store files as new ``pending`` documents: every file is checked first (a bad one raises its
+    :class:`UploadError` before anything is stored), then the blobs are written, then all rows and
+    their first events go in ONE transaction (two multi-row INSERTs and one commit for the lot,
+    instead of a transaction per file), and the events are published after the commit."""
+    names = list(filenames) if filenames is not None else [None] * len(sources)
+    checked = []
+    for source, name in zip(sources, names, strict=True):
+        data, name = _read_source(source, name)
+        checked.append((data, name, validate(data, name)))
     store = get_blob_store()
-    store.put(key, data)
-    now = utcnow()
+    docs: list[dict] = []
+    evs: list[dict] = []
     try:
-        with session_scope() as session:
-            doc = Document(
-                id=doc_id,
-                filename=safe_filename(filename),
-                content_sha256=hashlib.sha256(data).hexdigest(),
-                size_bytes=len(data),
-                mime_type=mime,
-                blob_key=key,
-                status=Status.PENDING.value,
-                priority=priority,
-                attempts=0,
-                batch_id=batch_id,
-                created_at=now,
-                updated_at=now,
+        for data, name, mime in checked:
+            doc_id = new_id()
+            key = blob_key_for(doc_id, mime)
+            store.put(key, data)
+            now = utcnow()
+            docs.append(
+                {
+                    "id": doc_id,
+                    "filename": safe_filename(name),
+                    "content_sha256": hashlib.sha256(data).hexdigest(),
+                    "size_bytes": len(data),
+                    "mime_type": mime,
+                    "blob_key": key,
+                    "document_type": "loan_application",
+                    "status": Status.PENDING.value,
+                    "error": None,
+                    "priority": priority,
+                    "attempts": 0,
+                    "batch_id": batch_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            session.add(doc)
-            session.flush()
-            message = add_event(
-                session, doc_id, kind="transition", from_status=None, to_status=Status.PENDING.value,
-                at=now, batch_id=batch_id, detail=f"uploaded {mime}, {len(data)} bytes",
-            )  # fmt: skip
-            info = DocumentInfo.from_row(doc)
+            evs.append(
+                event_values(
+                    doc_id,
+                    kind="transition",
+                    from_status=None,
+                    to_status=Status.PENDING.value,
+                    at=now,
+                    detail=f"uploaded {mime}, {len(data)} bytes",
+                )  # fmt: skip
+            )
+        if docs:
+            with transaction() as conn:
+                conn.execute(insert(Document.__table__), docs)
+                insert_events(conn, evs)
     except Exception:
         with contextlib.suppress(Exception):  # the store may be the outage: keep the first error
-            store.delete(key)  # no orphan blob without its row
+            for doc in docs:
+                store.delete(doc["blob_key"])  # no orphan blob without its row
         raise
-    events.publish(message)
-    return info
+    events.publish_many([event_message(ev, batch_id) for ev in evs])
+    return [DocumentInfo(**{k: v for k, v in d.items() if k != "document_type"}) for d in docs]
 
 
 def get_document(document_id: str) -> DocumentInfo:

@@ -54,3 +54,22 @@ def publish(message: dict[str, Any]) -> bool:
     except redis.RedisError as exc:
         log.warning("event not published (%s); watchers will catch up from the database", exc)
     return False
+
+
+def publish_many(messages: list[dict[str, Any]]) -> bool:
+    """Publish several events in one round trip (a Redis pipeline); best effort like :func:`publish`."""
+    if len(messages) <= 1:
+        return publish(messages[0]) if messages else True
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for message in messages:
+            pipe.publish(EVENTS_CHANNEL, json.dumps(message, default=str))
+        pipe.execute()
+        return True
+    except ConfigurationError:
+        log.debug("no broker configured; events not published")
+    except redis.RedisError as exc:
+        log.warning(
+            "%d events not published (%s); watchers will catch up from the database", len(messages), exc
+        )
+    return False

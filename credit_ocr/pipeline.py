@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from credit_ocr import documents, ocr
 from credit_ocr.db import Extraction, OcrPage, dialect_insert, session_scope, utcnow
@@ -72,8 +72,8 @@ class StageResult:
     extras: dict = field(default_factory=dict)
 
 
-def _store_pages(session: Session, document_id: str, result: ocr.OcrResult) -> None:
-    insert = dialect_insert(session)
+def _store_pages(conn: Connection, document_id: str, result: ocr.OcrResult) -> None:
+    insert = dialect_insert(conn)
     for page in result.pages:
         values = {
             "document_id": document_id,
@@ -84,17 +84,17 @@ def _store_pages(session: Session, document_id: str, result: ocr.OcrResult) -> N
             "words": page.words,
             "created_at": utcnow(),
         }
-        stmt = insert(OcrPage).values(**values)
+        stmt = insert(OcrPage.__table__).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["document_id", "page"],
             set_={k: stmt.excluded[k] for k in ("text", "mean_confidence", "source", "words", "created_at")},
         )
-        session.execute(stmt)
+        conn.execute(stmt)
 
 
-def _store_extraction(session: Session, document_id: str, result: ExtractionResult) -> None:
-    insert = dialect_insert(session)
-    stmt = insert(Extraction).values(
+def _store_extraction(conn: Connection, document_id: str, result: ExtractionResult) -> None:
+    insert = dialect_insert(conn)
+    stmt = insert(Extraction.__table__).values(
         document_id=document_id,
         extractor=result.extractor,
         fields=result.fields,
@@ -106,7 +106,7 @@ def _store_extraction(session: Session, document_id: str, result: ExtractionResu
         index_elements=["document_id"],
         set_={k: stmt.excluded[k] for k in ("extractor", "fields", "valid", "confidence", "created_at")},
     )
-    session.execute(stmt)
+    conn.execute(stmt)
 
 
 def run_ocr(document_id: str, *, task_id: str | None = None, start: StageStart | None = None) -> StageResult:

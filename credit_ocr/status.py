@@ -15,11 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from credit_ocr import events
-from credit_ocr.db import Document, StatusEvent, session_scope, utcnow
+from credit_ocr.db import Document, StatusEvent, session_scope, transaction, utcnow
+
+#: The tables as Core objects: the hot paths below are plain statements (no ORM unit of work), one
+#: worker's bookkeeping per document being a few of them.
+_docs = Document.__table__
+_events = StatusEvent.__table__
+_INSERT_EVENT = insert(_events)
 
 
 class Status(StrEnum):
@@ -115,22 +122,56 @@ def reset_worker(token: contextvars.Token) -> None:
     _worker.reset(token)
 
 
-def event_message(ev: StatusEvent, batch_id: str | None) -> dict:
+def event_message(ev: StatusEvent | dict, batch_id: str | None) -> dict:
+    """The message published for an event (a row or the values of one)."""
+    get = ev.get if isinstance(ev, dict) else lambda key: getattr(ev, key)
     return {
-        "document_id": ev.document_id,
-        "kind": ev.kind,
-        "from_status": ev.from_status,
-        "to_status": ev.to_status,
-        "at": ev.at.isoformat(),
-        "task_id": ev.task_id,
-        "worker": ev.worker,
-        "detail": ev.detail,
+        "document_id": get("document_id"),
+        "kind": get("kind"),
+        "from_status": get("from_status"),
+        "to_status": get("to_status"),
+        "at": get("at").isoformat(),
+        "task_id": get("task_id"),
+        "worker": get("worker"),
+        "detail": get("detail"),
         "batch_id": batch_id,
     }
 
 
+def event_values(
+    document_id: str,
+    *,
+    kind: str,
+    from_status: str | None,
+    to_status: str,
+    at: datetime,
+    task_id: str | None = None,
+    worker: str | None = None,
+    detail: str | None = None,
+) -> dict:
+    """The columns of one event row (what :data:`_INSERT_EVENT` takes, one dict per row)."""
+    return {
+        "document_id": document_id,
+        "kind": kind,
+        "from_status": from_status,
+        "to_status": to_status,
+        "at": at,
+        "task_id": task_id,
+        "worker": worker or worker_name(),
+        "detail": detail,
+    }
+
+
+def insert_events(conn: Connection | Session, rows: list[dict]) -> None:
+    """Insert event rows (from :func:`event_values`) in the caller's transaction: one INSERT, no
+    RETURNING (the id is not needed), executemany for several."""
+    if isinstance(conn, Session):
+        conn = conn.connection()
+    conn.execute(_INSERT_EVENT, rows if len(rows) > 1 else rows[0])
+
+
 def add_event(
-    session: Session,
+    session: Session | Connection,
     document_id: str,
     *,
     kind: str,
@@ -141,25 +182,19 @@ def add_event(
     task_id: str | None = None,
     worker: str | None = None,
     detail: str | None = None,
-    also: Callable[[Session], None] | None = None,
+    also: Callable[[Connection], None] | None = None,
 ) -> dict:
     """Write one event row (and ``also``) in the caller's transaction; returns the message to publish
     once the transaction has committed."""
-    ev = StatusEvent(
-        document_id=document_id,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        at=at,
-        task_id=task_id,
-        worker=worker or worker_name(),
-        detail=detail,
-    )
-    session.add(ev)
+    conn = session.connection() if isinstance(session, Session) else session
+    values = event_values(
+        document_id, kind=kind, from_status=from_status, to_status=to_status, at=at,
+        task_id=task_id, worker=worker, detail=detail,
+    )  # fmt: skip
+    insert_events(conn, [values])
     if also is not None:
-        also(session)
-    session.flush()
-    return event_message(ev, batch_id)
+        also(conn)
+    return event_message(values, batch_id)
 
 
 def transition(
@@ -170,7 +205,7 @@ def transition(
     worker: str | None = None,
     detail: str | None = None,
     error: str | None = None,
-    also: Callable[[Session], None] | None = None,
+    also: Callable[[Connection], None] | None = None,
     _resubmit: bool = False,
 ) -> TransitionResult:
     """Move a document to ``to``, commit the change with its event, then publish it.
@@ -253,32 +288,52 @@ def start_stage(
     read the row again) is one commit here. A document already in ``running`` (a redelivery) only has
     its attempt counted; one further along is left as it is (the caller skips). Past ``max_attempts``
     only the attempt is counted, so that the caller can fail the document.
+
+    The common case (first delivery, from the stage's one source state, under the cap) is a single
+    conditional ``UPDATE ... RETURNING`` plus the event's INSERT; anything else (no row matched) falls
+    back, in the same transaction, to reading the row under a lock and deciding from it.
     """
     target = Status(running)
-    with session_scope() as session:
-        row = session.execute(
-            select(
-                Document.status, Document.batch_id, Document.attempts, Document.blob_key, Document.mime_type
-            )
-            .where(Document.id == document_id)
-            .with_for_update()
-        ).one_or_none()
-        if row is None:
-            raise DocumentNotFound(document_id)
-        current = Status(row.status)
-        attempts = int(row.attempts or 0) + (1 if count_attempt else 0)
-        over = max_attempts is not None and attempts > max_attempts
+    inc = 1 if count_attempt else 0
+    sources = ALLOWED[target]
+    with transaction() as conn:
         now = utcnow()
-        values: dict = {"attempts": attempts} if count_attempt else {}
+        row = None
+        if len(sources) == 1 and target is not Status.PENDING:
+            source = next(iter(sources))
+            stmt = update(_docs).where(_docs.c.id == document_id, _docs.c.status == source.value)
+            if max_attempts is not None:
+                stmt = stmt.where(_docs.c.attempts + inc <= max_attempts)
+            row = conn.execute(
+                stmt.values(status=target.value, updated_at=now, attempts=_docs.c.attempts + inc).returning(
+                    _docs.c.batch_id, _docs.c.attempts, _docs.c.blob_key, _docs.c.mime_type
+                )
+            ).one_or_none()
+        if row is not None:
+            current, attempts, over, moved = source, int(row.attempts), False, True
+        else:
+            row = conn.execute(
+                select(
+                    _docs.c.status, _docs.c.batch_id, _docs.c.attempts, _docs.c.blob_key, _docs.c.mime_type
+                )
+                .where(_docs.c.id == document_id)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise DocumentNotFound(document_id)
+            current = Status(row.status)
+            attempts = int(row.attempts or 0) + inc
+            over = max_attempts is not None and attempts > max_attempts
+            values: dict = {"attempts": attempts} if count_attempt else {}
+            moved = not over and current in ALLOWED[target] and target is not Status.PENDING
+            if moved:
+                values.update(status=target.value, updated_at=now)
+            if values:
+                conn.execute(update(_docs).where(_docs.c.id == document_id).values(**values))
         message = None
-        moved = not over and current in ALLOWED[target] and target is not Status.PENDING
-        if moved:
-            values.update(status=target.value, updated_at=now)
-        if values:
-            session.execute(update(Document).where(Document.id == document_id).values(**values))
         if moved:
             message = add_event(
-                session, document_id, kind="transition", from_status=current.value,
+                conn, document_id, kind="transition", from_status=current.value,
                 to_status=target.value, at=now, batch_id=row.batch_id, task_id=task_id,
             )  # fmt: skip
     if message is not None:
@@ -302,21 +357,21 @@ def _transition_from(
     task_id: str | None,
     worker: str | None,
     detail: str | None,
-    also: Callable[[Session], None] | None,
+    also: Callable[[Connection], None] | None,
 ) -> TransitionResult | None:
     """``source → target`` as one conditional UPDATE ... RETURNING; None when the row was not in ``source``."""
-    with session_scope() as session:
+    with transaction() as conn:
         now = utcnow()
-        row = session.execute(
-            update(Document)
-            .where(Document.id == document_id, Document.status == source.value)
+        row = conn.execute(
+            update(_docs)
+            .where(_docs.c.id == document_id, _docs.c.status == source.value)
             .values(status=target.value, updated_at=now)
-            .returning(Document.batch_id)
+            .returning(_docs.c.batch_id)
         ).one_or_none()
         if row is None:
             return None
         message = add_event(
-            session, document_id, kind="transition", from_status=source.value, to_status=target.value,
+            conn, document_id, kind="transition", from_status=source.value, to_status=target.value,
             at=now, batch_id=row.batch_id, task_id=task_id, worker=worker, detail=detail, also=also,
         )  # fmt: skip
     events.publish(message)
@@ -335,24 +390,24 @@ def record_event(
     *,
     task_id: str | None = None,
     worker: str | None = None,
-    also: Callable[[Session], None] | None = None,
+    also: Callable[[Connection], None] | None = None,
 ) -> None:
     """Log a non-transition event (a retry, a reconcile pickup, a stage's end) at the current status.
 
     ``also`` runs in the same transaction (e.g. the OCR pages stored with their ``ocr_done`` event).
     """
-    with session_scope() as session:
+    with transaction() as conn:
         now = utcnow()
-        row = session.execute(
-            update(Document)
-            .where(Document.id == document_id)
+        row = conn.execute(
+            update(_docs)
+            .where(_docs.c.id == document_id)
             .values(updated_at=now)
-            .returning(Document.status, Document.batch_id)
+            .returning(_docs.c.status, _docs.c.batch_id)
         ).one_or_none()
         if row is None:
             raise DocumentNotFound(document_id)
         message = add_event(
-            session, document_id, kind=kind, from_status=row.status, to_status=row.status, at=now,
+            conn, document_id, kind=kind, from_status=row.status, to_status=row.status, at=now,
             batch_id=row.batch_id, task_id=task_id, worker=worker, detail=detail, also=also,
         )  # fmt: skip
     events.publish(message)

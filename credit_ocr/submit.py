@@ -56,6 +56,30 @@ def _enqueue_or_warn(document_id: str, priority: int, start: Status = Status.PEN
         return False
 
 
+#: Files uploaded per transaction by :func:`submit` (and held in memory at once).
+SUBMIT_CHUNK = 100
+
+
+def _enqueue_all(document_ids: Sequence[str], priority: int) -> None:
+    """Enqueue each document's chain through ONE producer (one broker connection for the lot); a
+    document whose enqueue fails stays ``pending`` for the reconciler, as with a single one."""
+    if len(document_ids) == 1:
+        _enqueue_or_warn(document_ids[0], priority)
+        return
+    from credit_ocr.celery_app import get_app
+    from credit_ocr.tasks import enqueue
+
+    pending = list(document_ids)
+    try:
+        with get_app().producer_or_acquire() as producer:
+            while pending:
+                enqueue(pending[0], priority=priority, producer=producer)
+                pending.pop(0)
+    except Exception:  # noqa: BLE001 - the broker went away: the rest one by one (logged each)
+        for document_id in pending:
+            _enqueue_or_warn(document_id, priority)
+
+
 def submit(
     sources: Iterable[str | Path | bytes] | str | Path | bytes,
     *,
@@ -65,16 +89,20 @@ def submit(
 ) -> list[str]:
     """Upload each file as a ``pending`` document and enqueue its chain; returns the ids at once.
 
-    ``priority`` 0-9, 9 most urgent. Bad files raise the upload's named error before anything is stored.
+    ``priority`` 0-9, 9 most urgent. Files go in chunks of :data:`SUBMIT_CHUNK`: each chunk is checked
+    (bad files raise the upload's named error before anything of the chunk is stored), committed in one
+    transaction, then enqueued through one broker connection.
     """
     if isinstance(sources, str | Path | bytes):
         sources = [sources]
-    ids = []
-    for i, source in enumerate(sources):
-        name = filenames[i] if filenames else None
-        info = documents.upload(source, name, priority=priority, batch_id=batch_id)
-        _enqueue_or_warn(info.id, priority)
-        ids.append(info.id)
+    sources = list(sources)
+    ids: list[str] = []
+    for start in range(0, len(sources), SUBMIT_CHUNK):
+        chunk = sources[start : start + SUBMIT_CHUNK]
+        names = list(filenames[start : start + len(chunk)]) if filenames else None
+        infos = documents.upload_many(chunk, names, priority=priority, batch_id=batch_id)
+        _enqueue_all([info.id for info in infos], priority)
+        ids += [info.id for info in infos]
     return ids
 
 

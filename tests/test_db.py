@@ -116,3 +116,20 @@ def test_utcnow_is_aware_with_microseconds() -> None:
     now = db.utcnow()
     assert now.tzinfo is UTC
     assert abs((datetime.now(UTC) - now).total_seconds()) < 5
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_killed_while_idle_is_replaced(
+    pg_kit: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ping per checkout: a connection idle past PING_AFTER_IDLE_S is pinged, and a dead one replaced."""
+    engine = get_engine()
+    with engine.connect() as conn:
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    admin = sa.create_engine(pg_kit.db_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    with engine.connect() as conn:  # the pooled connection is dead: the ping finds out, a new one answers
+        assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid

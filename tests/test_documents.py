@@ -157,3 +157,23 @@ def test_safe_filename_keeps_a_readable_name() -> None:
 def test_unknown_document_is_named(kit: Settings) -> None:
     with pytest.raises(DocumentNotFound, match="credit-ocr status"):
         documents.get_document("missing-id")
+
+
+def test_upload_many_checks_every_file_before_storing_any(kit: Settings) -> None:
+    with pytest.raises(documents.UnsupportedFileType):
+        documents.upload_many([PDF, b"just some text", PDF], ["a.pdf", "notes.pdf", "b.pdf"])
+    assert documents.list_documents() == []
+    assert _stored_files(kit.home_dir) == []
+
+
+def test_upload_many_stores_each_with_its_pending_event(any_db: Settings) -> None:
+    infos = documents.upload_many([PDF, PDF, PDF], ["a.pdf", "b.pdf", "c.pdf"], batch_id="batch-m")
+    assert [i.filename for i in infos] == ["a.pdf", "b.pdf", "c.pdf"]
+    assert len({i.id for i in infos}) == 3
+    for info in infos:
+        row = documents.get_document(info.id)
+        assert (row.status, row.batch_id, row.blob_key) == ("pending", "batch-m", info.blob_key)
+        assert [(e["from_status"], e["to_status"]) for e in documents.document_events(info.id)] == [
+            (None, "pending")
+        ]
+        assert documents.read_blob(info.id) == PDF

@@ -19,6 +19,7 @@ from credit_ocr.status import (
     count_by_status,
     current_status,
     resubmit,
+    start_stage,
     transition,
 )
 
@@ -218,3 +219,39 @@ def test_two_processes_racing_one_transition(any_db: Settings) -> None:
             p.join(timeout=20)
             if p.is_alive():
                 p.kill()
+
+
+@BOTH_DBS
+def test_start_stage_counts_moves_and_records_once(any_db: Settings) -> None:
+    """First delivery: counted, moved, one event; a redelivery: counted only; past the cap: nothing moves."""
+    doc_id = new_document()
+    first = start_stage(doc_id, Status.OCR_RUNNING, task_id="t1", max_attempts=2)
+    assert (first.previous, first.current, first.changed, first.attempts, first.over_limit) == (
+        Status.PENDING, Status.OCR_RUNNING, True, 1, False,
+    )  # fmt: skip
+    assert first.blob_key and first.mime_type == "application/pdf"
+    again = start_stage(doc_id, Status.OCR_RUNNING, task_id="t2", max_attempts=2)
+    assert (again.previous, again.current, again.changed, again.attempts) == (
+        Status.OCR_RUNNING, Status.OCR_RUNNING, False, 2,
+    )  # fmt: skip
+    over = start_stage(doc_id, Status.OCR_RUNNING, task_id="t3", max_attempts=2)
+    assert over.over_limit and not over.changed and over.attempts == 3
+    moves = [(e.from_status, e.to_status, e.task_id) for e in events_of(doc_id) if e.kind == "transition"]
+    assert moves == [(None, "pending", None), ("pending", "ocr_running", "t1")]
+    assert documents.get_document(doc_id).attempts == 3
+
+
+@BOTH_DBS
+def test_start_stage_cap_and_uncounted_retry(any_db: Settings) -> None:
+    """A first delivery over the cap is not moved; a retry (not counted) moves without counting."""
+    doc_id = new_document()
+    capped = start_stage(doc_id, Status.OCR_RUNNING, max_attempts=0)
+    assert capped.over_limit and not capped.changed and capped.current is Status.PENDING
+    still = start_stage(doc_id, Status.OCR_RUNNING, count_attempt=False, max_attempts=0)
+    assert still.over_limit and not still.changed and still.attempts == 1
+    retry = start_stage(doc_id, Status.OCR_RUNNING, count_attempt=False, max_attempts=1)
+    assert retry.changed and retry.attempts == 1 and not retry.over_limit
+    behind = start_stage(document_in(Status.DONE), Status.LLM_RUNNING)
+    assert not behind.changed and behind.current is Status.DONE
+    with pytest.raises(DocumentNotFound):
+        start_stage("no-such-document", Status.OCR_RUNNING)
