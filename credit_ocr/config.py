@@ -121,7 +121,10 @@ class Settings(BaseSettings):
     visibility_timeout: int = Field(
         600, description="Seconds before an unacknowledged message is redelivered (above time_limit)."
     )
-    worker_max_tasks_per_child: int = Field(200, description="Recycle a worker process after N tasks.")
+    worker_max_tasks_per_child: int = Field(
+        1000,
+        description="Recycle a worker process after N tasks (each recycle can hold one queued task ~4 s).",
+    )
     worker_max_memory_per_child: int = Field(
         800_000, description="Recycle a worker process above this resident memory, KiB."
     )

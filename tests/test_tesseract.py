@@ -141,3 +141,13 @@ def test_unknown_language_is_a_setup_error_with_the_install_command(settings, mo
     reset_settings()
     with pytest.raises(ocr.OcrUnavailable, match="tesseract-ocr-xyz"):
         tesseract.words(_page(FORM), get_settings())
+
+
+def test_engine_is_replaced_after_its_page_budget(settings, monkeypatch) -> None:
+    """Whatever tesseract keeps between pages is let go: a fresh engine after ENGINE_MAX_PAGES pages."""
+    monkeypatch.setattr(tesseract, "ENGINE_MAX_PAGES", 2)
+    pids = []
+    for _ in range(5):
+        assert tesseract.words(_page(FORM), settings)[0]["text"] == "Company"
+        pids.append(tesseract._thread_engine(settings)._proc.pid)
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
