@@ -491,7 +491,7 @@ def deskew(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> Ima
 
 
 #: How the deskewed page is resampled: bilinear reads as well as bicubic on the samples, at 40% of its cost.
-DESKEW_RESAMPLE = Image.Resampling.NEAREST
+DESKEW_RESAMPLE = Image.Resampling.BILINEAR
 
 
 def skew_angle(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> float | None:
