@@ -273,6 +273,20 @@ def transaction() -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def autocommit() -> Iterator[Connection]:
+    """A Core connection in autocommit mode: a statement commits on its own. A write that is ONE
+    statement (a data-modifying CTE on PostgreSQL) is then one round trip instead of four
+    (BEGIN, UPDATE, INSERT, COMMIT)."""
+    with get_engine().connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def is_postgres() -> bool:
+    """True when the configured database is PostgreSQL (its statements may modify data in a CTE)."""
+    return get_engine().dialect.name == "postgresql"
+
+
 def dialect_insert(session: Session | Connection):  # noqa: ANN201 - returns a dialect's insert()
     """``insert`` of the session's dialect, which has ``on_conflict_do_update`` (upserts)."""
     dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
