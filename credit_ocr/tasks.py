@@ -79,7 +79,7 @@ def warm_up() -> None:
 
         with db.get_engine().connect():
             pass
-        events.redis_client()
+        events.warm_publisher()
         get_blob_store()
     except Exception as exc:  # noqa: BLE001 - a warm-up must never stop a worker
         log.warning("event=warm_up_skipped reason=%r", student_message(exc))
