@@ -12,8 +12,9 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from credit_ocr import documents, ocr
@@ -72,41 +73,57 @@ class StageResult:
     extras: dict = field(default_factory=dict)
 
 
+#: Upserts by (dialect, table), built once: the values go in as parameters, so that each is compiled
+#: once per process (a statement with its values inlined is a new statement, compiled every time).
+_UPSERTS: dict[tuple[str, str], Any] = {}
+_UPSERT_KEYS = {"ocr_pages": ["document_id", "page"], "extractions": ["document_id"]}
+
+
+def _upsert(conn: Connection, table: Table) -> Any:  # noqa: ANN401 - a dialect's Insert
+    """INSERT ... ON CONFLICT (its key) DO UPDATE every other column but the id: a redelivery overwrites."""
+    key = (conn.dialect.name, table.name)
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        insert = dialect_insert(conn)(table)
+        keys = _UPSERT_KEYS[table.name]
+        stmt = insert.on_conflict_do_update(
+            index_elements=keys,
+            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in {"id", *keys}},
+        )
+        _UPSERTS[key] = stmt
+    return stmt
+
+
 def _store_pages(conn: Connection, document_id: str, result: ocr.OcrResult) -> None:
-    insert = dialect_insert(conn)
-    for page in result.pages:
-        values = {
+    """All pages in one statement (executemany)."""
+    if not result.pages:
+        return
+    now = utcnow()
+    rows = [
+        {
             "document_id": document_id,
             "page": page.page,
             "text": page.text,
             "mean_confidence": page.mean_confidence,
             "source": page.source,
             "words": page.words,
-            "created_at": utcnow(),
+            "created_at": now,
         }
-        stmt = insert(OcrPage.__table__).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["document_id", "page"],
-            set_={k: stmt.excluded[k] for k in ("text", "mean_confidence", "source", "words", "created_at")},
-        )
-        conn.execute(stmt)
+        for page in result.pages
+    ]
+    conn.execute(_upsert(conn, OcrPage.__table__), rows)
 
 
 def _store_extraction(conn: Connection, document_id: str, result: ExtractionResult) -> None:
-    insert = dialect_insert(conn)
-    stmt = insert(Extraction.__table__).values(
-        document_id=document_id,
-        extractor=result.extractor,
-        fields=result.fields,
-        valid=result.valid,
-        confidence=result.confidence,
-        created_at=utcnow(),
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["document_id"],
-        set_={k: stmt.excluded[k] for k in ("extractor", "fields", "valid", "confidence", "created_at")},
-    )
-    conn.execute(stmt)
+    values = {
+        "document_id": document_id,
+        "extractor": result.extractor,
+        "fields": result.fields,
+        "valid": result.valid,
+        "confidence": result.confidence,
+        "created_at": utcnow(),
+    }
+    conn.execute(_upsert(conn, Extraction.__table__), values)
 
 
 def run_ocr(document_id: str, *, task_id: str | None = None, start: StageStart | None = None) -> StageResult:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,26 @@ from credit_ocr.db import Document, StatusEvent, autocommit, is_postgres, sessio
 _docs = Document.__table__
 _events = StatusEvent.__table__
 _INSERT_EVENT = insert(_events)
+
+# The hot statements built once, with bound parameters: SQLAlchemy then compiles each once per process
+# and finds it by the statement object, instead of building, keying and looking up a new one per call.
+_AT = bindparam("b_at", type_=_docs.c.updated_at.type)
+_MOVE = (
+    update(_docs)
+    .where(_docs.c.id == bindparam("b_id"), _docs.c.status == bindparam("b_from"))
+    .values(status=bindparam("b_to"), updated_at=_AT)
+)
+_MOVE_RETURNING = _MOVE.returning(_docs.c.batch_id)
+_START = _MOVE.values(attempts=_docs.c.attempts + bindparam("b_inc")).returning(
+    _docs.c.batch_id, _docs.c.attempts, _docs.c.blob_key, _docs.c.mime_type
+)
+_START_CAPPED = _START.where(_docs.c.attempts + bindparam("b_inc") <= bindparam("b_max"))
+_TOUCH = (
+    update(_docs)
+    .where(_docs.c.id == bindparam("b_id"))
+    .values(updated_at=_AT)
+    .returning(_docs.c.status, _docs.c.batch_id)
+)
 
 # PostgreSQL: a move and its event row as ONE statement (a data-modifying CTE), sent as plain SQL (no
 # compilation per call; psycopg prepares it server-side after a few uses). The INSERT reads the UPDATE's
@@ -365,14 +385,9 @@ def start_stage(
         row = None
         if fast and not pg:  # (on PostgreSQL the same UPDATE just missed, above)
             source = next(iter(sources))
-            stmt = update(_docs).where(_docs.c.id == document_id, _docs.c.status == source.value)
-            if max_attempts is not None:
-                stmt = stmt.where(_docs.c.attempts + inc <= max_attempts)
-            row = conn.execute(
-                stmt.values(status=target.value, updated_at=now, attempts=_docs.c.attempts + inc).returning(
-                    _docs.c.batch_id, _docs.c.attempts, _docs.c.blob_key, _docs.c.mime_type
-                )
-            ).one_or_none()
+            params = {"b_id": document_id, "b_from": source.value, "b_to": target.value, "b_at": now}
+            params.update(b_inc=inc, b_max=max_attempts)
+            row = conn.execute(_START if max_attempts is None else _START_CAPPED, params).one_or_none()
         if row is not None:
             current, attempts, over, moved = source, int(row.attempts), False, True
         else:
@@ -444,12 +459,8 @@ def _transition_from(
         return TransitionResult(document_id, source, target, changed=True, at=now)
     with transaction() as conn:
         now = utcnow()
-        row = conn.execute(
-            update(_docs)
-            .where(_docs.c.id == document_id, _docs.c.status == source.value)
-            .values(status=target.value, updated_at=now)
-            .returning(_docs.c.batch_id)
-        ).one_or_none()
+        params = {"b_id": document_id, "b_from": source.value, "b_to": target.value, "b_at": now}
+        row = conn.execute(_MOVE_RETURNING, params).one_or_none()
         if row is None:
             return None
         message = add_event(
@@ -496,12 +507,7 @@ def record_event(
         return
     with transaction() as conn:
         now = utcnow()
-        row = conn.execute(
-            update(_docs)
-            .where(_docs.c.id == document_id)
-            .values(updated_at=now)
-            .returning(_docs.c.status, _docs.c.batch_id)
-        ).one_or_none()
+        row = conn.execute(_TOUCH, {"b_id": document_id, "b_at": now}).one_or_none()
         if row is None:
             raise DocumentNotFound(document_id)
         message = add_event(
