@@ -12,13 +12,13 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import TextClause
 
 from credit_ocr import documents, ocr
-from credit_ocr.db import Extraction, OcrPage, dialect_insert, session_scope, utcnow
+from credit_ocr.db import Extraction, OcrPage, session_scope, utcnow
 from credit_ocr.extraction import ExtractionResult, extract
 from credit_ocr.status import (
     IllegalTransition,
@@ -73,24 +73,30 @@ class StageResult:
     extras: dict = field(default_factory=dict)
 
 
-#: Upserts by (dialect, table), built once: the values go in as parameters, so that each is compiled
-#: once per process (a statement with its values inlined is a new statement, compiled every time).
-_UPSERTS: dict[tuple[str, str], Any] = {}
+#: The upserts by table, built once: ``text()`` is cached by SQLAlchemy, whereas a dialect's
+#: ``insert().on_conflict_do_update()`` is not (it would be compiled again at every execution).
+_UPSERTS: dict[str, TextClause] = {}
 _UPSERT_KEYS = {"ocr_pages": ["document_id", "page"], "extractions": ["document_id"]}
 
 
-def _upsert(conn: Connection, table: Table) -> Any:  # noqa: ANN401 - a dialect's Insert
-    """INSERT ... ON CONFLICT (its key) DO UPDATE every other column but the id: a redelivery overwrites."""
-    key = (conn.dialect.name, table.name)
-    stmt = _UPSERTS.get(key)
+def _upsert(table: Table) -> TextClause:
+    """INSERT ... ON CONFLICT (its key) DO UPDATE every other column but the id: a redelivery overwrites.
+
+    The same SQL on PostgreSQL and SQLite; the parameters carry the columns' types, so that JSON and
+    timestamps are converted as for the table itself.
+    """
+    stmt = _UPSERTS.get(table.name)
     if stmt is None:
-        insert = dialect_insert(conn)(table)
         keys = _UPSERT_KEYS[table.name]
-        stmt = insert.on_conflict_do_update(
-            index_elements=keys,
-            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in {"id", *keys}},
+        columns = [c for c in table.columns if c.name != "id"]
+        names = [c.name for c in columns]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
         )
-        _UPSERTS[key] = stmt
+        stmt = text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
+        _UPSERTS[table.name] = stmt
     return stmt
 
 
@@ -111,7 +117,7 @@ def _store_pages(conn: Connection, document_id: str, result: ocr.OcrResult) -> N
         }
         for page in result.pages
     ]
-    conn.execute(_upsert(conn, OcrPage.__table__), rows)
+    conn.execute(_upsert(OcrPage.__table__), rows)
 
 
 def _store_extraction(conn: Connection, document_id: str, result: ExtractionResult) -> None:
@@ -123,7 +129,7 @@ def _store_extraction(conn: Connection, document_id: str, result: ExtractionResu
         "confidence": result.confidence,
         "created_at": utcnow(),
     }
-    conn.execute(_upsert(conn, Extraction.__table__), values)
+    conn.execute(_upsert(Extraction.__table__), values)
 
 
 def run_ocr(document_id: str, *, task_id: str | None = None, start: StageStart | None = None) -> StageResult:
