@@ -226,15 +226,26 @@ def create_schema(engine: Engine) -> None:
             log.debug("schema creation raced another process (%s); retrying", exc.__class__.__name__)
 
 
+#: The settings object the engine was made for: while :func:`get_settings` returns the same one, the
+#: engine is the same (``db_url`` resolves the home folder on disk: not a cost to pay per statement).
+_engine_settings: object = None
+
+
 def get_engine() -> Engine:
     """The process's engine for the configured database (schema created on first use)."""
-    global _engine, _engine_key, _sessionmaker
-    url = get_settings().db_url
+    global _engine, _engine_key, _sessionmaker, _engine_settings
+    settings = get_settings()
+    engine = _engine
+    if engine is not None and _engine_settings is settings and _engine_key and _engine_key[0] == os.getpid():
+        return engine
+    url = settings.db_url
     key = (os.getpid(), url)
     if _engine is not None and _engine_key == key:
+        _engine_settings = settings
         return _engine
     with _lock:
         if _engine is not None and _engine_key == key:
+            _engine_settings = settings
             return _engine
         if _engine is not None and _engine_key and _engine_key[0] != os.getpid():
             _engine.dispose(close=False)  # inherited through fork: leave the parent's sockets alone
@@ -243,7 +254,7 @@ def get_engine() -> Engine:
         engine = _make_engine(url)
         create_schema(engine)
         _sessionmaker = sessionmaker(engine, expire_on_commit=False)
-        _engine, _engine_key = engine, key
+        _engine, _engine_key, _engine_settings = engine, key, settings
         return engine
 
 
@@ -253,7 +264,7 @@ def reset_engine() -> None:
     with _lock:
         if _engine is not None and _engine_key and _engine_key[0] == os.getpid():
             _engine.dispose()
-        _engine = _engine_key = _sessionmaker = None
+        _engine = _engine_key = _sessionmaker = _engine_settings = None
 
 
 @contextmanager
@@ -271,6 +282,20 @@ def transaction() -> Iterator[Connection]:
     :func:`session_scope`, without the ORM's unit of work, for plain INSERT/UPDATE statements."""
     with get_engine().begin() as conn:
         yield conn
+
+
+@contextmanager
+def autocommit() -> Iterator[Connection]:
+    """A Core connection in autocommit mode: a statement commits on its own. A write that is ONE
+    statement (a data-modifying CTE on PostgreSQL) is then one round trip instead of four
+    (BEGIN, UPDATE, INSERT, COMMIT)."""
+    with get_engine().connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def is_postgres() -> bool:
+    """True when the configured database is PostgreSQL (its statements may modify data in a CTE)."""
+    return get_engine().dialect.name == "postgresql"
 
 
 def dialect_insert(session: Session | Connection):  # noqa: ANN201 - returns a dialect's insert()

@@ -15,18 +15,81 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from credit_ocr import events
-from credit_ocr.db import Document, StatusEvent, session_scope, transaction, utcnow
+from credit_ocr.db import Document, StatusEvent, autocommit, is_postgres, session_scope, transaction, utcnow
 
 #: The tables as Core objects: the hot paths below are plain statements (no ORM unit of work), one
 #: worker's bookkeeping per document being a few of them.
 _docs = Document.__table__
 _events = StatusEvent.__table__
 _INSERT_EVENT = insert(_events)
+
+# The hot statements built once, with bound parameters: SQLAlchemy then compiles each once per process
+# and finds it by the statement object, instead of building, keying and looking up a new one per call.
+_AT = bindparam("b_at", type_=_docs.c.updated_at.type)
+_MOVE = (
+    update(_docs)
+    .where(_docs.c.id == bindparam("b_id"), _docs.c.status == bindparam("b_from"))
+    .values(status=bindparam("b_to"), updated_at=_AT)
+)
+_MOVE_RETURNING = _MOVE.returning(_docs.c.batch_id)
+_START = _MOVE.values(attempts=_docs.c.attempts + bindparam("b_inc")).returning(
+    _docs.c.batch_id, _docs.c.attempts, _docs.c.blob_key, _docs.c.mime_type
+)
+_START_CAPPED = _START.where(_docs.c.attempts + bindparam("b_inc") <= bindparam("b_max"))
+_TOUCH = (
+    update(_docs)
+    .where(_docs.c.id == bindparam("b_id"))
+    .values(updated_at=_AT)
+    .returning(_docs.c.status, _docs.c.batch_id)
+)
+
+# PostgreSQL: a move and its event row as ONE statement (a data-modifying CTE), sent as plain SQL (no
+# compilation per call; psycopg prepares it server-side after a few uses). The INSERT reads the UPDATE's
+# RETURNING, so the event row exists exactly when the row moved; in autocommit mode the statement is
+# its own transaction: one round trip instead of BEGIN, UPDATE, INSERT, COMMIT.
+_PG_EVENT = (
+    "ev AS (INSERT INTO status_events (document_id, kind, from_status, to_status, at, task_id, worker, detail) "
+    "SELECT %(id)s, %(kind)s, {src}, {dst}, %(at)s, %(task_id)s, %(worker)s, %(detail)s FROM moved) "
+)
+_PG_TRANSITION = (
+    "WITH moved AS (UPDATE documents SET status = %(to)s, updated_at = %(at)s "
+    "WHERE id = %(id)s AND status = %(from)s RETURNING batch_id), "
+    + _PG_EVENT.format(src="%(from)s", dst="%(to)s")
+    + "SELECT batch_id FROM moved"
+)
+_PG_START = (
+    "WITH moved AS (UPDATE documents SET status = %(to)s, updated_at = %(at)s, attempts = attempts + %(inc)s "
+    "WHERE id = %(id)s AND status = %(from)s{cap} RETURNING batch_id, attempts, blob_key, mime_type), "
+    + _PG_EVENT.format(src="%(from)s", dst="%(to)s")
+    + "SELECT batch_id, attempts, blob_key, mime_type FROM moved"
+)
+_PG_START_CAPPED = _PG_START.format(cap=" AND attempts + %(inc)s <= %(max)s")
+_PG_START = _PG_START.format(cap="")
+_PG_RECORD = (
+    "WITH moved AS (UPDATE documents SET updated_at = %(at)s WHERE id = %(id)s RETURNING status, batch_id), "
+    + _PG_EVENT.format(src="moved.status", dst="moved.status")
+    + "SELECT status, batch_id FROM moved"
+)
+
+
+def _pg_params(values: dict, **extra: object) -> dict:
+    """The CTEs' parameters: an event's values (from :func:`event_values`) and the move's."""
+    return {
+        "id": values["document_id"],
+        "kind": values["kind"],
+        "at": values["at"],
+        "task_id": values["task_id"],
+        "worker": values["worker"],
+        "detail": values["detail"],
+        "from": values["from_status"],
+        "to": values["to_status"],
+        **extra,
+    }
 
 
 class Status(StrEnum):
@@ -296,19 +359,35 @@ def start_stage(
     target = Status(running)
     inc = 1 if count_attempt else 0
     sources = ALLOWED[target]
+    fast = len(sources) == 1 and target is not Status.PENDING
+    pg = fast and is_postgres()
+    if pg:
+        source = next(iter(sources))
+        now = utcnow()
+        values = event_values(
+            document_id, kind="transition", from_status=source.value, to_status=target.value, at=now,
+            task_id=task_id,
+        )  # fmt: skip
+        params = _pg_params(values, inc=inc, max=max_attempts)
+        with autocommit() as conn:
+            row = conn.exec_driver_sql(
+                _PG_START if max_attempts is None else _PG_START_CAPPED, params
+            ).one_or_none()
+        if row is not None:
+            events.publish(event_message(values, row.batch_id))
+            return StageStart(
+                document_id, previous=source, current=target, changed=True, attempts=int(row.attempts),
+                blob_key=row.blob_key, mime_type=row.mime_type,
+            )  # fmt: skip
+        # not in the source state (a redelivery, a duplicate, over the cap): decided below, under a lock
     with transaction() as conn:
         now = utcnow()
         row = None
-        if len(sources) == 1 and target is not Status.PENDING:
+        if fast and not pg:  # (on PostgreSQL the same UPDATE just missed, above)
             source = next(iter(sources))
-            stmt = update(_docs).where(_docs.c.id == document_id, _docs.c.status == source.value)
-            if max_attempts is not None:
-                stmt = stmt.where(_docs.c.attempts + inc <= max_attempts)
-            row = conn.execute(
-                stmt.values(status=target.value, updated_at=now, attempts=_docs.c.attempts + inc).returning(
-                    _docs.c.batch_id, _docs.c.attempts, _docs.c.blob_key, _docs.c.mime_type
-                )
-            ).one_or_none()
+            params = {"b_id": document_id, "b_from": source.value, "b_to": target.value, "b_at": now}
+            params.update(b_inc=inc, b_max=max_attempts)
+            row = conn.execute(_START if max_attempts is None else _START_CAPPED, params).one_or_none()
         if row is not None:
             current, attempts, over, moved = source, int(row.attempts), False, True
         else:
@@ -359,15 +438,29 @@ def _transition_from(
     detail: str | None,
     also: Callable[[Connection], None] | None,
 ) -> TransitionResult | None:
-    """``source → target`` as one conditional UPDATE ... RETURNING; None when the row was not in ``source``."""
+    """``source → target`` as one conditional UPDATE ... RETURNING; None when the row was not in ``source``.
+
+    On PostgreSQL the UPDATE and the event's INSERT are one statement: in autocommit mode when there is
+    nothing ``also`` to write, else in the transaction that ``also`` writes in.
+    """
+    if is_postgres():
+        now = utcnow()
+        values = event_values(
+            document_id, kind="transition", from_status=source.value, to_status=target.value, at=now,
+            task_id=task_id, worker=worker, detail=detail,
+        )  # fmt: skip
+        with autocommit() if also is None else transaction() as conn:
+            row = conn.exec_driver_sql(_PG_TRANSITION, _pg_params(values)).one_or_none()
+            if row is None:
+                return None
+            if also is not None:
+                also(conn)
+        events.publish(event_message(values, row.batch_id))
+        return TransitionResult(document_id, source, target, changed=True, at=now)
     with transaction() as conn:
         now = utcnow()
-        row = conn.execute(
-            update(_docs)
-            .where(_docs.c.id == document_id, _docs.c.status == source.value)
-            .values(status=target.value, updated_at=now)
-            .returning(_docs.c.batch_id)
-        ).one_or_none()
+        params = {"b_id": document_id, "b_from": source.value, "b_to": target.value, "b_at": now}
+        row = conn.execute(_MOVE_RETURNING, params).one_or_none()
         if row is None:
             return None
         message = add_event(
@@ -395,15 +488,26 @@ def record_event(
     """Log a non-transition event (a retry, a reconcile pickup, a stage's end) at the current status.
 
     ``also`` runs in the same transaction (e.g. the OCR pages stored with their ``ocr_done`` event).
+    On PostgreSQL the touch and the event row are one statement (see :data:`_PG_RECORD`).
     """
+    if is_postgres():
+        now = utcnow()
+        values = event_values(
+            document_id, kind=kind, from_status=None, to_status="", at=now, task_id=task_id, worker=worker,
+            detail=detail,
+        )  # fmt: skip
+        with autocommit() if also is None else transaction() as conn:
+            row = conn.exec_driver_sql(_PG_RECORD, _pg_params(values)).one_or_none()
+            if row is None:
+                raise DocumentNotFound(document_id)
+            if also is not None:
+                also(conn)
+        values.update(from_status=row.status, to_status=row.status)
+        events.publish(event_message(values, row.batch_id))
+        return
     with transaction() as conn:
         now = utcnow()
-        row = conn.execute(
-            update(_docs)
-            .where(_docs.c.id == document_id)
-            .values(updated_at=now)
-            .returning(_docs.c.status, _docs.c.batch_id)
-        ).one_or_none()
+        row = conn.execute(_TOUCH, {"b_id": document_id, "b_at": now}).one_or_none()
         if row is None:
             raise DocumentNotFound(document_id)
         message = add_event(

@@ -170,12 +170,21 @@ def wait(
                 time.sleep(min(remaining, 0.5))  # Redis lost: fall back to reading the database
             if message and message.get("type") == "message":
                 ev = json.loads(message["data"])
-                if ev.get("document_id") in wanted and ev.get("kind") == "transition":
-                    statuses[ev["document_id"]] = ev["to_status"]
+                doc_id = ev.get("document_id")
+                if doc_id in wanted and ev.get("kind") == "transition":
+                    # counted as it changes: a recount per message is O(documents) (every event of
+                    # every worker passes here)
+                    was, now = statuses[doc_id] in terminal, ev["to_status"] in terminal
+                    statuses[doc_id] = ev["to_status"]
+                    new_count = done_count + (now - was)
+                else:
+                    new_count = done_count
             elif time.monotonic() - last_db_read > 2.0:
                 statuses = _statuses(ids)
                 last_db_read = time.monotonic()
-            new_count = sum(1 for s in statuses.values() if s in terminal)
+                new_count = sum(1 for s in statuses.values() if s in terminal)
+            else:
+                new_count = done_count
             if new_count != done_count:
                 bar.update(new_count - done_count)
                 done_count = new_count

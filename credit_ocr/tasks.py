@@ -79,7 +79,7 @@ def warm_up() -> None:
 
         with db.get_engine().connect():
             pass
-        events.redis_client()
+        events.warm_publisher()
         get_blob_store()
     except Exception as exc:  # noqa: BLE001 - a warm-up must never stop a worker
         log.warning("event=warm_up_skipped reason=%r", student_message(exc))
@@ -196,11 +196,14 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
                     task_id=request.id,
                 )
                 log.warning("event=redelivery attempts=%d", attempts)
-            log.info("event=start attempts=%d retries=%d", attempts, request.retries)
+            # one INFO line per task (Celery logs its receipt): the start only at DEBUG
+            log.debug("event=start attempts=%d retries=%d", attempts, request.retries)
             result = fn(document_id, task_id=request.id, start=start)
             log.info(
-                "event=%s seconds=%.3f detail=%r",
+                "event=%s attempts=%d retries=%d seconds=%.3f detail=%r",
                 "skip" if result.skipped else "finish",
+                attempts,
+                request.retries,
                 result.seconds,
                 result.detail,
             )

@@ -112,6 +112,42 @@ def test_upsert_overwrites_instead_of_duplicating(any_db: Settings) -> None:
         assert [(p.page, p.text) for p in pages] == [(1, "second")]
 
 
+@BOTH_DBS
+def test_pipeline_upserts_store_all_pages_and_overwrite(any_db: Settings) -> None:
+    """The stages' stored upserts: every page in one statement, and a redelivery overwrites the pages
+    and the fields instead of duplicating them."""
+    from credit_ocr import ocr, pipeline
+    from credit_ocr.db import Extraction, transaction
+    from credit_ocr.extraction import ExtractionResult
+
+    doc = _document()
+    with session_scope() as session:
+        session.add(doc)
+
+    def page(n: int, text: str) -> ocr.OcrPageResult:
+        words = [{"text": text, "conf": 90.0}]
+        return ocr.OcrPageResult(n, text, [text], words, 90.0, "ocr", 10, 10)
+
+    for run in ("first", "second"):
+        result = ocr.OcrResult(pages=[page(1, f"{run} one"), page(2, f"{run} two")], path="ocr", seconds=0.1)
+        fields = ExtractionResult(extractor=run, fields={"name": run}, valid={"name": True}, confidence={})
+        with transaction() as conn:
+            pipeline._store_pages(conn, doc.id, result)
+            pipeline._store_extraction(conn, doc.id, fields)
+    with session_scope() as session:
+        pages = session.scalars(
+            sa.select(OcrPage).where(OcrPage.document_id == doc.id).order_by(OcrPage.page)
+        )
+        assert [(p.page, p.text, p.words[0]["text"]) for p in pages] == [
+            (1, "second one", "second one"), (2, "second two", "second two"),
+        ]  # fmt: skip
+        rows = session.scalars(sa.select(Extraction).where(Extraction.document_id == doc.id)).all()
+        assert [(r.extractor, r.fields, r.valid) for r in rows] == [
+            ("second", {"name": "second"}, {"name": True})
+        ]
+    assert pipeline.document_text(doc.id) == "second one\n\nsecond two"
+
+
 def test_utcnow_is_aware_with_microseconds() -> None:
     now = db.utcnow()
     assert now.tzinfo is UTC

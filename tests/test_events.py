@@ -107,3 +107,29 @@ def test_no_broker_configured_is_no_error_for_publish(kit: Settings, monkeypatch
 def test_one_client_per_process(kit: Settings) -> None:
     assert events.redis_client() is events.redis_client()
     assert events.redis_client().ping()
+
+
+def test_publishing_needs_no_replies_and_survives_a_closed_connection(kit: Settings) -> None:
+    """Events go through one reply-less connection; one the server closed is found after a pause and
+    replaced, so that the next event still arrives; a server refusing replies off gets the plain client."""
+    admin = redis.Redis.from_url(kit.broker)
+    pubsub = _subscribe(kit.broker)
+    try:
+        assert events.publish({"document_id": "a", "n": 1})
+        assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [1]
+        assert events.publish_many([{"document_id": "a", "n": n} for n in (2, 3, 4)])
+        assert [m["n"] for m in _messages_for(pubsub, "a", 3)] == [2, 3, 4]
+        mine = [c for c in admin.client_list() if c["name"] == events.PUBLISHER_NAME]
+        assert len(mine) == 1
+        admin.client_kill_filter(_id=mine[0]["id"])
+        time.sleep(events.CHECK_AFTER_IDLE_S + 0.2)
+        assert events.publish({"document_id": "a", "n": 5})
+        assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [5]
+        events._replies_needed.add(kit.broker)  # as for a server that refused CLIENT REPLY OFF
+        try:
+            assert events.publish({"document_id": "a", "n": 6})
+            assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [6]
+        finally:
+            events._replies_needed.discard(kit.broker)
+    finally:
+        pubsub.close()

@@ -18,6 +18,7 @@ from credit_ocr.status import (
     Status,
     count_by_status,
     current_status,
+    record_event,
     resubmit,
     start_stage,
     transition,
@@ -255,3 +256,37 @@ def test_start_stage_cap_and_uncounted_retry(any_db: Settings) -> None:
     assert not behind.changed and behind.current is Status.DONE
     with pytest.raises(DocumentNotFound):
         start_stage("no-such-document", Status.OCR_RUNNING)
+
+
+@BOTH_DBS
+def test_record_event_and_also_commit_with_their_move(any_db: Settings, monkeypatch) -> None:  # noqa: ANN001
+    """A move or an event writes its row with what ``also`` writes, or nothing at all; the published
+    message is the row's."""
+    from credit_ocr import events
+
+    published: list[dict] = []
+    monkeypatch.setattr(events, "publish", lambda message: published.append(message) or True)
+    doc_id = document_in(Status.OCR_RUNNING)
+    record_event(doc_id, "ocr_done", "2 pages", task_id="t9", worker="ocr-1@h")
+    last = events_of(doc_id)[-1]
+    assert (last.kind, last.from_status, last.to_status, last.task_id, last.worker, last.detail) == (
+        "ocr_done", "ocr_running", "ocr_running", "t9", "ocr-1@h", "2 pages",
+    )  # fmt: skip
+    assert published[-1]["kind"] == "ocr_done" and published[-1]["from_status"] == "ocr_running"
+    assert published[-1]["at"] == last.at.isoformat()
+    before = len(events_of(doc_id))
+
+    def broken(_conn: object) -> None:
+        raise RuntimeError("also failed")
+
+    with pytest.raises(RuntimeError):
+        record_event(doc_id, "ocr_done", "again", also=broken)
+    with pytest.raises(RuntimeError):
+        transition(doc_id, Status.LLM_RUNNING, also=broken)
+    assert len(events_of(doc_id)) == before and current_status(doc_id) is Status.OCR_RUNNING
+    seen: list[bool] = []
+    result = transition(doc_id, Status.LLM_RUNNING, task_id="t10", also=lambda conn: seen.append(True))
+    assert result.changed and seen == [True] and current_status(doc_id) is Status.LLM_RUNNING
+    assert published[-1]["to_status"] == "llm_running" and published[-1]["task_id"] == "t10"
+    with pytest.raises(DocumentNotFound):
+        record_event("no-such-document", "retry", "x")
