@@ -68,9 +68,9 @@ def _setup_logging(loglevel: int | str | None = None, **_: object) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def warm_up() -> None:
+def warm_up(*, ocr: bool = False) -> None:
     """Open what every task uses (the engine and one pooled connection, the event publisher, the blob
-    store) before the first task, so that the first document does not pay the worker's start-up
+    store, and with ``ocr`` the tesseract engine) before the first task, so that the first document does not pay the worker's start-up
     (importing the driver, creating the engine and the schema check: ~0.2 s per process). Never fatal:
     a database that is not up yet is met again, and retried, by the first task."""
     try:
@@ -81,14 +81,27 @@ def warm_up() -> None:
             pass
         events.warm_publisher()
         get_blob_store()
+        if ocr:
+            from credit_ocr import tesseract
+
+            tesseract.warm(get_settings())
     except Exception as exc:  # noqa: BLE001 - a warm-up must never stop a worker
         log.warning("event=warm_up_skipped reason=%r", student_message(exc))
 
 
+def _consumes_ocr() -> bool:
+    """True in a worker that takes the ``ocr`` queue (the queues chosen with -Q, before the pool forked)."""
+    try:
+        return "ocr" in app.amqp.queues.consume_from
+    except Exception:  # noqa: BLE001 - no worker configuration: nothing to decide from
+        return False
+
+
 @signals.worker_process_init.connect
 def _warm_pool_process(**_: object) -> None:
-    """Each prefork pool process warms its own engine (connections are never shared across a fork)."""
-    warm_up()
+    """Each prefork pool process warms its own engine (connections are never shared across a fork), and
+    in an OCR worker loads its tesseract (tasks run in the process's main thread)."""
+    warm_up(ocr=_consumes_ocr())
 
 
 @signals.worker_ready.connect

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TesseractEngine",
+    "warm",
     "close_engines",
     "engine_kind",
     "library_path",
@@ -71,6 +72,14 @@ def words(image: Image.Image, settings: Settings) -> list[dict]:
     else:
         tsv = run_cli(image, settings)
     return parse_tsv(tsv)
+
+
+def warm(settings: Settings) -> None:
+    """Load this thread's engine now (a worker's start-up), so that the first page does not pay for it."""
+    if engine_kind(settings) == "library":
+        engine = _thread_engine(settings)
+        if not engine.alive:
+            engine.start(wait=False)  # a pool process must report ready within seconds: load meanwhile
 
 
 def engine_kind(settings: Settings) -> Literal["library", "cli"]:
@@ -134,17 +143,20 @@ class TesseractEngine:
         self._buffer = bytearray()
         self.settings: Settings | None = None
         self.pages = 0
+        self._loading = False
 
     # lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the child and wait until its model is loaded (raises OcrUnavailable when it cannot)."""
-        from credit_ocr.ocr import OcrUnavailable
+    def start(self, *, wait: bool = True) -> None:
+        """Start the child and (``wait``) until its model is loaded (raises OcrUnavailable when it cannot).
 
+        Without ``wait`` the model loads while the caller goes on; the first page waits for it.
+        """
         self._buffer = bytearray()
         self.pages = 0
         library = library_path()
         if library is None:
+            from credit_ocr.ocr import OcrUnavailable
             from credit_ocr.services import install_hint
 
             raise OcrUnavailable(
@@ -163,7 +175,15 @@ class TesseractEngine:
             cwd=str(Path(__file__).resolve().parent.parent),
             close_fds=True,
         )
+        self._loading = True
+        if wait:
+            self._await_model()
+
+    def _await_model(self) -> None:
+        from credit_ocr.ocr import OcrUnavailable
+
         hello = self._read_header(time.monotonic() + START_TIMEOUT, "starting")
+        self._loading = False
         if not hello.get("ok"):
             self.close()
             raise OcrUnavailable(str(hello.get("message") or "the OCR engine did not start"))
@@ -198,6 +218,8 @@ class TesseractEngine:
             self.close()
         if not self.alive:
             self.start()
+        elif self._loading:
+            self._await_model()
         self.pages += 1
         gray = image if image.mode == "L" else image.convert("L")
         header = {

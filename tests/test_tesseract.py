@@ -151,3 +151,21 @@ def test_engine_is_replaced_after_its_page_budget(settings, monkeypatch) -> None
         assert tesseract.words(_page(FORM), settings)[0]["text"] == "Company"
         pids.append(tesseract._thread_engine(settings)._proc.pid)
     assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+
+
+def test_warm_loads_in_the_background_and_the_first_page_waits_for_it(settings) -> None:
+    started = time.monotonic()
+    tesseract.warm(settings)
+    assert time.monotonic() - started < 1.0  # a pool process reports ready at once
+    engine = tesseract._thread_engine(settings)
+    pid = engine._proc.pid
+    assert tesseract.words(_page(FORM), settings)[0]["text"] == "Company"
+    assert engine._proc.pid == pid  # the warmed engine read the page
+
+
+def test_warm_with_a_missing_language_fails_at_the_first_page_by_name(settings, monkeypatch) -> None:
+    monkeypatch.setenv("CREDIT_OCR_OCR_LANG", "xyz")
+    reset_settings()
+    tesseract.warm(get_settings())
+    with pytest.raises(ocr.OcrUnavailable, match="tesseract-ocr-xyz"):
+        tesseract.words(_page(FORM), get_settings())

@@ -63,6 +63,35 @@ def test_kill_takes_the_pool_processes_too(kit) -> None:
     assert survivors() == [], "every pool process dies with its worker"
 
 
+def _engines(handle: workers.WorkerHandle) -> list[int]:
+    import psutil
+
+    found = []
+    for proc in psutil.Process(handle.pid).children(recursive=True):
+        try:
+            if "credit_ocr.tesseract" in " ".join(proc.cmdline()):
+                found.append(proc.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+@pytest.mark.tesseract
+def test_ocr_pool_processes_load_tesseract_before_their_first_task(kit) -> None:
+    """The model load is start-up, not the first document's time: one engine per OCR pool process."""
+    ocr = workers.start_worker(preset="ocr", concurrency=2)
+    llm = workers.start_worker(preset="llm", concurrency=2)
+    try:
+        deadline = time.monotonic() + 20
+        while len(_engines(ocr)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_engines(ocr)) == 2
+        assert _engines(llm) == []  # extraction needs no tesseract
+    finally:
+        ocr.stop()
+        llm.stop()
+
+
 def test_queue_lengths_count_every_priority_level(kit) -> None:
     from credit_ocr import documents
     from credit_ocr.tasks import enqueue

@@ -135,10 +135,12 @@ def run_pipeline(
 def run_sync(
     lab: Lab, name: str, docs: Sequence[BenchDoc], *, env: dict[str, str] | None = None
 ) -> ConfigResult:
+    from credit_ocr import tesseract
     from credit_ocr.pipeline import process_sync
 
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name, env=env):
+        tesseract.warm(get_settings())  # as the workers do before their first task: start-up is not timed
         meter = ResourceMeter({"sync loop": os.getpid()}).start()
         started = time.perf_counter()
         ids = []
