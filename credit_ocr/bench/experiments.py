@@ -204,7 +204,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     for e in (
         Experiment("limit", "The machine's OCR limit: bare tesseract vs the pipeline", 32, 1,
                    "pipeline >= 0.90 of bare tesseract", _limit),
-        Experiment("sync-vs-async", "One process in a loop vs the pipeline with workers", 32, 2,
+        Experiment("sync-vs-async", "One process in a loop vs the pipeline with workers", 64, 2,
                    "async >= 1.8x the sync loop", _sync_vs_async),
         Experiment("workers", "OCR queue: concurrency 1, 2, 4, prefork vs threads", 6, 1,
                    "(none: the lesson is where it stops scaling)", _workers),
