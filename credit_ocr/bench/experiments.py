@@ -212,7 +212,7 @@ EXPERIMENTS: dict[str, Experiment] = {
                    "split >= 2.3x both", _queues),
         Experiment("omp", "OMP_THREAD_LIMIT unset vs 1, two OCR processes", 6, 1,
                    "(none: limit 1 should win)", _omp),
-        Experiment("overhead", "Bookkeeping cost: no-op stages vs a bare Celery chain", 300, 20,
+        Experiment("overhead", "Bookkeeping cost: no-op stages vs a bare Celery chain", 1000, 20,
                    "kit >= 0.5x bare chain; >= 100 docs/s on PostgreSQL", _overhead),
         Experiment("visibility", "Commit-to-dashboard latency of transitions", 201, 30,
                    "median < 50 ms, p95 < 200 ms", _visibility),
