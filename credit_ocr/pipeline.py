@@ -7,6 +7,7 @@ along does nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -18,10 +19,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import TextClause
 
 from credit_ocr import documents, ocr
-from credit_ocr.db import Extraction, OcrPage, session_scope, utcnow
+from credit_ocr.db import Extraction, OcrPage, is_postgres, session_scope, utcnow
 from credit_ocr.extraction import ExtractionResult, extract
 from credit_ocr.status import (
     IllegalTransition,
+    PgAlso,
     StageStart,
     Status,
     current_status,
@@ -132,6 +134,32 @@ def _store_extraction(conn: Connection, document_id: str, result: ExtractionResu
     conn.execute(_upsert(Extraction.__table__), values)
 
 
+#: PostgreSQL: the extraction's upsert as a part of the ``done`` transition's CTE (see
+#: :class:`~credit_ocr.status.PgAlso`), so that ``done`` and its fields are one autocommitted statement.
+_PG_EXTRACTION_CTE = (
+    "ext AS (INSERT INTO extractions (document_id, extractor, fields, valid, confidence, created_at) "
+    "SELECT %(x_document_id)s, %(x_extractor)s, %(x_fields)s::json, %(x_valid)s::json, "
+    "%(x_confidence)s::json, %(x_created_at)s FROM moved "
+    "ON CONFLICT (document_id) DO UPDATE SET extractor = excluded.extractor, fields = excluded.fields, "
+    "valid = excluded.valid, confidence = excluded.confidence, created_at = excluded.created_at)"
+)
+
+
+def _pg_extraction(document_id: str, result: ExtractionResult) -> PgAlso:
+    """:func:`_store_extraction` as a CTE part: the JSON columns as text (what SQLAlchemy would send)."""
+    return PgAlso(
+        _PG_EXTRACTION_CTE,
+        {
+            "x_document_id": document_id,
+            "x_extractor": result.extractor,
+            "x_fields": json.dumps(result.fields),
+            "x_valid": json.dumps(result.valid),
+            "x_confidence": json.dumps(result.confidence),
+            "x_created_at": utcnow(),
+        },
+    )
+
+
 def run_ocr(document_id: str, *, task_id: str | None = None, start: StageStart | None = None) -> StageResult:
     """``pending → ocr_running``, read the blob once, OCR it, store the pages (upsert).
 
@@ -174,7 +202,8 @@ def run_extraction(
     extractor: str | None = None,
     start: StageStart | None = None,
 ) -> StageResult:
-    """``ocr_running → llm_running``, extract the 21 fields, then store them WITH ``done`` (one transaction)."""
+    """``ocr_running → llm_running``, extract the 21 fields, then store them WITH ``done`` (one transaction;
+    on PostgreSQL one statement)."""
     start = start or start_stage(document_id, Status.LLM_RUNNING, task_id=task_id, count_attempt=False)
     if start.current is not Status.LLM_RUNNING:
         return StageResult(document_id, "extract", skipped=True, detail=f"already {start.current.value}")
@@ -192,6 +221,7 @@ def run_extraction(
         task_id=task_id,
         detail=detail,
         also=lambda s: _store_extraction(s, document_id, result),
+        also_pg=_pg_extraction(document_id, result) if is_postgres() else None,
     )
     return StageResult(document_id, "extract", seconds=seconds, detail=detail)
 

@@ -56,12 +56,45 @@ _PG_EVENT = (
     "ev AS (INSERT INTO status_events (document_id, kind, from_status, to_status, at, task_id, worker, detail) "
     "SELECT %(id)s, %(kind)s, {src}, {dst}, %(at)s, %(task_id)s, %(worker)s, %(detail)s FROM moved) "
 )
-_PG_TRANSITION = (
+_PG_TRANSITION_HEAD = (
     "WITH moved AS (UPDATE documents SET status = %(to)s, updated_at = %(at)s "
     "WHERE id = %(id)s AND status = %(from)s RETURNING batch_id), "
     + _PG_EVENT.format(src="%(from)s", dst="%(to)s")
-    + "SELECT batch_id FROM moved"
 )
+_PG_TRANSITION = _PG_TRANSITION_HEAD + "SELECT batch_id FROM moved"
+
+
+@dataclass(frozen=True)
+class PgAlso:
+    """A write that goes with a transition on PostgreSQL as one more part of its data-modifying CTE.
+
+    ``cte`` is ``name AS (INSERT ... SELECT ... FROM moved ...)``: reading ``moved`` (the UPDATE's
+    RETURNING, one row exactly when the document moved) makes the write happen exactly when the move
+    does. Its placeholders are ``%(name)s`` with names of its own (a prefix such as ``x_``: the move's
+    are ``id, kind, at, task_id, worker, detail, from, to``); ``params`` are driver values (JSON as
+    text, cast in the SQL). Then the move, its event and this write are one autocommitted statement:
+    one round trip instead of BEGIN, CTE, write, COMMIT.
+    """
+
+    cte: str
+    params: dict
+
+
+#: The statements with a :class:`PgAlso` part, by its CTE text (the same few strings every time).
+_PG_TRANSITION_ALSO: dict[str, str] = {}
+
+
+def _pg_transition_sql(also_pg: PgAlso | None) -> str:
+    if also_pg is None:
+        return _PG_TRANSITION
+    sql = _PG_TRANSITION_ALSO.get(also_pg.cte)
+    if sql is None:
+        sql = _PG_TRANSITION_ALSO[also_pg.cte] = (
+            f"{_PG_TRANSITION_HEAD}, {also_pg.cte} SELECT batch_id FROM moved"
+        )
+    return sql
+
+
 _PG_START = (
     "WITH moved AS (UPDATE documents SET status = %(to)s, updated_at = %(at)s, attempts = attempts + %(inc)s "
     "WHERE id = %(id)s AND status = %(from)s{cap} RETURNING batch_id, attempts, blob_key, mime_type), "
@@ -269,20 +302,26 @@ def transition(
     detail: str | None = None,
     error: str | None = None,
     also: Callable[[Connection], None] | None = None,
+    also_pg: PgAlso | None = None,
     _resubmit: bool = False,
 ) -> TransitionResult:
     """Move a document to ``to``, commit the change with its event, then publish it.
 
     ``also`` runs inside the same transaction (e.g. storing the extracted fields with ``done``), so a
-    reader never sees ``done`` without its fields. Raises :class:`IllegalTransition` or
-    :class:`DocumentNotFound`.
+    reader never sees ``done`` without its fields. ``also_pg`` is the same write as a CTE part
+    (:class:`PgAlso`): on PostgreSQL the common case (the one-source fast path) then writes everything
+    in one autocommitted statement instead of calling ``also`` in a transaction; give both, since the
+    other paths (SQLite, the full path after a miss) call ``also``. Raises :class:`IllegalTransition`
+    or :class:`DocumentNotFound`.
     """
     target = Status(to)
     sources = ALLOWED[target]
     if len(sources) == 1 and target is not Status.PENDING:
         # The common case (each happy-path step has one source): one conditional UPDATE ... RETURNING
         # instead of SELECT + UPDATE; a miss falls through to the full path below, which explains it.
-        fast = _transition_from(document_id, next(iter(sources)), target, task_id, worker, detail, also)
+        fast = _transition_from(
+            document_id, next(iter(sources)), target, task_id, worker, detail, also, also_pg
+        )
         if fast is not None:
             return fast
     for _ in range(10):
@@ -437,11 +476,13 @@ def _transition_from(
     worker: str | None,
     detail: str | None,
     also: Callable[[Connection], None] | None,
+    also_pg: PgAlso | None = None,
 ) -> TransitionResult | None:
     """``source → target`` as one conditional UPDATE ... RETURNING; None when the row was not in ``source``.
 
     On PostgreSQL the UPDATE and the event's INSERT are one statement: in autocommit mode when there is
-    nothing ``also`` to write, else in the transaction that ``also`` writes in.
+    nothing ``also`` to write or it comes as ``also_pg`` (a part of the same statement), else in the
+    transaction that ``also`` writes in. A miss writes nothing (``moved`` is empty: so is every part).
     """
     if is_postgres():
         now = utcnow()
@@ -449,8 +490,12 @@ def _transition_from(
             document_id, kind="transition", from_status=source.value, to_status=target.value, at=now,
             task_id=task_id, worker=worker, detail=detail,
         )  # fmt: skip
+        params = _pg_params(values)
+        if also_pg is not None:
+            params.update(also_pg.params)
+            also = None  # the CTE part writes it
         with autocommit() if also is None else transaction() as conn:
-            row = conn.exec_driver_sql(_PG_TRANSITION, _pg_params(values)).one_or_none()
+            row = conn.exec_driver_sql(_pg_transition_sql(also_pg), params).one_or_none()
             if row is None:
                 return None
             if also is not None:

@@ -290,3 +290,55 @@ def test_record_event_and_also_commit_with_their_move(any_db: Settings, monkeypa
     assert published[-1]["to_status"] == "llm_running" and published[-1]["task_id"] == "t10"
     with pytest.raises(DocumentNotFound):
         record_event("no-such-document", "retry", "x")
+
+
+@BOTH_DBS
+def test_done_and_its_extraction_are_one_write(any_db: Settings, monkeypatch) -> None:  # noqa: ANN001
+    """``done`` stores the extraction with its move (on PostgreSQL as ONE statement); a repeated or an
+    illegal ``done`` writes nothing, neither the move nor the event nor the extraction."""
+    from sqlalchemy import event as sa_event
+
+    from credit_ocr import pipeline
+    from credit_ocr.db import Extraction, get_engine, is_postgres
+    from credit_ocr.extraction import ExtractionResult
+
+    result = ExtractionResult("rules", {"name": "Ana", "amount": 1.5}, {"name": True}, {"name": 0.9})
+    monkeypatch.setattr(pipeline, "extract", lambda _text, _extractor: result)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    doc_id = document_in(Status.OCR_RUNNING)
+    start = start_stage(doc_id, Status.LLM_RUNNING)
+    sa_event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        done = pipeline.run_extraction(doc_id, start=start)
+    finally:
+        sa_event.remove(get_engine(), "before_cursor_execute", count)
+    assert not done.skipped and current_status(doc_id) is Status.DONE
+    if is_postgres():
+        assert len(statements) == 2 and "INSERT INTO extractions" in statements[1]  # text, then the CTE
+    events_before = len(events_of(doc_id))
+
+    def extraction() -> tuple:
+        with session_scope() as session:
+            row = session.scalars(select(Extraction).where(Extraction.document_id == doc_id)).one()
+            return row.extractor, row.fields, row.valid, row.confidence
+
+    assert extraction() == ("rules", result.fields, result.valid, result.confidence)
+    other = ExtractionResult("llm", {"name": "Bob"})
+    again = transition(
+        doc_id, Status.DONE, also=lambda c: pipeline._store_extraction(c, doc_id, other),
+        also_pg=pipeline._pg_extraction(doc_id, other),
+    )  # fmt: skip
+    assert not again.changed and extraction()[0] == "rules" and len(events_of(doc_id)) == events_before
+    early = document_in(Status.OCR_RUNNING)
+    with pytest.raises(IllegalTransition):
+        transition(
+            early, Status.DONE, also=lambda c: pipeline._store_extraction(c, early, other),
+            also_pg=pipeline._pg_extraction(early, other),
+        )  # fmt: skip
+    with session_scope() as session:
+        assert session.scalars(select(Extraction).where(Extraction.document_id == early)).first() is None
+    assert current_status(early) is Status.OCR_RUNNING
