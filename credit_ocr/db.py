@@ -204,12 +204,22 @@ def _ping_when_idle(engine: Engine) -> None:
             raise DisconnectionError(f"stale pooled connection ({exc.__class__.__name__})") from exc
 
 
+#: Connections one process keeps (the ``llm`` threads worker runs 16 tasks at once), and may add.
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_size=5, max_overflow=10, pool_recycle=1800, pool_timeout=30)
+        # Connections are opened only when used at the same time, and then kept: a threads worker runs 16
+        # tasks at once, and with a pool of 5 every burst closed and reopened (a server process each time)
+        # the connections above 5.
+        engine = create_engine(
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=1800, pool_timeout=30
+        )
     _ping_when_idle(engine)
     return engine
 
