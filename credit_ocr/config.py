@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         description="Tesseract as a library loaded once per worker (library), one program run per page "
         "(cli), or the library when it can be loaded (auto).",
     )
+    tesseract_program: str = Field(
+        "tesseract", description="The tesseract program that `ocr_engine=cli` runs: a name on PATH or a path."
+    )
+    tesseract_library: str | None = Field(
+        None, description="The libtesseract that `ocr_engine=library` loads. Default: found by ctypes."
+    )
     ocr_memory_mb: int = Field(
         1024,
         description="Memory one page may take in tesseract (address-space limit above its model), in MiB.",

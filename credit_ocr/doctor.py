@@ -63,9 +63,12 @@ def check_tesseract() -> Check:
         )  # fmt: skip
     from credit_ocr.tesseract import engine_kind, library_path
 
-    kind = engine_kind(get_settings())
+    settings = get_settings()
+    kind = engine_kind(settings)
     engine = (
-        f"engine: library ({library_path()})" if kind == "library" else "engine: one program run per page"
+        f"engine: library ({library_path(settings)})"
+        if kind == "library"
+        else "engine: one program run per page"
     )
     return Check("tesseract", True, f"{first}; languages: {', '.join(langs)}; {engine}")
 

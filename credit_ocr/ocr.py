@@ -569,13 +569,6 @@ def _run_cover(mask: np.ndarray, length: int) -> np.ndarray:
     return (starts[:, hi] - starts[:, lo]) > 0
 
 
-def tesseract_words(image: Image.Image, settings: Settings | None = None) -> list[dict]:
-    """Tesseract's words of one page, from the engine ``settings.ocr_engine`` picks, within its limits."""
-    from credit_ocr import tesseract
-
-    return tesseract.words(image, settings or get_settings())
-
-
 def limit_message(settings: Settings, what: str) -> str:
     return (
         f"Tesseract was stopped by its limits ({what}; {settings.ocr_memory_mb} MiB, "
@@ -585,7 +578,9 @@ def limit_message(settings: Settings, what: str) -> str:
 
 
 def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
-    words = tesseract_words(remove_rules(image), settings)  # image: deskewed by the loaders
+    from credit_ocr import tesseract
+
+    words = tesseract.words(remove_rules(image), settings)  # image: deskewed by the loaders
     keys = [w.pop("_key") for w in words]
     lines = rebuild_lines(words, keys)
     confs = [w["conf"] for w in words if w["conf"] >= 0]

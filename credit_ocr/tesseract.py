@@ -86,15 +86,19 @@ def engine_kind(settings: Settings) -> Literal["library", "cli"]:
     """The engine that ``settings.ocr_engine`` resolves to on this machine."""
     if settings.ocr_engine == "cli":
         return "cli"
-    if settings.ocr_engine == "library" or library_path():
+    if settings.ocr_engine == "library" or library_path(settings):
         return "library"
     return "cli"
 
 
-@lru_cache(maxsize=1)
-def library_path() -> str | None:
-    """Where libtesseract is (None: not found; ``auto`` then runs the ``tesseract`` program)."""
-    found = os.environ.get("CREDIT_OCR_TESSERACT_LIBRARY") or ctypes.util.find_library("tesseract")
+def library_path(settings: Settings) -> str | None:
+    """Where libtesseract is (``settings.tesseract_library``, else found by ctypes); None: not loadable
+    (``auto`` then runs the ``tesseract`` program)."""
+    return _loadable(settings.tesseract_library or ctypes.util.find_library("tesseract"))
+
+
+@lru_cache(maxsize=8)
+def _loadable(found: str | None) -> str | None:
     if not found:
         return None
     try:
@@ -135,9 +139,10 @@ class TesseractEngine:
     wall time) raises :class:`~credit_ocr.ocr.OcrResourceLimit`; the engine then restarts on its next page.
     """
 
-    def __init__(self, lang: str, memory_mb: int) -> None:
+    def __init__(self, lang: str, memory_mb: int, library: str | None) -> None:
         self.lang = lang
         self.memory_mb = memory_mb
+        self.library = library
         self.pid = os.getpid()
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = bytearray()
@@ -154,14 +159,15 @@ class TesseractEngine:
         """
         self._buffer = bytearray()
         self.pages = 0
-        library = library_path()
+        library = self.library
         if library is None:
             from credit_ocr.ocr import OcrUnavailable
             from credit_ocr.services import install_hint
 
             raise OcrUnavailable(
-                "libtesseract was not found (set CREDIT_OCR_OCR_ENGINE=cli to run the tesseract program "
-                f"instead, or install it): {install_hint('tesseract')}"
+                "libtesseract was not found (set CREDIT_OCR_TESSERACT_LIBRARY to its path, or "
+                "CREDIT_OCR_OCR_ENGINE=cli to run the tesseract program instead, or install it): "
+                f"{install_hint('tesseract')}"
             )
         env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
         argv = [sys.executable, "-m", "credit_ocr.tesseract", library, self.lang, str(self.memory_mb)]
@@ -180,10 +186,16 @@ class TesseractEngine:
             self._await_model()
 
     def _await_model(self) -> None:
-        from credit_ocr.ocr import OcrUnavailable
+        from credit_ocr.ocr import OcrResourceLimit, OcrUnavailable
 
-        hello = self._read_header(time.monotonic() + START_TIMEOUT, "starting")
-        self._loading = False
+        try:
+            hello = self._read_header(time.monotonic() + START_TIMEOUT, "starting")
+        except (
+            OcrResourceLimit
+        ) as exc:  # died or hung before any page: this machine's problem, not the page's
+            raise OcrUnavailable(f"The OCR engine did not start: {exc}") from exc
+        finally:
+            self._loading = False
         if not hello.get("ok"):
             self.close()
             raise OcrUnavailable(str(hello.get("message") or "the OCR engine did not start"))
@@ -312,19 +324,21 @@ _all_lock = threading.Lock()
 
 def _thread_engine(settings: Settings) -> TesseractEngine:
     engine: TesseractEngine | None = getattr(_local, "engine", None)
-    if engine is not None and (
-        engine.pid != os.getpid()
-        or engine.lang != settings.ocr_lang
-        or engine.memory_mb != settings.ocr_memory_mb
+    wanted = (settings.ocr_lang, settings.ocr_memory_mb, library_path(settings))
+    if engine is not None and (engine.pid, engine.lang, engine.memory_mb, engine.library) == (
+        os.getpid(),
+        *wanted,
     ):
-        if engine.pid == os.getpid():
-            engine.close()
-        engine = None
-    if engine is None:
-        engine = TesseractEngine(settings.ocr_lang, settings.ocr_memory_mb)
-        _local.engine = engine
+        return engine
+    if engine is not None:
+        engine.close()  # another configuration (or inherited through fork: close() leaves that alone)
         with _all_lock:
-            _all_engines.append(engine)
+            if engine in _all_engines:
+                _all_engines.remove(engine)
+    engine = TesseractEngine(*wanted)
+    _local.engine = engine
+    with _all_lock:
+        _all_engines.append(engine)
     return engine
 
 
@@ -342,12 +356,11 @@ def close_engines() -> None:
 # the command line: one tesseract process per page
 
 
-@lru_cache(maxsize=1)
-def tesseract_binary() -> str:
-    """The ``tesseract`` program (``CREDIT_OCR_TESSERACT`` names another one)."""
+def tesseract_binary(settings: Settings) -> str:
+    """The ``tesseract`` program (``settings.tesseract_program``: a name on PATH or a path)."""
     from credit_ocr.ocr import OcrUnavailable
 
-    path = shutil.which(os.environ.get("CREDIT_OCR_TESSERACT", "tesseract"))
+    path = shutil.which(settings.tesseract_program)
     if not path:
         from credit_ocr.services import install_hint
 
@@ -362,7 +375,7 @@ def wrapper_path() -> str:
 
 def cli_argv(image_path: str | Path, settings: Settings, *, limited: bool = True) -> list[str]:
     """The command that reads one page file and prints its TSV (what the bench's bare runs time)."""
-    program = wrapper_path() if limited else tesseract_binary()
+    program = wrapper_path() if limited else tesseract_binary(settings)
     return [
         program,
         str(image_path),
@@ -381,7 +394,7 @@ def run_cli(image: Image.Image, settings: Settings) -> str:
 
     env = {
         **os.environ,
-        "CREDIT_OCR_TESS_BINARY": tesseract_binary(),
+        "CREDIT_OCR_TESS_BINARY": tesseract_binary(settings),
         "CREDIT_OCR_TESS_MEMORY_KB": str(settings.ocr_memory_mb * 1024),
         "CREDIT_OCR_TESS_CPU_SECONDS": str(settings.ocr_cpu_seconds),
         "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1"),
@@ -464,6 +477,9 @@ def _serve(library: str, lang: str, memory_mb: int) -> int:
 
     try:
         lib, api = _load_api(library, lang)
+    except AttributeError as exc:  # a library, but not libtesseract (no TessBaseAPI* functions)
+        reply({"ok": False, "kind": "start", "message": f"{library} is not libtesseract ({exc})"})
+        return 1
     except (OSError, LookupError) as exc:
         reply({"ok": False, "kind": "start", "message": str(exc)})
         return 1

@@ -239,32 +239,20 @@ def test_tesseract_over_its_memory_limit_on_either_engine(settings, engine: str)
 
 
 def test_missing_tesseract_program_is_named_with_the_install_command(settings, monkeypatch) -> None:
-    from credit_ocr import tesseract
 
     settings.set("OCR_ENGINE", "cli")
-    monkeypatch.setenv("CREDIT_OCR_TESSERACT", "tesseract-not-installed-here")
-    tesseract.tesseract_binary.cache_clear()
-    try:
-        with pytest.raises(ocr.OcrUnavailable, match="apt-get install"):
-            ocr.ocr_bytes(_png_bytes(Image.new("L", (200, 100), 255)))
-    finally:
-        monkeypatch.delenv("CREDIT_OCR_TESSERACT")
-        tesseract.tesseract_binary.cache_clear()
+    settings.set("TESSERACT_PROGRAM", "tesseract-not-installed-here")
+    with pytest.raises(ocr.OcrUnavailable, match="apt-get install"):
+        ocr.ocr_bytes(_png_bytes(Image.new("L", (200, 100), 255)))
 
 
 def test_missing_tesseract_library_is_named_and_auto_runs_the_program(settings, monkeypatch) -> None:
     from credit_ocr import tesseract
 
-    monkeypatch.setenv("CREDIT_OCR_TESSERACT_LIBRARY", "/nonexistent/libtesseract.so.5")
-    tesseract.library_path.cache_clear()
-    tesseract.close_engines()
-    try:
-        settings.set("OCR_ENGINE", "library")
-        with pytest.raises(ocr.OcrUnavailable, match="CREDIT_OCR_OCR_ENGINE=cli"):
-            ocr.ocr_bytes(_words_page())
-        settings.set("OCR_ENGINE", "auto")
-        assert tesseract.engine_kind(get_settings()) == "cli"
-        assert "Heavy GmbH" in ocr.ocr_bytes(_words_page()).text
-    finally:
-        monkeypatch.delenv("CREDIT_OCR_TESSERACT_LIBRARY")
-        tesseract.library_path.cache_clear()
+    settings.set("TESSERACT_LIBRARY", "/nonexistent/libtesseract.so.5")
+    settings.set("OCR_ENGINE", "library")
+    with pytest.raises(ocr.OcrUnavailable, match="CREDIT_OCR_OCR_ENGINE=cli"):
+        ocr.ocr_bytes(_words_page())
+    settings.set("OCR_ENGINE", "auto")
+    assert tesseract.engine_kind(get_settings()) == "cli"
+    assert "Heavy GmbH" in ocr.ocr_bytes(_words_page()).text

@@ -169,3 +169,12 @@ def test_warm_with_a_missing_language_fails_at_the_first_page_by_name(settings, 
     tesseract.warm(get_settings())
     with pytest.raises(ocr.OcrUnavailable, match="tesseract-ocr-xyz"):
         tesseract.words(_page(FORM), get_settings())
+
+
+def test_a_library_that_is_not_libtesseract_is_a_setup_error(settings, monkeypatch) -> None:
+    """The engine cannot start: the page is not to blame, so the error is OcrUnavailable (retried)."""
+    monkeypatch.setenv("CREDIT_OCR_TESSERACT_LIBRARY", "libc.so.6")
+    reset_settings()
+    with pytest.raises(ocr.OcrUnavailable, match="not libtesseract") as raised:
+        tesseract.words(_page(FORM), get_settings())
+    assert not raised.value.permanent
