@@ -306,13 +306,3 @@ def autocommit() -> Iterator[Connection]:
 def is_postgres() -> bool:
     """True when the configured database is PostgreSQL (its statements may modify data in a CTE)."""
     return get_engine().dialect.name == "postgresql"
-
-
-def dialect_insert(session: Session | Connection):  # noqa: ANN201 - returns a dialect's insert()
-    """``insert`` of the session's dialect, which has ``on_conflict_do_update`` (upserts)."""
-    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-    if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert

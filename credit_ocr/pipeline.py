@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import JSON, Table, bindparam, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import TextClause
 
@@ -81,24 +81,28 @@ _UPSERTS: dict[str, TextClause] = {}
 _UPSERT_KEYS = {"ocr_pages": ["document_id", "page"], "extractions": ["document_id"]}
 
 
-def _upsert(table: Table) -> TextClause:
-    """INSERT ... ON CONFLICT (its key) DO UPDATE every other column but the id: a redelivery overwrites.
+def _upsert_sql(table: Table, values: str) -> str:
+    """``INSERT INTO table (every column but the id) <values> ON CONFLICT (its key) DO UPDATE`` every
+    other column: a redelivery overwrites. ``values`` is ``VALUES (...)`` or a ``SELECT``."""
+    keys = _UPSERT_KEYS[table.name]
+    names = [c.name for c in table.columns if c.name != "id"]
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) {values} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+    )
 
-    The same SQL on PostgreSQL and SQLite; the parameters carry the columns' types, so that JSON and
-    timestamps are converted as for the table itself.
-    """
+
+def _upsert(table: Table) -> TextClause:
+    """The upsert of ``table``, the same SQL on PostgreSQL and SQLite; the parameters carry the columns'
+    types, so that JSON and timestamps are converted as for the table itself."""
     stmt = _UPSERTS.get(table.name)
     if stmt is None:
-        keys = _UPSERT_KEYS[table.name]
         columns = [c for c in table.columns if c.name != "id"]
-        names = [c.name for c in columns]
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-            + ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
+        sql = _upsert_sql(table, f"VALUES ({', '.join(':' + c.name for c in columns)})")
+        stmt = _UPSERTS[table.name] = text(sql).bindparams(
+            *(bindparam(c.name, type_=c.type) for c in columns)
         )
-        stmt = text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
-        _UPSERTS[table.name] = stmt
     return stmt
 
 
@@ -122,8 +126,8 @@ def _store_pages(conn: Connection, document_id: str, result: ocr.OcrResult) -> N
     conn.execute(_upsert(OcrPage.__table__), rows)
 
 
-def _store_extraction(conn: Connection, document_id: str, result: ExtractionResult) -> None:
-    values = {
+def _extraction_row(document_id: str, result: ExtractionResult) -> dict:
+    return {
         "document_id": document_id,
         "extractor": result.extractor,
         "fields": result.fields,
@@ -131,33 +135,35 @@ def _store_extraction(conn: Connection, document_id: str, result: ExtractionResu
         "confidence": result.confidence,
         "created_at": utcnow(),
     }
-    conn.execute(_upsert(Extraction.__table__), values)
 
 
-#: PostgreSQL: the extraction's upsert as a part of the ``done`` transition's CTE (see
-#: :class:`~credit_ocr.status.PgAlso`), so that ``done`` and its fields are one autocommitted statement.
-_PG_EXTRACTION_CTE = (
-    "ext AS (INSERT INTO extractions (document_id, extractor, fields, valid, confidence, created_at) "
-    "SELECT %(x_document_id)s, %(x_extractor)s, %(x_fields)s::json, %(x_valid)s::json, "
-    "%(x_confidence)s::json, %(x_created_at)s FROM moved "
-    "ON CONFLICT (document_id) DO UPDATE SET extractor = excluded.extractor, fields = excluded.fields, "
-    "valid = excluded.valid, confidence = excluded.confidence, created_at = excluded.created_at)"
-)
+def _store_extraction(conn: Connection, document_id: str, result: ExtractionResult) -> None:
+    conn.execute(_upsert(Extraction.__table__), _extraction_row(document_id, result))
+
+
+def _pg_extraction_cte() -> str:
+    """The extraction's upsert as a part of the ``done`` transition's CTE (see
+    :class:`~credit_ocr.status.PgAlso`): the same SQL as :func:`_upsert`, its values selected from
+    ``moved`` (written exactly when the document moved), JSON columns sent as text and cast."""
+    table = Extraction.__table__
+    values = ", ".join(
+        f"%(x_{c.name})s" + ("::json" if isinstance(c.type, JSON) else "")
+        for c in table.columns
+        if c.name != "id"
+    )
+    return f"ext AS ({_upsert_sql(table, f'SELECT {values} FROM moved')})"
+
+
+_PG_EXTRACTION_CTE = _pg_extraction_cte()
 
 
 def _pg_extraction(document_id: str, result: ExtractionResult) -> PgAlso:
-    """:func:`_store_extraction` as a CTE part: the JSON columns as text (what SQLAlchemy would send)."""
-    return PgAlso(
-        _PG_EXTRACTION_CTE,
-        {
-            "x_document_id": document_id,
-            "x_extractor": result.extractor,
-            "x_fields": json.dumps(result.fields),
-            "x_valid": json.dumps(result.valid),
-            "x_confidence": json.dumps(result.confidence),
-            "x_created_at": utcnow(),
-        },
-    )
+    """:func:`_store_extraction` as a CTE part, so that ``done`` and its fields are one autocommitted
+    statement on PostgreSQL."""
+    json_columns = {c.name for c in Extraction.__table__.columns if isinstance(c.type, JSON)}
+    row = _extraction_row(document_id, result)
+    params = {f"x_{k}": json.dumps(v) if k in json_columns else v for k, v in row.items()}
+    return PgAlso(_PG_EXTRACTION_CTE, params)
 
 
 def run_ocr(document_id: str, *, task_id: str | None = None, start: StageStart | None = None) -> StageResult:

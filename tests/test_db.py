@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from credit_ocr import db
 from credit_ocr.config import Settings, reset_settings
-from credit_ocr.db import Document, OcrPage, dialect_insert, get_engine, session_scope
+from credit_ocr.db import Document, OcrPage, get_engine, session_scope, transaction, utcnow
+from credit_ocr.pipeline import _upsert
 
 BOTH_DBS = pytest.mark.parametrize(
     "any_db", [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -101,12 +102,9 @@ def test_upsert_overwrites_instead_of_duplicating(any_db: Settings) -> None:
     with session_scope() as session:
         session.add(doc)
     for text in ("first", "second"):  # a redelivered OCR task writes its page again
-        with session_scope() as session:
-            insert = dialect_insert(session)
-            stmt = insert(OcrPage).values(document_id=doc.id, page=1, text=text, words=[])
-            session.execute(
-                stmt.on_conflict_do_update(index_elements=["document_id", "page"], set_={"text": text})
-            )
+        with transaction() as conn:
+            row = {"document_id": doc.id, "page": 1, "text": text, "mean_confidence": None, "source": "ocr"}
+            conn.execute(_upsert(OcrPage.__table__), {**row, "words": [], "created_at": utcnow()})
     with session_scope() as session:
         pages = session.scalars(sa.select(OcrPage).where(OcrPage.document_id == doc.id)).all()
         assert [(p.page, p.text) for p in pages] == [(1, "second")]
