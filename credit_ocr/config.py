@@ -188,7 +188,7 @@ class Settings(BaseSettings):
             return redis["url"]
         raise ConfigurationError(
             "No broker: the kit's own Redis is not running. Start it with `credit-ocr services up` "
-            "(or `credit_ocr.services.up()` in a notebook), or set CREDIT_OCR_BROKER_URL=redis://host:6379/0."
+            "(or `credit_ocr.runtime.services.up()` in a notebook), or set CREDIT_OCR_BROKER_URL=redis://host:6379/0."
         )
 
     @property
@@ -208,18 +208,15 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read once (call :func:`reset_settings` after changing the env)."""
+    """The process's settings, read once from the environment and ``.env``."""
     return Settings()
 
 
 def reset_settings() -> None:
-    """Forget cached settings and everything built from them (engine, blob store, Redis client)."""
+    """Read the settings again (after the environment changed). What was built from the old ones (the
+    database engine, the blob store, the Redis client) is keyed by the values it was built from, so it
+    is rebuilt on next use when they changed."""
     get_settings.cache_clear()
-    from credit_ocr import db, events, storage  # local: config sits below them
-
-    db.reset_engine()
-    storage.reset_blob_store()
-    events.reset_publisher()
 
 
 def with_tls_defaults(url: str | None) -> str | None:

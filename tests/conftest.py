@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from credit_ocr import config, services
+from credit_ocr import config
 from credit_ocr.config import Settings, get_settings, reset_settings
+from credit_ocr.runtime import services
 
 REQUIRE_SERVICES = os.environ.get("CREDIT_OCR_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get(
@@ -115,7 +116,7 @@ def pg_kit(kit: Settings, postgres_database: str, monkeypatch: pytest.MonkeyPatc
     """The kit on PostgreSQL (empty tables at the start of each test)."""
     import sqlalchemy as sa
 
-    from credit_ocr.db import get_engine
+    from credit_ocr.state.db import get_engine
 
     monkeypatch.setenv("CREDIT_OCR_DATABASE_URL", postgres_database)
     reset_settings()

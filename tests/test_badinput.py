@@ -11,14 +11,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import badinput
 import pytest
 from conftest import _clear_kit_env
 
-from credit_ocr import badinput, documents, services, submit, workers
 from credit_ocr.config import get_settings, reset_settings
-from credit_ocr.documents import UploadError
-from credit_ocr.extraction.fields import FIELD_NAMES
-from credit_ocr.llm_server import start_llm_server_process
+from credit_ocr.faces.llm_server import start_llm_server_process
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.reading.extraction.fields import FIELD_NAMES
+from credit_ocr.runtime import services
+from credit_ocr.state import documents
+from credit_ocr.state.documents import UploadError
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pytest.mark.redis]
 

@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from credit_ocr.bench import EXPERIMENTS, ExperimentResult, run_experiment
 from credit_ocr.config import cpu_count
+from credit_ocr.faces.bench import EXPERIMENTS, ExperimentResult, run_experiment
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.tesseract, pytest.mark.services]
 
@@ -106,7 +106,7 @@ def test_cli_json_is_alone_on_stdout(tmp_path) -> None:  # noqa: ANN001
 
 
 def test_unknown_experiment_is_named() -> None:
-    from credit_ocr.bench import BenchError
+    from credit_ocr.faces.bench import BenchError
 
     with pytest.raises(BenchError, match="choose from limit"):
         run_experiment("nope")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import skip_or_fail
 
-from credit_ocr import services
-from credit_ocr.chaos import run_chaos
+from credit_ocr.faces.chaos import run_chaos
+from credit_ocr.runtime import services
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pytest.mark.redis,
               pytest.mark.azurite, pytest.mark.postgres]  # fmt: skip
@@ -39,9 +39,10 @@ def test_forty_documents_under_faults_none_lost_none_twice_none_good_failed(kit)
 
 def test_a_stage_over_its_time_limit_is_retried_once_then_failed_clearly(kit, monkeypatch) -> None:
     """What the chaos run taught: a good page can overrun once on a loaded machine; twice is the page."""
-    from credit_ocr import documents, submit, workers
     from credit_ocr.config import reset_settings
-    from credit_ocr.samples import make_document
+    from credit_ocr.pipeline import submit, workers
+    from credit_ocr.reading.samples import make_document
+    from credit_ocr.state import documents
 
     monkeypatch.setenv("CREDIT_OCR_SOFT_TIME_LIMIT", "2")  # a scanned page takes seconds of OCR
     monkeypatch.setenv("CREDIT_OCR_TIME_LIMIT", "30")

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from credit_ocr import __version__
-from credit_ocr.cli import main
+from credit_ocr.faces.cli import main
 
 BLUEPRINT_COMMANDS = [
     "demo", "services", "worker", "submit", "status", "fields", "extract", "eval", "watch", "reconcile",

@@ -10,8 +10,8 @@ import click
 import pytest
 import yaml
 
-from credit_ocr.cli import main
 from credit_ocr.config import Settings
+from credit_ocr.faces.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

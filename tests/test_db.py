@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from credit_ocr import db
 from credit_ocr.config import Settings, reset_settings
-from credit_ocr.db import Document, OcrPage, get_engine, session_scope, transaction, utcnow
-from credit_ocr.pipeline import _upsert
+from credit_ocr.pipeline.stages import _upsert
+from credit_ocr.state import db
+from credit_ocr.state.db import Document, OcrPage, get_engine, session_scope, transaction, utcnow
 
 BOTH_DBS = pytest.mark.parametrize(
     "any_db", [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -114,9 +114,10 @@ def test_upsert_overwrites_instead_of_duplicating(any_db: Settings) -> None:
 def test_pipeline_upserts_store_all_pages_and_overwrite(any_db: Settings) -> None:
     """The stages' stored upserts: every page in one statement, and a redelivery overwrites the pages
     and the fields instead of duplicating them."""
-    from credit_ocr import ocr, pipeline
-    from credit_ocr.db import Extraction, transaction
-    from credit_ocr.extraction import ExtractionResult
+    from credit_ocr.pipeline import stages as pipeline
+    from credit_ocr.reading import ocr
+    from credit_ocr.reading.extraction import ExtractionResult
+    from credit_ocr.state.db import Extraction, transaction
 
     doc = _document()
     with session_scope() as session:

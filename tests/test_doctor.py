@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from credit_ocr import doctor
-from credit_ocr.cli import main
 from credit_ocr.config import Settings, reset_settings
-from credit_ocr.services import RedisServer, free_port
+from credit_ocr.faces import doctor
+from credit_ocr.faces.cli import main
+from credit_ocr.runtime.services import RedisServer, free_port
 
 CHECK_NAMES = ["python packages", "tesseract", "redis-server", "broker (redis)", "database", "blob storage"]
 

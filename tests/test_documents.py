@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from credit_ocr import documents
 from credit_ocr.config import Settings, reset_settings
-from credit_ocr.documents import EmptyFile, FileTooLarge, UnsupportedFileType, UploadError
-from credit_ocr.status import DocumentNotFound, Status, transition
-from credit_ocr.storage import get_blob_store
+from credit_ocr.state import documents
+from credit_ocr.state.documents import EmptyFile, FileTooLarge, UnsupportedFileType, UploadError
+from credit_ocr.state.status import DocumentNotFound, Status, transition
+from credit_ocr.state.storage import get_blob_store
 
 BOTH_DBS = pytest.mark.parametrize(
     "any_db", [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True

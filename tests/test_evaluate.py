@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import REFERENCE, SAMPLES, skip_or_fail
 
-from credit_ocr.evaluate import EvalReport, evaluate, find_samples
-from credit_ocr.extraction.fields import FIELD_NAMES, values_match
+from credit_ocr.reading.evaluate import EvalReport, evaluate, find_samples
+from credit_ocr.reading.extraction.fields import FIELD_NAMES, values_match
 
 pytestmark = pytest.mark.tesseract
 

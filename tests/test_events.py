@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import pytest
 import redis
 
-from credit_ocr import documents, events
 from credit_ocr.config import EVENTS_CHANNEL, Settings, reset_settings
-from credit_ocr.services import free_port
-from credit_ocr.status import Status, current_status, record_event, transition
+from credit_ocr.runtime.services import free_port
+from credit_ocr.state import documents, events
+from credit_ocr.state.status import Status, current_status, record_event, transition
 
 pytestmark = pytest.mark.redis
 BOTH_DBS = pytest.mark.parametrize(

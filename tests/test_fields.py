@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import REFERENCE
 
-from credit_ocr.extraction import fields
-from credit_ocr.extraction.fields import (
+from credit_ocr.reading.extraction import fields
+from credit_ocr.reading.extraction.fields import (
     FIELD_BY_NAME,
     FIELD_NAMES,
     FIELDS,

@@ -8,7 +8,8 @@ import httpx
 import pytest
 from conftest import sample_files
 
-from credit_ocr import services, submit, workers
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.runtime import services
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.redis, pytest.mark.tesseract]
 

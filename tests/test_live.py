@@ -8,11 +8,12 @@ import time
 import pytest
 import redis
 
-from credit_ocr import documents, services
 from credit_ocr.config import get_settings, reset_settings
-from credit_ocr.live import LiveFeed, measure_visibility, read_snapshot
-from credit_ocr.status import Status, record_event, transition
-from credit_ocr.widgets import DashboardModel
+from credit_ocr.runtime import services
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status, record_event, transition
+from credit_ocr.watching.dashboard import DashboardModel
+from credit_ocr.watching.live import LiveFeed, measure_visibility, read_snapshot
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 
@@ -156,7 +157,7 @@ def test_a_resubmitted_document_is_shown_in_its_new_cycle(kit) -> None:
         transition(doc_id, Status.FAILED, error="tesseract crashed")
         assert wait_for(lambda: model.documents[doc_id].status == "failed")
         assert model.latest_errors()[0][2] == "tesseract crashed"
-        from credit_ocr.status import resubmit
+        from credit_ocr.state.status import resubmit
 
         resubmit(doc_id)
         assert wait_for(lambda: model.documents[doc_id].status == "pending")

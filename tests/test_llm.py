@@ -9,9 +9,10 @@ import pytest
 from pydantic import SecretStr
 
 from credit_ocr.config import Settings
-from credit_ocr.extraction import ExtractionError
-from credit_ocr.extraction.fields import FIELD_NAMES, is_valid
-from credit_ocr.extraction.llm import (
+from credit_ocr.faces.llm_server import StandInLLM
+from credit_ocr.reading.extraction import ExtractionError
+from credit_ocr.reading.extraction.fields import FIELD_NAMES, is_valid
+from credit_ocr.reading.extraction.llm import (
     DOC_BEGIN,
     DOC_END,
     LLMPermanentError,
@@ -20,8 +21,7 @@ from credit_ocr.extraction.llm import (
     extract_llm,
     get_client,
 )
-from credit_ocr.llm_server import StandInLLM
-from credit_ocr.services import free_port
+from credit_ocr.runtime.services import free_port
 
 #: The reference loan application's text, line by line as it reads.
 LOAN_APPLICATION = """Loan Application for a Commercial Real Estate Loan - Company Profile

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from credit_ocr.extraction.fields import FIELD_NAMES
-from credit_ocr.extraction.llm import build_messages
-from credit_ocr.llm_server import CONTROL_HEADER, STANDIN_MODEL, StandInLLM, start_llm_server_process
+from credit_ocr.faces.llm_server import CONTROL_HEADER, STANDIN_MODEL, StandInLLM, start_llm_server_process
+from credit_ocr.reading.extraction.fields import FIELD_NAMES
+from credit_ocr.reading.extraction.llm import build_messages
 
 DOCUMENT = """Loan Application for a Commercial Real Estate Loan
 Company Name Hafenblick Logistik GmbH

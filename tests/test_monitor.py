@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from credit_ocr import documents, monitor
 from credit_ocr.config import reset_settings
-from credit_ocr.db import get_engine, utcnow
-from credit_ocr.status import Status, record_event, resubmit, transition
+from credit_ocr.state import documents
+from credit_ocr.state.db import get_engine, utcnow
+from credit_ocr.state.status import Status, record_event, resubmit, transition
+from credit_ocr.watching import tables as monitor
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 from conftest import skip_or_fail
+from netns import Namespace, NetnsError, unavailable_reason
 
-from credit_ocr import documents, services, submit, workers
 from credit_ocr.config import get_settings, reset_settings
-from credit_ocr.netns import Namespace, NetnsError, unavailable_reason
-from credit_ocr.samples import make_document
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.reading.samples import make_document
+from credit_ocr.runtime import services
+from credit_ocr.state import documents
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pytest.mark.redis,
               pytest.mark.azurite, pytest.mark.postgres]  # fmt: skip

@@ -208,13 +208,18 @@ def test_the_name_check_catches_a_missing_function() -> None:
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
-                "from credit_ocr import services\nservices.up()\nservices.no_such_thing()"
+                "from credit_ocr.runtime import services\nservices.up()\nservices.no_such_thing()"
             ),
-            nbformat.v4.new_code_cell("import credit_ocr.monitor as m\nm.summary\nm.gone"),
+            nbformat.v4.new_code_cell("import credit_ocr.watching.tables as m\nm.summary\nm.gone"),
             nbformat.v4.new_code_cell(
-                "from credit_ocr.status import Status, nothing_here\nStatus.DONE\nStatus.NOPE"
+                "from credit_ocr.state.status import Status, nothing_here\nStatus.DONE\nStatus.NOPE"
             ),
         ]
     )
     missing, _ = _package_calls(nb)
-    assert missing == ["services.no_such_thing", "m.gone", "credit_ocr.status.nothing_here", "Status.NOPE"]
+    assert missing == [
+        "services.no_such_thing",
+        "m.gone",
+        "credit_ocr.state.status.nothing_here",
+        "Status.NOPE",
+    ]

@@ -11,9 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from conftest import sample_files
 
-from credit_ocr import documents, notify, services, submit, workers
 from credit_ocr.config import reset_settings
-from credit_ocr.status import Status, transition
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.runtime import services
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status, transition
+from credit_ocr.watching import notify
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 
@@ -109,7 +112,7 @@ def test_receiver_errors_are_retried_then_reported_as_transient(receiver) -> Non
     receiver.fail = 99
     with pytest.raises(notify.NotifyUnavailable) as err:
         notify.notify_terminal(other)
-    from credit_ocr.tasks import is_transient
+    from credit_ocr.pipeline.tasks import is_transient
 
     assert is_transient(err.value) and "will be retried" in str(err.value)
     receiver.fail = 0  # the Celery retry later succeeds: the failed attempt left no "posted" mark

@@ -13,8 +13,8 @@ import pytest
 from conftest import REFERENCE
 from PIL import Image, ImageDraw, ImageFont
 
-from credit_ocr import ocr
 from credit_ocr.config import get_settings, reset_settings
+from credit_ocr.reading import ocr
 
 pytestmark = pytest.mark.tesseract
 
@@ -247,7 +247,7 @@ def test_missing_tesseract_program_is_named_with_the_install_command(settings, m
 
 
 def test_missing_tesseract_library_is_named_and_auto_runs_the_program(settings, monkeypatch) -> None:
-    from credit_ocr import tesseract
+    from credit_ocr.reading import tesseract
 
     settings.set("TESSERACT_LIBRARY", "/nonexistent/libtesseract.so.5")
     settings.set("OCR_ENGINE", "library")

@@ -7,8 +7,10 @@ import threading
 import pytest
 from PIL import Image
 
-from credit_ocr import documents, monitor, plots
-from credit_ocr.status import Status, record_event, transition
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status, record_event, transition
+from credit_ocr.watching import plots
+from credit_ocr.watching import tables as monitor
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 

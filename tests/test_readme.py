@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import ROOT
 
-from credit_ocr.cli import main
 from credit_ocr.config import Settings
+from credit_ocr.faces.cli import main
 
 README = (ROOT / "README.md").read_text()
 

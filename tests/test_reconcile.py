@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from credit_ocr import documents, workers
-from credit_ocr.reconcile import reconcile, stuck_documents
-from credit_ocr.status import Status, transition
+from credit_ocr.pipeline import workers
+from credit_ocr.pipeline.reconcile import reconcile, stuck_documents
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status, transition
 
 pytestmark = [pytest.mark.services]
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from conftest import REFERENCE
 
-from credit_ocr.extraction import extract
-from credit_ocr.extraction.fields import FIELD_NAMES, values_match
-from credit_ocr.extraction.rules import extract_rules, find_label
+from credit_ocr.reading.extraction import extract
+from credit_ocr.reading.extraction.fields import FIELD_NAMES, values_match
+from credit_ocr.reading.extraction.rules import extract_rules, find_label
 
 TABLE = """Loan Application for a Commercial Real Estate Loan -
 Company Profile

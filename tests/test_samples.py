@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from conftest import SAMPLES
 from PIL import Image
 
-from credit_ocr.cli import main
-from credit_ocr.extraction.fields import FIELD_NAMES, is_valid, normalize
-from credit_ocr.samples import MANIFEST, SampleError, generate, load_samples, make_document
+from credit_ocr.faces.cli import main
+from credit_ocr.reading.extraction.fields import FIELD_NAMES, is_valid, normalize
+from credit_ocr.reading.samples import MANIFEST, SampleError, generate, load_samples, make_document
 
 DOC_EXTS = {".pdf", ".png", ".jpg", ".jpeg"}
 
@@ -143,8 +143,8 @@ def test_tesseract_reads_a_scanned_sample(committed: list, monkeypatch: pytest.M
     if shutil.which("tesseract") is None:
         pytest.skip("tesseract is not installed")
     monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
-    from credit_ocr import tesseract
     from credit_ocr.config import get_settings
+    from credit_ocr.reading import tesseract
 
     info = next(i for i in committed if i.variant.format == "png")
     with Image.open(info.path) as img:  # the applicant section only, to keep the test fast

@@ -13,6 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
+import badinput
 import numpy as np
 import pytest
 import redis
@@ -20,9 +21,11 @@ from click.testing import CliRunner
 from conftest import skip_or_fail
 from PIL import Image
 
-from credit_ocr import badinput, documents, services, submit, workers
 from credit_ocr.config import EVENTS_CHANNEL, get_settings, reset_settings
-from credit_ocr.samples import make_document
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.reading.samples import make_document
+from credit_ocr.runtime import services
+from credit_ocr.state import documents
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.redis]
 
@@ -142,8 +145,8 @@ def test_rediss_url_with_password_and_private_ca_carries_the_pipeline(kit, tmp_p
 
 
 def test_secrets_never_reach_logs_events_errors_or_the_database(kit, tmp_path, monkeypatch) -> None:
-    from credit_ocr.cli import main
-    from credit_ocr.llm_server import start_llm_server_process
+    from credit_ocr.faces.cli import main
+    from credit_ocr.faces.llm_server import start_llm_server_process
 
     llm_key = f"sk-test-{uuid.uuid4().hex}"
     wrong_key = f"sk-wrong-{uuid.uuid4().hex}"
@@ -237,7 +240,7 @@ def test_blob_key_and_type_come_from_the_kit_not_the_upload(kit) -> None:
     assert info.blob_key == f"documents/{info.id}.pdf"
     assert info.filename == "evil name.png"
     assert documents.read_blob(info.id) == pdf
-    from credit_ocr.storage import StorageError, get_blob_store
+    from credit_ocr.state.storage import StorageError, get_blob_store
 
     with pytest.raises(StorageError):
         get_blob_store().put("../outside.pdf", b"x")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from credit_ocr import services
 from credit_ocr.config import Settings
+from credit_ocr.runtime import services
 
 pytestmark = [pytest.mark.services, pytest.mark.redis]
 
@@ -125,7 +125,7 @@ def test_up_with_azurite_switches_storage(home: Path, tmp_path: Path) -> None:
     state = json.loads((home / "services.json").read_text())
     conn = Settings(home=home).azure_conn
     assert conn == state["azurite"]["connection_string"] and "devstoreaccount1" in conn
-    from credit_ocr.storage import AzureBlobStore
+    from credit_ocr.state.storage import AzureBlobStore
 
     store = AzureBlobStore(conn, "documents", Settings().azure_api_version)
     store.put("documents/probe.pdf", b"%PDF")

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from credit_ocr import documents
 from credit_ocr.config import Settings
-from credit_ocr.db import StatusEvent, session_scope
-from credit_ocr.status import (
+from credit_ocr.state import documents
+from credit_ocr.state.db import StatusEvent, session_scope
+from credit_ocr.state.status import (
     ALLOWED,
     DocumentNotFound,
     IllegalTransition,
@@ -262,7 +262,7 @@ def test_start_stage_cap_and_uncounted_retry(any_db: Settings) -> None:
 def test_record_event_and_also_commit_with_their_move(any_db: Settings, monkeypatch) -> None:  # noqa: ANN001
     """A move or an event writes its row with what ``also`` writes, or nothing at all; the published
     message is the row's."""
-    from credit_ocr import events
+    from credit_ocr.state import events
 
     published: list[dict] = []
     monkeypatch.setattr(events, "publish", lambda message: published.append(message) or True)
@@ -298,9 +298,9 @@ def test_done_and_its_extraction_are_one_write(any_db: Settings, monkeypatch) ->
     illegal ``done`` writes nothing, neither the move nor the event nor the extraction."""
     from sqlalchemy import event as sa_event
 
-    from credit_ocr import pipeline
-    from credit_ocr.db import Extraction, get_engine, is_postgres
-    from credit_ocr.extraction import ExtractionResult
+    from credit_ocr.pipeline import stages as pipeline
+    from credit_ocr.reading.extraction import ExtractionResult
+    from credit_ocr.state.db import Extraction, get_engine, is_postgres
 
     result = ExtractionResult("rules", {"name": "Ana", "amount": 1.5}, {"name": True}, {"name": 0.9})
     monkeypatch.setattr(pipeline, "extract", lambda _text, _extractor: result)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from credit_ocr.config import Settings
-from credit_ocr.services import AzuriteServer
-from credit_ocr.storage import (
+from credit_ocr.runtime.services import AzuriteServer
+from credit_ocr.state.storage import (
     AzureBlobStore,
     BlobNotFound,
     LocalBlobStore,

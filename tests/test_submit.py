@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from credit_ocr import documents, submit, workers
-from credit_ocr.status import Status, transition
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status, transition
 
 pytestmark = [pytest.mark.services]
 
@@ -23,7 +24,7 @@ def test_submit_returns_ids_at_once_pending_and_queued(kit) -> None:
 
 
 def test_bad_file_is_refused_before_anything_is_stored(kit) -> None:
-    from credit_ocr.documents import UnsupportedFileType
+    from credit_ocr.state.documents import UnsupportedFileType
 
     with pytest.raises(UnsupportedFileType):
         submit.submit(b"just some text", filenames=["notes.pdf"])

@@ -10,10 +10,13 @@ import pytest
 from conftest import sample_files
 from PIL import Image
 
-from credit_ocr import documents, monitor, services, submit, workers
 from credit_ocr.config import reset_settings
-from credit_ocr.reconcile import reconcile
-from credit_ocr.status import Status
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.pipeline.reconcile import reconcile
+from credit_ocr.runtime import services
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status
+from credit_ocr.watching import tables as monitor
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract]
 
@@ -153,7 +156,7 @@ def test_corrupt_pdf_and_image_bomb_fail_fast_rest_done_worker_alive(kit) -> Non
 @pytest.fixture
 def llm_kit(kit, monkeypatch):
     """The kit with the LLM extractor against the stand-in server in its own process; short backoffs."""
-    from credit_ocr.llm_server import start_llm_server_process
+    from credit_ocr.faces.llm_server import start_llm_server_process
 
     server = start_llm_server_process(seed=7)
     monkeypatch.setenv("CREDIT_OCR_EXTRACTOR", "llm")

@@ -14,8 +14,8 @@ import pytest
 from conftest import sample_files
 from PIL import Image, ImageDraw, ImageFont
 
-from credit_ocr import ocr, tesseract
 from credit_ocr.config import get_settings, reset_settings
+from credit_ocr.reading import ocr, tesseract
 
 pytestmark = pytest.mark.tesseract
 
@@ -110,7 +110,7 @@ def test_engine_stops_when_its_worker_dies(kit, tmp_path) -> None:
         import os, sys, time
         os.environ["CREDIT_OCR_OCR_ENGINE"] = "library"
         from PIL import Image
-        from credit_ocr import tesseract
+        from credit_ocr.reading import tesseract
         from credit_ocr.config import get_settings
         tesseract.words(Image.new("L", (200, 100), 255), get_settings())
         print(tesseract._thread_engine(get_settings())._proc.pid, flush=True)

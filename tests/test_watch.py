@@ -12,9 +12,9 @@ import time
 import pytest
 from rich.console import Console
 
-from credit_ocr import documents
-from credit_ocr.status import Status, transition
-from credit_ocr.watch import watch
+from credit_ocr.faces.watch import watch
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status, transition
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 

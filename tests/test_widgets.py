@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import sample_files
 
-from credit_ocr import documents, submit
-from credit_ocr.live import DocumentRow, TransitionEvent
-from credit_ocr.status import Status, record_event, transition
-from credit_ocr.widgets import Dashboard, DashboardModel, render_table
+from credit_ocr.faces.widgets import Dashboard, render_table
+from credit_ocr.pipeline import submit
+from credit_ocr.state import documents
+from credit_ocr.state.status import Status, record_event, transition
+from credit_ocr.watching.dashboard import DashboardModel
+from credit_ocr.watching.live import DocumentRow, TransitionEvent
 
 HAPPY = [
     (None, "pending"),

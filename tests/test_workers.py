@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from credit_ocr import workers
 from credit_ocr.config import cpu_count
+from credit_ocr.pipeline import workers
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -69,7 +69,7 @@ def _engines(handle: workers.WorkerHandle) -> list[int]:
     found = []
     for proc in psutil.Process(handle.pid).children(recursive=True):
         try:
-            if "credit_ocr.tesseract" in " ".join(proc.cmdline()):
+            if "credit_ocr.reading.tesseract" in " ".join(proc.cmdline()):
                 found.append(proc.pid)
         except psutil.NoSuchProcess:
             pass
@@ -93,8 +93,8 @@ def test_ocr_pool_processes_load_tesseract_before_their_first_task(kit) -> None:
 
 
 def test_queue_lengths_count_every_priority_level(kit) -> None:
-    from credit_ocr import documents
-    from credit_ocr.tasks import enqueue
+    from credit_ocr.pipeline.tasks import enqueue
+    from credit_ocr.state import documents
 
     ids = [documents.upload(b"%PDF-1.4 nothing", "x.pdf").id for _ in range(3)]
     enqueue(ids[0], priority=0)

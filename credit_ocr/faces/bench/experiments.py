@@ -1,0 +1,325 @@
+"""The seven experiments: each runs its configurations side by side on the same documents in one lab.
+
+Default sizes finish in about a minute each on a 2-core machine; ``docs`` makes a run bigger (for
+``overhead`` it is the number of no-op documents, for ``visibility`` the number of transitions).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from credit_ocr.config import cpu_count
+from credit_ocr.faces.bench import runners
+from credit_ocr.faces.bench.core import (
+    DEFAULT_POSTGRES_URL,
+    BenchError,
+    ConfigResult,
+    ExperimentResult,
+    Lab,
+    corpus,
+    now_iso,
+    postgres_available,
+)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    default_docs: int
+    tiny_docs: int
+    target: str
+    run: Callable[
+        [Lab, int], tuple[list[ConfigResult], str, str, list[str]]
+    ]  # configs, baseline, metric, notes
+
+
+def _split_workers(cores: int) -> list[dict]:
+    return [{"preset": "ocr"}, {"preset": "llm"}]
+
+
+def _pages(docs: list) -> int:
+    return sum(d.pages for d in docs)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _limit(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
+    docs = corpus(n)
+    pages = runners.prepare_pages(docs, lab.root / "pages")
+    configs = [
+        runners.run_bare_tesseract(lab, "bare tesseract x cores", pages),
+        runners.run_bare_tesseract(lab, "tesseract library x cores (loaded once)", pages, engine="library"),
+        runners.run_ocr_pool(lab, "ocr_bytes x cores (no queue, no db)", docs),
+        runners.run_pipeline(lab, "pipeline (ocr x cores + llm threads)", docs, _split_workers(lab.cores)),
+    ]
+    notes = [
+        f"{len(docs)} OCR-bound documents, {_pages(docs)} pages; tesseract runs one thread each "
+        f"(OMP_THREAD_LIMIT=1), {lab.cores} at a time, on the pages the pipeline reads (same dpi, deskewed, "
+        "rules removed, uncompressed PGM).",
+        "bare tesseract starts the program for every page (its model loaded each time); the library row "
+        "is the same tesseract loaded once per core, as the workers run it: the pure OCR limit.",
+        "ocr_bytes adds rasterizing, deskewing, rule removal and line rebuilding; the pipeline adds "
+        "upload, queues, status, events and the rules extractor on the same cores.",
+    ]
+    return configs, configs[0].name, "docs_per_min", notes
+
+
+def _sync_vs_async(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
+    docs = corpus(n)
+    configs = [
+        runners.run_sync(lab, "sync loop (1 process)", docs),
+        runners.run_pipeline(lab, "async (ocr x cores + llm threads)", docs, _split_workers(lab.cores)),
+    ]
+    notes = [f"{len(docs)} OCR-bound documents, {_pages(docs)} pages; rules extractor in both."]
+    return configs, configs[0].name, "docs_per_min", notes
+
+
+def _workers(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
+    docs = corpus(n)
+    llm = {"preset": "llm"}
+    configs = []
+    for pool, conc in (("prefork", 1), ("prefork", 2), ("prefork", 4), ("threads", 2), ("threads", 4)):
+        ocr = {"preset": "ocr", "pool": pool, "concurrency": conc}
+        configs.append(runners.run_pipeline(lab, f"ocr {pool} x{conc}", docs, [ocr, llm]))
+    notes = [
+        f"{len(docs)} OCR-bound documents, {_pages(docs)} pages; the llm queue has its own threads worker.",
+        "threads: tesseract is a subprocess, so threads run it in parallel too; the GIL only serializes "
+        "the Python parts (rasterizing, rule removal, line rebuilding).",
+    ]
+    return configs, configs[0].name, "docs_per_min", notes
+
+
+def _queues(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
+    from credit_ocr.faces.llm_server import start_llm_server_process
+
+    docs = corpus(n, kinds=("text", "scan", "image"))
+    server = start_llm_server_process(latency=1.0, seed=7)
+    env = {"CREDIT_OCR_EXTRACTOR": "llm", "CREDIT_OCR_LLM_BASE_URL": server.url}
+    try:
+        configs = [
+            runners.run_pipeline(lab, "both (prefork x2, one worker)", docs, [{"preset": "both"}], env=env),
+            runners.run_pipeline(
+                lab, "split (ocr prefork x cores + llm threads x16)", docs, _split_workers(lab.cores), env=env
+            ),
+        ]
+    finally:
+        server.stop()
+    ocr_s = configs[1].ocr_s
+    notes = [
+        f"{len(docs)} documents of the sample mix (text-layer PDFs, scans, images), {_pages(docs)} pages; "
+        "stand-in LLM at 1 s per call.",
+        "Bound: the shared worker spends (OCR + 1 s) of a process per document, the split one only OCR, so "
+        f"the ratio cannot exceed (t_ocr + 1) / t_ocr; with this run's median OCR of {ocr_s:.2f} s that is "
+        f"{(ocr_s + 1) / ocr_s:.2f}x."
+        if ocr_s and not math.isnan(ocr_s)
+        else "",
+    ]
+    return configs, configs[0].name, "docs_per_min", [x for x in notes if x]
+
+
+def _omp(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
+    docs = corpus(n)
+    ocr = {"preset": "ocr", "pool": "prefork", "concurrency": 2}
+    llm = {"preset": "llm"}
+    configs = [
+        runners.run_pipeline(lab, "OMP_THREAD_LIMIT=1", docs, [ocr, llm], env={"OMP_THREAD_LIMIT": "1"}),
+        # The kit's tesseract wrapper turns an unset variable into 1, so "unset" is OpenMP's own
+        # default: no limit (libgomp's thread-limit is unbounded; tesseract asks for up to 10 threads).
+        runners.run_pipeline(
+            lab, "OMP_THREAD_LIMIT unset", docs, [ocr, llm], env={"OMP_THREAD_LIMIT": "1024"}
+        ),
+    ]
+    notes = [f"{len(docs)} OCR-bound documents, {_pages(docs)} pages; two OCR processes (prefork x2)."]
+    return configs, configs[0].name, "docs_per_min", notes
+
+
+def _postgres_url(lab: Lab) -> tuple[str | None, str]:
+    url = lab.postgres_url or DEFAULT_POSTGRES_URL
+    reason = postgres_available(url)
+    return (None, f"PostgreSQL row skipped ({reason}); pass --database-url.") if reason else (url, "")
+
+
+#: Client threads that submit at the same time in ``overhead`` (uploads wait on commits, not on CPU).
+OVERHEAD_CLIENTS = 4
+
+
+def _overhead(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
+    docs = (corpus(3, kinds=("text",)) * (n // 3 + 1))[:n]
+    workers = _split_workers(lab.cores)
+    noop = {"CREDIT_OCR_BENCH_NOOP": "1"}
+    clients = OVERHEAD_CLIENTS
+    configs = [
+        runners.run_bare_chain(lab, "bare Celery chain (2 no-op tasks)", n, workers, clients=clients),
+        runners.run_pipeline(lab, "kit, no-op stages, SQLite", docs, workers, env=noop, clients=clients),
+    ]
+    notes = [
+        f"{n} documents sent by {clients} client threads; OCR and extraction replaced by no-ops "
+        "(CREDIT_OCR_BENCH_NOOP=1): what is left is upload, two queues, status transitions with their "
+        "events, and publishing them. Workers: ocr prefork x cores, llm threads x16.",
+        "submit_s (in --json) is how long the clients took to hand everything over.",
+    ]
+    url, why = _postgres_url(lab)
+    if url:
+        lab.postgres_url = url
+        configs.append(
+            runners.run_pipeline(
+                lab,
+                "kit, no-op stages, PostgreSQL",
+                docs,
+                workers,
+                env=noop,
+                database="postgres",
+                clients=clients,
+            )
+        )
+    else:
+        notes.append(why)
+    return configs, configs[0].name, "docs_per_min", notes
+
+
+def _visibility(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
+    configs = [runners.run_visibility(lab, "live feed, SQLite", n)]
+    notes = [
+        "Milliseconds from a transition's commit (its event time) to the dashboard model applying it, "
+        "through Redis pub/sub, the feed thread and the event-loop hand-off. The original course polled "
+        "every 7 s: 3.5 s on average.",
+    ]
+    url, why = _postgres_url(lab)
+    if url:
+        lab.postgres_url = url
+        configs.append(runners.run_visibility(lab, "live feed, PostgreSQL", n, database="postgres"))
+    else:
+        notes.append(why)
+    return configs, configs[0].name, "latency_median_s", notes
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    e.name: e
+    for e in (
+        Experiment("limit", "The machine's OCR limit: bare tesseract vs the pipeline", 32, 1,
+                   "pipeline >= 0.90 of bare tesseract", _limit),
+        Experiment("sync-vs-async", "One process in a loop vs the pipeline with workers", 64, 2,
+                   "async >= 1.8x the sync loop", _sync_vs_async),
+        Experiment("workers", "OCR queue: concurrency 1, 2, 4, prefork vs threads", 6, 1,
+                   "(none: the lesson is where it stops scaling)", _workers),
+        Experiment("queues", "One `both` worker vs split queues, LLM at 1 s", 36, 3,
+                   "split >= 2.3x both", _queues),
+        Experiment("omp", "OMP_THREAD_LIMIT unset vs 1, two OCR processes", 6, 1,
+                   "(none: limit 1 should win)", _omp),
+        Experiment("overhead", "Bookkeeping cost: no-op stages vs a bare Celery chain", 1000, 20,
+                   "kit >= 0.5x bare chain; >= 100 docs/s on PostgreSQL", _overhead),
+        Experiment("visibility", "Commit-to-dashboard latency of transitions", 201, 30,
+                   "median < 50 ms, p95 < 200 ms", _visibility),
+    )
+}  # fmt: skip
+
+
+def _verdict(name: str, result: ExperimentResult) -> str:
+    """Each target checked against this run's numbers (reported, never asserted)."""
+    c = result.configs
+    try:
+        if name == "limit":
+            r = result.config(c[-1].name).ratio
+            loaded_once = c[-1].docs_per_min / c[1].docs_per_min if c[1].docs_per_min else math.nan
+            return (
+                f"pipeline at {r:.2f} of bare tesseract: {'met' if r >= 0.90 else 'NOT met'} (>= 0.90); "
+                f"{loaded_once:.2f} of tesseract loaded once"
+            )
+        if name == "sync-vs-async":
+            r = c[-1].ratio
+            return f"async {r:.2f}x sync: {'met' if r >= 1.8 else 'NOT met'} (>= 1.8x)"
+        if name == "queues":
+            r = c[-1].ratio
+            return f"split {r:.2f}x both: {'met' if r >= 2.3 else 'NOT met'} (>= 2.3x)"
+        if name == "overhead":
+            parts = []
+            for cfg in c[1:]:
+                ok = cfg.ratio >= 0.5
+                parts.append(
+                    f"{cfg.name}: {cfg.ratio:.2f}x bare, {cfg.docs_per_s:.0f} docs/s ({'met' if ok else 'NOT met'})"
+                )
+                if "PostgreSQL" in cfg.name:
+                    parts.append(f"PostgreSQL >= 100 docs/s: {'met' if cfg.docs_per_s >= 100 else 'NOT met'}")
+            return "; ".join(parts)
+        if name == "visibility":
+            parts = []
+            for cfg in c:
+                ok = cfg.latency_median_s < 0.050 and cfg.latency_p95_s < 0.200
+                parts.append(
+                    f"{cfg.name}: median {cfg.latency_median_s * 1000:.1f} ms, p95 {cfg.latency_p95_s * 1000:.1f} ms "
+                    f"({'met' if ok else 'NOT met'})"
+                )
+            return "; ".join(parts)
+        if name == "workers":
+            best = max(c, key=lambda x: x.docs_per_min)
+            return f"best: {best.name} at {best.ratio:.2f}x concurrency 1"
+        if name == "omp":
+            return f"unset at {c[-1].ratio:.2f}x of limit 1"
+    except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError):
+        pass
+    return ""
+
+
+def run_experiment(
+    name: str, docs: int | None = None, *, tiny: bool = False, database_url: str | None = None
+) -> ExperimentResult:
+    """Run one experiment in its own lab; every ratio comes from this run's own baseline.
+
+    ``docs`` overrides the default size; ``tiny`` uses the smallest size that still shows each
+    configuration (for tests); ``database_url`` names the PostgreSQL server for the PostgreSQL rows.
+    """
+    try:
+        exp = EXPERIMENTS[name]
+    except KeyError:
+        raise BenchError(
+            f"Unknown experiment {name!r}: choose from {', '.join(EXPERIMENTS)} or all."
+        ) from None
+    n = docs or (exp.tiny_docs if tiny else exp.default_docs)
+    if n < 1:
+        raise BenchError("--docs must be at least 1.")
+    started_at, started = now_iso(), time.perf_counter()
+    with Lab(name, postgres_url=database_url) as lab:
+        configs, baseline, metric, notes = exp.run(lab, n)
+    result = ExperimentResult(
+        name=name, title=exp.title, baseline=baseline, ratio_metric=metric, configs=configs, docs=n,
+        cores=cpu_count(), started_at=started_at, seconds=time.perf_counter() - started, target=exp.target,
+        notes=notes,
+    )  # fmt: skip
+    result.compute_ratios()
+    result.verdict = _verdict(name, result)
+    others = [c.other_cpu_util for c in configs if not math.isnan(c.other_cpu_util)]
+    if others:
+        result.notes.append(
+            f"The rest of the machine (other programs, and the Redis/PostgreSQL/LLM servers these rows use) "
+            f"kept {min(others):.0%}-{max(others):.0%} of the {result.cores} cores busy during the rows"
+            + (": a shared machine, so the ratios are noisy." if max(others) > 0.15 else ".")
+        )
+    return result
+
+
+def run_all(
+    docs: int | None = None,
+    *,
+    names: list[str] | None = None,
+    database_url: str | None = None,
+    on_result: Callable[[ExperimentResult], None] | None = None,
+    plot_dir: Path | None = None,
+) -> list[ExperimentResult]:
+    """Every experiment in turn (or ``names``); ``on_result`` sees each one as soon as it is done."""
+    results = []
+    for name in names or list(EXPERIMENTS):
+        result = run_experiment(name, docs, database_url=database_url)
+        if plot_dir is not None:
+            from credit_ocr.faces.bench.report import save_plot
+
+            save_plot(result, plot_dir)
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results

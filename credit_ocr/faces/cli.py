@@ -1,0 +1,476 @@
+"""`credit-ocr ...`: the command line. Each command is a thin face over a package function.
+
+With ``--json`` a command prints JSON on stdout and nothing else there; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from credit_ocr import __version__
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+class KitGroup(click.Group):
+    """Turns the kit's named errors into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from credit_ocr.config import ConfigurationError
+        from credit_ocr.runtime.services import ServiceError
+        from credit_ocr.state.documents import UploadError
+        from credit_ocr.state.status import StatusError
+        from credit_ocr.state.storage import StorageError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigurationError, UploadError, ServiceError, StatusError, StorageError) as exc:
+            _fail(str(exc))
+
+
+@click.group(cls=KitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="credit-ocr")
+def main() -> None:
+    """credit-ocr: asynchronous OCR and field extraction of credit documents with Celery."""
+
+
+# --------------------------------------------------------------------------------------------
+# services and doctor
+
+
+@main.group()
+def services() -> None:
+    """The kit's embedded services: redis-server (and Azurite, Flower when asked)."""
+
+
+@services.command("up")
+@click.option("--azurite", is_flag=True, help="Also start Azurite and keep blobs there.")
+@click.option("--flower", is_flag=True, help="Also start Flower (its HTTP API open on loopback).")
+def services_up(azurite: bool, flower: bool) -> None:
+    """Start what is not running yet, on free loopback ports, and record it."""
+    from credit_ocr.runtime import services as svc
+
+    svc.up(azurite=azurite, flower=flower)
+    _print_services()
+
+
+@services.command("down")
+def services_down() -> None:
+    """Stop only what `services up` started."""
+    from credit_ocr.runtime import services as svc
+
+    stopped = svc.down()
+    click.echo("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+
+
+@services.command("status")
+@click.option("--json", "as_json", is_flag=True)
+def services_status(as_json: bool) -> None:
+    """Each service with its address and whether it answers."""
+    _print_services(as_json)
+
+
+def _print_services(as_json: bool = False) -> None:
+    from dataclasses import asdict
+
+    from credit_ocr.runtime import services as svc
+
+    rows = svc.status()
+    if as_json:
+        _echo_json([asdict(r) for r in rows])
+        return
+    for r in rows:
+        mark = click.style("answers", fg="green") if r.answers else click.style("down", fg="red")
+        click.echo(f"{r.name:<8} {r.address:<40} {mark}  {r.detail}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def doctor(as_json: bool) -> None:
+    """Check every part the kit needs; for each problem, the command that fixes it."""
+    from dataclasses import asdict
+
+    from credit_ocr.faces.doctor import run_checks
+
+    checks = run_checks()
+    if as_json:
+        _echo_json([asdict(c) for c in checks])
+    else:
+        for c in checks:
+            mark = click.style(" ok ", fg="green") if c.ok else click.style("FAIL", fg="red")
+            click.echo(f"[{mark}] {c.name:<22} {c.detail}")
+            if not c.ok and c.fix:
+                click.echo(f"       fix: {c.fix}")
+    if any(not c.ok and c.required for c in checks):
+        sys.exit(1)
+
+
+# --------------------------------------------------------------------------------------------
+# reading (issue 3)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
+def extract(file: Path, as_json: bool, extractor: str | None) -> None:
+    """OCR and extract one file in this process, no broker (the sync path)."""
+    from credit_ocr.reading.evaluate import extract_file, extraction_table
+    from credit_ocr.reading.extraction import ExtractionError
+    from credit_ocr.reading.ocr import OcrError
+
+    try:
+        read = extract_file(file, extractor)
+    except (OcrError, ExtractionError) as exc:
+        _fail(f"{file}: {exc}")
+    if as_json:
+        _echo_json(read.as_dict())
+    else:
+        from rich.console import Console
+
+        Console().print(extraction_table(read))
+
+
+@main.command("eval")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
+def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
+    """Accuracy of an extractor against the <name>.json ground truths in DIRECTORY."""
+    from credit_ocr.reading.evaluate import evaluate, report_tables
+
+    try:
+        report = evaluate(directory, extractor)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        from rich.console import Console
+
+        console = Console()
+        for table in report_tables(report):
+            console.print(table)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data/samples"))
+@click.option("--count", type=int, default=24)
+@click.option("--seed", type=int, default=7)
+def samples(out: Path, count: int, seed: int) -> None:
+    """Generate sample loan applications with their ground truth."""
+    from credit_ocr.reading.samples import generate
+
+    infos = generate(out, count=count, seed=seed)
+    size = sum(info.path.stat().st_size for info in infos)
+    kinds = ", ".join(f"{sum(i.variant.layer == k for i in infos)} {k}" for k in ("text", "scan", "image"))
+    click.echo(
+        f"Wrote {len(infos)} documents ({kinds}; {size / 1e6:.1f} MB) with <name>.json truths to {out}"
+    )
+
+
+@main.command("llm-server")
+@click.option("--port", type=int, default=8765)
+@click.option("--host", default="127.0.0.1")
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+@click.option("--fail-rate", type=float, default=0.0, help="Share of calls answered 500 or 429.")
+@click.option("--malformed-rate", type=float, default=0.0, help="Share of answers that are not valid JSON.")
+@click.option(
+    "--malformed",
+    type=click.Choice(["not_json", "fenced", "missing_keys", "mixed"]),
+    default="not_json",
+    help="Kind of malformed answer.",
+)
+@click.option("--seed", type=int, default=None, help="Seed of the fault-injection RNG (reproducible runs).")
+def llm_server(
+    port: int,
+    host: str,
+    latency: float,
+    fail_rate: float,
+    malformed_rate: float,
+    malformed: str,
+    seed: int | None,
+) -> None:
+    """OpenAI-compatible stand-in LLM on loopback (for tests, teaching and benchmarks)."""
+    from credit_ocr.faces.llm_server import StandInError, serve
+
+    try:
+        serve(host, port, latency, fail_rate, malformed_rate=malformed_rate, malformed=malformed, seed=seed)
+    except (StandInError, ValueError) as exc:
+        _fail(str(exc))
+
+
+# --------------------------------------------------------------------------------------------
+# pipeline (issue 4)
+
+
+@main.command()
+def demo() -> None:
+    """The main job: services, workers, the samples through the pipeline, live progress, a report."""
+    from credit_ocr.faces.demo import main as run
+
+    run()
+
+
+@main.command()
+@click.option("--queues", default="ocr,llm")
+@click.option("--concurrency", type=int, default=None)
+@click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default=None)
+@click.option("--beat", is_flag=True, help="Also run the periodic reconciler (celery beat) in this worker.")
+def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -> None:
+    """Run a Celery worker in the foreground with the kit's settings (presets by queue: see workers.py)."""
+    import os
+
+    from credit_ocr.pipeline.celery_app import QUEUES
+    from credit_ocr.pipeline.workers import _worker_env, presets, worker_command
+
+    wanted = tuple(q.strip() for q in queues.split(",") if q.strip())
+    unknown = sorted(set(wanted) - set(QUEUES))
+    if unknown or not wanted:
+        _fail(f"unknown queue(s) {unknown or [queues]}: the kit's queues are {', '.join(QUEUES)}")
+    preset = presets()["ocr" if wanted == ("ocr",) else "llm" if wanted == ("llm",) else "both"]
+    argv = worker_command(
+        wanted,
+        concurrency or preset.concurrency,
+        pool or preset.pool,
+        f"{'-'.join(wanted)}-{os.getpid()}",
+        beat=beat,
+    )
+    os.execve(argv[0], argv, _worker_env("ocr" in wanted, None))
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--wait", is_flag=True)
+@click.option("--timeout", type=float, default=300.0)
+@click.option("--priority", type=int, default=0)
+@click.option("--retry", "retry_ids", multiple=True, help="Resubmit a failed document by id.")
+@click.option("--json", "as_json", is_flag=True)
+def submit(
+    files: tuple[Path, ...],
+    wait: bool,
+    timeout: float,
+    priority: int,
+    retry_ids: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Upload files and enqueue them; prints their ids at once (or, with --wait, their final status)."""
+    from credit_ocr.pipeline import submit as sub
+    from credit_ocr.watching.reporting import describe
+
+    ids = [sub.retry(doc_id) for doc_id in retry_ids]
+    if files:
+        ids += sub.submit(list(files), priority=priority)
+    if not ids:
+        _fail("nothing to submit: give FILE... or --retry ID")
+    if wait:
+        sub.wait(ids, timeout=timeout, progress=not as_json, raise_on_timeout=False)
+    rows = [
+        {k: r[k] for k in ("id", "filename", "status", "error")} for r in describe(ids, with_events=False)
+    ]
+    if as_json:
+        _echo_json(rows)
+    else:
+        for r in rows:
+            click.echo(
+                f"{r['id']}  {r['status']:<12} {r['filename']}"
+                + (f"  error: {r['error']}" if r["error"] else "")
+            )
+    if wait and any(r["status"] not in ("done", "failed") for r in rows):
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("ids", nargs=-1)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--failed", is_flag=True, help="Only documents failed for good (the dead letters).")
+def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
+    """Documents with status, error, attempts, stage timings and events."""
+    from credit_ocr.watching.reporting import describe
+
+    rows = describe(list(ids) or None, failed_only=failed, with_events=as_json or bool(ids))
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        t = r["timings"]
+        timing = " ".join(
+            f"{k}={v:.2f}s"
+            for k, v in t.items()
+            if v is not None and k in ("queue_wait_s", "ocr_s", "extraction_s", "total_s")
+        )
+        line = f"{r['id']}  {r['status']:<12} attempts={r['attempts']}  {r['filename']}  {timing}"
+        if r["sla_breached"]:
+            line += click.style("  PAST SLA", fg="red", bold=True)
+        click.echo(line + (f"\n    error: {r['error']}" if r["error"] else ""))
+        if failed:
+            click.echo(
+                f"    failed in: {r.get('failed_stage')}   retry with: credit-ocr submit --retry {r['id']}"
+            )
+        for e in r.get("events", []) if ids else []:
+            click.echo(
+                f"    {e['at']}  {e['kind']:<10} {e['from_status'] or '-':>12} -> {e['to_status']:<12} {e['worker'] or ''}  {(e['detail'] or '').splitlines()[0] if e['detail'] else ''}"
+            )
+    if not rows:
+        click.echo("no documents" + (" failed" if failed else ""))
+
+
+@main.command()
+@click.argument("document_id")
+@click.option("--json", "as_json", is_flag=True)
+def fields(document_id: str, as_json: bool) -> None:
+    """The extracted fields of a document (21 keys)."""
+    from credit_ocr.state.documents import get_document, get_fields
+
+    doc = get_document(document_id)
+    found = get_fields(document_id)
+    if found is None:
+        if doc.status == "failed":
+            _fail(
+                f"document {document_id} failed: {doc.error}; retry with `credit-ocr submit --retry {document_id}`"
+            )
+        _fail(
+            f"document {document_id} has no fields yet (status {doc.status}); follow it with `credit-ocr watch {document_id}`"
+        )
+    data = {k: found[k] for k in ("document_id", "extractor", "fields", "valid")}
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"{document_id}  extractor={data['extractor']}")
+    for name, value in data["fields"].items():
+        mark = "" if data["valid"].get(name) else "  (not valid)"
+        click.echo(f"  {name:<20} {value!s}{mark}")
+
+
+@main.command()
+@click.option("--older-than", type=float, default=None, help="Seconds untouched (default from settings).")
+@click.option("--json", "as_json", is_flag=True)
+def reconcile(older_than: float | None, as_json: bool) -> None:
+    """Re-enqueue documents stuck in a non-terminal state."""
+    from dataclasses import asdict
+
+    from credit_ocr.pipeline.reconcile import reconcile as run
+
+    pickups = run(older_than)
+    if as_json:
+        _echo_json([asdict(p) for p in pickups])
+        return
+    for p in pickups:
+        click.echo(
+            f"{p.document_id}  {p.status:<12} idle {p.idle_seconds:.0f}s  {'re-enqueued' if p.enqueued else 'NOT enqueued (broker away)'}"
+        )
+    enqueued = sum(1 for p in pickups if p.enqueued)
+    click.echo(f"{enqueued} of {len(pickups)} stuck document(s) re-enqueued")
+
+
+# --------------------------------------------------------------------------------------------
+# watching, experiments, faults (issues 5, 7, 8)
+
+
+@main.command()
+@click.argument("ids", nargs=-1)
+@click.option("--batch", default=None)
+@click.option("--timeout", type=float, default=None, help="Stop watching after S seconds.")
+def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> None:
+    """Live terminal view of transitions; exits when all are done/failed (or Ctrl-C).
+
+    Exit code 0 when all are done, 1 when some failed, 2 when stopped before all finished.
+    """
+    from credit_ocr.faces.watch import watch as watch_live
+
+    model = watch_live(list(ids) or None, batch, timeout=timeout)
+    if not model.all_terminal():
+        sys.exit(2)
+    if model.counts()["failed"]:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("experiment", default="all")
+@click.option(
+    "--docs",
+    type=int,
+    default=None,
+    help="Documents per configuration (overhead: no-op docs; visibility: transitions).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--plot",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Save one PNG per experiment here.",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="PostgreSQL server for the PostgreSQL rows (scratch databases are made and dropped).",
+)
+@click.option(
+    "--markdown", "as_markdown", is_flag=True, help="Also print the tables as markdown (for the README)."
+)
+def bench(
+    experiment: str,
+    docs: int | None,
+    as_json: bool,
+    plot: Path | None,
+    database_url: str | None,
+    as_markdown: bool,
+) -> None:
+    """Experiments side by side: a table of makespan, throughput, latency and ratios."""
+    from credit_ocr.faces.bench.cli import run_cli
+
+    run_cli(experiment, docs, as_json=as_json, plot=plot, database_url=database_url, as_markdown=as_markdown)
+
+
+@main.command()
+@click.option("--docs", type=int, default=200)
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--kill-every", type=float, default=5.0, show_default=True, help="Seconds between worker kills."
+)
+@click.option("--keep", is_flag=True, help="Keep the run's folder (worker logs, database) afterwards.")
+def chaos(docs: int, as_json: bool, kill_every: float, keep: bool) -> None:
+    """Soak run under injected faults: lost, duplicated and failed documents counted."""
+    from credit_ocr.faces.chaos import ChaosError, run_chaos
+
+    def say(message: str) -> None:
+        click.echo(f"chaos: {message}", err=True)
+
+    try:
+        report = run_chaos(docs, kill_every=kill_every, keep=keep, say=say)
+    except ChaosError as exc:
+        _fail(str(exc))
+    if as_json:
+        _echo_json(report.as_dict())
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"credit-ocr chaos: {docs} documents under faults")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        for label, value in report.lines():
+            table.add_row(label, value)
+        Console().print(table)
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        for error, count in report.errors.items():
+            click.echo(f"failed x{count}: {error}")
+    if not report.ok:
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,68 @@
+"""The reconciler: the database, not the broker, is the source of truth.
+
+A document left in a non-terminal state past a deadline (a lost message, a broker restart that emptied
+the queues, a publish lost after the commit) is re-enqueued from the stage it is in. Re-enqueueing is
+safe because every stage is idempotent: at worst a document is read twice, never booked twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from credit_ocr.config import get_settings
+from credit_ocr.state.db import Document, session_scope, utcnow
+from credit_ocr.state.status import ACTIVE, Status, record_event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pickup:
+    document_id: str
+    status: str
+    idle_seconds: float
+    enqueued: bool
+
+
+def stuck_documents(older_than: float | None = None) -> list[tuple[str, str, float]]:
+    """(id, status, idle seconds) of non-terminal documents untouched for ``older_than`` seconds."""
+    older_than = get_settings().reconcile_after if older_than is None else older_than
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than)
+    with session_scope() as session:
+        rows = session.execute(
+            select(Document.id, Document.status, Document.updated_at)
+            .where(Document.status.in_([s.value for s in ACTIVE]), Document.updated_at <= cutoff)
+            .order_by(Document.updated_at)
+        ).all()
+    return [(r.id, r.status, (now - r.updated_at).total_seconds()) for r in rows]
+
+
+def reconcile(older_than: float | None = None) -> list[Pickup]:
+    """Re-enqueue every stuck document from its current stage; each pickup is recorded as an event."""
+    from credit_ocr.pipeline.tasks import enqueue
+
+    pickups = []
+    priorities: dict[str, int] = {}
+    stuck = stuck_documents(older_than)
+    if stuck:
+        with session_scope() as session:
+            priorities = dict(
+                session.execute(
+                    select(Document.id, Document.priority).where(Document.id.in_([s[0] for s in stuck]))
+                ).all()
+            )
+    for doc_id, status, idle in stuck:
+        record_event(doc_id, "reconcile", f"re-enqueued after {idle:.0f}s idle in {status}")
+        try:
+            enqueue(doc_id, priority=priorities.get(doc_id, 0), start=Status(status))
+            enqueued = True
+        except Exception as exc:  # noqa: BLE001 - broker still away: the next run tries again
+            log.warning("reconcile could not enqueue %s: %s", doc_id, exc.__class__.__name__)
+            enqueued = False
+        pickups.append(Pickup(doc_id, status, idle, enqueued))
+    return pickups

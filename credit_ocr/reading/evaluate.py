@@ -1,0 +1,351 @@
+"""How well an extractor reads the sample documents: accuracy per field, per variant and overall.
+
+``evaluate(folder)`` OCRs and extracts every document that has a ``<name>.json`` ground truth (listed in
+``manifest.json`` when there is one) and compares each of the 21 fields with ``fields.values_match``.
+:func:`extract_file` is the same OCR + extraction of one file in this process, with no broker: the
+sync path behind ``credit-ocr extract``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from credit_ocr.config import cpu_count, get_settings
+from credit_ocr.reading.extraction import ExtractionResult, extract
+from credit_ocr.reading.extraction.fields import FIELD_NAMES, normalize, values_match
+from credit_ocr.reading.ocr import ocr_bytes
+
+__all__ = ["DocumentScore", "EvalReport", "FileExtraction", "evaluate", "extract_file", "find_samples"]
+
+DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+@dataclass
+class FileExtraction:
+    """One file read in-process: the fields, their validity, the OCR path taken and the seconds spent."""
+
+    file: str
+    extractor: str
+    fields: dict[str, Any]
+    valid: dict[str, bool]
+    confidence: dict[str, float]
+    timings: dict[str, float]
+    ocr_path: str
+    text: str = field(repr=False, default="")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON printed by ``credit-ocr extract --json``."""
+        return {
+            "file": self.file,
+            "extractor": self.extractor,
+            "fields": self.fields,
+            "valid": self.valid,
+            "timings": self.timings,
+            "ocr_path": self.ocr_path,
+        }
+
+
+def extract_file(path: str | Path, extractor: str | None = None) -> FileExtraction:
+    """OCR and extract one file here and now (no broker, no database): the synchronous baseline."""
+    path = Path(path)
+    started = time.perf_counter()
+    result = ocr_bytes(path.read_bytes())
+    ocr_done = time.perf_counter()
+    extraction: ExtractionResult = extract(result.text, extractor)
+    done = time.perf_counter()
+    return FileExtraction(
+        file=str(path),
+        extractor=extraction.extractor,
+        fields=extraction.fields,
+        valid=extraction.valid,
+        confidence=extraction.confidence,
+        timings={
+            "ocr": round(ocr_done - started, 4),
+            "extract": round(done - ocr_done, 4),
+            "total": round(done - started, 4),
+        },
+        ocr_path=result.path,
+        text=result.text,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the sample set
+
+
+@dataclass
+class Sample:
+    """A document, its ground truth and what kind of document it is."""
+
+    name: str
+    document: Path
+    truth: dict[str, Any]
+    variant: dict[str, Any]
+
+
+def find_samples(directory: Path) -> list[Sample]:
+    """The documents of ``directory`` with their truths: from ``manifest.json``, else every ``<name>.json``."""
+    directory = Path(directory)
+    manifest = directory / "manifest.json"
+    samples: list[Sample] = []
+    if manifest.is_file():
+        entries = json.loads(manifest.read_text())
+        if isinstance(entries, dict):
+            entries = entries.get("documents") or entries.get("samples") or list(entries.values())
+        for entry in entries:
+            document = directory / entry["file"]
+            truth_path = directory / entry.get("truth", Path(entry["file"]).with_suffix(".json").name)
+            samples.append(
+                Sample(
+                    name=document.stem,
+                    document=document,
+                    truth=json.loads(truth_path.read_text()),
+                    variant=dict(entry.get("variant") or {}),
+                )
+            )
+        return samples
+    for truth_path in sorted(directory.glob("*.json")):
+        for suffix in DOCUMENT_SUFFIXES:
+            document = truth_path.with_suffix(suffix)
+            if document.is_file():
+                samples.append(Sample(truth_path.stem, document, json.loads(truth_path.read_text()), {}))
+                break
+    return samples
+
+
+# --------------------------------------------------------------------------------------------
+# scoring
+
+
+@dataclass
+class DocumentScore:
+    """One document's fields against its truth."""
+
+    name: str
+    file: str
+    layer: str
+    variant: dict[str, Any]
+    expected: dict[str, Any]
+    actual: dict[str, Any]
+    matches: dict[str, bool]
+    ocr_path: str | None
+    timings: dict[str, float]
+    error: str | None = None
+
+    @property
+    def accuracy(self) -> float:
+        return sum(self.matches.values()) / len(self.matches)
+
+
+@dataclass
+class EvalReport:
+    """Scores of one extractor over a sample folder; ``to_frame()`` for pandas, ``as_dict()`` for JSON."""
+
+    directory: str
+    extractor: str
+    documents: list[DocumentScore]
+    seconds: float
+
+    def _rate(self, docs: list[DocumentScore], names: tuple[str, ...] = FIELD_NAMES) -> float | None:
+        checks = [d.matches[n] for d in docs for n in names]
+        return round(sum(checks) / len(checks), 4) if checks else None
+
+    @property
+    def overall(self) -> float | None:
+        return self._rate(self.documents)
+
+    def per_field(self) -> dict[str, float | None]:
+        return {name: self._rate(self.documents, (name,)) for name in FIELD_NAMES}
+
+    def per_variant(self, key: str = "layer") -> dict[str, float | None]:
+        """Accuracy per value of a variant key (layer: text/scan/image; layout; pages; font)."""
+        groups: dict[str, list[DocumentScore]] = {}
+        for doc in self.documents:
+            value = doc.layer if key == "layer" else doc.variant.get(key)
+            groups.setdefault(str(value), []).append(doc)
+        return {value: self._rate(docs) for value, docs in sorted(groups.items())}
+
+    def clean_accuracy(self) -> float | None:
+        """Accuracy on documents with a text layer (clean PDFs)."""
+        return self._rate([d for d in self.documents if d.layer == "text"])
+
+    def scanned_accuracy(self) -> float | None:
+        """Accuracy on scanned PDFs and images (read through OCR)."""
+        return self._rate([d for d in self.documents if d.layer != "text"])
+
+    def mismatches(self) -> list[dict[str, Any]]:
+        return [
+            {"document": d.name, "field": n, "expected": d.expected.get(n), "actual": d.actual.get(n)}
+            for d in self.documents
+            for n in FIELD_NAMES
+            if not d.matches[n]
+        ]
+
+    def to_frame(self):
+        """One row per document and field: document, layer, layout, field, expected, actual, match."""
+        import pandas as pd
+
+        rows = [
+            {
+                "document": d.name,
+                "layer": d.layer,
+                "layout": d.variant.get("layout"),
+                "pages": d.variant.get("pages"),
+                "ocr_path": d.ocr_path,
+                "field": name,
+                "expected": d.expected.get(name),
+                "actual": d.actual.get(name),
+                "match": d.matches[name],
+            }
+            for d in self.documents
+            for name in FIELD_NAMES
+        ]
+        return pd.DataFrame(rows)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "directory": self.directory,
+            "extractor": self.extractor,
+            "documents": len(self.documents),
+            "seconds": round(self.seconds, 2),
+            "overall": self.overall,
+            "clean": self.clean_accuracy(),
+            "scanned": self.scanned_accuracy(),
+            "per_variant": {key: self.per_variant(key) for key in ("layer", "layout", "pages")},
+            "per_field": self.per_field(),
+            "errors": {d.name: d.error for d in self.documents if d.error},
+            "mismatches": self.mismatches(),
+            "per_document": [
+                {
+                    "document": d.name,
+                    "layer": d.layer,
+                    "accuracy": round(d.accuracy, 4),
+                    "ocr_path": d.ocr_path,
+                    "timings": d.timings,
+                }
+                for d in self.documents
+            ],
+        }
+
+
+def _layer(sample: Sample, ocr_path: str | None) -> str:
+    layer = sample.variant.get("layer")
+    if layer:
+        return str(layer)
+    if sample.document.suffix.lower() != ".pdf":
+        return "image"
+    return "text" if ocr_path == "text-layer" else "scan"
+
+
+def _score(sample: Sample, extractor: str | None) -> DocumentScore:
+    expected = {name: normalize(name, sample.truth.get(name)) for name in FIELD_NAMES}
+    actual: dict[str, Any] = dict.fromkeys(FIELD_NAMES)
+    ocr_path, error, timings = None, None, {}
+    try:
+        read = extract_file(sample.document, extractor)
+        actual, ocr_path, timings = read.fields, read.ocr_path, read.timings
+    except Exception as exc:  # noqa: BLE001 - one bad document is a score of 0, not a crashed report
+        error = f"{exc.__class__.__name__}: {exc}"
+    matches = {name: values_match(name, expected[name], actual.get(name)) for name in FIELD_NAMES}
+    return DocumentScore(
+        name=sample.name,
+        file=str(sample.document),
+        layer=_layer(sample, ocr_path),
+        variant=sample.variant,
+        expected=expected,
+        actual=actual,
+        matches=matches,
+        ocr_path=ocr_path,
+        timings=timings,
+        error=error,
+    )
+
+
+def evaluate(directory: Path, extractor: str | None = None, workers: int | None = None) -> EvalReport:
+    """Score ``extractor`` (default: the configured one) on every sample of ``directory``.
+
+    Documents are read ``workers`` at a time (default: one per core); tesseract runs as a separate
+    process per page, so threads are enough to keep the cores busy.
+    """
+    directory = Path(directory)
+    samples = find_samples(directory)
+    if not samples:
+        raise FileNotFoundError(
+            f"No samples in {directory}: it needs <name>.json ground truths beside their documents "
+            "(make them with `credit-ocr samples`)."
+        )
+    name = extractor or get_settings().extractor
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers or cpu_count()) as pool:
+        documents = list(pool.map(lambda s: _score(s, name), samples))
+    return EvalReport(str(directory), name, documents, time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------------------------
+# tables for the terminal (rich)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def report_tables(report: EvalReport) -> list:
+    """The report as rich tables: per field, per variant, overall (what ``credit-ocr eval`` prints)."""
+    from rich.table import Table
+
+    fields_table = Table(title=f"Field accuracy ({report.extractor}, {len(report.documents)} documents)")
+    fields_table.add_column("field")
+    fields_table.add_column("accuracy", justify="right")
+    for name, value in report.per_field().items():
+        fields_table.add_row(name, _pct(value))
+    variants = Table(title="Accuracy per variant")
+    variants.add_column("variant")
+    variants.add_column("value")
+    variants.add_column("documents", justify="right")
+    variants.add_column("accuracy", justify="right")
+    for key in ("layer", "layout", "pages"):
+        counts: dict[str, int] = {}
+        for d in report.documents:
+            value = d.layer if key == "layer" else d.variant.get(key)
+            counts[str(value)] = counts.get(str(value), 0) + 1
+        for value, accuracy in report.per_variant(key).items():
+            variants.add_row(key, value, str(counts[value]), _pct(accuracy))
+    overall = Table(title="Overall")
+    overall.add_column("set")
+    overall.add_column("accuracy", justify="right")
+    overall.add_row("clean (text layer)", _pct(report.clean_accuracy()))
+    overall.add_row("scanned (scan PDFs, images)", _pct(report.scanned_accuracy()))
+    overall.add_row("all", _pct(report.overall))
+    overall.add_row("seconds", f"{report.seconds:.1f}")
+    tables = [fields_table, variants, overall]
+    errors = [d for d in report.documents if d.error]
+    if errors:
+        failed = Table(title="Documents that could not be read")
+        failed.add_column("document")
+        failed.add_column("error")
+        for d in errors:
+            failed.add_row(d.name, d.error or "")
+        tables.append(failed)
+    return tables
+
+
+def extraction_table(read: FileExtraction):
+    """One file's fields as a rich table (what ``credit-ocr extract`` prints without --json)."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"{read.file}: {read.extractor}, {read.ocr_path}, "
+        f"OCR {read.timings['ocr']:.2f} s + extract {read.timings['extract']:.2f} s"
+    )
+    table.add_column("field")
+    table.add_column("value")
+    table.add_column("valid")
+    for name in FIELD_NAMES:
+        value = read.fields.get(name)
+        table.add_row(name, "" if value is None else str(value), "yes" if read.valid.get(name) else "no")
+    return table

@@ -1,0 +1,318 @@
+"""Upload and read-back of documents: validate, hash, store the blob, insert the ``pending`` row.
+
+This module knows nothing of Celery: ``credit_ocr.pipeline.submit`` uploads here and then enqueues. A file is
+judged by its content, never by its name: the type is sniffed from its first bytes, and the name is
+kept only, sanitized, for display.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote
+
+from sqlalchemy import insert, select
+
+from credit_ocr.config import get_settings
+from credit_ocr.state import events
+from credit_ocr.state.db import (
+    Document,
+    Extraction,
+    OcrPage,
+    StatusEvent,
+    new_id,
+    session_scope,
+    transaction,
+    utcnow,
+)
+from credit_ocr.state.status import DocumentNotFound, Status, event_message, event_values, insert_events
+from credit_ocr.state.storage import blob_key_for, get_blob_store
+
+SUPPORTED_TYPES = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/tiff": "TIFF",
+}
+
+
+class UploadError(ValueError):
+    """A file the kit refuses at upload; the message says why and what to do."""
+
+
+class EmptyFile(UploadError):
+    pass
+
+
+class FileTooLarge(UploadError):
+    pass
+
+
+class UnsupportedFileType(UploadError):
+    pass
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document's row, as plain data."""
+
+    id: str
+    filename: str
+    status: str
+    mime_type: str
+    size_bytes: int
+    content_sha256: str
+    blob_key: str
+    priority: int
+    attempts: int
+    error: str | None
+    batch_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, d: Document) -> DocumentInfo:
+        return cls(
+            id=d.id,
+            filename=d.filename,
+            status=d.status,
+            mime_type=d.mime_type,
+            size_bytes=d.size_bytes,
+            content_sha256=d.content_sha256,
+            blob_key=d.blob_key,
+            priority=d.priority,
+            attempts=d.attempts,
+            error=d.error,
+            batch_id=d.batch_id,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+        )
+
+
+def sniff_mime(data: bytes) -> str | None:
+    """The document type from the first bytes (magic numbers), or None when it is none we read."""
+    head = data[:1024]
+    if head.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    return None
+
+
+_UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
+
+
+def safe_filename(name: str | None) -> str:
+    """A display name from whatever the user sent: no directories, no control characters, <= 120 chars."""
+    if not name:
+        return "document"
+    name = unquote(unquote(str(name)))  # '..%2f..%2fetc' is a path too
+    name = unicodedata.normalize("NFKC", name).replace("\\", "/")
+    name = name.rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = _UNSAFE.sub("_", name).strip(" .")
+    return (name or "document")[:120]
+
+
+def validate(data: bytes, filename: str | None = None) -> str:
+    """Check size and type of an upload; returns the sniffed MIME type or raises an :class:`UploadError`."""
+    settings = get_settings()
+    shown = safe_filename(filename)
+    if len(data) == 0:
+        raise EmptyFile(f"{shown} is empty (0 bytes): upload the PDF or image itself.")
+    if len(data) > settings.max_file_bytes:
+        raise FileTooLarge(
+            f"{shown} is {len(data) / 1e6:.1f} MB, over the limit of {settings.max_file_bytes / 1e6:.1f} MB "
+            "(CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
+        )
+    mime = sniff_mime(data)
+    if mime is None:
+        kinds = ", ".join(SUPPORTED_TYPES.values())
+        raise UnsupportedFileType(
+            f"{shown} is not a document the kit reads (its content is none of {kinds}, whatever its name "
+            "says): export it as PDF or scan it to PNG/JPEG/TIFF."
+        )
+    return mime
+
+
+def _read_source(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str | None]:
+    """The bytes of an upload and its display name (a path's own name when none is given)."""
+    if isinstance(source, bytes):
+        return source, filename
+    path = Path(source)
+    filename = filename or path.name
+    size = path.stat().st_size
+    limit = get_settings().max_file_bytes
+    if size > limit:  # refuse before reading a huge file into memory
+        raise FileTooLarge(
+            f"{safe_filename(filename)} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
+            "(CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
+        )
+    return path.read_bytes(), filename
+
+
+def upload(
+    source: str | Path | bytes,
+    filename: str | None = None,
+    *,
+    priority: int = 0,
+    batch_id: str | None = None,
+) -> DocumentInfo:
+    """Store a file as a new ``pending`` document (blob first, then the row and its first event)."""
+    return upload_many([source], [filename], priority=priority, batch_id=batch_id)[0]
+
+
+def upload_many(
+    sources: Sequence[str | Path | bytes],
+    filenames: Sequence[str | None] | None = None,
+    *,
+    priority: int = 0,
+    batch_id: str | None = None,
+) -> list[DocumentInfo]:
+    """Store files as new ``pending`` documents: every file is checked first (a bad one raises its
+    :class:`UploadError` before anything is stored), then the blobs are written, then all rows and
+    their first events go in ONE transaction (two multi-row INSERTs and one commit for the lot,
+    instead of a transaction per file), and the events are published after the commit."""
+    names = list(filenames) if filenames is not None else [None] * len(sources)
+    checked = []
+    for source, name in zip(sources, names, strict=True):
+        data, name = _read_source(source, name)
+        checked.append((data, name, validate(data, name)))
+    store = get_blob_store()
+    docs: list[dict] = []
+    evs: list[dict] = []
+    try:
+        for data, name, mime in checked:
+            doc_id = new_id()
+            key = blob_key_for(doc_id, mime)
+            store.put(key, data)
+            now = utcnow()
+            docs.append(
+                {
+                    "id": doc_id,
+                    "filename": safe_filename(name),
+                    "content_sha256": hashlib.sha256(data).hexdigest(),
+                    "size_bytes": len(data),
+                    "mime_type": mime,
+                    "blob_key": key,
+                    "document_type": "loan_application",
+                    "status": Status.PENDING.value,
+                    "error": None,
+                    "priority": priority,
+                    "attempts": 0,
+                    "batch_id": batch_id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            evs.append(
+                event_values(
+                    doc_id,
+                    kind="transition",
+                    from_status=None,
+                    to_status=Status.PENDING.value,
+                    at=now,
+                    detail=f"uploaded {mime}, {len(data)} bytes",
+                )  # fmt: skip
+            )
+        if docs:
+            with transaction() as conn:
+                conn.execute(insert(Document.__table__), docs)
+                insert_events(conn, evs)
+    except Exception:
+        with contextlib.suppress(Exception):  # the store may be the outage: keep the first error
+            for doc in docs:
+                store.delete(doc["blob_key"])  # no orphan blob without its row
+        raise
+    events.publish_many([event_message(ev, batch_id) for ev in evs])
+    return [DocumentInfo(**{k: v for k, v in d.items() if k != "document_type"}) for d in docs]
+
+
+def get_document(document_id: str) -> DocumentInfo:
+    """The committed row of one document."""
+    with session_scope() as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            raise DocumentNotFound(document_id)
+        return DocumentInfo.from_row(doc)
+
+
+def list_documents(ids: list[str] | None = None, status: str | None = None) -> list[DocumentInfo]:
+    """Documents, oldest first, optionally only some ids or one status."""
+    with session_scope() as session:
+        stmt = select(Document).order_by(Document.created_at, Document.id)
+        if ids is not None:
+            stmt = stmt.where(Document.id.in_(ids))
+        if status is not None:
+            stmt = stmt.where(Document.status == str(status))
+        return [DocumentInfo.from_row(d) for d in session.scalars(stmt)]
+
+
+def read_blob(document_id: str) -> bytes:
+    """The stored file of a document."""
+    return get_blob_store().get(get_document(document_id).blob_key)
+
+
+def document_events(document_id: str) -> list[dict]:
+    """The event log of one document, in order."""
+    with session_scope() as session:
+        rows = session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.document_id == document_id)
+            .order_by(StatusEvent.at, StatusEvent.id)
+        ).all()
+        return [
+            {
+                "kind": e.kind,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "at": e.at.isoformat(),
+                "task_id": e.task_id,
+                "worker": e.worker,
+                "detail": e.detail,
+            }
+            for e in rows
+        ]
+
+
+def get_fields(document_id: str) -> dict | None:
+    """The stored extraction of a document (``None`` before extraction)."""
+    with session_scope() as session:
+        ex = session.scalars(select(Extraction).where(Extraction.document_id == document_id)).one_or_none()
+        if ex is None:
+            return None
+        return {
+            "document_id": document_id,
+            "extractor": ex.extractor,
+            "fields": ex.fields,
+            "valid": ex.valid,
+            "confidence": ex.confidence,
+        }
+
+
+def get_pages(document_id: str) -> list[dict]:
+    """The stored OCR pages of a document, in page order."""
+    with session_scope() as session:
+        rows = session.scalars(
+            select(OcrPage).where(OcrPage.document_id == document_id).order_by(OcrPage.page)
+        )
+        return [
+            {
+                "page": p.page,
+                "text": p.text,
+                "mean_confidence": p.mean_confidence,
+                "source": p.source,
+                "words": p.words,
+            }
+            for p in rows
+        ]
