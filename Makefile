@@ -12,7 +12,7 @@ help:
 	@echo "make demo    start the services and workers, run the samples through, print the report"
 	@echo "make test    the unit and integration tests, then the notebooks (nbval)"
 	@echo "make deps    only install what is missing (.venv, package, tesseract, redis-server, Azurite)"
-	@echo "make lint    ruff check and format check"
+	@echo "make lint    ruff check, format check, and the layers contract (lint-imports)"
 	@echo "make clean   remove var/ and caches;  make distclean  also .venv and node_modules"
 
 demo: deps
@@ -46,6 +46,7 @@ azurite:
 lint: python-deps
 	$(BIN)/ruff check credit_ocr tests
 	$(BIN)/ruff format --check credit_ocr tests
+	$(BIN)/lint-imports
 
 format: python-deps
 	$(BIN)/ruff format credit_ocr tests

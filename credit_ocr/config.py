@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -207,16 +209,53 @@ class Settings(BaseSettings):
 
 
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process's settings, read once from the environment and ``.env``."""
+def _settings_from_environment() -> Settings:
     return Settings()
 
 
+#: Settings put in force by :func:`override_settings`, innermost last (process-wide: the threads of a
+#: live feed or a worker pool see the same settings as the code that started them).
+_overrides: list[Settings] = []
+
+
+def get_settings() -> Settings:
+    """The settings in force: an :func:`override_settings` block's, else the environment's (read once)."""
+    return _overrides[-1] if _overrides else _settings_from_environment()
+
+
 def reset_settings() -> None:
-    """Read the settings again (after the environment changed). What was built from the old ones (the
+    """Read the environment again (after it changed). What was built from the old settings (the
     database engine, the blob store, the Redis client) is keyed by the values it was built from, so it
     is rebuilt on next use when they changed."""
-    get_settings.cache_clear()
+    _settings_from_environment.cache_clear()
+
+
+@contextmanager
+def override_settings(**changes: Any) -> Iterator[Settings]:
+    """Run a block with some settings changed in this process: the one way tests, the bench and the
+    lessons change settings (child processes get them through :func:`settings_env`)."""
+    base = get_settings()
+    settings = Settings.model_validate({**base.model_dump(), **changes})
+    _overrides.append(settings)
+    try:
+        yield settings
+    finally:
+        _overrides.remove(settings)
+
+
+def settings_env(settings: Settings | None = None) -> dict[str, str]:
+    """The ``CREDIT_OCR_*`` variables that give a child process (a worker, a server) these settings."""
+    settings = settings or get_settings()
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif name == "home":
+            value = settings.home_dir  # absolute: the child may start in another folder
+        env[f"CREDIT_OCR_{name.upper()}"] = str(value)
+    return env
 
 
 def with_tls_defaults(url: str | None) -> str | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from credit_ocr.config import Settings, reset_settings
+from credit_ocr.config import Settings, override_settings, reset_settings
 from credit_ocr.pipeline.stages import _upsert
 from credit_ocr.state import db
 from credit_ocr.state.db import Document, OcrPage, get_engine, session_scope, transaction, utcnow
@@ -42,8 +42,10 @@ def test_one_engine_per_process(any_db: Settings) -> None:
     assert get_engine() is first
     with session_scope() as session:
         assert session.get_bind() is first
-    reset_settings()  # settings changed: a new engine for them
-    assert get_engine() is not first
+    reset_settings()  # the same settings read again: the same engine
+    assert get_engine() is first
+    with override_settings(home=any_db.home_dir / "other", database_url=None):
+        assert get_engine() is not first  # another database: an engine of its own
 
 
 @BOTH_DBS

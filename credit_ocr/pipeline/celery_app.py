@@ -101,7 +101,10 @@ def celery_config(settings: Settings) -> dict:
     }
 
 
-app = Celery("credit_ocr", include=["credit_ocr.pipeline.tasks"])
+#: The modules whose tasks a worker registers: the pipeline's stages, and the completion webhook (a
+#: task of the watching layer, sent by name so that the pipeline does not import it).
+TASK_MODULES = ["credit_ocr.pipeline.tasks", "credit_ocr.watching.notify"]
+app = Celery("credit_ocr", include=TASK_MODULES)
 _configured_for: str | None = None
 _lock = threading.Lock()
 

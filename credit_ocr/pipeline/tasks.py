@@ -292,7 +292,7 @@ def _fail_quietly(document_id: str, message: str, task_id: str | None, detail: s
 def _after_terminal(document_id: str) -> None:
     """Queue the completion notification (only when a notify URL is set; never blocks the pipeline)."""
     if get_settings().notify_url:
-        notify.apply_async(args=[document_id])
+        app.send_task(TASK_NOTIFY, args=[document_id])  # by name: the task lives in watching.notify
 
 
 @app.task(name=TASK_OCR, bind=True, throws=(DocumentFailed,))
@@ -316,19 +316,6 @@ def extract(self: app.Task, document_id: str) -> dict:
     if not result["skipped"]:
         _after_terminal(document_id)
     return result
-
-
-@app.task(name=TASK_NOTIFY, bind=True, max_retries=6, acks_late=True)
-def notify(self: app.Task, document_id: str) -> None:
-    """POST the document's (and, when last, its batch's) completion to ``CREDIT_OCR_NOTIFY_URL``."""
-    from credit_ocr.watching.notify import notify_terminal
-
-    try:
-        notify_terminal(document_id)
-    except Exception as exc:  # noqa: BLE001
-        if is_transient(exc) and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from None
-        log.warning("event=notify_dropped doc=%s reason=%r", document_id, student_message(exc))
 
 
 @app.task(name=TASK_RECONCILE)

@@ -29,6 +29,7 @@ from tenacity import (
 )
 
 from credit_ocr.config import get_settings
+from credit_ocr.pipeline.celery_app import TASK_NOTIFY, app
 from credit_ocr.state.status import TERMINAL
 from credit_ocr.watching.live import LiveFeed, TransitionEvent
 
@@ -174,6 +175,23 @@ def _post_once(url: str, key: str, payload: dict) -> bool:
         raise
     client.set(full, "sent", ex=DEDUPE_TTL)
     return True
+
+
+@app.task(
+    name=TASK_NOTIFY,
+    autoretry_for=(NotifyUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=6,
+    acks_late=True,
+)
+def notify(document_id: str) -> None:
+    """The Celery task queued after each terminal transition (on the ``llm`` queue): a receiver that is
+    away is retried with Celery's backoff; one that refuses is logged and dropped."""
+    try:
+        notify_terminal(document_id)
+    except NotifyRejected as exc:
+        log.warning("event=notify_dropped doc=%s reason=%r", document_id, str(exc))
 
 
 def notify_terminal(document_id: str, url: str | None = None) -> NotifyResult:
