@@ -12,14 +12,12 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import logging
 import random
-import sys
 import traceback
 from collections.abc import Callable
 
-from celery import chain, signals
+from celery import chain
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from celery.result import AsyncResult
 
@@ -34,83 +32,10 @@ from credit_ocr.pipeline.celery_app import (
     app,
     broker_priority,
 )
+from credit_ocr.pipeline.worker_setup import task_context
 from credit_ocr.state.status import Status, record_event, reset_worker, set_worker, start_stage
 
 log = logging.getLogger("credit_ocr.pipeline.tasks")
-
-_ctx: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("credit_ocr_task", default=None)
-
-
-class TaskContextFilter(logging.Filter):
-    """Puts the document id, task id and stage of the running task on every log record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        ctx = _ctx.get() or {}
-        record.doc = ctx.get("doc", "-")
-        record.task = ctx.get("task", "-")
-        record.stage = ctx.get("stage", "-")
-        return True
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s doc=%(doc)s task=%(task)s stage=%(stage)s %(name)s: %(message)s"
-
-
-@signals.setup_logging.connect
-def _setup_logging(loglevel: int | str | None = None, **_: object) -> None:
-    """One structured line per event, on stderr (the worker's log file when started by workers.py)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(TaskContextFilter())
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(loglevel or logging.INFO)
-    for noisy in ("httpx", "openai", "azure", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def warm_up(*, ocr: bool = False) -> None:
-    """Open what every task uses (the engine and one pooled connection, the event publisher, the blob
-    store, and with ``ocr`` the tesseract engine) before the first task, so that the first document does not pay the worker's start-up
-    (importing the driver, creating the engine and the schema check: ~0.2 s per process). Never fatal:
-    a database that is not up yet is met again, and retried, by the first task."""
-    try:
-        from credit_ocr.state import db, events
-        from credit_ocr.state.storage import get_blob_store
-
-        with db.get_engine().connect():
-            pass
-        events.warm_publisher()
-        get_blob_store()
-        if ocr:
-            from credit_ocr.reading import tesseract
-
-            tesseract.warm(get_settings())
-    except Exception as exc:  # noqa: BLE001 - a warm-up must never stop a worker
-        log.warning("event=warm_up_skipped reason=%r", student_message(exc))
-
-
-def _consumes_ocr() -> bool:
-    """True in a worker that takes the ``ocr`` queue (the queues chosen with -Q, before the pool forked)."""
-    try:
-        return "ocr" in app.amqp.queues.consume_from
-    except Exception:  # noqa: BLE001 - no worker configuration: nothing to decide from
-        return False
-
-
-@signals.worker_process_init.connect
-def _warm_pool_process(**_: object) -> None:
-    """Each prefork pool process warms its own engine (connections are never shared across a fork), and
-    in an OCR worker loads its tesseract (tasks run in the process's main thread)."""
-    warm_up(ocr=_consumes_ocr())
-
-
-@signals.worker_ready.connect
-def _warm_worker(sender: object = None, **_: object) -> None:
-    """A threads/solo worker runs tasks in its main process: warm that (a prefork parent runs none)."""
-    from celery.concurrency.prefork import TaskPool as PreforkPool
-
-    if not isinstance(getattr(sender, "pool", None), PreforkPool):
-        warm_up()
 
 
 class DocumentFailed(Exception):
@@ -172,7 +97,7 @@ TIME_LIMIT_RETRIES = 1
 def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., pipeline.StageResult]) -> dict:
     settings = get_settings()
     request = task.request
-    token = _ctx.set({"doc": document_id, "task": request.id or "-", "stage": stage})
+    token = task_context.set({"doc": document_id, "task": request.id or "-", "stage": stage})
     worker_token = set_worker(request.hostname)  # events name the worker node, for timeline lanes
     try:
         try:
@@ -278,7 +203,7 @@ def _run_stage(task: app.Task, document_id: str, stage: str, fn: Callable[..., p
             _fail_quietly(document_id, message, request.id, detail=f"{message}\n\n{trace}")
             raise DocumentFailed(message) from None
     finally:
-        _ctx.reset(token)
+        task_context.reset(token)
         reset_worker(worker_token)
 
 
