@@ -6,14 +6,13 @@ from typing import Any
 
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status
+from credit_ocr.watching import tables as monitor
 
 
 def _timings(ids: list[str]) -> tuple[dict[str, dict[str, float | None]], dict[str, bool]]:
     """Stage durations per document (seconds) and its SLA flag, from one read of the event log."""
     if not ids:
         return {}, {}
-    from credit_ocr.watching import tables as monitor
-
     frame = monitor.status_table(ids)
     if frame.empty:
         return {}, {}

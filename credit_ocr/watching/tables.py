@@ -290,12 +290,6 @@ def status_table(
     return table[cols].reset_index(drop=True)
 
 
-def sla_breaches(ids: Iterable[str] | str | None = None, batch_id: str | None = None) -> pd.DataFrame:
-    """The documents past the SLA and not terminal (for ``credit-ocr status`` and alerts)."""
-    table = status_table(ids, batch_id)
-    return table[table["sla_breached"]].reset_index(drop=True)
-
-
 @dataclass
 class Summary:
     """Per-stage statistics (seconds) and the run's throughput."""
