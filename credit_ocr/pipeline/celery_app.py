@@ -101,9 +101,9 @@ def celery_config(settings: Settings) -> dict:
     }
 
 
-#: The modules whose tasks a worker registers: the pipeline's stages, and the completion webhook (a
-#: task of the watching layer, sent by name so that the pipeline does not import it).
-TASK_MODULES = ["credit_ocr.pipeline.tasks", "credit_ocr.watching.notify"]
+#: The modules whose tasks a worker registers: the pipeline's stages, the reconciler, and the completion
+#: webhook (a task of the watching layer, sent by name so that the pipeline does not import it).
+TASK_MODULES = ["credit_ocr.pipeline.tasks", "credit_ocr.pipeline.reconcile", "credit_ocr.watching.notify"]
 app = Celery("credit_ocr", include=TASK_MODULES)
 _configured_for: str | None = None
 _lock = threading.Lock()
