@@ -149,7 +149,8 @@ class StageTask(Task):
         self, exc: BaseException, task_id: str, args: tuple, kwargs: dict, einfo: ExceptionInfo
     ) -> None:
         """Record the retry as an event with its reason (best effort: the database may be the outage)."""
-        when = getattr(einfo.exception, "when", None)  # the Retry's countdown
+        retry = getattr(einfo.exception, "exc", einfo.exception)  # billiard wraps it with its traceback
+        when = getattr(retry, "when", None)  # the Retry's countdown
         wait = f" in {when:.1f}s" if isinstance(when, int | float) else ""
         n, reason = self.request.retries + 1, retry_reason(exc)
         log.warning("event=retry n=%d countdown=%s reason=%r", n, when, reason)
@@ -214,7 +215,7 @@ def extract(self: StageTask, document_id: str) -> dict:
 
 @app.task(name=TASK_NOOP)
 def noop(value: str) -> str:
-    """A task that does nothing: the bench's bare-Celery baseline."""
+    """A task that does nothing: to try a worker and the broker without the kit (``noop.delay("x")``)."""
     return value
 
 
