@@ -58,15 +58,6 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.FAILED}),  # only by resubmit()
 }
 
-#: The order of the happy path, used to tell "further along" from "behind".
-ORDER: dict[Status, int] = {
-    Status.PENDING: 0,
-    Status.OCR_RUNNING: 1,
-    Status.LLM_RUNNING: 2,
-    Status.DONE: 3,
-    Status.FAILED: 3,
-}
-
 
 class StatusError(Exception):
     """Base of the state machine's errors."""
@@ -124,10 +115,6 @@ def worker_name() -> str:
 def set_worker(name: str | None) -> contextvars.Token:
     """Record the worker node name (``ocr-1a2b3c@host``) on the events this context writes."""
     return _worker.set(name)
-
-
-def reset_worker(token: contextvars.Token) -> None:
-    _worker.reset(token)
 
 
 def event_row(
