@@ -14,6 +14,7 @@ from pathlib import Path
 import badinput
 import pytest
 from conftest import _clear_kit_env
+from reads import get_pages
 
 from credit_ocr.config import get_settings, reset_settings
 from credit_ocr.faces.llm_server import start_llm_server_process
@@ -124,7 +125,7 @@ def test_hostile_file_name_is_only_displayed_sanitized(corpus: dict[str, Path]) 
 def test_prompt_injection_yields_only_the_21_schema_fields(corpus: dict[str, Path]) -> None:
     doc_id = submit.submit([corpus["prompt_injection"]])[0]
     assert submit.wait([doc_id], timeout=60, progress=False)[doc_id] == "done"
-    text = " ".join(p["text"] for p in documents.get_pages(doc_id))
+    text = " ".join(p["text"] for p in get_pages(doc_id))
     assert "ignore previous instructions" in text
     stored = documents.get_fields(doc_id)
     assert stored is not None and stored["extractor"].startswith("llm")

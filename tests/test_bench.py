@@ -20,7 +20,7 @@ from credit_ocr.faces.bench import EXPERIMENTS, ExperimentResult, run_experiment
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.tesseract, pytest.mark.services]
 
 #: Experiments whose configurations run the pipeline (their stages come from the event log).
-PIPELINE = {"sync-vs-async", "workers", "queues", "omp"}
+PIPELINE = {"sync-vs-async", "workers", "queues", "omp", "overhead"}
 
 
 def close(a: float, b: float) -> bool:
@@ -61,6 +61,12 @@ def test_experiment_report_shape_and_ratios(name: str) -> None:
         for c in result.configs:
             assert not math.isnan(c.latency_median_s) and c.latency_p95_s >= c.latency_median_s
             assert not math.isnan(c.ocr_s) and not math.isnan(c.queue_wait_s), c.name
+    if name == "overhead":  # CPU per document: text-layer (bookkeeping) against scanned (OCR)
+        assert result.ratio_metric == "cpu_per_doc_s" and result.baseline.startswith("scanned")
+        for c in result.configs:
+            assert c.cpu_per_doc_s > 0 and close(c.cpu_per_doc_s, c.cpu_seconds / c.done)
+            assert c.extra["cpu_per_doc_s"] == round(c.cpu_per_doc_s, 4)
+        assert "<= 5%" in result.verdict and ("met" in result.verdict)
     if name == "visibility":
         assert all(c.latency_p95_s >= c.latency_median_s > 0 for c in result.configs)
 

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from credit_ocr.config import Settings, override_settings, reset_settings
-from credit_ocr.pipeline.stages import _upsert
+from credit_ocr.pipeline.stages import _store_pages
+from credit_ocr.reading.ocr import OcrPageResult, OcrResult
 from credit_ocr.state import db
-from credit_ocr.state.db import Document, OcrPage, get_engine, session_scope, transaction, utcnow
+from credit_ocr.state.db import Document, OcrPage, get_engine, session_scope, transaction
 
 BOTH_DBS = pytest.mark.parametrize(
     "any_db", [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -99,14 +100,15 @@ def test_session_scope_rolls_back_on_error(any_db: Settings) -> None:
 
 
 @BOTH_DBS
-def test_upsert_overwrites_instead_of_duplicating(any_db: Settings) -> None:
+def test_stored_pages_are_replaced_instead_of_duplicated(any_db: Settings) -> None:
     doc = _document()
     with session_scope() as session:
         session.add(doc)
     for text in ("first", "second"):  # a redelivered OCR task writes its page again
         with transaction() as conn:
-            row = {"document_id": doc.id, "page": 1, "text": text, "mean_confidence": None, "source": "ocr"}
-            conn.execute(_upsert(OcrPage.__table__), {**row, "words": [], "created_at": utcnow()})
+            _store_pages(
+                conn, doc.id, OcrResult([OcrPageResult(1, text, [text], [], None, "ocr", 1, 1)], "ocr", 0.1)
+            )
     with session_scope() as session:
         pages = session.scalars(sa.select(OcrPage).where(OcrPage.document_id == doc.id)).all()
         assert [(p.page, p.text) for p in pages] == [(1, "second")]
@@ -156,10 +158,9 @@ def test_utcnow_is_aware_with_microseconds() -> None:
 
 
 @pytest.mark.postgres
-def test_a_pooled_connection_killed_while_idle_is_replaced(
-    pg_kit: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No ping per checkout: a connection idle past PING_AFTER_IDLE_S is pinged, and a dead one replaced."""
+def test_a_pooled_connection_killed_by_the_server_is_replaced(pg_kit: Settings) -> None:
+    """``pool_pre_ping``: a pooled connection the server closed (a restart) is pinged, found dead and
+    replaced on checkout, instead of failing the next statement."""
     engine = get_engine()
     with engine.connect() as conn:
         pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
@@ -167,6 +168,5 @@ def test_a_pooled_connection_killed_while_idle_is_replaced(
     with admin.connect() as conn:
         conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     admin.dispose()
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
     with engine.connect() as conn:  # the pooled connection is dead: the ping finds out, a new one answers
         assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid

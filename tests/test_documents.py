@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from reads import read_blob
 
 from credit_ocr.config import Settings, reset_settings
 from credit_ocr.state import documents
@@ -63,7 +64,7 @@ def test_upload_stores_the_blob_and_a_pending_event(any_store: Settings) -> None
     )
     assert doc.content_sha256 == hashlib.sha256(PDF).hexdigest()
     assert get_blob_store().get(doc.blob_key) == PDF
-    assert documents.read_blob(doc.id) == PDF
+    assert read_blob(doc.id) == PDF
     log = documents.document_events(doc.id)
     assert [(e["from_status"], e["to_status"]) for e in log] == [(None, "pending")]
     assert documents.get_document(doc.id) == doc
@@ -140,7 +141,7 @@ def test_path_in_filename_is_stored_safely(any_store: Settings, name: str, tmp_p
     assert "\x00" not in doc.filename
     assert doc.filename.startswith("passwd.pdf")
     assert doc.blob_key == f"documents/{doc.id}.pdf"
-    assert documents.read_blob(doc.id) == PDF
+    assert read_blob(doc.id) == PDF
     home = any_store.home_dir
     assert not (tmp_path / "etc").exists() and not (home.parent / "etc").exists()
     if not any_store.azure_conn:
@@ -176,4 +177,4 @@ def test_upload_many_stores_each_with_its_pending_event(any_db: Settings) -> Non
         assert [(e["from_status"], e["to_status"]) for e in documents.document_events(info.id)] == [
             (None, "pending")
         ]
-        assert documents.read_blob(info.id) == PDF
+        assert read_blob(info.id) == PDF

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
+from reads import current_status
 
 from credit_ocr.config import EVENTS_CHANNEL, Settings, reset_settings
 from credit_ocr.runtime.services import free_port
 from credit_ocr.state import documents, events
-from credit_ocr.state.status import Status, current_status, record_event, transition
+from credit_ocr.state.db import transaction
+from credit_ocr.state.status import Status, move, record_event, transition
 
 pytestmark = pytest.mark.redis
 BOTH_DBS = pytest.mark.parametrize(
@@ -109,9 +111,9 @@ def test_one_client_per_process(kit: Settings) -> None:
     assert events.redis_client().ping()
 
 
-def test_publishing_needs_no_replies_and_survives_a_closed_connection(kit: Settings) -> None:
-    """Events go through one reply-less connection; one the server closed is found after a pause and
-    replaced, so that the next event still arrives; a server refusing replies off gets the plain client."""
+def test_publish_one_or_several_in_order_and_survive_a_closed_connection(kit: Settings) -> None:
+    """One PUBLISH for an event, one pipeline for several, in order; after the server closed the
+    client's connection, the next event still arrives (redis-py reconnects)."""
     admin = redis.Redis.from_url(kit.broker)
     pubsub = _subscribe(kit.broker)
     try:
@@ -119,17 +121,29 @@ def test_publishing_needs_no_replies_and_survives_a_closed_connection(kit: Setti
         assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [1]
         assert events.publish_many([{"document_id": "a", "n": n} for n in (2, 3, 4)])
         assert [m["n"] for m in _messages_for(pubsub, "a", 3)] == [2, 3, 4]
-        mine = [c for c in admin.client_list() if c["name"] == events.PUBLISHER_NAME]
-        assert len(mine) == 1
-        admin.client_kill_filter(_id=mine[0]["id"])
-        time.sleep(events.CHECK_AFTER_IDLE_S + 0.2)
+        admin.client_kill_filter(_type="normal", skipme=True)  # every client but the admin's own
+        pubsub.close()
+        pubsub = _subscribe(kit.broker)
         assert events.publish({"document_id": "a", "n": 5})
         assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [5]
-        events._replies_needed.add(kit.broker)  # as for a server that refused CLIENT REPLY OFF
-        try:
-            assert events.publish({"document_id": "a", "n": 6})
-            assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [6]
-        finally:
-            events._replies_needed.discard(kit.broker)
+    finally:
+        pubsub.close()
+
+
+@BOTH_DBS
+def test_events_are_published_only_after_the_commit(any_db: Settings) -> None:
+    """A subscriber hears of a move once its transaction committed, and never of one rolled back."""
+    pubsub = _subscribe(any_db.broker)
+    try:
+        doc = documents.upload(PDF, "a.pdf")
+        assert [m["to_status"] for m in _messages_for(pubsub, doc.id, 1)] == ["pending"]
+        with transaction() as conn:
+            move(conn, doc.id, Status.OCR_RUNNING)
+            assert _messages_for(pubsub, doc.id, 1, timeout=0.3) == []  # not committed yet
+        assert [m["to_status"] for m in _messages_for(pubsub, doc.id, 1)] == ["ocr_running"]
+        with pytest.raises(RuntimeError), transaction() as conn:
+            move(conn, doc.id, Status.LLM_RUNNING)
+            raise RuntimeError("rolled back")
+        assert _messages_for(pubsub, doc.id, 1, timeout=0.5) == []
     finally:
         pubsub.close()

@@ -20,6 +20,7 @@ import redis
 from click.testing import CliRunner
 from conftest import skip_or_fail
 from PIL import Image
+from reads import read_blob
 
 from credit_ocr.config import EVENTS_CHANNEL, get_settings, reset_settings
 from credit_ocr.pipeline import submit, workers
@@ -239,7 +240,7 @@ def test_blob_key_and_type_come_from_the_kit_not_the_upload(kit) -> None:
     assert info.mime_type == "application/pdf", "the type is sniffed from the content, not the name"
     assert info.blob_key == f"documents/{info.id}.pdf"
     assert info.filename == "evil name.png"
-    assert documents.read_blob(info.id) == pdf
+    assert read_blob(info.id) == pdf
     from credit_ocr.state.storage import StorageError, get_blob_store
 
     with pytest.raises(StorageError):

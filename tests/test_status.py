@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from datetime import timedelta
 
 import pytest
+from reads import current_status
 from sqlalchemy import select
 
 from credit_ocr.config import Settings
+from credit_ocr.pipeline import stages
+from credit_ocr.pipeline.stages import TooManyDeliveries, start_stage
 from credit_ocr.state import documents
-from credit_ocr.state.db import StatusEvent, session_scope
+from credit_ocr.state.db import (
+    Extraction,
+    NotInTransaction,
+    StatusEvent,
+    get_engine,
+    session_scope,
+    transaction,
+)
 from credit_ocr.state.status import (
     ALLOWED,
     DocumentNotFound,
     IllegalTransition,
     Status,
     count_by_status,
-    current_status,
+    move,
+    note,
     record_event,
     resubmit,
-    start_stage,
     transition,
 )
 
@@ -224,121 +235,130 @@ def test_two_processes_racing_one_transition(any_db: Settings) -> None:
 
 @BOTH_DBS
 def test_start_stage_counts_moves_and_records_once(any_db: Settings) -> None:
-    """First delivery: counted, moved, one event; a redelivery: counted only; past the cap: nothing moves."""
+    """First delivery: counted, moved, one event; a redelivery: counted and recorded as such; past the
+    cap: the count is committed and TooManyDeliveries raised, nothing moves."""
     doc_id = new_document()
-    first = start_stage(doc_id, Status.OCR_RUNNING, task_id="t1", max_attempts=2)
+    first = start_stage(doc_id, Status.OCR_RUNNING, task_id="t1", count_attempt=True, max_attempts=2)
     assert (first.previous, first.current, first.changed, first.attempts, first.over_limit) == (
         Status.PENDING, Status.OCR_RUNNING, True, 1, False,
     )  # fmt: skip
     assert first.blob_key and first.mime_type == "application/pdf"
-    again = start_stage(doc_id, Status.OCR_RUNNING, task_id="t2", max_attempts=2)
+    again = start_stage(doc_id, Status.OCR_RUNNING, task_id="t2", count_attempt=True, max_attempts=2)
     assert (again.previous, again.current, again.changed, again.attempts) == (
         Status.OCR_RUNNING, Status.OCR_RUNNING, False, 2,
     )  # fmt: skip
-    over = start_stage(doc_id, Status.OCR_RUNNING, task_id="t3", max_attempts=2)
-    assert over.over_limit and not over.changed and over.attempts == 3
-    moves = [(e.from_status, e.to_status, e.task_id) for e in events_of(doc_id) if e.kind == "transition"]
-    assert moves == [(None, "pending", None), ("pending", "ocr_running", "t1")]
+    with pytest.raises(TooManyDeliveries, match="Gave up after 2 deliveries.*CREDIT_OCR_MAX_ATTEMPTS=2"):
+        start_stage(doc_id, Status.OCR_RUNNING, task_id="t3", count_attempt=True, max_attempts=2)
+    log = [(e.kind, e.from_status, e.to_status, e.task_id) for e in events_of(doc_id)]
+    assert log == [
+        ("transition", None, "pending", None),
+        ("transition", "pending", "ocr_running", "t1"),
+        ("redelivery", "ocr_running", "ocr_running", "t2"),
+    ]
     assert documents.get_document(doc_id).attempts == 3
 
 
 @BOTH_DBS
-def test_start_stage_cap_and_uncounted_retry(any_db: Settings) -> None:
-    """A first delivery over the cap is not moved; a retry (not counted) moves without counting."""
+def test_start_stage_cap_uncounted_retry_and_documents_elsewhere(any_db: Settings) -> None:
+    """A first delivery over the cap is not moved; a retry (not counted) moves without counting; a
+    document further along is left alone (the stage skips), even over the cap."""
     doc_id = new_document()
-    capped = start_stage(doc_id, Status.OCR_RUNNING, max_attempts=0)
-    assert capped.over_limit and not capped.changed and capped.current is Status.PENDING
-    still = start_stage(doc_id, Status.OCR_RUNNING, count_attempt=False, max_attempts=0)
-    assert still.over_limit and not still.changed and still.attempts == 1
-    retry = start_stage(doc_id, Status.OCR_RUNNING, count_attempt=False, max_attempts=1)
+    with pytest.raises(TooManyDeliveries):
+        start_stage(doc_id, Status.OCR_RUNNING, count_attempt=True, max_attempts=0)
+    assert current_status(doc_id) is Status.PENDING and documents.get_document(doc_id).attempts == 1
+    retry = start_stage(doc_id, Status.OCR_RUNNING, max_attempts=1)
     assert retry.changed and retry.attempts == 1 and not retry.over_limit
-    behind = start_stage(document_in(Status.DONE), Status.LLM_RUNNING)
+    done = document_in(Status.DONE)
+    behind = start_stage(done, Status.LLM_RUNNING, count_attempt=True, max_attempts=0)
     assert not behind.changed and behind.current is Status.DONE
+    assert documents.get_document(done).attempts == 1  # the delivery is counted all the same
     with pytest.raises(DocumentNotFound):
         start_stage("no-such-document", Status.OCR_RUNNING)
 
 
 @BOTH_DBS
-def test_record_event_and_also_commit_with_their_move(any_db: Settings, monkeypatch) -> None:  # noqa: ANN001
-    """A move or an event writes its row with what ``also`` writes, or nothing at all; the published
-    message is the row's."""
-    from credit_ocr.state import events
+def test_failed_is_reached_from_any_running_state_with_its_message(any_db: Settings) -> None:
+    """``expected`` is a hint: a document elsewhere in a legal source is moved from there."""
+    doc_id = document_in(Status.PENDING)
+    assert stages.fail(doc_id, "bad scan", expected=Status.LLM_RUNNING, detail="bad scan\n\nTraceback ...")
+    doc = documents.get_document(doc_id)
+    assert (doc.status, doc.error) == ("failed", "bad scan")
+    last = events_of(doc_id)[-1]
+    assert (last.from_status, last.to_status, last.detail) == (
+        "pending",
+        "failed",
+        "bad scan\n\nTraceback ...",
+    )
+    assert not stages.fail(doc_id, "again")  # already failed: a no-op
+    assert not stages.fail(document_in(Status.DONE), "late")  # done stays done
 
-    published: list[dict] = []
-    monkeypatch.setattr(events, "publish", lambda message: published.append(message) or True)
+
+@BOTH_DBS
+def test_note_and_move_commit_with_their_transaction_and_publish_after(any_db: Settings) -> None:
+    """A note or a move writes its row with what the same transaction writes, or nothing at all."""
     doc_id = document_in(Status.OCR_RUNNING)
     record_event(doc_id, "ocr_done", "2 pages", task_id="t9", worker="ocr-1@h")
     last = events_of(doc_id)[-1]
     assert (last.kind, last.from_status, last.to_status, last.task_id, last.worker, last.detail) == (
         "ocr_done", "ocr_running", "ocr_running", "t9", "ocr-1@h", "2 pages",
     )  # fmt: skip
-    assert published[-1]["kind"] == "ocr_done" and published[-1]["from_status"] == "ocr_running"
-    assert published[-1]["at"] == last.at.isoformat()
     before = len(events_of(doc_id))
-
-    def broken(_conn: object) -> None:
-        raise RuntimeError("also failed")
-
-    with pytest.raises(RuntimeError):
-        record_event(doc_id, "ocr_done", "again", also=broken)
-    with pytest.raises(RuntimeError):
-        transition(doc_id, Status.LLM_RUNNING, also=broken)
+    with pytest.raises(RuntimeError, match="after the move"), transaction() as conn:
+        note(conn, doc_id, "ocr_done", "again")
+        move(conn, doc_id, Status.LLM_RUNNING)
+        raise RuntimeError("after the move")
     assert len(events_of(doc_id)) == before and current_status(doc_id) is Status.OCR_RUNNING
-    seen: list[bool] = []
-    result = transition(doc_id, Status.LLM_RUNNING, task_id="t10", also=lambda conn: seen.append(True))
-    assert result.changed and seen == [True] and current_status(doc_id) is Status.LLM_RUNNING
-    assert published[-1]["to_status"] == "llm_running" and published[-1]["task_id"] == "t10"
+    with pytest.raises(NotInTransaction), get_engine().begin() as conn:
+        move(conn, doc_id, Status.LLM_RUNNING)  # not a transaction(): nobody would publish its event
     with pytest.raises(DocumentNotFound):
         record_event("no-such-document", "retry", "x")
 
 
 @BOTH_DBS
-def test_done_and_its_extraction_are_one_write(any_db: Settings, monkeypatch) -> None:  # noqa: ANN001
-    """``done`` stores the extraction with its move (on PostgreSQL as ONE statement); a repeated or an
-    illegal ``done`` writes nothing, neither the move nor the event nor the extraction."""
-    from sqlalchemy import event as sa_event
+def test_two_connections_moving_one_row_only_one_wins(any_db: Settings) -> None:
+    """The first transaction holds the row; the second waits for its commit, then finds the move done."""
+    doc_id = document_in(Status.OCR_RUNNING)
+    outcome: list[object] = []
+    with transaction() as first:
+        won = move(first, doc_id, Status.FAILED, expected=Status.OCR_RUNNING, error="first")
 
-    from credit_ocr.pipeline import stages as pipeline
+        def second() -> None:
+            with transaction() as conn:
+                outcome.append(move(conn, doc_id, Status.FAILED, expected=Status.OCR_RUNNING, error="second"))
+
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive(), "the second transaction must wait for the first"
+    racer.join(timeout=30)
+    assert won.changed and len(outcome) == 1 and not outcome[0].changed
+    assert documents.get_document(doc_id).error == "first"
+    assert [e.to_status for e in events_of(doc_id)].count("failed") == 1
+
+
+@BOTH_DBS
+def test_done_and_its_extraction_are_one_write(any_db: Settings, monkeypatch) -> None:  # noqa: ANN001
+    """``done`` stores the extraction with its move; a repeated ``done`` (a duplicate) writes nothing."""
     from credit_ocr.reading.extraction import ExtractionResult
-    from credit_ocr.state.db import Extraction, get_engine, is_postgres
 
     result = ExtractionResult("rules", {"name": "Ana", "amount": 1.5}, {"name": True}, {"name": 0.9})
-    monkeypatch.setattr(pipeline, "extract", lambda _text, _extractor: result)
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(statement)
-
+    monkeypatch.setattr(stages, "extract", lambda _text, _extractor: result)
     doc_id = document_in(Status.OCR_RUNNING)
-    start = start_stage(doc_id, Status.LLM_RUNNING)
-    sa_event.listen(get_engine(), "before_cursor_execute", count)
-    try:
-        done = pipeline.run_extraction(doc_id, start=start)
-    finally:
-        sa_event.remove(get_engine(), "before_cursor_execute", count)
+    done = stages.run_extraction(doc_id)
     assert not done.skipped and current_status(doc_id) is Status.DONE
-    if is_postgres():
-        assert len(statements) == 2 and "INSERT INTO extractions" in statements[1]  # text, then the CTE
-    events_before = len(events_of(doc_id))
 
-    def extraction() -> tuple:
+    def extraction(document_id: str) -> tuple | None:
         with session_scope() as session:
-            row = session.scalars(select(Extraction).where(Extraction.document_id == doc_id)).one()
-            return row.extractor, row.fields, row.valid, row.confidence
+            row = session.scalars(select(Extraction).where(Extraction.document_id == document_id)).first()
+            return row and (row.extractor, row.fields, row.valid, row.confidence)
 
-    assert extraction() == ("rules", result.fields, result.valid, result.confidence)
-    other = ExtractionResult("llm", {"name": "Bob"})
-    again = transition(
-        doc_id, Status.DONE, also=lambda c: pipeline._store_extraction(c, doc_id, other),
-        also_pg=pipeline._pg_extraction(doc_id, other),
-    )  # fmt: skip
-    assert not again.changed and extraction()[0] == "rules" and len(events_of(doc_id)) == events_before
-    early = document_in(Status.OCR_RUNNING)
-    with pytest.raises(IllegalTransition):
-        transition(
-            early, Status.DONE, also=lambda c: pipeline._store_extraction(c, early, other),
-            also_pg=pipeline._pg_extraction(early, other),
-        )  # fmt: skip
-    with session_scope() as session:
-        assert session.scalars(select(Extraction).where(Extraction.document_id == early)).first() is None
-    assert current_status(early) is Status.OCR_RUNNING
+    assert extraction(doc_id) == ("rules", result.fields, result.valid, result.confidence)
+    events_before = len(events_of(doc_id))
+    again = stages.run_extraction(doc_id)  # a redelivered extraction: the document is done already
+    assert again.skipped and len(events_of(doc_id)) == events_before
+    early = document_in(Status.LLM_RUNNING)
+    with pytest.raises(IllegalTransition), transaction() as conn:
+        stages._store_extraction(conn, early, result)
+        move(conn, early, Status.DONE)
+        move(conn, early, Status.OCR_RUNNING)  # illegal: the whole transaction rolls back
+    assert extraction(early) is None and current_status(early) is Status.LLM_RUNNING

@@ -38,9 +38,9 @@ def broker_priority(priority: int) -> int:
     return PRIORITY_LEVELS - 1 - max(0, min(PRIORITY_LEVELS - 1, int(priority)))
 
 
-def celery_config(settings: Settings) -> dict:
-    """The Celery configuration the kit runs with, from its settings."""
-    transport = {
+def _transport_options(settings: Settings) -> dict:
+    """The Redis transport's options: redelivery timing, priorities, socket timeouts."""
+    return {
         "visibility_timeout": settings.visibility_timeout,
         # kombu sweeps for expired unacknowledged messages every interval x throttle seconds (100 s by
         # default): sweep every few seconds instead, so a message of a killed worker comes back soon
@@ -55,6 +55,10 @@ def celery_config(settings: Settings) -> dict:
         "retry_on_timeout": True,
         "health_check_interval": 25,
     }
+
+
+def celery_config(settings: Settings) -> dict:
+    """The Celery configuration the kit runs with, from its settings."""
     return {
         "broker_url": settings.broker,
         "result_backend": settings.backend,
@@ -76,7 +80,7 @@ def celery_config(settings: Settings) -> dict:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "broker_transport_options": transport,
+        "broker_transport_options": _transport_options(settings),
         "result_backend_transport_options": {"visibility_timeout": settings.visibility_timeout},
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
@@ -101,9 +105,9 @@ def celery_config(settings: Settings) -> dict:
     }
 
 
-#: The modules whose tasks a worker registers: the pipeline's stages, and the completion webhook (a
-#: task of the watching layer, sent by name so that the pipeline does not import it).
-TASK_MODULES = ["credit_ocr.pipeline.tasks", "credit_ocr.watching.notify"]
+#: The modules whose tasks a worker registers: the pipeline's stages, the reconciler, and the completion
+#: webhook (a task of the watching layer, sent by name so that the pipeline does not import it).
+TASK_MODULES = ["credit_ocr.pipeline.tasks", "credit_ocr.pipeline.reconcile", "credit_ocr.watching.notify"]
 app = Celery("credit_ocr", include=TASK_MODULES)
 _configured_for: str | None = None
 _lock = threading.Lock()

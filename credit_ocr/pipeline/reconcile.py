@@ -14,6 +14,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from credit_ocr.config import get_settings
+from credit_ocr.pipeline.celery_app import TASK_RECONCILE, app
+from credit_ocr.pipeline.tasks import enqueue
 from credit_ocr.state.db import Document, session_scope, utcnow
 from credit_ocr.state.status import ACTIVE, Status, record_event
 
@@ -44,8 +46,6 @@ def stuck_documents(older_than: float | None = None) -> list[tuple[str, str, flo
 
 def reconcile(older_than: float | None = None) -> list[Pickup]:
     """Re-enqueue every stuck document from its current stage; each pickup is recorded as an event."""
-    from credit_ocr.pipeline.tasks import enqueue
-
     pickups = []
     priorities: dict[str, int] = {}
     stuck = stuck_documents(older_than)
@@ -66,3 +66,9 @@ def reconcile(older_than: float | None = None) -> list[Pickup]:
             enqueued = False
         pickups.append(Pickup(doc_id, status, idle, enqueued))
     return pickups
+
+
+@app.task(name=TASK_RECONCILE)
+def reconcile_task() -> int:
+    """Periodic reconciler (celery beat): re-enqueue documents stuck past the deadline."""
+    return len(reconcile())

@@ -1,49 +1,37 @@
 """The pipeline's stages as plain functions of a document id: used by the Celery tasks AND the sync path.
 
-Nothing here knows about Celery. Each stage is safe to run twice (a redelivered message): transitions
-are conditional, OCR pages and extractions are upserts, and a stage that finds its document further
-along does nothing.
+Nothing here knows about Celery. Each stage is safe to run twice (a redelivered message): moves are
+conditional, OCR pages and extractions are replaced (never duplicated), and a stage that finds its
+document further along does nothing. Each stage writes its result with its event in ONE transaction.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import JSON, Table, bindparam, select, text
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import TextClause
 
 from credit_ocr.reading import ocr
 from credit_ocr.reading.extraction import ExtractionResult, extract
 from credit_ocr.state import documents
-from credit_ocr.state.db import Extraction, OcrPage, is_postgres, session_scope, utcnow
-from credit_ocr.state.status import (
-    IllegalTransition,
-    PgAlso,
-    StageStart,
-    Status,
-    current_status,
-    record_event,
-    start_stage,
-    transition,
-)
+from credit_ocr.state.db import Extraction, OcrPage, session_scope, transaction, utcnow
+from credit_ocr.state.status import IllegalTransition, Status, TransitionResult, move, note
 from credit_ocr.state.storage import get_blob_store
 
 log = logging.getLogger(__name__)
 
 #: A page with fewer readable characters than this is taken as blank.
 MIN_TEXT_CHARS = 20
+#: The stage that runs in each running state (its name in events and log lines).
+STAGE_OF = {Status.OCR_RUNNING: "ocr", Status.LLM_RUNNING: "extract"}
 
 
 class PipelineError(RuntimeError):
     """A stage failed for a reason that retrying will not change."""
-
-    permanent = True
 
 
 class NoTextFound(PipelineError):
@@ -54,14 +42,14 @@ class NoTextFound(PipelineError):
         )
 
 
-#: When True (bench only), OCR and extraction are replaced by no-ops: what the bookkeeping costs.
-#: Worker processes take it from ``CREDIT_OCR_BENCH_NOOP=1`` in their environment.
-NOOP_WORK = False
+class TooManyDeliveries(PipelineError):
+    """The stage was delivered more than ``CREDIT_OCR_MAX_ATTEMPTS`` times: a poison message."""
 
-
-def noop_work() -> bool:
-    """True when the stages should do no work (``NOOP_WORK`` here, or the bench's environment switch)."""
-    return NOOP_WORK or os.environ.get("CREDIT_OCR_BENCH_NOOP") == "1"
+    def __init__(self, deliveries: int, max_attempts: int | None) -> None:
+        super().__init__(
+            f"Gave up after {deliveries} deliveries of this document (CREDIT_OCR_MAX_ATTEMPTS="
+            f"{max_attempts}): its worker died or timed out each time. Check the worker log."
+        )
 
 
 @dataclass
@@ -76,120 +64,92 @@ class StageResult:
     extras: dict = field(default_factory=dict)
 
 
-#: The upserts by table, built once: ``text()`` is cached by SQLAlchemy, whereas a dialect's
-#: ``insert().on_conflict_do_update()`` is not (it would be compiled again at every execution).
-_UPSERTS: dict[str, TextClause] = {}
-_UPSERT_KEYS = {"ocr_pages": ["document_id", "page"], "extractions": ["document_id"]}
+def start_stage(
+    document_id: str,
+    running: Status,
+    *,
+    task_id: str | None = None,
+    count_attempt: bool = False,
+    max_attempts: int | None = None,
+) -> TransitionResult:
+    """Count this delivery and move the document into ``running``, in one transaction.
 
-
-def _upsert_sql(table: Table, values: str) -> str:
-    """``INSERT INTO table (every column but the id) <values> ON CONFLICT (its key) DO UPDATE`` every
-    other column: a redelivery overwrites. ``values`` is ``VALUES (...)`` or a ``SELECT``."""
-    keys = _UPSERT_KEYS[table.name]
-    names = [c.name for c in table.columns if c.name != "id"]
-    return (
-        f"INSERT INTO {table.name} ({', '.join(names)}) {values} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{n} = excluded.{n}" for n in names if n not in keys)
-    )
-
-
-def _upsert(table: Table) -> TextClause:
-    """The upsert of ``table``, the same SQL on PostgreSQL and SQLite; the parameters carry the columns'
-    types, so that JSON and timestamps are converted as for the table itself."""
-    stmt = _UPSERTS.get(table.name)
-    if stmt is None:
-        columns = [c for c in table.columns if c.name != "id"]
-        sql = _upsert_sql(table, f"VALUES ({', '.join(':' + c.name for c in columns)})")
-        stmt = _UPSERTS[table.name] = text(sql).bindparams(
-            *(bindparam(c.name, type_=c.type) for c in columns)
-        )
-    return stmt
+    A redelivery (already ``running``) is recorded as a ``redelivery`` event; a document elsewhere
+    (further along, or failed) is left as it is and the caller skips. Past ``max_attempts`` the count
+    is committed, then :class:`TooManyDeliveries` is raised (the caller fails the document).
+    """
+    with transaction() as conn:
+        try:
+            start = move(
+                conn, document_id, running, task_id=task_id, count_attempt=count_attempt,
+                max_attempts=max_attempts,
+            )  # fmt: skip
+        except IllegalTransition as exc:
+            return TransitionResult(document_id, exc.current, exc.current, changed=False)
+        if count_attempt and not start.changed and not start.over_limit:
+            detail = f"{STAGE_OF[running]} delivered again (attempt {start.attempts})"
+            note(conn, document_id, "redelivery", detail, task_id=task_id)
+            log.warning("event=redelivery attempts=%d", start.attempts)
+    if start.over_limit:
+        raise TooManyDeliveries(start.attempts - 1, max_attempts)
+    return start
 
 
 def _store_pages(conn: Connection, document_id: str, result: ocr.OcrResult) -> None:
-    """All pages in one statement (executemany)."""
+    """Replace the document's pages (a redelivery overwrites, never duplicates): all in one INSERT."""
+    conn.execute(delete(OcrPage).where(OcrPage.document_id == document_id))
     if not result.pages:
         return
     now = utcnow()
     rows = [
-        {
-            "document_id": document_id,
-            "page": page.page,
-            "text": page.text,
-            "mean_confidence": page.mean_confidence,
-            "source": page.source,
-            "words": page.words,
-            "created_at": now,
-        }
+        {"document_id": document_id, "page": page.page, "text": page.text, "mean_confidence": page.mean_confidence,
+         "source": page.source, "words": page.words, "created_at": now}
         for page in result.pages
-    ]
-    conn.execute(_upsert(OcrPage.__table__), rows)
-
-
-def _extraction_row(document_id: str, result: ExtractionResult) -> dict:
-    return {
-        "document_id": document_id,
-        "extractor": result.extractor,
-        "fields": result.fields,
-        "valid": result.valid,
-        "confidence": result.confidence,
-        "created_at": utcnow(),
-    }
+    ]  # fmt: skip
+    conn.execute(insert(OcrPage), rows)
 
 
 def _store_extraction(conn: Connection, document_id: str, result: ExtractionResult) -> None:
-    conn.execute(_upsert(Extraction.__table__), _extraction_row(document_id, result))
-
-
-def _pg_extraction_cte() -> str:
-    """The extraction's upsert as a part of the ``done`` transition's CTE (see
-    :class:`~credit_ocr.state.status.PgAlso`): the same SQL as :func:`_upsert`, its values selected from
-    ``moved`` (written exactly when the document moved), JSON columns sent as text and cast."""
-    table = Extraction.__table__
-    values = ", ".join(
-        f"%(x_{c.name})s" + ("::json" if isinstance(c.type, JSON) else "")
-        for c in table.columns
-        if c.name != "id"
+    """Replace the document's extraction (a redelivery overwrites, never duplicates)."""
+    conn.execute(delete(Extraction).where(Extraction.document_id == document_id))
+    conn.execute(
+        insert(Extraction).values(
+            document_id=document_id,
+            extractor=result.extractor,
+            fields=result.fields,
+            valid=result.valid,
+            confidence=result.confidence,
+            created_at=utcnow(),
+        )  # fmt: skip
     )
-    return f"ext AS ({_upsert_sql(table, f'SELECT {values} FROM moved')})"
 
 
-_PG_EXTRACTION_CTE = _pg_extraction_cte()
-
-
-def _pg_extraction(document_id: str, result: ExtractionResult) -> PgAlso:
-    """:func:`_store_extraction` as a CTE part, so that ``done`` and its fields are one autocommitted
-    statement on PostgreSQL."""
-    json_columns = {c.name for c in Extraction.__table__.columns if isinstance(c.type, JSON)}
-    row = _extraction_row(document_id, result)
-    params = {f"x_{k}": json.dumps(v) if k in json_columns else v for k, v in row.items()}
-    return PgAlso(_PG_EXTRACTION_CTE, params)
-
-
-def run_ocr(document_id: str, *, task_id: str | None = None, start: StageStart | None = None) -> StageResult:
-    """``pending → ocr_running``, read the blob once, OCR it, store the pages (upsert).
-
-    ``start`` is what the task's :func:`~credit_ocr.state.status.start_stage` already did (one transaction
-    for the attempt, the transition and the row); without it the stage starts itself the same way.
-    """
-    start = start or start_stage(document_id, Status.OCR_RUNNING, task_id=task_id, count_attempt=False)
+def run_ocr(
+    document_id: str,
+    *,
+    task_id: str | None = None,
+    count_attempt: bool = False,
+    max_attempts: int | None = None,
+) -> StageResult:
+    """``pending → ocr_running``, read the blob, OCR it, store the pages WITH ``ocr_done`` (one transaction)."""
+    start = start_stage(
+        document_id,
+        Status.OCR_RUNNING,
+        task_id=task_id,
+        count_attempt=count_attempt,
+        max_attempts=max_attempts,
+    )
     if start.current is not Status.OCR_RUNNING:
         return StageResult(document_id, "ocr", skipped=True, detail=f"already {start.current.value}")
     started = time.perf_counter()
-    data = get_blob_store().get(start.blob_key)
-    if noop_work():
-        result = ocr.OcrResult(pages=[], path="ocr", seconds=0.0)
-    else:
-        result = ocr.ocr_bytes(data, start.mime_type)
-        if sum(len(p.text.strip()) for p in result.pages) < MIN_TEXT_CHARS:
-            raise NoTextFound(len(result.pages))
+    result = ocr.ocr_bytes(get_blob_store().get(start.blob_key), start.mime_type)
+    if sum(len(p.text.strip()) for p in result.pages) < MIN_TEXT_CHARS:
+        raise NoTextFound(len(result.pages))
     seconds = time.perf_counter() - started
     detail = f"ocr finished: {len(result.pages)} page(s) via {result.path} in {seconds:.2f}s"
-    # the pages are stored with their event, in one transaction; with none to store (the bench's
-    # no-op stage) the event alone is one statement on PostgreSQL
-    store = (lambda conn: _store_pages(conn, document_id, result)) if result.pages else None
-    record_event(document_id, "ocr_done", detail, task_id=task_id, also=store)
+    with transaction() as conn:
+        _store_pages(conn, document_id, result)
+        note(conn, document_id, "ocr_done", detail, task_id=task_id)
     return StageResult(document_id, "ocr", seconds=seconds, detail=detail, extras={"path": result.path})
 
 
@@ -207,42 +167,51 @@ def run_extraction(
     *,
     task_id: str | None = None,
     extractor: str | None = None,
-    start: StageStart | None = None,
+    count_attempt: bool = False,
+    max_attempts: int | None = None,
 ) -> StageResult:
-    """``ocr_running → llm_running``, extract the 21 fields, then store them WITH ``done`` (one transaction;
-    on PostgreSQL one statement)."""
-    start = start or start_stage(document_id, Status.LLM_RUNNING, task_id=task_id, count_attempt=False)
+    """``ocr_running → llm_running``, extract the 21 fields, store them WITH ``done`` (one transaction)."""
+    start = start_stage(
+        document_id,
+        Status.LLM_RUNNING,
+        task_id=task_id,
+        count_attempt=count_attempt,
+        max_attempts=max_attempts,
+    )
     if start.current is not Status.LLM_RUNNING:
         return StageResult(document_id, "extract", skipped=True, detail=f"already {start.current.value}")
     started = time.perf_counter()
-    if noop_work():
-        result = ExtractionResult(extractor="noop", fields={}, valid={}, confidence={})
-    else:
-        result = extract(document_text(document_id), extractor)
+    result = extract(document_text(document_id), extractor)
     seconds = time.perf_counter() - started
     valid = sum(1 for v in result.valid.values() if v)
     detail = f"{result.extractor}: {valid}/{len(result.fields)} fields valid in {seconds:.2f}s"
-    transition(
-        document_id,
-        Status.DONE,
-        task_id=task_id,
-        detail=detail,
-        also=lambda s: _store_extraction(s, document_id, result),
-        also_pg=_pg_extraction(document_id, result) if is_postgres() else None,
-    )
+    with transaction() as conn:
+        if move(conn, document_id, Status.DONE, task_id=task_id, detail=detail).changed:
+            _store_extraction(conn, document_id, result)  # a duplicate's done writes nothing
     return StageResult(document_id, "extract", seconds=seconds, detail=detail)
 
 
-def fail(document_id: str, error: str, *, task_id: str | None = None, detail: str | None = None) -> bool:
-    """Move a document to ``failed`` with a message a student can act on; False if already terminal."""
-    current = current_status(document_id)
-    if current in (Status.DONE, Status.FAILED):
-        return False
+def fail(
+    document_id: str,
+    error: str,
+    *,
+    task_id: str | None = None,
+    detail: str | None = None,
+    expected: Status | None = None,
+) -> bool:
+    """Move a document to ``failed`` with a message a student can act on; False if already terminal.
+
+    ``expected`` is the state it is most likely in (the failing stage's running state): one UPDATE.
+    """
     try:
-        transition(document_id, Status.FAILED, task_id=task_id, error=error, detail=detail or error)
-    except IllegalTransition:  # it became terminal meanwhile (a duplicate delivery finished it)
+        with transaction() as conn:
+            moved = move(
+                conn, document_id, Status.FAILED, expected=expected, task_id=task_id, error=error,
+                detail=detail or error,
+            )  # fmt: skip
+    except IllegalTransition:  # done meanwhile (a duplicate delivery finished it)
         return False
-    return True
+    return moved.changed
 
 
 def process_sync(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,11 +30,12 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from credit_ocr.config import get_settings
+from credit_ocr.state import events
 
 log = logging.getLogger(__name__)
 
@@ -175,35 +175,6 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-#: A pooled connection idle for longer than this is pinged before use (see :func:`_ping_when_idle`).
-PING_AFTER_IDLE_S = 1.0
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    """Ping a pooled connection on checkout only when it sat idle for over ``PING_AFTER_IDLE_S``.
-
-    ``pool_pre_ping`` pings on EVERY checkout: a round trip (two on PostgreSQL: BEGIN and SELECT 1)
-    per transaction, a third of a busy worker's statements. A connection returned a moment ago is
-    alive unless the server went away in that moment; then its statement fails as an
-    OperationalError (a transient error: the task retries) and SQLAlchemy invalidates the pool, so the
-    retry gets a fresh connection. An idle connection (a server restart overnight) is pinged first.
-    """
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
-        record.info["returned_at"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        returned = record.info.get("returned_at")
-        if returned is None or time.monotonic() - returned <= PING_AFTER_IDLE_S:
-            return  # new (just connected) or recently used
-        try:
-            engine.dialect.do_ping(dbapi_conn)
-        except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces the connection
-            raise DisconnectionError(f"stale pooled connection ({exc.__class__.__name__})") from exc
-
-
 #: Connections one process keeps (the ``llm`` threads worker runs 16 tasks at once), and may add.
 POOL_SIZE = 20
 POOL_OVERFLOW = 10
@@ -218,9 +189,9 @@ def _make_engine(url: str) -> Engine:
         # tasks at once, and with a pool of 5 every burst closed and reopened (a server process each time)
         # the connections above 5.
         engine = create_engine(
-            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=1800, pool_timeout=30
-        )
-    _ping_when_idle(engine)
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=1800, pool_timeout=30,
+            pool_pre_ping=True,  # a connection the server closed (a restart) is replaced, not used
+        )  # fmt: skip
     return engine
 
 
@@ -270,7 +241,7 @@ def get_engine() -> Engine:
 
 def reset_engine() -> None:
     """Drop the cached engine (after settings change, or in tests)."""
-    global _engine, _engine_key, _sessionmaker
+    global _engine, _engine_key, _sessionmaker, _engine_settings
     with _lock:
         if _engine is not None and _engine_key and _engine_key[0] == os.getpid():
             _engine.dispose()
@@ -286,23 +257,37 @@ def session_scope() -> Iterator[Session]:
         yield session
 
 
+#: Where :func:`transaction` keeps the events to publish once it has committed (``Connection.info``).
+_OUTBOX = "credit_ocr.outbox"
+
+
+class NotInTransaction(RuntimeError):
+    """An event was written on a connection that :func:`transaction` did not open."""
+
+
 @contextmanager
 def transaction() -> Iterator[Connection]:
-    """A Core connection in one transaction (committed on success): the hot paths' cheaper
-    :func:`session_scope`, without the ORM's unit of work, for plain INSERT/UPDATE statements."""
+    """A Core connection in one transaction, committed on success, rolled back on error.
+
+    The events written in it (:func:`publish_after_commit`) are published on Redis once it has
+    committed, never before: a watcher never hears of a change that could still roll back.
+    """
     with get_engine().begin() as conn:
-        yield conn
+        outbox: list[dict] = []
+        conn.info[_OUTBOX] = outbox
+        try:
+            yield conn
+        finally:
+            del conn.info[_OUTBOX]  # the info dict outlives this checkout (it is the pooled connection's)
+    events.publish_many(outbox)
 
 
-@contextmanager
-def autocommit() -> Iterator[Connection]:
-    """A Core connection in autocommit mode: a statement commits on its own. A write that is ONE
-    statement (a data-modifying CTE on PostgreSQL) is then one round trip instead of four
-    (BEGIN, UPDATE, INSERT, COMMIT)."""
-    with get_engine().connect() as conn:
-        yield conn.execution_options(isolation_level="AUTOCOMMIT")
-
-
-def is_postgres() -> bool:
-    """True when the configured database is PostgreSQL (its statements may modify data in a CTE)."""
-    return get_engine().dialect.name == "postgresql"
+def publish_after_commit(conn: Connection, message: dict) -> None:
+    """Queue an event message to publish when ``conn``'s :func:`transaction` commits."""
+    outbox = conn.info.get(_OUTBOX)
+    if outbox is None:
+        raise NotInTransaction(
+            "Events are written in a credit_ocr.state.db.transaction() block (it publishes them after "
+            "the commit): open the connection with it."
+        )
+    outbox.append(message)

@@ -20,18 +20,8 @@ from urllib.parse import unquote
 from sqlalchemy import insert, select
 
 from credit_ocr.config import get_settings
-from credit_ocr.state import events
-from credit_ocr.state.db import (
-    Document,
-    Extraction,
-    OcrPage,
-    StatusEvent,
-    new_id,
-    session_scope,
-    transaction,
-    utcnow,
-)
-from credit_ocr.state.status import DocumentNotFound, Status, event_message, event_values, insert_events
+from credit_ocr.state.db import Document, Extraction, StatusEvent, new_id, session_scope, transaction, utcnow
+from credit_ocr.state.status import DocumentNotFound, Status, add_events, event_row
 from credit_ocr.state.storage import blob_key_for, get_blob_store
 
 SUPPORTED_TYPES = {
@@ -172,6 +162,19 @@ def upload(
     return upload_many([source], [filename], priority=priority, batch_id=batch_id)[0]
 
 
+def _pending_row(
+    doc_id: str, key: str, data: bytes, name: str | None, mime: str, priority: int, batch_id: str | None
+) -> dict:
+    """The ``documents`` row of a new upload."""
+    now = utcnow()
+    return {
+        "id": doc_id, "filename": safe_filename(name), "content_sha256": hashlib.sha256(data).hexdigest(),
+        "size_bytes": len(data), "mime_type": mime, "blob_key": key, "document_type": "loan_application",
+        "status": Status.PENDING.value, "error": None, "priority": priority, "attempts": 0,
+        "batch_id": batch_id, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
 def upload_many(
     sources: Sequence[str | Path | bytes],
     filenames: Sequence[str | None] | None = None,
@@ -196,45 +199,26 @@ def upload_many(
             doc_id = new_id()
             key = blob_key_for(doc_id, mime)
             store.put(key, data)
-            now = utcnow()
-            docs.append(
-                {
-                    "id": doc_id,
-                    "filename": safe_filename(name),
-                    "content_sha256": hashlib.sha256(data).hexdigest(),
-                    "size_bytes": len(data),
-                    "mime_type": mime,
-                    "blob_key": key,
-                    "document_type": "loan_application",
-                    "status": Status.PENDING.value,
-                    "error": None,
-                    "priority": priority,
-                    "attempts": 0,
-                    "batch_id": batch_id,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
+            docs.append(_pending_row(doc_id, key, data, name, mime, priority, batch_id))
             evs.append(
-                event_values(
+                event_row(
                     doc_id,
                     kind="transition",
                     from_status=None,
                     to_status=Status.PENDING.value,
-                    at=now,
+                    at=docs[-1]["created_at"],
                     detail=f"uploaded {mime}, {len(data)} bytes",
                 )  # fmt: skip
             )
         if docs:
             with transaction() as conn:
                 conn.execute(insert(Document.__table__), docs)
-                insert_events(conn, evs)
+                add_events(conn, evs, batch_id)  # published after the commit
     except Exception:
         with contextlib.suppress(Exception):  # the store may be the outage: keep the first error
             for doc in docs:
                 store.delete(doc["blob_key"])  # no orphan blob without its row
         raise
-    events.publish_many([event_message(ev, batch_id) for ev in evs])
     return [DocumentInfo(**{k: v for k, v in d.items() if k != "document_type"}) for d in docs]
 
 
@@ -256,11 +240,6 @@ def list_documents(ids: list[str] | None = None, status: str | None = None) -> l
         if status is not None:
             stmt = stmt.where(Document.status == str(status))
         return [DocumentInfo.from_row(d) for d in session.scalars(stmt)]
-
-
-def read_blob(document_id: str) -> bytes:
-    """The stored file of a document."""
-    return get_blob_store().get(get_document(document_id).blob_key)
 
 
 def document_events(document_id: str) -> list[dict]:
@@ -298,21 +277,3 @@ def get_fields(document_id: str) -> dict | None:
             "valid": ex.valid,
             "confidence": ex.confidence,
         }
-
-
-def get_pages(document_id: str) -> list[dict]:
-    """The stored OCR pages of a document, in page order."""
-    with session_scope() as session:
-        rows = session.scalars(
-            select(OcrPage).where(OcrPage.document_id == document_id).order_by(OcrPage.page)
-        )
-        return [
-            {
-                "page": p.page,
-                "text": p.text,
-                "mean_confidence": p.mean_confidence,
-                "source": p.source,
-                "words": p.words,
-            }
-            for p in rows
-        ]

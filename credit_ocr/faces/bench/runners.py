@@ -1,5 +1,5 @@
 """How one configuration is run and measured: the pipeline with workers, the sync loop, bare tesseract,
-the OCR library in a process pool, and a bare Celery chain of no-op tasks.
+and the OCR library in a process pool.
 
 Every runner returns a :class:`ConfigResult` filled from what it measured; makespans run from the first
 submit to the last document terminal (worker start-up is not counted), latencies and stage times come
@@ -264,64 +264,6 @@ def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
             pool.join()
     result.done = len(docs)
     result.ocr_s = median(seconds)
-    return _fill(result, makespan, cpu, lab.cores, meter)
-
-
-# --------------------------------------------------------------------------------------------
-# a bare Celery chain of two no-op tasks: what the broker and Celery cost without the kit
-
-
-def run_bare_chain(
-    lab: Lab, name: str, n: int, workers: Sequence[dict], *, timeout: float = 300.0, clients: int = 1
-) -> ConfigResult:
-    import redis
-    from celery import chain
-
-    from credit_ocr.pipeline.tasks import noop
-
-    result = ConfigResult(name=name, docs=n)
-    with lab.config(name):
-        handles = []
-        try:
-            handles = start_workers(workers)
-            client = redis.Redis.from_url(get_settings().broker)
-            meter = ResourceMeter({h.name.rsplit("-", 1)[0]: h.pid for h in handles}).start()
-            started = time.perf_counter()
-            sent: dict[str, float] = {}
-
-            def send(share: list[int]) -> None:
-                for i in share:
-                    res = chain(
-                        noop.si(str(i)).set(queue="ocr"),
-                        noop.si(str(i)).set(queue="llm", ignore_result=False),
-                    ).apply_async()
-                    sent[res.id] = time.perf_counter()
-
-            with ThreadPoolExecutor(max_workers=clients) as pool:
-                list(pool.map(send, [list(range(n))[c::clients] for c in range(clients)]))
-            result.extra["submit_s"] = round(time.perf_counter() - started, 3)
-            latencies: list[float] = []
-            pending = list(sent)
-            deadline = started + timeout
-            while pending and time.perf_counter() < deadline:
-                values = client.mget([f"celery-task-meta-{i}" for i in pending])
-                now = time.perf_counter()
-                still = []
-                for task_id, value in zip(pending, values, strict=True):
-                    if value is None:
-                        still.append(task_id)
-                    else:
-                        latencies.append(now - sent[task_id])
-                pending = still
-                if pending:
-                    time.sleep(0.01)
-            makespan = time.perf_counter() - started
-            cpu = meter.stop()
-        finally:
-            stop_workers(handles)
-    result.done = n - len(pending)
-    result.failed = len(pending)
-    result.latency_median_s, result.latency_p95_s = median(latencies), percentile(latencies, 95)
     return _fill(result, makespan, cpu, lab.cores, meter)
 
 
