@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import badinput
 import pytest
 from conftest import _clear_kit_env
 from reads import get_pages
@@ -19,6 +18,7 @@ from reads import get_pages
 from credit_ocr.config import get_settings, reset_settings
 from credit_ocr.faces.llm_server import start_llm_server_process
 from credit_ocr.pipeline import submit, workers
+from credit_ocr.reading import badinput
 from credit_ocr.reading.extraction.fields import FIELD_NAMES
 from credit_ocr.runtime import services
 from credit_ocr.state import documents

@@ -13,7 +13,6 @@ import time
 import uuid
 from pathlib import Path
 
-import badinput
 import numpy as np
 import pytest
 import redis
@@ -24,6 +23,7 @@ from reads import read_blob
 
 from credit_ocr.config import EVENTS_CHANNEL, get_settings, reset_settings
 from credit_ocr.pipeline import submit, workers
+from credit_ocr.reading import badinput
 from credit_ocr.reading.samples import make_document
 from credit_ocr.runtime import services
 from credit_ocr.state import documents
