@@ -103,21 +103,28 @@ def ocr_bytes(data: bytes, mime_type: str | None = None, settings: Settings | No
     settings = settings or get_settings()
     started = time.perf_counter()
     mime = document_mime(data, mime_type)
-    pages: list[OcrPageResult] = []
     try:
-        if mime == PDF:
-            items = pdf_pages(data, settings, want_text_layer=settings.use_text_layer)
-        else:
-            items = image_pages(data, settings)
-        for number, item in enumerate(items, 1):
-            pages.append(item if isinstance(item, OcrPageResult) else _ocr_page(item, number, settings))
-    except MemoryError as exc:  # this process's address-space limit (limit_memory), in any step
-        raise OcrResourceLimit(limit_message(settings)) from exc
+        pages = _read_pages(data, mime, settings)
+    except MemoryError:  # this process's address-space limit (limit_memory), in any step
+        pages = None  # raised below, outside this block: the failed page's arrays go with this exception
+    if pages is None:
+        raise OcrResourceLimit(limit_message(settings))
     sources = {p.source for p in pages}
     path: Literal["ocr", "text-layer", "mixed"] = (
         "mixed" if len(sources) > 1 else ("text-layer" if sources == {"text-layer"} else "ocr")
     )
     return OcrResult(pages=pages, path=path, seconds=round(time.perf_counter() - started, 4))
+
+
+def _read_pages(data: bytes, mime: str, settings: Settings) -> list[OcrPageResult]:
+    if mime == PDF:
+        items = pdf_pages(data, settings, want_text_layer=settings.use_text_layer)
+    else:
+        items = image_pages(data, settings)
+    return [
+        item if isinstance(item, OcrPageResult) else _ocr_page(item, number, settings)
+        for number, item in enumerate(items, 1)
+    ]
 
 
 def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
