@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CREDIT_OCR_HOME=/var/lib/credit-ocr
 
-# tesseract is installed at build time, never when a container starts
+# tesseract is installed at build time, never when a container starts: the program (pytesseract, the
+# lessons) and the eng model that the pipeline's tesserocr loads from /usr/share/tesseract-ocr/5/tessdata
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
     && rm -rf /var/lib/apt/lists/* \

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Redis pub/sub channel on which every committed transition is published as JSON.
@@ -102,23 +102,31 @@ class Settings(BaseSettings):
     )
     ocr_psm: int = Field(6, description="Tesseract page segmentation mode.")
     ocr_lang: str = Field("eng", description="Tesseract language(s).")
-    ocr_engine: Literal["auto", "library", "cli"] = Field(
-        "auto",
-        description="Tesseract as a library loaded once per worker (library), one program run per page "
-        "(cli), or the library when it can be loaded (auto).",
+    ocr_engine: Literal["tesserocr", "pytesseract"] = Field(
+        "tesserocr",
+        description="tesserocr: tesseract loaded once per process (the pipeline); pytesseract: the tesseract "
+        "program run for every page. The old names library/auto and cli are accepted.",
     )
     tesseract_program: str = Field(
-        "tesseract", description="The tesseract program that `ocr_engine=cli` runs: a name on PATH or a path."
+        "tesseract",
+        description="The tesseract program that `ocr_engine=pytesseract` runs: a name on PATH or a path.",
     )
-    tesseract_library: str | None = Field(
-        None, description="The libtesseract that `ocr_engine=library` loads. Default: found by ctypes."
+    tessdata: Path | None = Field(
+        None,
+        description="Folder with tesseract's <lang>.traineddata models. Default: TESSDATA_PREFIX, else where "
+        "the tesseract-ocr packages put them (e.g. /usr/share/tesseract-ocr/5/tessdata).",
     )
     ocr_memory_mb: int = Field(
         1024,
-        description="Memory one page may take in tesseract (address-space limit above its model), in MiB.",
+        description="Address-space limit of an OCR worker process above its loaded model, in MiB (0: none).",
     )
-    ocr_cpu_seconds: int = Field(60, description="CPU-time limit of tesseract on one page, seconds.")
     use_text_layer: bool = Field(True, description="Read a complete PDF text layer instead of OCR.")
+
+    @field_validator("ocr_engine", mode="before")
+    @classmethod
+    def _engine_alias(cls, value: Any) -> Any:
+        """The engine's old names: ``library``/``auto`` (tesserocr now), ``cli`` (the program per page)."""
+        return {"library": "tesserocr", "auto": "tesserocr", "cli": "pytesseract"}.get(value, value)
 
     # --- Celery reliability ------------------------------------------------------------------
     task_max_retries: int = Field(5, description="Retries of a transient error before a document fails.")

@@ -144,11 +144,11 @@ def test_tesseract_reads_a_scanned_sample(committed: list, monkeypatch: pytest.M
         pytest.skip("tesseract is not installed")
     monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
     from credit_ocr.config import get_settings
-    from credit_ocr.reading import tesseract
+    from credit_ocr.reading import ocr
 
     info = next(i for i in committed if i.variant.format == "png")
     with Image.open(info.path) as img:  # the applicant section only, to keep the test fast
         section = img.convert("L").crop((0, 0, img.width, img.height * 2 // 5))
-        text = " ".join(w["text"] for w in tesseract.words(section, get_settings()))
+        text = " ".join(w["text"] for w in ocr.words(section, get_settings()))
     assert info.truth["company_name"] in text
     assert info.truth["vat_id"] is None or info.truth["vat_id"] in text.replace(" ", "")

@@ -1,34 +1,29 @@
-"""The tesseract engine: loaded once per worker thread, the same words as the program, limits that hold."""
+"""Tesseract through its bindings: tesserocr loaded once per process (and per thread), the same words as
+the program (pytesseract), the model found or named, and the memory limit of a real OCR pool process."""
 
 from __future__ import annotations
 
-import os
-import signal
+import difflib
+import io
+import multiprocessing
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
-import psutil
 import pytest
 from conftest import sample_files
 from PIL import Image, ImageDraw, ImageFont
 
-from credit_ocr.config import get_settings, reset_settings
-from credit_ocr.reading import ocr, tesseract
+from credit_ocr.config import Settings, override_settings
+from credit_ocr.pipeline import workers
+from credit_ocr.reading import ocr
 
 pytestmark = pytest.mark.tesseract
 
-
-@pytest.fixture
-def settings(kit, monkeypatch: pytest.MonkeyPatch):
-    """The kit's settings with the library engine; fresh engines before and after."""
-    monkeypatch.setenv("CREDIT_OCR_OCR_ENGINE", "library")
-    reset_settings()
-    tesseract.close_engines()
-    yield get_settings()
-    tesseract.close_engines()
-    reset_settings()
+PACKAGE = Path(__file__).resolve().parents[1] / "credit_ocr"
+FORM = ["Company Name  Heavy Lift GmbH", "VAT ID  DE123456789", "Requested Amount  EUR 250,000.00"]
 
 
 def _page(lines: list[str], size: tuple[int, int] = (1200, 500)) -> Image.Image:
@@ -40,141 +35,151 @@ def _page(lines: list[str], size: tuple[int, int] = (1200, 500)) -> Image.Image:
     return page
 
 
-FORM = ["Company Name  Heavy Lift GmbH", "VAT ID  DE123456789", "Requested Amount  EUR 250,000.00"]
+def _boxes(found: list[dict]) -> list[tuple]:
+    return [(w["text"], w["left"], w["top"], w["width"], w["height"]) for w in found]
 
 
-def test_library_and_program_read_the_same_words(settings) -> None:
-    """Same library, same answer: every word and box of a scanned sample is identical on both engines."""
-    scan = sample_files("scan")[0]
-    page = ocr.remove_rules(ocr.load_pages(scan.read_bytes())[0])
-    from_library = tesseract.parse_tsv(tesseract._thread_engine(settings).recognize(page, settings))
-    from_program = tesseract.parse_tsv(tesseract.run_cli(page, settings))
+def test_tesserocr_and_the_program_read_the_same_words() -> None:
+    """Same engine, same answer: a clean page word for word and box for box; a scanned sample nearly so
+    (the wheel bundles libtesseract 5.5, the distribution's program may be older: a word in a hundred)."""
+    with override_settings(ocr_engine="pytesseract") as program:
+        assert _boxes(ocr.words(_page(FORM))) == _boxes(ocr.words(_page(FORM), program))
+        scan = sample_files("scan")[0]
+        page = ocr.remove_rules(ocr.load_pages(scan.read_bytes())[0])
+        from_library = [w["text"] for w in ocr.words(page)]
+        from_program = [w["text"] for w in ocr.words(page, program)]
     assert len(from_library) > 50
-    assert from_library == from_program
+    same = difflib.SequenceMatcher(a=from_library, b=from_program, autojunk=False).ratio()
+    assert same >= 0.97, (same, from_library, from_program)
 
 
-def test_engine_is_loaded_once_per_thread_and_reused(settings) -> None:
-    first = tesseract.words(_page(FORM), settings)
-    engine = tesseract._thread_engine(settings)
-    pid = engine._proc.pid
-    second = tesseract.words(_page(FORM[::-1]), settings)
-    assert tesseract._thread_engine(settings)._proc.pid == pid  # no new process for the second page
+def test_engine_is_loaded_once_per_process_and_reused() -> None:
+    first = ocr.words(_page(FORM))
+    engine = ocr.engine()
+    second = ocr.words(_page(FORM[::-1]))
+    assert ocr.engine() is engine  # the same loaded model read both pages
     assert " ".join(w["text"] for w in first).startswith("Company Name Heavy Lift GmbH")
     assert " ".join(w["text"] for w in second).startswith("Requested Amount")
 
 
-def test_each_thread_has_its_own_engine(settings) -> None:
+def test_each_thread_has_its_own_engine() -> None:
+    """The API object is not thread-safe: a thread pool that OCRs gets one engine per thread."""
     from concurrent.futures import ThreadPoolExecutor
 
     def read(_: int) -> tuple[int, str]:
-        words = tesseract.words(_page(FORM), settings)
-        return tesseract._thread_engine(settings)._proc.pid, words[0]["text"]
+        return id(ocr.engine()), ocr.words(_page(FORM))[0]["text"]
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(read, range(4)))
     assert {text for _, text in results} == {"Company"}
-    assert 1 <= len({pid for pid, _ in results}) <= 2
+    assert 1 <= len({engine for engine, _ in results}) <= 2
+    assert id(ocr.engine()) not in {engine for engine, _ in results}
 
 
-def test_a_dead_engine_is_replaced_on_the_next_page(settings) -> None:
-    tesseract.words(_page(FORM), settings)
-    engine = tesseract._thread_engine(settings)
-    old = engine._proc.pid
-    os.kill(old, signal.SIGKILL)
-    engine._proc.wait(timeout=5)
-    words = tesseract.words(_page(FORM), settings)
-    assert words[0]["text"] == "Company"
-    assert engine._proc.pid != old
+def _child_engine(parent: int, queue: multiprocessing.Queue) -> None:
+    queue.put((id(ocr.engine()) != parent, ocr.words(_page(FORM))[0]["text"]))
 
 
-def test_cpu_time_limit_stops_a_page_and_the_engine_recovers(settings, monkeypatch) -> None:
-    """A page that needs more CPU than ``ocr_cpu_seconds`` is a named resource limit, not a stuck worker."""
-    import numpy as np
-
-    monkeypatch.setenv("CREDIT_OCR_OCR_CPU_SECONDS", "1")
-    reset_settings()
-    limited = get_settings()
-    rng = np.random.default_rng(3)
-    noise = Image.fromarray((rng.random((2400, 2400)) < 0.35).astype(np.uint8) * 255, mode="L")
-    started = time.monotonic()
-    with pytest.raises(ocr.OcrResourceLimit, match="CREDIT_OCR_OCR_CPU_SECONDS"):
-        tesseract.words(noise, limited)
-    assert time.monotonic() - started < 30
-    assert tesseract.words(_page(FORM), limited)[0]["text"] == "Company"
+def test_a_forked_process_loads_its_own_engine() -> None:
+    """A prefork pool process never uses the engine it inherited: its own is loaded on first use."""
+    parent = id(ocr.engine())
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_engine, args=(parent, queue))
+    child.start()
+    assert queue.get(timeout=60) == (True, "Company")
+    child.join(timeout=30)
 
 
-def test_engine_stops_when_its_worker_dies(kit, tmp_path) -> None:
-    """A worker killed with SIGKILL leaves no engine behind: the engine ends on its closed pipe."""
+def test_missing_language_model_is_a_setup_error_with_the_install_command() -> None:
+    with (
+        override_settings(ocr_lang="xyz"),
+        pytest.raises(ocr.OcrUnavailable, match="tesseract-ocr-xyz") as raised,
+    ):
+        ocr.words(_page(FORM))
+    assert not raised.value.permanent  # the page is not to blame: retried once the machine is fixed
+
+
+def test_a_model_folder_without_the_model_is_named(tmp_path: Path) -> None:
+    with override_settings(tessdata=tmp_path), pytest.raises(ocr.OcrUnavailable, match="CREDIT_OCR_TESSDATA"):
+        ocr.words(_page(FORM))
+
+
+def test_old_engine_names_are_aliases() -> None:
+    assert Settings(ocr_engine="library").ocr_engine == Settings(ocr_engine="auto").ocr_engine == "tesserocr"
+    assert Settings(ocr_engine="cli").ocr_engine == "pytesseract"
+
+
+def test_no_ctypes_binding_is_left() -> None:
+    users = [str(p) for p in PACKAGE.rglob("*.py") if "ctypes" in p.read_text()]
+    assert users == []
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_page_over_the_memory_limit_is_named_and_the_process_reads_on(tmp_path: Path) -> None:
+    """Under the OCR process's address-space limit (set here as ``worker_process_init`` sets it), a page
+    that needs more memory is ``OcrResourceLimit`` naming the setting; the same engine reads the next page."""
+    big = tmp_path / "big.png"
+    Image.new("L", (6000, 6000), 255).save(big)
+    small = tmp_path / "small.png"
+    _page(FORM).save(small)
     script = textwrap.dedent(
-        """
-        import os, sys, time
-        os.environ["CREDIT_OCR_OCR_ENGINE"] = "library"
-        from PIL import Image
-        from credit_ocr.reading import tesseract
-        from credit_ocr.config import get_settings
-        tesseract.words(Image.new("L", (200, 100), 255), get_settings())
-        print(tesseract._thread_engine(get_settings())._proc.pid, flush=True)
-        time.sleep(60)
+        f"""
+        from pathlib import Path
+        from credit_ocr.config import override_settings
+        from credit_ocr.reading import ocr
+        with override_settings(ocr_memory_mb=100):
+            engine = ocr.engine()
+            ocr.limit_memory()
+            try:
+                ocr.ocr_bytes(Path({str(big)!r}).read_bytes())
+            except ocr.OcrResourceLimit as exc:
+                print("limit:", exc)
+            print("next:", ocr.ocr_bytes(Path({str(small)!r}).read_bytes()).text.splitlines()[0])
+            print("same engine:", ocr.engine() is engine)
         """
     )
-    worker = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "limit: " in proc.stdout and "CREDIT_OCR_OCR_MEMORY_MB" in proc.stdout, proc.stdout
+    assert "next: Company Name" in proc.stdout and "Heavy Lift GmbH" in proc.stdout
+    assert "same engine: True" in proc.stdout
+
+
+def _address_space_limit(pid: int) -> str:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max address space"):
+            return line.split()[3]
+    raise AssertionError(f"no address-space line for {pid}")
+
+
+def _loads_tesseract(pid: int) -> bool:
+    return "libtesseract" in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.slow
+def test_ocr_pool_processes_load_tesseract_and_take_their_memory_limit(kit) -> None:
+    """Asked of real workers: each OCR pool process has its model loaded before its first task and an
+    address-space limit; an extraction worker has neither."""
+    ocr_worker = workers.start_worker(preset="ocr", concurrency=2, env={"CREDIT_OCR_OCR_MEMORY_MB": "512"})
+    llm_worker = workers.start_worker(preset="llm", concurrency=2)
     try:
-        engine_pid = int(worker.stdout.readline())
-        assert psutil.pid_exists(engine_pid)
-    finally:
-        worker.kill()
-        worker.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(engine_pid).status() == psutil.STATUS_ZOMBIE:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            pool = ocr_worker.children()
+            if len(pool) == 2 and all(_address_space_limit(p) != "unlimited" for p in pool):
                 break
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail(f"the engine {engine_pid} outlived its worker")
-
-
-def test_unknown_language_is_a_setup_error_with_the_install_command(settings, monkeypatch) -> None:
-    monkeypatch.setenv("CREDIT_OCR_OCR_LANG", "xyz")
-    reset_settings()
-    with pytest.raises(ocr.OcrUnavailable, match="tesseract-ocr-xyz"):
-        tesseract.words(_page(FORM), get_settings())
-
-
-def test_engine_is_replaced_after_its_page_budget(settings, monkeypatch) -> None:
-    """Whatever tesseract keeps between pages is let go: a fresh engine after ENGINE_MAX_PAGES pages."""
-    monkeypatch.setattr(tesseract, "ENGINE_MAX_PAGES", 2)
-    pids = []
-    for _ in range(5):
-        assert tesseract.words(_page(FORM), settings)[0]["text"] == "Company"
-        pids.append(tesseract._thread_engine(settings)._proc.pid)
-    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
-
-
-def test_warm_loads_in_the_background_and_the_first_page_waits_for_it(settings) -> None:
-    started = time.monotonic()
-    tesseract.warm(settings)
-    assert time.monotonic() - started < 1.0  # a pool process reports ready at once
-    engine = tesseract._thread_engine(settings)
-    pid = engine._proc.pid
-    assert tesseract.words(_page(FORM), settings)[0]["text"] == "Company"
-    assert engine._proc.pid == pid  # the warmed engine read the page
-
-
-def test_warm_with_a_missing_language_fails_at_the_first_page_by_name(settings, monkeypatch) -> None:
-    monkeypatch.setenv("CREDIT_OCR_OCR_LANG", "xyz")
-    reset_settings()
-    tesseract.warm(get_settings())
-    with pytest.raises(ocr.OcrUnavailable, match="tesseract-ocr-xyz"):
-        tesseract.words(_page(FORM), get_settings())
-
-
-def test_a_library_that_is_not_libtesseract_is_a_setup_error(settings, monkeypatch) -> None:
-    """The engine cannot start: the page is not to blame, so the error is OcrUnavailable (retried)."""
-    monkeypatch.setenv("CREDIT_OCR_TESSERACT_LIBRARY", "libc.so.6")
-    reset_settings()
-    with pytest.raises(ocr.OcrUnavailable, match="not libtesseract") as raised:
-        tesseract.words(_page(FORM), get_settings())
-    assert not raised.value.permanent
+            time.sleep(0.1)
+        pool = ocr_worker.children()
+        assert len(pool) == 2 and all(_loads_tesseract(p) for p in pool)
+        limits = [int(_address_space_limit(p)) for p in pool]
+        assert all(512 << 20 < limit < (512 << 20) + (4 << 30) for limit in limits), limits
+        assert all(_address_space_limit(p) == "unlimited" for p in [llm_worker.pid, ocr_worker.pid])
+    finally:
+        ocr_worker.stop()
+        llm_worker.stop()

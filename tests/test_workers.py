@@ -69,9 +69,10 @@ def _engines(handle: workers.WorkerHandle) -> list[int]:
     found = []
     for proc in psutil.Process(handle.pid).children(recursive=True):
         try:
-            if "credit_ocr.reading.tesseract" in " ".join(proc.cmdline()):
-                found.append(proc.pid)
-        except psutil.NoSuchProcess:
+            with open(f"/proc/{proc.pid}/maps") as maps:  # tesserocr's libtesseract, loaded in the process
+                if "libtesseract" in maps.read():
+                    found.append(proc.pid)
+        except (psutil.NoSuchProcess, FileNotFoundError):
             pass
     return found
 

@@ -11,7 +11,10 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import tesserocr
+
 from credit_ocr.config import get_settings, redacted
+from credit_ocr.reading import ocr
 from credit_ocr.runtime.services import install_hint
 
 
@@ -26,7 +29,7 @@ class Check:
 
 PYTHON_PACKAGES = [
     "celery", "redis", "sqlalchemy", "pydantic_settings", "azure.storage.blob",
-    "pypdfium2", "PIL", "openai", "pandas", "matplotlib", "ipywidgets", "tqdm",
+    "pypdfium2", "PIL", "tesserocr", "pytesseract", "openai", "pandas", "matplotlib", "ipywidgets", "tqdm",
 ]  # fmt: skip
 
 
@@ -61,14 +64,16 @@ def check_tesseract() -> Check:
             "tesseract", False, f"{first}; languages {langs}, missing {lacking}",
             f"sudo apt-get install -y {' '.join('tesseract-ocr-' + lang for lang in lacking)}",
         )  # fmt: skip
-    from credit_ocr.reading.tesseract import engine_kind, library_path
-
     settings = get_settings()
-    kind = engine_kind(settings)
+    try:
+        models = ocr.tessdata_dir(settings)
+    except ocr.OcrUnavailable as exc:
+        return Check("tesseract", False, f"{first}; {exc}", "sudo apt-get install -y tesseract-ocr-eng")
+    library = tesserocr.tesseract_version().split()[1]
     engine = (
-        f"engine: library ({library_path(settings)})"
-        if kind == "library"
-        else "engine: one program run per page"
+        f"engine: tesserocr (libtesseract {library}, loaded once per process; models in {models})"
+        if settings.ocr_engine == "tesserocr"
+        else "engine: the program, one run per page (pytesseract)"
     )
     return Check("tesseract", True, f"{first}; languages: {', '.join(langs)}; {engine}")
 

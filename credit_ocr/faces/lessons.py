@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from credit_ocr.config import PROJECT_ROOT, get_settings
+from credit_ocr.runtime.services import install_hint
 
 #: The committed sample documents (``data/samples``), with their ``<name>.json`` ground truths.
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
@@ -217,13 +218,15 @@ def state_machine_figure() -> Any:
 
 
 def _tesseract_runs(png: Path, processes: int, omp_limit: int | None) -> float:
-    """Wall seconds for ``processes`` tesseract runs of one page started at the same time."""
-    binary = shutil.which("tesseract")
-    if binary is None:
-        from credit_ocr.runtime.services import install_hint
+    """Wall seconds for ``processes`` runs of the ``tesseract`` program on one page, started at once.
 
-        raise RuntimeError(install_hint("tesseract"))
+    The program, not the pipeline's tesserocr: the tesserocr wheel's libtesseract is built without
+    OpenMP (one thread always), while the distribution's program starts one thread per core unless told.
+    """
     settings = get_settings()
+    binary = shutil.which(settings.tesseract_program)
+    if binary is None:
+        raise RuntimeError(install_hint("tesseract"))
     env = dict(os.environ)
     env.pop("OMP_THREAD_LIMIT", None)
     if omp_limit is not None:
@@ -245,7 +248,8 @@ def ocr_thread_lesson(
     omp_limits: Iterable[int | None] = (1, None),
     repeats: int = 1,
 ) -> pd.DataFrame:
-    """Pages per second of tesseract on one page image: per process count, with and without a thread limit.
+    """Pages per second of the tesseract program on one page image: per process count, with and without a
+    thread limit.
 
     ``omp_limit=None`` lets tesseract's OpenMP use every core in each process, as it does by default; with
     several OCR processes on the same cores those threads compete. Returns one row per configuration.

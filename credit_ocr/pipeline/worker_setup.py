@@ -1,7 +1,8 @@
 """Setting up a worker process: its log format, and what it opens before the first task.
 
 Connected to Celery's signals: ``setup_logging`` (one structured line per event), ``worker_process_init``
-(each prefork pool process opens its own connections: they are never shared across a fork) and
+(each prefork pool process opens its own connections: they are never shared across a fork; an OCR pool
+process also loads tesseract once and takes its address-space limit) and
 ``worker_ready`` (a threads or solo worker runs its tasks in the main process).
 """
 
@@ -13,8 +14,11 @@ import sys
 
 from celery import signals
 
-from credit_ocr.config import get_settings
+from credit_ocr.config import Settings, get_settings
 from credit_ocr.pipeline.celery_app import app
+from credit_ocr.reading import ocr
+from credit_ocr.state import db, events
+from credit_ocr.state.storage import get_blob_store
 
 log = logging.getLogger(__name__)
 
@@ -51,28 +55,41 @@ def _setup_logging(loglevel: int | str | None = None, **_: object) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def warm_up(*, ocr: bool = False) -> None:
+def warm_up() -> None:
     """Open what every task uses (the engine and one pooled connection, the event publisher, the blob
-    store, and with ``ocr`` the tesseract engine) before the first task, so that the first document does not pay the worker's start-up
+    store) before the first task, so that the first document does not pay the worker's start-up
     (importing the driver, creating the engine and the schema check: ~0.2 s per process). Never fatal:
     a database that is not up yet is met again, and retried, by the first task."""
     try:
-        from credit_ocr.state import db, events
-        from credit_ocr.state.storage import get_blob_store
-
         with db.get_engine().connect():
             pass
         events.warm_publisher()
         get_blob_store()
-        if ocr:
-            from credit_ocr.reading import tesseract
-
-            tesseract.warm(get_settings())
     except Exception as exc:  # noqa: BLE001 - a warm-up must never stop a worker
-        log.warning(
-            "event=warm_up_skipped reason=%r",
-            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-        )
+        log.warning("event=warm_up_skipped reason=%r", _first_line(exc))
+
+
+def prepare_ocr_process(settings: Settings | None = None) -> None:
+    """An OCR pool process loads tesseract once (~0.1 s, kept for every page it reads), then caps its
+    address space at that size plus ``ocr_memory_mb``: a page that needs more fails by name
+    (``OcrResourceLimit``) and the process, its neighbours and the machine carry on. A model that cannot
+    load is not fatal here: the first page meets it again, as ``OcrUnavailable`` (retried)."""
+    settings = settings or get_settings()
+    try:
+        if settings.ocr_engine == "tesserocr":
+            ocr.engine(settings)
+    except ocr.OcrError as exc:
+        log.warning("event=ocr_engine_not_loaded reason=%r", _first_line(exc))
+    try:
+        limit = ocr.limit_memory(settings)
+    except (OSError, ValueError) as exc:  # not Linux, or a hard limit already below: run without
+        log.warning("event=ocr_memory_limit_not_set reason=%r", _first_line(exc))
+        return
+    log.info("event=ocr_process_ready engine=%s address_space_limit_mb=%d", settings.ocr_engine, limit >> 20)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _consumes_ocr() -> bool:
@@ -86,8 +103,10 @@ def _consumes_ocr() -> bool:
 @signals.worker_process_init.connect
 def _warm_pool_process(**_: object) -> None:
     """Each prefork pool process warms its own engine (connections are never shared across a fork), and
-    in an OCR worker loads its tesseract (tasks run in the process's main thread)."""
-    warm_up(ocr=_consumes_ocr())
+    in an OCR worker loads its tesseract and takes its memory limit (tasks run in the process's main thread)."""
+    warm_up()
+    if _consumes_ocr():
+        prepare_ocr_process()
 
 
 @signals.worker_ready.connect

@@ -1,132 +1,68 @@
-"""Reading a document's text: PDF pages through pypdfium2, images through Pillow, words through tesseract.
+"""Tesseract: a page's words with boxes and confidences, and a whole document's :class:`OcrResult`.
 
-Every page comes back as words with boxes and confidences plus *rebuilt lines*: words of one visual row
-joined left to right, a wide horizontal gap kept as two spaces, so that a form's label and its value
-stay on one line (the rules extractor relies on it). A PDF page whose text layer is complete is read
-from that layer instead of OCR (``settings.use_text_layer``); the result says which path was taken.
+The pipeline reads with **tesserocr** (``settings.ocr_engine="tesserocr"``): libtesseract's own API,
+its language model loaded **once per process** and kept for every page that process reads (one per
+thread: the API object is not thread-safe). ``ocr_engine="pytesseract"`` runs the ``tesseract``
+program for every page instead, through pytesseract: the same engine, its model loaded each time (the
+lesson in notebook 02 uses it to show tesseract's table). Both hand back tesseract's TSV, read by one
+parser. Pages come ready from :mod:`credit_ocr.reading.pages` (rasterized, deskewed; rules erased here).
 
-Untrusted input is refused early and by name (:class:`OcrError` subclasses): encrypted, corrupt or empty
-files, too many pages, and pages too large to decode (decompression bombs are measured from the PDF
-page size or the image header, before any pixel is decoded). Tesseract itself (:mod:`credit_ocr.reading.tesseract`:
-the library loaded once per worker, in a child process) runs under an address-space and CPU-time limit
-with ``OMP_THREAD_LIMIT=1``.
+Limits live where the course teaches them: an OCR worker's pool process runs under an address-space
+limit (:func:`limit_memory`, from ``worker_process_init``), so a page that needs too much memory is a
+``MemoryError`` here, reported as :class:`OcrResourceLimit`; Celery's soft and hard time limits stop a
+page that takes too long (tesserocr lets the soft limit's signal cancel recognition).
 """
 
 from __future__ import annotations
 
-import io
+import glob
 import os
-import re
+import resource
+import shutil
 import statistics
+import sys
 import threading
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageOps, ImageSequence
+import pytesseract
+import tesserocr
+from PIL import Image, ImageDraw
 
 from credit_ocr.config import Settings, get_settings
+from credit_ocr.reading.errors import (
+    CorruptDocument,
+    EmptyDocument,
+    EncryptedDocument,
+    ImageTooLarge,
+    OcrError,
+    OcrResourceLimit,
+    OcrUnavailable,
+    TooManyPages,
+    UnsupportedDocument,
+)
+from credit_ocr.reading.lines import OcrPageResult, rebuild_lines
+from credit_ocr.reading.pages import PDF, document_mime, image_pages, load_pages, pdf_pages, remove_rules
+from credit_ocr.runtime.services import install_hint
 
-# Tesseract's OpenMP threads cost 3-5x throughput when several OCR processes share the cores.
+# The tesseract program's OpenMP threads cost 3-5x throughput when several OCR processes share the
+# cores (the tesserocr wheel's libtesseract is built without OpenMP: one thread always).
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 __all__ = [
-    "CorruptDocument",
-    "EmptyDocument",
-    "EncryptedDocument",
-    "ImageTooLarge",
-    "OcrError",
-    "OcrPageResult",
-    "OcrResourceLimit",
-    "OcrResult",
-    "OcrUnavailable",
-    "TooManyPages",
-    "UnsupportedDocument",
-    "draw_word_boxes",
-    "load_pages",
-    "ocr_bytes",
-    "ocr_file",
-]
+    "CorruptDocument", "EmptyDocument", "EncryptedDocument", "ImageTooLarge", "OcrError", "OcrPageResult",
+    "OcrResourceLimit", "OcrResult", "OcrUnavailable", "TooManyPages", "UnsupportedDocument",
+    "draw_word_boxes", "engine", "limit_memory", "load_pages", "ocr_bytes", "ocr_file", "parse_tsv",
+    "remove_rules", "tessdata_dir", "words",
+]  # fmt: skip
 
-PDF = "application/pdf"
-#: A text layer with fewer visible characters than this on a page is not trusted (a scan's stray text).
-MIN_TEXT_LAYER_CHARS = 20
-#: A page with images covering more than this share of its area is read by OCR (a scan, maybe with a
-#: partial invisible text layer).
-MAX_IMAGE_COVER = 0.5
-#: A word gap wider than this many line heights and this many mean character widths is marked by two
-#: spaces (label | value); the width rule keeps a monospaced font's spaces single.
-WIDE_GAP = 1.5
-WIDE_GAP_CHARS = 3.0
-WIDE_GAP_MARK = "  "
-
-# pdfium is not thread-safe: one document operation at a time per process (OCR itself runs outside).
-_PDFIUM_LOCK = threading.Lock()
-
-
-# --------------------------------------------------------------------------------------------
-# errors
-
-
-class OcrError(RuntimeError):
-    """Reading a document failed; ``permanent`` says that retrying the same input will not help."""
-
-    permanent: bool = True
-
-
-class CorruptDocument(OcrError):
-    """The file is truncated or not what it claims to be."""
-
-
-class EncryptedDocument(OcrError):
-    """The PDF needs a password to open."""
-
-
-class EmptyDocument(OcrError):
-    """The document has no pages."""
-
-
-class TooManyPages(OcrError):
-    """More pages than ``settings.max_pages``."""
-
-
-class ImageTooLarge(OcrError):
-    """A page has more pixels than ``settings.max_pixels`` (refused before decoding)."""
-
-
-class UnsupportedDocument(OcrError):
-    """Neither a PDF nor an image type the kit reads."""
-
-
-class OcrUnavailable(OcrError):
-    """The tesseract binary is missing: a setup problem of this machine, not of the document."""
-
-    permanent = False
-
-
-class OcrResourceLimit(OcrError):
-    """Tesseract exceeded its memory, CPU-time or wall-time limit on this document."""
-
-
-# --------------------------------------------------------------------------------------------
-# results
-
-
-@dataclass
-class OcrPageResult:
-    """One page: rebuilt lines, words with boxes (pixels at ``settings.ocr_dpi``) and where they came from."""
-
-    page: int
-    text: str
-    lines: list[str]
-    words: list[dict]
-    mean_confidence: float | None
-    source: Literal["ocr", "text-layer"]
-    width: int
-    height: int
+#: Where packages put tesseract's language models (Debian/Ubuntu, Fedora, Homebrew, conda), newest first.
+TESSDATA_GLOBS = (
+    "/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata", "/usr/local/share/tessdata",
+    "/opt/homebrew/share/tessdata", "/usr/local/share/tesseract-ocr/*/tessdata",
+)  # fmt: skip
 
 
 @dataclass
@@ -149,34 +85,30 @@ class OcrResult:
 
 
 # --------------------------------------------------------------------------------------------
-# public entry points
+# a document
 
 
-def ocr_file(path: str | Path) -> OcrResult:
+def ocr_file(path: str | Path, settings: Settings | None = None) -> OcrResult:
     """Read one file from disk (see :func:`ocr_bytes`)."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise CorruptDocument(f"{path} does not exist: check the path.") from exc
-    return ocr_bytes(data)
+    return ocr_bytes(data, settings=settings)
 
 
-def ocr_bytes(data: bytes, mime_type: str | None = None) -> OcrResult:
+def ocr_bytes(data: bytes, mime_type: str | None = None, settings: Settings | None = None) -> OcrResult:
     """Text, words and lines of a PDF or image, by its text layer where complete, else by tesseract."""
-    settings = get_settings()
+    settings = settings or get_settings()
     started = time.perf_counter()
-    mime = _mime(data, mime_type)
-    pages: list[OcrPageResult] = []
-    if mime == PDF:
-        for number, item in enumerate(_pdf_pages(data, settings, want_text_layer=settings.use_text_layer), 1):
-            if isinstance(item, OcrPageResult):
-                pages.append(item)
-            else:
-                pages.append(_ocr_page(item, number, settings))
-    else:
-        for number, image in enumerate(_image_pages(data, settings), 1):
-            pages.append(_ocr_page(image, number, settings))
+    mime = document_mime(data, mime_type)
+    try:
+        pages = _read_pages(data, mime, settings)
+    except MemoryError:  # this process's address-space limit (limit_memory), in any step
+        pages = None  # raised below, outside this block: the failed page's arrays go with this exception
+    if pages is None:
+        raise OcrResourceLimit(limit_message(settings))
     sources = {p.source for p in pages}
     path: Literal["ocr", "text-layer", "mixed"] = (
         "mixed" if len(sources) > 1 else ("text-layer" if sources == {"text-layer"} else "ocr")
@@ -184,13 +116,32 @@ def ocr_bytes(data: bytes, mime_type: str | None = None) -> OcrResult:
     return OcrResult(pages=pages, path=path, seconds=round(time.perf_counter() - started, 4))
 
 
-def load_pages(data: bytes, mime: str | None = None) -> list[Image.Image]:
-    """The pages as grayscale images (PDF rasterized at ``settings.ocr_dpi``), e.g. to draw word boxes on."""
-    settings = get_settings()
-    mime = _mime(data, mime)
+def _read_pages(data: bytes, mime: str, settings: Settings) -> list[OcrPageResult]:
     if mime == PDF:
-        return list(_pdf_pages(data, settings, want_text_layer=False))  # type: ignore[arg-type]
-    return list(_image_pages(data, settings))
+        items = pdf_pages(data, settings, want_text_layer=settings.use_text_layer)
+    else:
+        items = image_pages(data, settings)
+    return [
+        item if isinstance(item, OcrPageResult) else _ocr_page(item, number, settings)
+        for number, item in enumerate(items, 1)
+    ]
+
+
+def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
+    found = words(remove_rules(image), settings)  # image: deskewed by the loaders
+    keys = [w.pop("_key") for w in found]
+    lines = rebuild_lines(found, keys)
+    confs = [w["conf"] for w in found if w["conf"] >= 0]
+    return OcrPageResult(
+        page=number,
+        text="\n".join(lines),
+        lines=lines,
+        words=found,
+        mean_confidence=round(statistics.fmean(confs), 2) if confs else None,
+        source="ocr",
+        width=image.width,
+        height=image.height,
+    )
 
 
 def draw_word_boxes(image: Image.Image, words: list[dict]) -> Image.Image:
@@ -205,392 +156,137 @@ def draw_word_boxes(image: Image.Image, words: list[dict]) -> Image.Image:
     return canvas
 
 
-# --------------------------------------------------------------------------------------------
-# input: type, PDF pages, images
-
-
-def _mime(data: bytes, mime_type: str | None) -> str:
-    from credit_ocr.state.documents import sniff_mime
-
-    if not data:
-        raise EmptyDocument("The file is empty (0 bytes): upload the document again.")
-    mime = mime_type or sniff_mime(data)
-    if mime == PDF or (mime and mime.startswith("image/")):
-        return mime
-    raise UnsupportedDocument(
-        f"This is not a document the kit reads (type {mime or 'unknown'}): send a PDF, PNG, JPEG or TIFF."
-    )
-
-
-def _pdf_pages(data: bytes, settings: Settings, *, want_text_layer: bool):
-    """Yield each page as an OcrPageResult (complete text layer) or a rasterized grayscale image."""
-    import pypdfium2 as pdfium
-
-    with _PDFIUM_LOCK:
-        pdf = _open_pdf(data)
-    try:
-        with _PDFIUM_LOCK:
-            count = len(pdf)
-        if count == 0:
-            raise EmptyDocument("The PDF has no pages: export the document again.")
-        if count > settings.max_pages:
-            raise TooManyPages(
-                f"The PDF has {count} pages; at most {settings.max_pages} are read "
-                "(CREDIT_OCR_MAX_PAGES): split it into smaller documents."
-            )
-        scale = settings.ocr_dpi / 72
-        for index in range(count):
-            with _PDFIUM_LOCK:
-                page = pdf[index]
-                try:
-                    width_pt, height_pt = page.get_size()
-                    width, height = round(width_pt * scale), round(height_pt * scale)
-                    if width * height > settings.max_pixels:
-                        raise ImageTooLarge(
-                            f"Page {index + 1} is {width_pt / 72:.0f} x {height_pt / 72:.0f} inches, "
-                            f"{width * height:,} pixels at {settings.ocr_dpi} dpi (limit "
-                            f"{settings.max_pixels:,}, CREDIT_OCR_MAX_PIXELS): is it really a form page? "
-                            "Lower CREDIT_OCR_OCR_DPI or resize the page."
-                        )
-                    result = None
-                    if want_text_layer:
-                        result = _text_layer_page(page, index + 1, scale, width, height)
-                    if result is None:
-                        image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
-                except pdfium.PdfiumError as exc:
-                    raise CorruptDocument(
-                        f"Page {index + 1} of the PDF cannot be read ({exc}): the file is damaged; "
-                        "export or scan it again."
-                    ) from exc
-                finally:
-                    page.close()
-            yield result if result is not None else deskew(image)
-    finally:
-        with _PDFIUM_LOCK:
-            pdf.close()
-
-
-def _open_pdf(data: bytes):
-    import pypdfium2 as pdfium
-
-    try:
-        return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if b"/Encrypt" in data:
-            raise EncryptedDocument(
-                "The PDF is password-protected: remove the password (print to PDF, or "
-                "`qpdf --decrypt --password=... in.pdf out.pdf`) and upload it again."
-            ) from exc
-        if re.search(rb"/Type\s*/Pages", data) and not re.search(rb"/Type\s*/Page(?![a-zA-Z])", data):
-            raise EmptyDocument("The PDF has no pages: export the document again.") from exc
-        raise CorruptDocument(
-            f"The PDF cannot be opened ({exc}): it is truncated or damaged; export or scan it again."
-        ) from exc
-
-
-def _image_pages(data: bytes, settings: Settings):
-    """Yield the frames of an image file as grayscale images, upright (EXIF), size checked first."""
-    Image.MAX_IMAGE_PIXELS = settings.max_pixels
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooLarge(_too_large_message(exc)) from exc
-    except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise CorruptDocument(
-            f"The image cannot be read ({exc}): it is truncated or damaged; scan or export it again."
-        ) from exc
-    with image:
-        frames = getattr(image, "n_frames", 1)
-        if frames > settings.max_pages:
-            raise TooManyPages(
-                f"The image has {frames} pages; at most {settings.max_pages} are read "
-                "(CREDIT_OCR_MAX_PAGES): split it into smaller documents."
-            )
-        for number, frame in enumerate(ImageSequence.Iterator(image), 1):
-            width, height = frame.size
-            if width * height > settings.max_pixels:
-                raise ImageTooLarge(
-                    f"Page {number} is {width} x {height} = {width * height:,} pixels (limit "
-                    f"{settings.max_pixels:,}, CREDIT_OCR_MAX_PIXELS): scan it at 200-300 dpi instead."
-                )
-            if width == 0 or height == 0:
-                raise CorruptDocument(f"Page {number} of the image is empty ({width} x {height} pixels).")
-            try:
-                upright = ImageOps.exif_transpose(frame) if number == 1 else frame.copy()
-                yield deskew(upright.convert("L"))
-            except (OSError, SyntaxError, ValueError) as exc:
-                raise CorruptDocument(
-                    f"The image cannot be decoded ({exc}): it is truncated or damaged; scan it again."
-                ) from exc
-
-
-def _too_large_message(exc: Exception) -> str:
+def limit_message(settings: Settings) -> str:
     return (
-        f"The image is too large to decode safely ({exc}); limit {get_settings().max_pixels:,} pixels "
-        "(CREDIT_OCR_MAX_PIXELS): scan it at 200-300 dpi instead."
+        f"Reading this page needed more memory than an OCR process may use ({settings.ocr_memory_mb} MiB "
+        "above its loaded model, CREDIT_OCR_OCR_MEMORY_MB): the page is too large or too complex; "
+        "scan it at 200-300 dpi, or raise the limit."
     )
 
 
 # --------------------------------------------------------------------------------------------
-# text layer
+# a page
 
 
-def _text_layer_page(page, number: int, scale: float, width: int, height: int) -> OcrPageResult | None:
-    """The page read from its text layer, or None when that layer is missing, thin or over a scan."""
-    import pypdfium2.raw as pdfium_c
-
-    _, page_height = page.get_size()
-    page_area = max(1.0, page.get_size()[0] * page_height)
-    covered = 0.0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-        left, bottom, right, top = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
-        covered += max(0.0, right - left) * max(0.0, top - bottom)
-    if covered / page_area > MAX_IMAGE_COVER:
-        return None
-    textpage = page.get_textpage()
+def words(image: Image.Image, settings: Settings | None = None) -> list[dict]:
+    """Tesseract's words of one page, each with its box, confidence and ``_key`` (block, par, line)."""
+    settings = settings or get_settings()
+    gray = image if image.mode == "L" else image.convert("L")
+    if settings.ocr_engine == "pytesseract":
+        return parse_tsv(_program_tsv(gray, settings))
+    api = engine(settings)
+    api.SetPageSegMode(settings.ocr_psm)
     try:
-        chars = []
-        for i in range(textpage.count_chars()):
-            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
-            chars.append((chr(code) if code else "\ufffd", textpage.get_charbox(i, loose=True)))
+        api.SetImageBytes(gray.tobytes(), gray.width, gray.height, 1, gray.width)
+        if not api.Recognize():
+            raise OcrError("Tesseract could not read this page: scan it again at 200-300 dpi.")
+        return parse_tsv(api.GetTSVText(0))
     finally:
-        textpage.close()
-    visible = [c for c, _ in chars if not c.isspace()]
-    if len(visible) < MIN_TEXT_LAYER_CHARS or visible.count("\ufffd") > 0.05 * len(visible):
-        return None
+        api.Clear()  # the page's data goes; the model stays
 
-    words: list[dict] = []
-    current: list[tuple[str, tuple[float, float, float, float]]] = []
 
-    def flush() -> None:
-        if not current:
-            return
-        left = min(b[0] for _, b in current)
-        right = max(b[2] for _, b in current)
-        top = max(b[3] for _, b in current)
-        bottom = min(b[1] for _, b in current)
-        words.append(
+_local = threading.local()
+
+
+def engine(settings: Settings | None = None) -> tesserocr.PyTessBaseAPI:
+    """This thread's tesseract, its model loaded on first use in this process and kept for every page."""
+    settings = settings or get_settings()
+    key = (os.getpid(), str(tessdata_dir(settings)), settings.ocr_lang)
+    loaded = getattr(_local, "engine", None)
+    if loaded is not None and loaded[0] == key:
+        return loaded[1]
+    if loaded is not None and loaded[0][0] == key[0]:
+        loaded[1].End()  # other settings in this process (one inherited through fork is the parent's)
+    try:
+        api = tesserocr.PyTessBaseAPI(path=key[1], lang=settings.ocr_lang, psm=settings.ocr_psm)
+    except RuntimeError as exc:
+        raise OcrUnavailable(f"Tesseract could not load its model from {key[1]} ({exc}).") from exc
+    _local.engine = (key, api)
+    return api
+
+
+def tessdata_dir(settings: Settings | None = None) -> Path:
+    """The folder with the ``<lang>.traineddata`` models: ``settings.tessdata``, else ``TESSDATA_PREFIX``,
+    else where the system's tesseract packages put them."""
+    settings = settings or get_settings()
+    langs = settings.ocr_lang.split("+")
+    given = settings.tessdata or os.environ.get("TESSDATA_PREFIX")
+    globs = (str(Path(sys.prefix) / "share" / "tessdata"), *TESSDATA_GLOBS)  # conda's first
+    candidates = [Path(given)] if given else [Path(p) for g in globs for p in _newest_first(g)]
+    for folder in candidates:
+        if all((folder / f"{lang}.traineddata").is_file() for lang in langs):
+            return folder
+    missing = " ".join(f"tesseract-ocr-{lang}" for lang in langs)
+    where = ", ".join(str(c) for c in candidates) or ", ".join(TESSDATA_GLOBS)
+    raise OcrUnavailable(
+        f"No tesseract model for {settings.ocr_lang!r} (CREDIT_OCR_OCR_LANG) in {where}: install it "
+        f"(`sudo apt-get install -y {missing}`), or set CREDIT_OCR_TESSDATA to the folder that holds "
+        f"{langs[0]}.traineddata."
+    )
+
+
+def _newest_first(pattern: str) -> list[str]:
+    return sorted(glob.glob(pattern), reverse=True)
+
+
+def _program_tsv(gray: Image.Image, settings: Settings) -> str:
+    """One run of the ``tesseract`` program on one page (pytesseract), its TSV."""
+    program = shutil.which(settings.tesseract_program)
+    if not program:
+        raise OcrUnavailable(install_hint("tesseract"))
+    pytesseract.pytesseract.tesseract_cmd = program
+    try:
+        return pytesseract.image_to_data(gray, lang=settings.ocr_lang, config=f"--psm {settings.ocr_psm}")
+    except pytesseract.TesseractError as exc:
+        if "Failed loading language" in str(exc.message):
+            raise OcrUnavailable(
+                f"Tesseract has no model for {settings.ocr_lang!r} (CREDIT_OCR_OCR_LANG): install it, e.g. "
+                f"`sudo apt-get install -y tesseract-ocr-{settings.ocr_lang.split('+')[0]}`."
+            ) from exc
+        if exc.status < 0 or "alloc" in str(exc.message):
+            raise OcrResourceLimit(limit_message(settings)) from exc
+        raise OcrError(f"Tesseract failed on this page (status {exc.status}: {exc.message[:300]}).") from exc
+
+
+def parse_tsv(tsv: str) -> list[dict]:
+    """The word rows (level 5, non-empty) of tesseract's TSV output."""
+    out: list[dict] = []
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        out.append(
             {
-                "text": "".join(c for c, _ in current),
-                "left": round(left * scale),
-                "top": round((page_height - top) * scale),
-                "width": max(1, round((right - left) * scale)),
-                "height": max(1, round((top - bottom) * scale)),
-                "conf": 100.0,
+                "text": cells[11].strip(),
+                "left": int(cells[6]),
+                "top": int(cells[7]),
+                "width": int(cells[8]),
+                "height": int(cells[9]),
+                "conf": float(cells[10]),
+                "_key": (int(cells[2]), int(cells[3]), int(cells[4])),
             }
         )
-        current.clear()
-
-    for char, box in chars:
-        if char.isspace() or char in "\x00\ufffe\uffff":
-            flush()
-            continue
-        if current:
-            prev = current[-1][1]
-            line_height = max(1e-3, prev[3] - prev[1])
-            same_row = abs((box[1] + box[3]) / 2 - (prev[1] + prev[3]) / 2) < 0.5 * line_height
-            if not same_row or box[0] - prev[2] > 0.3 * line_height or box[2] < prev[0]:
-                flush()
-        current.append((char, box))
-    flush()
-    lines = rebuild_lines(words, [None] * len(words))
-    return OcrPageResult(
-        page=number,
-        text="\n".join(lines),
-        lines=lines,
-        words=words,
-        mean_confidence=None,
-        source="text-layer",
-        width=width,
-        height=height,
-    )
+    return out
 
 
 # --------------------------------------------------------------------------------------------
-# lines from word boxes
+# the memory limit of an OCR process
 
 
-def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
-    """Group words into visual rows and join each row left to right; sets ``word["line"]``.
+def limit_memory(settings: Settings | None = None) -> int:
+    """Cap this process's address space at its present size (model loaded) plus ``ocr_memory_mb``.
 
-    ``keys`` groups words that already belong together (tesseract's block/paragraph/line; None: alone).
-    Groups whose vertical extents overlap by half the smaller height join one row, unless a word of the
-    row already sits at the same horizontal place (then they are two lines, not two columns).
+    Called in each OCR pool process (``worker_process_init``), never in a notebook: a page that needs
+    more raises ``MemoryError`` (:class:`OcrResourceLimit`) instead of starving the machine, and the
+    programs it starts inherit the cap. Returns the limit in bytes (0: ``ocr_memory_mb`` is 0, no limit).
     """
-    groups: dict[object, list[dict]] = {}
-    for i, (word, key) in enumerate(zip(words, keys, strict=True)):
-        groups.setdefault(key if key is not None else ("word", i), []).append(word)
-
-    def extent(ws: list[dict]) -> tuple[float, float]:
-        return min(w["top"] for w in ws), max(w["top"] + w["height"] for w in ws)
-
-    ordered = sorted(groups.values(), key=lambda ws: sum(extent(ws)) / 2)
-    rows: list[list[dict]] = []
-    row_extents: list[tuple[float, float]] = []
-    for ws in ordered:
-        top, bottom = extent(ws)
-        placed = False
-        for r in range(len(rows) - 1, max(-1, len(rows) - 4), -1):  # the last few rows are candidates
-            rtop, rbottom = row_extents[r]
-            overlap = min(bottom, rbottom) - max(top, rtop)
-            if overlap >= 0.5 * min(bottom - top, rbottom - rtop) and not _collides(rows[r], ws):
-                rows[r].extend(ws)
-                row_extents[r] = (min(top, rtop), max(bottom, rbottom))
-                placed = True
-                break
-        if not placed:
-            rows.append(list(ws))
-            row_extents.append((top, bottom))
-
-    order = sorted(range(len(rows)), key=lambda r: (row_extents[r][0] + row_extents[r][1]) / 2)
-    lines: list[str] = []
-    for number, r in enumerate(order):
-        row = sorted(rows[r], key=lambda w: w["left"])
-        heights = sorted(w["height"] for w in row)
-        line_height = heights[len(heights) // 2]
-        char_width = sum(w["width"] for w in row) / max(1, sum(len(w["text"]) for w in row))
-        wide = max(WIDE_GAP * line_height, WIDE_GAP_CHARS * char_width)
-        parts: list[str] = []
-        previous_right = None
-        for word in row:
-            word["line"] = number
-            if previous_right is not None:
-                gap = word["left"] - previous_right
-                parts.append(WIDE_GAP_MARK if gap > wide else " ")
-            parts.append(word["text"])
-            previous_right = word["left"] + word["width"]
-        lines.append("".join(parts))
-    return lines
-
-
-def _collides(row: list[dict], ws: list[dict]) -> bool:
-    for a in ws:
-        for b in row:
-            if min(a["left"] + a["width"], b["left"] + b["width"]) - max(a["left"], b["left"]) > 0:
-                return True
-    return False
-
-
-# --------------------------------------------------------------------------------------------
-# OCR
-
-
-def deskew(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> Image.Image:
-    """The page turned straight: a scan skewed by a degree breaks table rules into short steps that
-    :func:`remove_rules` cannot see, and tilts rows so that label and value drift apart.
-
-    The angle is the one whose rotation makes the row profile of dark pixels sharpest (text lines and
-    rules all horizontal); pages already straight come back unchanged.
-    """
-    best = skew_angle(image, max_angle, step)
-    if best is None:
-        return image
-    return image.rotate(best, resample=DESKEW_RESAMPLE, fillcolor=255)
-
-
-#: How the deskewed page is resampled: bilinear reads as well as bicubic on the samples, at 40% of its cost.
-DESKEW_RESAMPLE = Image.Resampling.BILINEAR
-
-
-def skew_angle(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> float | None:
-    """The rotation (degrees, PIL's sense) that straightens the page, or None when it is straight.
-
-    Each candidate angle projects the dark pixels of a 1/4-size copy onto the rotated vertical axis
-    (a bincount, no image is rotated): 23 candidates cost about 2 ms, coarse 0.5° steps over the whole
-    range, then ``step`` around the best.
-    """
-    small = image.reduce(4) if min(image.size) > 800 else image
-    ys, xs = np.nonzero(np.asarray(small) < 160)
-    if ys.size == 0:
-        return None
-    ys = ys.astype(np.float64)
-    xs = xs.astype(np.float64) - small.width / 2
-
-    def sharpness(angle: float) -> float:
-        theta = np.deg2rad(angle)
-        rows = np.rint(ys * np.cos(theta) - xs * np.sin(theta)).astype(np.int64)
-        profile = np.bincount(rows - rows.min()).astype(np.float64)
-        return float(np.square(np.diff(profile)).sum())
-
-    coarse = np.arange(-max_angle, max_angle + 0.25, 0.5)
-    around = float(coarse[int(np.argmax([sharpness(round(float(a), 2)) for a in coarse]))])
-    angles = np.arange(around - 0.5, around + 0.5 + step / 2, step)
-    scores = [sharpness(round(float(a), 2)) for a in angles]
-    best = round(float(angles[int(np.argmax(scores))]), 2)
-    if abs(best) < 0.05 or max(scores) <= sharpness(0.0) * 1.01:
-        return None
-    return best
-
-
-def remove_rules(image: Image.Image) -> Image.Image:
-    """The page without long horizontal and vertical lines (table grids, underlines).
-
-    Tesseract takes a ruled table cell for a picture and drops its text (the reference form loses
-    two thirds of its fields); erasing the rules first keeps every cell readable.
-    """
-    gray = np.asarray(image, dtype=np.uint8)
-    height, width = gray.shape
-    min_run = max(40, min(width, height) // 17)  # ~0.5 inch at 200 dpi: no glyph is that long
-    dark = gray < 200
-    erase = np.zeros_like(dark)
-    for axis in (1, 0):
-        view = dark if axis == 1 else dark.T
-        target = erase if axis == 1 else erase.T
-        rows = np.flatnonzero(view.sum(axis=1) >= min_run)
-        if rows.size == 0:
-            continue
-        covered = _run_cover(view[rows], min_run)
-        target[rows] |= covered
-        # the anti-aliased fringe next to a rule
-        target[np.clip(rows - 1, 0, target.shape[0] - 1)] |= covered
-        target[np.clip(rows + 1, 0, target.shape[0] - 1)] |= covered
-    if not erase.any():
-        return image
-    cleaned = gray.copy()
-    cleaned[erase] = 255
-    return Image.fromarray(cleaned, mode="L")
-
-
-def _run_cover(mask: np.ndarray, length: int) -> np.ndarray:
-    """Per row, the cells that belong to a run of at least ``length`` consecutive True cells."""
-    n_rows, n_cols = mask.shape
-    if n_cols < length:
-        return np.zeros_like(mask)
-    cum = np.zeros((n_rows, n_cols + 1), dtype=np.int32)
-    np.cumsum(mask, axis=1, out=cum[:, 1:])
-    full = (cum[:, length:] - cum[:, :-length]) == length  # a run of `length` starts here
-    starts = np.zeros((n_rows, full.shape[1] + 1), dtype=np.int32)
-    np.cumsum(full, axis=1, out=starts[:, 1:])
-    col = np.arange(n_cols)
-    lo = np.clip(col - length + 1, 0, full.shape[1])
-    hi = np.clip(col + 1, 0, full.shape[1])
-    return (starts[:, hi] - starts[:, lo]) > 0
-
-
-def limit_message(settings: Settings, what: str) -> str:
-    return (
-        f"Tesseract was stopped by its limits ({what}; {settings.ocr_memory_mb} MiB, "
-        f"{settings.ocr_cpu_seconds} s CPU: CREDIT_OCR_OCR_MEMORY_MB, CREDIT_OCR_OCR_CPU_SECONDS). "
-        "The page is too large or too complex: scan it at 200-300 dpi, or raise the limits."
-    )
-
-
-def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
-    from credit_ocr.reading import tesseract
-
-    words = tesseract.words(remove_rules(image), settings)  # image: deskewed by the loaders
-    keys = [w.pop("_key") for w in words]
-    lines = rebuild_lines(words, keys)
-    confs = [w["conf"] for w in words if w["conf"] >= 0]
-    return OcrPageResult(
-        page=number,
-        text="\n".join(lines),
-        lines=lines,
-        words=words,
-        mean_confidence=round(statistics.fmean(confs), 2) if confs else None,
-        source="ocr",
-        width=image.width,
-        height=image.height,
-    )
+    settings = settings or get_settings()
+    if settings.ocr_memory_mb <= 0:
+        return 0
+    with open("/proc/self/statm") as handle:
+        size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = size + settings.ocr_memory_mb * 1024 * 1024
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return limit

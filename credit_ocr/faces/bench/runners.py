@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytesseract
+from PIL import Image
+
 from credit_ocr.config import get_settings
 from credit_ocr.faces.bench.core import BenchDoc, ConfigResult, Lab, ResourceMeter, median, percentile
+from credit_ocr.reading import ocr
 
 
 def _fill(
@@ -136,11 +139,10 @@ def run_sync(
     lab: Lab, name: str, docs: Sequence[BenchDoc], *, env: dict[str, str] | None = None
 ) -> ConfigResult:
     from credit_ocr.pipeline.stages import process_sync
-    from credit_ocr.reading import tesseract
 
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name, env=env):
-        tesseract.warm(get_settings())  # as the workers do before their first task: start-up is not timed
+        ocr.engine(get_settings())  # as the workers do before their first task: start-up is not timed
         meter = ResourceMeter({"sync loop": os.getpid()}).start()
         started = time.perf_counter()
         ids = []
@@ -162,9 +164,7 @@ def run_sync(
 
 def prepare_pages(docs: Sequence[BenchDoc], folder: Path) -> list[list[Path]]:
     """Each document's pages exactly as the pipeline hands them to tesseract (deskewed, rules erased),
-    saved as uncompressed PGM, the format the pipeline hands over too (untimed)."""
-    from credit_ocr.reading import ocr
-
+    saved as uncompressed PGM, which the program reads without decoding work (untimed)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for i, doc in enumerate(docs):
@@ -178,44 +178,43 @@ def prepare_pages(docs: Sequence[BenchDoc], folder: Path) -> list[list[Path]]:
 
 
 def run_bare_tesseract(
-    lab: Lab, name: str, pages: list[list[Path]], *, threads: str = "1", engine: str = "cli"
+    lab: Lab, name: str, pages: list[list[Path]], *, threads: str = "1", engine: str = "program"
 ) -> ConfigResult:
     """``cores`` tesseracts at a time, each one thread, over every page: nothing else.
 
-    ``engine="cli"`` starts the ``tesseract`` program for every page (model loaded each time);
-    ``engine="library"`` feeds the pages to one :class:`~credit_ocr.reading.tesseract.TesseractEngine` per core,
-    each loaded once, as the workers do.
+    ``engine="program"`` starts the ``tesseract`` program for every page through pytesseract (model
+    loaded each time); ``engine="tesserocr"`` reads the pages with one tesserocr API per core (a thread
+    each: recognition releases the GIL), each loaded once, as the workers' pool processes do.
     """
-    from PIL import Image
-
-    from credit_ocr.reading import tesseract
-
     settings = get_settings()
     result = ConfigResult(name=name, docs=len(pages))
-    env = {**os.environ, "OMP_THREAD_LIMIT": threads}
     work = [(d, path) for d, paths in enumerate(pages) for path in paths]
-    images = {path: Image.open(path).convert("L") for _, path in work} if engine == "library" else {}
+    images = {path: Image.open(path).convert("L") for _, path in work} if engine == "tesserocr" else {}
     finished: dict[int, float] = {}
     remaining = {d: len(paths) for d, paths in enumerate(pages)}
     previous_limit = os.environ.get("OMP_THREAD_LIMIT")
-    os.environ["OMP_THREAD_LIMIT"] = threads  # inherited by the engines this runner starts
+    os.environ["OMP_THREAD_LIMIT"] = threads  # inherited by the programs this runner starts
+    pytesseract.pytesseract.tesseract_cmd = settings.tesseract_program
+    config = f"--psm {settings.ocr_psm}"
 
     def one(item: tuple[int, Path]) -> tuple[int, bool]:
         d, path = item
-        if engine == "library":
-            try:
-                tesseract._thread_engine(settings).recognize(images[path], settings)
-            except Exception:  # noqa: BLE001 - counted as a failed document
-                return d, False
-            return d, True
-        proc = subprocess.run(tesseract.cli_argv(path, settings, limited=False), env=env, capture_output=True)
-        return d, proc.returncode == 0
+        try:
+            if engine == "tesserocr":
+                ocr.words(images[path], settings)  # this thread's engine, loaded on its first page
+            else:
+                pytesseract.image_to_data(str(path), lang=settings.ocr_lang, config=config)
+        except Exception:  # noqa: BLE001 - counted as a failed document
+            return d, False
+        return d, True
 
     try:
         meter = ResourceMeter({"tesseract x cores": os.getpid()}).start()
         started = time.perf_counter()
         failed = set()
-        with ThreadPoolExecutor(max_workers=lab.cores) as pool:
+        with ThreadPoolExecutor(
+            max_workers=lab.cores
+        ) as pool:  # tesserocr: a load per thread (~0.07 s) is timed
             for d, ok in pool.map(one, work):
                 if not ok:
                     failed.add(d)
@@ -225,7 +224,6 @@ def run_bare_tesseract(
             makespan = time.perf_counter() - started
             cpu = meter.stop()
     finally:
-        tesseract.close_engines()
         if previous_limit is None:
             os.environ.pop("OMP_THREAD_LIMIT", None)
         else:
@@ -240,8 +238,6 @@ def run_bare_tesseract(
 
 
 def _ocr_one(data: bytes) -> float:
-    from credit_ocr.reading import ocr
-
     started = time.perf_counter()
     ocr.ocr_bytes(data)
     return time.perf_counter() - started

@@ -1,0 +1,193 @@
+"""A page as words and *rebuilt lines*, whether its words came from tesseract or from a PDF text layer.
+
+Words of one visual row are joined left to right, a wide horizontal gap kept as two spaces, so that a
+form's label and its value stay on one line (the rules extractor relies on it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pypdfium2.raw as pdfium_c
+
+__all__ = ["OcrPageResult", "rebuild_lines", "text_layer_page"]
+
+#: A text layer with fewer visible characters than this on a page is not trusted (a scan's stray text).
+MIN_TEXT_LAYER_CHARS = 20
+#: A page with images covering more than this share of its area is read by OCR (a scan, maybe with a
+#: partial invisible text layer).
+MAX_IMAGE_COVER = 0.5
+#: A word gap wider than this many line heights and this many mean character widths is marked by two
+#: spaces (label | value); the width rule keeps a monospaced font's spaces single.
+WIDE_GAP = 1.5
+WIDE_GAP_CHARS = 3.0
+WIDE_GAP_MARK = "  "
+
+
+@dataclass
+class OcrPageResult:
+    """One page: rebuilt lines, words with boxes (pixels at ``settings.ocr_dpi``) and where they came from."""
+
+    page: int
+    text: str
+    lines: list[str]
+    words: list[dict]
+    mean_confidence: float | None
+    source: Literal["ocr", "text-layer"]
+    width: int
+    height: int
+
+
+# --------------------------------------------------------------------------------------------
+# lines from word boxes
+
+
+def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
+    """Group words into visual rows and join each row left to right; sets ``word["line"]``.
+
+    ``keys`` groups words that already belong together (tesseract's block/paragraph/line; None: alone).
+    Groups whose vertical extents overlap by half the smaller height join one row, unless a word of the
+    row already sits at the same horizontal place (then they are two lines, not two columns).
+    """
+    groups: dict[object, list[dict]] = {}
+    for i, (word, key) in enumerate(zip(words, keys, strict=True)):
+        groups.setdefault(key if key is not None else ("word", i), []).append(word)
+    rows = _rows(sorted(groups.values(), key=lambda ws: sum(_extent(ws)) / 2))
+    rows.sort(key=lambda row: sum(_extent(row)) / 2)
+    return [_join_row(row, number) for number, row in enumerate(rows)]
+
+
+def _extent(ws: list[dict]) -> tuple[float, float]:
+    return min(w["top"] for w in ws), max(w["top"] + w["height"] for w in ws)
+
+
+def _rows(ordered: list[list[dict]]) -> list[list[dict]]:
+    """Groups (top to bottom) merged into visual rows: the last few rows are the candidates."""
+    rows: list[list[dict]] = []
+    row_extents: list[tuple[float, float]] = []
+    for ws in ordered:
+        top, bottom = _extent(ws)
+        for r in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+            rtop, rbottom = row_extents[r]
+            overlap = min(bottom, rbottom) - max(top, rtop)
+            if overlap >= 0.5 * min(bottom - top, rbottom - rtop) and not _collides(rows[r], ws):
+                rows[r].extend(ws)
+                row_extents[r] = (min(top, rtop), max(bottom, rbottom))
+                break
+        else:
+            rows.append(list(ws))
+            row_extents.append((top, bottom))
+    return rows
+
+
+def _join_row(row: list[dict], number: int) -> str:
+    row = sorted(row, key=lambda w: w["left"])
+    heights = sorted(w["height"] for w in row)
+    line_height = heights[len(heights) // 2]
+    char_width = sum(w["width"] for w in row) / max(1, sum(len(w["text"]) for w in row))
+    wide = max(WIDE_GAP * line_height, WIDE_GAP_CHARS * char_width)
+    parts: list[str] = []
+    previous_right = None
+    for word in row:
+        word["line"] = number
+        if previous_right is not None:
+            parts.append(WIDE_GAP_MARK if word["left"] - previous_right > wide else " ")
+        parts.append(word["text"])
+        previous_right = word["left"] + word["width"]
+    return "".join(parts)
+
+
+def _collides(row: list[dict], ws: list[dict]) -> bool:
+    for a in ws:
+        for b in row:
+            if min(a["left"] + a["width"], b["left"] + b["width"]) - max(a["left"], b["left"]) > 0:
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# the text layer of a PDF page
+
+
+def text_layer_page(page, number: int, scale: float, width: int, height: int) -> OcrPageResult | None:
+    """The page read from its text layer, or None when that layer is missing, thin or over a scan."""
+    page_width, page_height = page.get_size()
+    covered = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        left, bottom, right, top = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
+        covered += max(0.0, right - left) * max(0.0, top - bottom)
+    if covered / max(1.0, page_width * page_height) > MAX_IMAGE_COVER:
+        return None
+    chars = _chars(page)
+    visible = [c for c, _ in chars if not c.isspace()]
+    if len(visible) < MIN_TEXT_LAYER_CHARS or visible.count("\ufffd") > 0.05 * len(visible):
+        return None
+    words = _words(chars, scale, page_height)
+    lines = rebuild_lines(words, [None] * len(words))
+    return OcrPageResult(
+        page=number,
+        text="\n".join(lines),
+        lines=lines,
+        words=words,
+        mean_confidence=None,
+        source="text-layer",
+        width=width,
+        height=height,
+    )
+
+
+Box = tuple[float, float, float, float]
+
+
+def _chars(page) -> list[tuple[str, Box]]:
+    """Each character of the text layer with its box (PDF points, origin bottom left)."""
+    textpage = page.get_textpage()
+    try:
+        chars = []
+        for i in range(textpage.count_chars()):
+            code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+            chars.append((chr(code) if code else "\ufffd", textpage.get_charbox(i, loose=True)))
+    finally:
+        textpage.close()
+    return chars
+
+
+def _words(chars: list[tuple[str, Box]], scale: float, page_height: float) -> list[dict]:
+    """Characters grouped into words (split at spaces, gaps and row changes), boxes in pixels."""
+    words: list[dict] = []
+    current: list[tuple[str, Box]] = []
+
+    def flush() -> None:
+        if current:
+            words.append(_word(current, scale, page_height))
+            current.clear()
+
+    for char, box in chars:
+        if char.isspace() or char in "\x00\ufffe\uffff":
+            flush()
+            continue
+        if current:
+            prev = current[-1][1]
+            line_height = max(1e-3, prev[3] - prev[1])
+            same_row = abs((box[1] + box[3]) / 2 - (prev[1] + prev[3]) / 2) < 0.5 * line_height
+            if not same_row or box[0] - prev[2] > 0.3 * line_height or box[2] < prev[0]:
+                flush()
+        current.append((char, box))
+    flush()
+    return words
+
+
+def _word(chars: list[tuple[str, Box]], scale: float, page_height: float) -> dict:
+    left = min(b[0] for _, b in chars)
+    right = max(b[2] for _, b in chars)
+    top = max(b[3] for _, b in chars)
+    bottom = min(b[1] for _, b in chars)
+    return {
+        "text": "".join(c for c, _ in chars),
+        "left": round(left * scale),
+        "top": round((page_height - top) * scale),
+        "width": max(1, round((right - left) * scale)),
+        "height": max(1, round((top - bottom) * scale)),
+        "conf": 100.0,
+    }
