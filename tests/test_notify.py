@@ -17,6 +17,7 @@ from credit_ocr.runtime import services
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, transition
 from credit_ocr.watching import notify
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 
@@ -172,7 +173,7 @@ def test_real_worker_posts_each_document_and_the_batch(receiver, tmp_path) -> No
     batch = submit.new_batch_id()
     with workers.start_worker(preset="both"):
         ids = submit.submit(paths, batch_id=batch)
-        submit.wait(ids, timeout=120, progress=False)
+        wait_for(ids, timeout=120, progress=False)
         deadline = time.monotonic() + 30
         while not receiver.of_type("batch") and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -188,12 +188,6 @@ class LiveFeed:
     def add_callback(self, on_event: Callable[[TransitionEvent], Any]) -> None:
         self._event_cbs.append(on_event)
 
-    def add_snapshot_callback(self, on_snapshot: Callable[[Snapshot], Any]) -> None:
-        self._snapshot_cbs.append(on_snapshot)
-
-    def add_state_callback(self, on_state: Callable[[bool], Any]) -> None:
-        self._state_cbs.append(on_state)
-
     @property
     def ids(self) -> set[str] | None:
         with self._lock:
