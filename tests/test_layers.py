@@ -29,7 +29,5 @@ def test_function_local_imports_of_the_package_say_why() -> None:
                 continue
             module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
             if module and module.startswith("credit_ocr") and "#" not in lines[node.lineno - 1]:
-                unexplained.append(
-                    f"{path.relative_to(ROOT)}:{node.lineno}: {lines[node.lineno - 1].strip()}"
-                )
+                unexplained.append(f"{path.relative_to(ROOT)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     assert not unexplained, "function-local imports without a reason:\n" + "\n".join(unexplained)
