@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from credit_ocr.config import EVENTS_CHANNEL, get_settings, reset_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading.samples import make_document
 from credit_ocr.runtime import services
+from credit_ocr.runtime.waiting import wait_until
 from credit_ocr.state import documents
 from credit_ocr.watching.wait import wait_for
 
@@ -64,9 +64,9 @@ def test_pickled_message_is_refused_by_a_real_worker_which_keeps_working(kit, tm
         with Connection(get_settings().broker) as conn:
             producer = conn.Producer()
             producer.publish(body, routing_key="ocr", serializer="pickle", headers=headers, retry=True)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and "untrusted content" not in worker.log_tail(20000):
-            time.sleep(0.2)
+        wait_until(
+            lambda: "untrusted content" in worker.log_tail(20000), 15, interval=0.2, what="the refusal logged"
+        )
         log = worker.log_tail(20000)
         assert "Refusing to deserialize untrusted content of type pickle" in log, log[-1500:]
         assert not marker.exists(), "the pickled payload was executed"

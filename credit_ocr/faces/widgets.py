@@ -24,7 +24,7 @@ from typing import Any
 from credit_ocr.config import PROJECT_ROOT
 from credit_ocr.watching.dashboard import STATUS_COLOURS, STATUSES, DashboardModel, fmt_seconds
 from credit_ocr.watching.live import Dispatch, LiveFeed, TransitionEvent
-from credit_ocr.watching.wait import follow
+from credit_ocr.watching.wait import apply_queued, follow
 
 log = logging.getLogger(__name__)
 
@@ -268,15 +268,7 @@ class Dashboard:
         """Apply queued updates on this thread (only without a kernel loop); returns how many."""
         if self._queue is None:
             return 0
-        count = 0
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fn, args = self._queue.get(timeout=max(0.0, deadline - time.monotonic()) if count == 0 else 0)
-            except queue.Empty:
-                break
-            fn(*args)
-            count += 1
+        count = apply_queued(self._queue, timeout)
         if count:
             self.render()
         return count
