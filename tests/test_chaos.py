@@ -3,6 +3,8 @@ Azurite restarted once each, the LLM stand-in failing 20% of calls; nothing lost
 
 from __future__ import annotations
 
+import shutil
+
 import pgcluster
 import pytest
 from conftest import skip_or_fail
@@ -16,15 +18,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pyt
 
 
 @pytest.mark.timeout(420)
-def test_forty_documents_under_faults_none_lost_none_twice_none_good_failed(kit, tmp_path) -> None:
+def test_forty_documents_under_faults_none_lost_none_twice_none_good_failed(kit) -> None:
     try:
         services.azurite_binary()
     except services.ServiceError as exc:
         skip_or_fail(str(exc))
     if pgcluster.postgres_bin_dir() is None:
         skip_or_fail("initdb/pg_ctl not installed: the chaos run needs its own PostgreSQL cluster")
-    with pgcluster.start_postgres(folder=tmp_path / "postgres") as postgres:
+    # its own folder under /tmp, not pytest's (private to root): the server runs as the postgres user
+    postgres = pgcluster.start_postgres()
+    try:
         report = run_chaos(40, kill_every=5.0, timeout=300, postgres=postgres)
+    finally:
+        postgres.stop()
+        shutil.rmtree(postgres.folder, ignore_errors=True)
     summary = report.as_dict()
     assert report.submitted == 40, summary
     assert report.lost == 0, summary
