@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from conftest import skip_or_fail
 from PIL import Image
 
-from credit_ocr.config import EVENTS_CHANNEL, get_settings, reset_settings
+from credit_ocr.config import EVENTS_CHANNEL, get_settings, override_settings, reset_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading.samples import make_document
 from credit_ocr.runtime import services
@@ -199,8 +199,10 @@ def test_secrets_never_reach_logs_events_errors_or_the_database(kit, tmp_path, m
             assert list(final.values()) == ["done", "done", "done", "failed"], final
             assert llm.stats().failures_injected > 0 and llm.stats().unauthorized == 0
             # the same pipeline with a wrong key: the endpoint echoes it back in its 401, like OpenAI's
-            monkeypatch.setenv("CREDIT_OCR_LLM_API_KEY", wrong_key)
-            with workers.running_workers({"preset": "llm", "concurrency": 1}):
+            with (
+                override_settings(llm_api_key=wrong_key),
+                workers.running_workers({"preset": "llm", "concurrency": 1}),
+            ):
                 refused = _good_ids()[0]
                 assert wait_for([refused], timeout=60, progress=False)[refused] == "failed"
         finally:
