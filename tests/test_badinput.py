@@ -23,6 +23,7 @@ from credit_ocr.reading.extraction.fields import FIELD_NAMES
 from credit_ocr.runtime import services
 from credit_ocr.state import documents
 from credit_ocr.state.documents import UploadError
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pytest.mark.redis]
 
@@ -97,14 +98,14 @@ def test_accepted_then_failed_with_a_clear_error_while_a_good_one_finishes(
     started = time.monotonic()
     bad = submit.submit([corpus[key]])[0]
     good = _good()
-    final = submit.wait([bad], timeout=FAIL_WITHIN, progress=False)
+    final = wait_for([bad], timeout=FAIL_WITHIN, progress=False)
     elapsed = time.monotonic() - started
     assert final[bad] == "failed", documents.get_document(bad)
     error = documents.get_document(bad).error or ""
     assert elapsed < FAIL_WITHIN, f"{key} took {elapsed:.1f}s to fail"
     assert re.search(c.error, error), error
     assert "Traceback" not in error and len(error) < 600
-    assert submit.wait([good], timeout=60, progress=False)[good] == "done"
+    assert wait_for([good], timeout=60, progress=False)[good] == "done"
     _workers_answer()
 
 
@@ -112,7 +113,7 @@ def test_hostile_file_name_is_only_displayed_sanitized(corpus: dict[str, Path]) 
     path = corpus["path_traversal_name"]
     assert path.name == "..%2f..%2fetc%2fpasswd.pdf"
     doc_id = submit.submit([path])[0]
-    assert submit.wait([doc_id], timeout=60, progress=False)[doc_id] == "done"
+    assert wait_for([doc_id], timeout=60, progress=False)[doc_id] == "done"
     doc = documents.get_document(doc_id)
     assert doc.filename == "passwd.pdf"
     assert doc.blob_key == f"documents/{doc_id}.pdf", "the blob key is made from the id, never the name"
@@ -124,7 +125,7 @@ def test_hostile_file_name_is_only_displayed_sanitized(corpus: dict[str, Path]) 
 
 def test_prompt_injection_yields_only_the_21_schema_fields(corpus: dict[str, Path]) -> None:
     doc_id = submit.submit([corpus["prompt_injection"]])[0]
-    assert submit.wait([doc_id], timeout=60, progress=False)[doc_id] == "done"
+    assert wait_for([doc_id], timeout=60, progress=False)[doc_id] == "done"
     text = " ".join(p["text"] for p in get_pages(doc_id))
     assert "ignore previous instructions" in text
     stored = documents.get_fields(doc_id)

@@ -3,11 +3,15 @@ Azurite restarted once each, the LLM stand-in failing 20% of calls; nothing lost
 
 from __future__ import annotations
 
+import shutil
+
+import pgcluster
 import pytest
 from conftest import skip_or_fail
 
 from credit_ocr.faces.chaos import run_chaos
 from credit_ocr.runtime import services
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pytest.mark.redis,
               pytest.mark.azurite, pytest.mark.postgres]  # fmt: skip
@@ -19,9 +23,15 @@ def test_forty_documents_under_faults_none_lost_none_twice_none_good_failed(kit)
         services.azurite_binary()
     except services.ServiceError as exc:
         skip_or_fail(str(exc))
-    if services.postgres_bin_dir() is None:
+    if pgcluster.postgres_bin_dir() is None:
         skip_or_fail("initdb/pg_ctl not installed: the chaos run needs its own PostgreSQL cluster")
-    report = run_chaos(40, kill_every=5.0, timeout=300)
+    # its own folder under /tmp, not pytest's (private to root): the server runs as the postgres user
+    postgres = pgcluster.start_postgres()
+    try:
+        report = run_chaos(40, kill_every=5.0, timeout=300, postgres=postgres)
+    finally:
+        postgres.stop()
+        shutil.rmtree(postgres.folder, ignore_errors=True)
     summary = report.as_dict()
     assert report.submitted == 40, summary
     assert report.lost == 0, summary
@@ -51,7 +61,7 @@ def test_a_stage_over_its_time_limit_is_retried_once_then_failed_clearly(kit, mo
     scan, name, _, _ = make_document(3, 4)  # a two-page scan: several seconds of OCR
     with workers.running_workers({"preset": "both", "concurrency": 1}):
         doc_id = submit.submit([scan], filenames=[name])[0]
-        state = submit.wait([doc_id], timeout=60, progress=False)[doc_id]
+        state = wait_for([doc_id], timeout=60, progress=False)[doc_id]
         assert state == "failed", [
             (e["kind"], e["to_status"], e["at"][11:23], e["detail"])
             for e in documents.document_events(doc_id)

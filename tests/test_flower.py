@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from conftest import sample_files
 
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.runtime import services
+from credit_ocr.runtime.waiting import wait_until
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.redis, pytest.mark.tesseract]
 
@@ -28,19 +28,21 @@ def test_flower_lists_the_kit_tasks_with_their_states(kit, tmp_path) -> None:
             # Flower's event receiver must be listening before the tasks are sent: wait until it has
             # seen the worker's heartbeat (events sent before it connected would be lost to it).
             online = f'flower_worker_online{{worker="{worker.hostname}"}} 1.0'
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and online not in httpx.get(f"{base}/metrics", timeout=5).text:
-                time.sleep(0.3)
+            wait_until(lambda: online in httpx.get(f"{base}/metrics", timeout=5).text, 30, interval=0.3,
+                       what="Flower seeing the worker online")  # fmt: skip
             ids = submit.submit(paths)
-            assert set(submit.wait(ids, timeout=120, progress=False).values()) == {"done"}
-            deadline = time.monotonic() + 30
-            tasks: dict = {}
-            while time.monotonic() < deadline:
+            assert set(wait_for(ids, timeout=120).values()) == {"done"}
+
+            def both_succeeded() -> dict:
                 tasks = httpx.get(f"{base}/api/tasks", timeout=5).json()
                 states = {(t["name"], t["state"]) for t in tasks.values()}
-                if {("credit_ocr.ocr", "SUCCESS"), ("credit_ocr.extract", "SUCCESS")} <= states:
-                    break
-                time.sleep(0.5)
+                return (
+                    tasks
+                    if {("credit_ocr.ocr", "SUCCESS"), ("credit_ocr.extract", "SUCCESS")} <= states
+                    else {}
+                )
+
+            tasks = wait_until(both_succeeded, 30, interval=0.5, what="both tasks SUCCESS in Flower")
             names = [t["name"] for t in tasks.values()]
             assert names.count("credit_ocr.ocr") == 2 and names.count("credit_ocr.extract") == 2
             assert {t["state"] for t in tasks.values() if t["name"].startswith("credit_ocr.")} == {"SUCCESS"}

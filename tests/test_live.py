@@ -10,6 +10,7 @@ import redis
 
 from credit_ocr.config import get_settings, reset_settings
 from credit_ocr.runtime import services
+from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, record_event, transition
 from credit_ocr.watching.dashboard import DashboardModel
@@ -51,12 +52,10 @@ def drive(
 
 
 def wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+    try:
+        return bool(wait_until(predicate, timeout, interval=0.02))
+    except ConditionTimeout:
+        return False
 
 
 def test_model_sees_every_transition_of_ten_documents_in_order(any_db) -> None:

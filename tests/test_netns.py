@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pgcluster
 import pytest
 from conftest import skip_or_fail
 from netns import Namespace, NetnsError, unavailable_reason
@@ -18,7 +19,9 @@ from credit_ocr.config import get_settings, reset_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading.samples import make_document
 from credit_ocr.runtime import services
+from credit_ocr.runtime.waiting import wait_until
 from credit_ocr.state import documents
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract, pytest.mark.redis,
               pytest.mark.azurite, pytest.mark.postgres]  # fmt: skip
@@ -43,15 +46,12 @@ def second_host() -> Iterator[Namespace]:
 def _start_worker_in(ns: Namespace) -> workers.WorkerHandle:
     """A real `celery worker` started inside the namespace (same program, other host)."""
     name = f"remote-{ns.name}"
-    log_path = get_settings().log_dir / f"worker-{name}.log"
-    argv = ns.argv(workers.worker_command(["ocr", "llm"], 1, "prefork", name))
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=workers._worker_env(True, None), start_new_session=True,
-        )  # fmt: skip
-    handle = workers.WorkerHandle(name, ("ocr", "llm"), "prefork", 1, log_path, process)
-    handle.wait_ready(timeout=90)
+    handle = workers.WorkerHandle(
+        name=name, argv=ns.argv(workers.worker_command(["ocr", "llm"], 1, "prefork", name)),
+        log_path=get_settings().log_dir / f"worker-{name}.log", env=workers.worker_env(),
+        queues=("ocr", "llm"), pool="prefork", concurrency=1,
+    )  # fmt: skip
+    handle.start(timeout=90)
     return handle
 
 
@@ -62,7 +62,7 @@ def test_worker_on_a_second_host_survives_a_partition_mid_task(
         services.azurite_binary()
     except services.ServiceError as exc:
         skip_or_fail(str(exc))
-    if services.postgres_bin_dir() is None:
+    if pgcluster.postgres_bin_dir() is None:
         skip_or_fail("initdb/pg_ctl not installed: the test starts its own PostgreSQL on the veth address")
     host = second_host.host_addr
     # off loopback Redis wants a password (else protected mode refuses every client): as across real hosts
@@ -70,7 +70,7 @@ def test_worker_on_a_second_host_survives_a_partition_mid_task(
     azurite = services.start_azurite(folder=tmp_path / "azurite", host=host)
     # its own folder under /tmp, not pytest's: a pytest session starting meanwhile makes that tree
     # private again (0700), and the server runs as the postgres user
-    postgres = services.start_postgres(host=host, allow=(f"{host}/30",))
+    postgres = pgcluster.start_postgres(host=host, allow=(f"{host}/30",))
     remote = None
     try:
         for name, value in {
@@ -88,17 +88,14 @@ def test_worker_on_a_second_host_survives_a_partition_mid_task(
         remote = _start_worker_in(second_host)
         scans = [make_document(5, i) for i in (1, 2, 4)]  # scanned PDF and PNGs: seconds of OCR each
         ids = submit.submit([d for d, *_ in scans], filenames=[n for _, n, *_ in scans])
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and documents.get_document(ids[0]).status != "ocr_running":
-            time.sleep(0.05)
-        assert documents.get_document(ids[0]).status == "ocr_running"
+        wait_until(lambda: documents.get_document(ids[0]).status == "ocr_running", 60, what="OCR started")
         second_host.cut()  # a partition in the middle of OCR
         try:
             time.sleep(8)
             assert not remote.ping(timeout=1.0), "a partitioned worker cannot answer"
         finally:
             second_host.restore()
-        final = submit.wait(ids, timeout=180, progress=False)
+        final = wait_for(ids, timeout=180, progress=False)
         assert set(final.values()) == {"done"}, final
         for doc_id in ids:
             events = documents.document_events(doc_id)

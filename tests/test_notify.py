@@ -14,9 +14,11 @@ from conftest import sample_files
 from credit_ocr.config import reset_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.runtime import services
+from credit_ocr.runtime.waiting import wait_until
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, transition
 from credit_ocr.watching import notify
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 
@@ -170,10 +172,8 @@ def test_real_worker_posts_each_document_and_the_batch(receiver, tmp_path) -> No
     batch = submit.new_batch_id()
     with workers.start_worker(preset="both"):
         ids = submit.submit(paths, batch_id=batch)
-        submit.wait(ids, timeout=120, progress=False)
-        deadline = time.monotonic() + 30
-        while not receiver.of_type("batch") and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(ids, timeout=120, progress=False)
+        wait_until(lambda: receiver.of_type("batch"), 30, what="the batch notification")
         time.sleep(1.0)  # any duplicate would arrive now
     assert sorted(d["document_id"] for d in receiver.of_type("document")) == sorted(ids)
     (only,) = receiver.of_type("batch")

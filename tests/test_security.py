@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -21,12 +20,14 @@ from conftest import skip_or_fail
 from PIL import Image
 from reads import read_blob
 
-from credit_ocr.config import EVENTS_CHANNEL, get_settings, reset_settings
+from credit_ocr.config import EVENTS_CHANNEL, get_settings, override_settings, reset_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading import badinput
 from credit_ocr.reading.samples import make_document
 from credit_ocr.runtime import services
+from credit_ocr.runtime.waiting import wait_until
 from credit_ocr.state import documents
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.redis]
 
@@ -64,16 +65,16 @@ def test_pickled_message_is_refused_by_a_real_worker_which_keeps_working(kit, tm
         with Connection(get_settings().broker) as conn:
             producer = conn.Producer()
             producer.publish(body, routing_key="ocr", serializer="pickle", headers=headers, retry=True)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and "untrusted content" not in worker.log_tail(20000):
-            time.sleep(0.2)
+        wait_until(
+            lambda: "untrusted content" in worker.log_tail(20000), 15, interval=0.2, what="the refusal logged"
+        )
         log = worker.log_tail(20000)
         assert "Refusing to deserialize untrusted content of type pickle" in log, log[-1500:]
         assert not marker.exists(), "the pickled payload was executed"
         assert workers.queue_lengths()["ocr"] == 0, "the refused message is dropped, not left to loop"
         assert worker.ping(timeout=2.0)
         ids = _good_ids()
-        assert submit.wait(ids, timeout=60, progress=False)[ids[0]] == "done"
+        assert wait_for(ids, timeout=60, progress=False)[ids[0]] == "done"
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,7 +91,7 @@ def test_redis_with_a_password_refuses_strangers_and_serves_the_pipeline(kit, tm
         reset_settings()
         with workers.running_workers({"preset": "both", "concurrency": 1}):
             ids = _good_ids()
-            assert submit.wait(ids, timeout=60, progress=False) == {ids[0]: "done"}
+            assert wait_for(ids, timeout=60, progress=False) == {ids[0]: "done"}
     finally:
         own.stop()
 
@@ -123,7 +124,9 @@ def test_rediss_url_with_password_and_private_ca_carries_the_pipeline(kit, tmp_p
         "--tls-ca-cert-file", str(files["ca"]), "--tls-auth-clients", "no", "--requirepass", password,
         "--save", "", "--appendonly", "no", "--dir", str(tmp_path),
     ]  # fmt: skip
-    server = services.ServiceProcess("redis-tls", argv, "127.0.0.1", port, tmp_path / "redis-tls.log").start()
+    server = services.ServerProcess(
+        name="redis-tls", argv=argv, log_path=tmp_path / "redis-tls.log", host="127.0.0.1", port=port
+    ).start()
     try:
         url = f"rediss://:{password}@127.0.0.1:{port}/0?ssl_ca_certs={files['ca']}"
         monkeypatch.setenv("CREDIT_OCR_BROKER_URL", url)
@@ -133,7 +136,7 @@ def test_rediss_url_with_password_and_private_ca_carries_the_pipeline(kit, tmp_p
             redis.Redis.from_url(url.split("?")[0] + "?ssl_cert_reqs=required", socket_timeout=3).ping()
         with workers.running_workers({"preset": "both", "concurrency": 1}):
             ids = _good_ids()
-            assert submit.wait(ids, timeout=60, progress=False) == {ids[0]: "done"}
+            assert wait_for(ids, timeout=60, progress=False) == {ids[0]: "done"}
         assert [e["to_status"] for e in documents.document_events(ids[0]) if e["kind"] == "transition"][
             -1
         ] == "done"
@@ -193,14 +196,16 @@ def test_secrets_never_reach_logs_events_errors_or_the_database(kit, tmp_path, m
         try:
             with workers.running_workers({"preset": "llm", "concurrency": 2}):
                 ids = _good_ids(3) + submit.submit([bad], filenames=["broken.pdf"])
-                final = submit.wait(ids, timeout=90, progress=False)
+                final = wait_for(ids, timeout=90, progress=False)
             assert list(final.values()) == ["done", "done", "done", "failed"], final
             assert llm.stats().failures_injected > 0 and llm.stats().unauthorized == 0
             # the same pipeline with a wrong key: the endpoint echoes it back in its 401, like OpenAI's
-            monkeypatch.setenv("CREDIT_OCR_LLM_API_KEY", wrong_key)
-            with workers.running_workers({"preset": "llm", "concurrency": 1}):
+            with (
+                override_settings(llm_api_key=wrong_key),
+                workers.running_workers({"preset": "llm", "concurrency": 1}),
+            ):
                 refused = _good_ids()[0]
-                assert submit.wait([refused], timeout=60, progress=False)[refused] == "failed"
+                assert wait_for([refused], timeout=60, progress=False)[refused] == "failed"
         finally:
             ocr_worker.stop()
         assert llm.stats().unauthorized >= 1
@@ -279,7 +284,7 @@ def test_hostile_pages_fail_their_document_never_the_worker(kit, tmp_path, monke
     with workers.running_workers({"preset": "both", "concurrency": 1}) as (worker,):
         hostile = submit.submit([noise, _pdf_page_bomb()], filenames=["noise.png", "bomb.pdf"])
         good = _good_ids() + submit.submit([scan], filenames=[scan_name])
-        final = submit.wait(hostile + good, timeout=120, progress=False)
+        final = wait_for(hostile + good, timeout=120, progress=False)
         assert [final[i] for i in hostile] == ["failed", "failed"], final
         assert all(final[i] == "done" for i in good), final
         limit_error = documents.get_document(hostile[0]).error or ""

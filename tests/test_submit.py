@@ -9,6 +9,7 @@ import pytest
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, transition
+from credit_ocr.watching.wait import WaitTimeout, wait_for
 
 pytestmark = [pytest.mark.services]
 
@@ -33,9 +34,9 @@ def test_bad_file_is_refused_before_anything_is_stored(kit) -> None:
 
 def test_wait_without_workers_times_out_with_advice(kit) -> None:
     ids = submit.submit(b"%PDF-1.4 a", filenames=["a.pdf"])
-    with pytest.raises(submit.WaitTimeout, match="worker"):
-        submit.wait(ids, timeout=1.5, progress=False)
-    assert submit.wait(ids, timeout=0.5, progress=False, raise_on_timeout=False) == {ids[0]: "pending"}
+    with pytest.raises(WaitTimeout, match="worker"):
+        wait_for(ids, timeout=1.5, progress=False)
+    assert wait_for(ids, timeout=0.5, progress=False, raise_on_timeout=False) == {ids[0]: "pending"}
 
 
 def test_wait_is_woken_by_published_transitions(kit) -> None:
@@ -50,7 +51,7 @@ def test_wait_is_woken_by_published_transitions(kit) -> None:
 
     threading.Thread(target=drive).start()
     started = time.monotonic()
-    assert submit.wait(ids, timeout=20, progress=False) == {i: "failed" for i in ids}
+    assert wait_for(ids, timeout=20, progress=False) == {i: "failed" for i in ids}
     assert time.monotonic() - started < 3, "wait() must wake on the event, not on a long poll"
 
 

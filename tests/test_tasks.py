@@ -16,6 +16,7 @@ from credit_ocr.pipeline.reconcile import reconcile
 from credit_ocr.runtime import services
 from credit_ocr.state import documents
 from credit_ocr.watching import tables as monitor
+from credit_ocr.watching.wait import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract]
 
@@ -52,7 +53,7 @@ def assert_all_done_once(ids: list[str]) -> None:
 def test_ten_documents_split_workers_all_done_with_four_events(kit) -> None:
     with workers.running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}) as ws:
         ids = submit.submit(ten_documents())
-        final = submit.wait(ids, timeout=240, progress=False)
+        final = wait_for(ids, timeout=240, progress=False)
         assert set(final.values()) == {"done"}
         assert_all_done_once(ids)
         # every OCR ran on the ocr worker, every extraction on the llm worker
@@ -64,7 +65,7 @@ def test_ten_documents_split_workers_all_done_with_four_events(kit) -> None:
 def test_single_both_worker_like_the_original_course(kit) -> None:
     with workers.running_workers({"preset": "both"}):
         ids = submit.submit(ten_documents())
-        submit.wait(ids, timeout=240, progress=False)
+        wait_for(ids, timeout=240, progress=False)
     assert_all_done_once(ids)
 
 
@@ -74,7 +75,7 @@ def test_higher_priority_overtakes_the_queue(kit) -> None:
     high = submit.submit(files[0], priority=9)[0]
     # the queue is full before the (single, one-process) worker starts: it takes the urgent one first
     with workers.running_workers({"preset": "both", "concurrency": 1}):
-        submit.wait([*low, high], timeout=240, progress=False)
+        wait_for([*low, high], timeout=240, progress=False)
     started = {d: monitor.events([d]).query("to_status == 'ocr_running'")["at"].min() for d in [*low, high]}
     order = sorted(started, key=started.get)
     assert order[0] == high, "the priority-9 document should be read first"
@@ -95,7 +96,7 @@ def test_worker_killed_mid_ocr_document_finishes_once(kit, monkeypatch) -> None:
         ocr_worker.kill()  # SIGKILL, mid-OCR: the message was never acknowledged
         assert not ocr_worker.alive()
         ocr_worker = workers.start_worker(preset="ocr", concurrency=1)
-        final = submit.wait(ids, timeout=180, progress=False)
+        final = wait_for(ids, timeout=180, progress=False)
     finally:
         ocr_worker.stop()
         llm_worker.stop()
@@ -119,7 +120,7 @@ def test_broker_restart_then_reconcile_brings_every_document_home(kit, monkeypat
         with workers.running_workers({"preset": "both"}):
             pickups = reconcile(older_than=0)
             assert {p.document_id for p in pickups} == set(ids) and all(p.enqueued for p in pickups)
-            final = submit.wait(ids, timeout=180, progress=False)
+            final = wait_for(ids, timeout=180, progress=False)
         assert set(final.values()) == {"done"}
         for doc_id in ids:
             assert "reconcile" in [e["kind"] for e in documents.document_events(doc_id)]
@@ -140,7 +141,7 @@ def test_corrupt_pdf_and_image_bomb_fail_fast_rest_done_worker_alive(kit) -> Non
     with workers.running_workers({"preset": "both"}) as (w,):
         bad_ids = submit.submit([corrupt, _bomb_png()], filenames=["broken.pdf", "bomb.png"])
         good_ids = submit.submit(good)
-        final = submit.wait([*bad_ids, *good_ids], timeout=180, progress=False)
+        final = wait_for([*bad_ids, *good_ids], timeout=180, progress=False)
         assert w.ping(timeout=2), "the worker must still answer after hostile files"
     assert [final[i] for i in bad_ids] == ["failed", "failed"]
     assert all(final[i] == "done" for i in good_ids)
@@ -174,7 +175,7 @@ def test_flaky_llm_30_percent_every_document_done_retries_visible(llm_kit) -> No
     llm_kit.configure(fail_rate=0.3, seed=11)
     with workers.running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}):
         ids = submit.submit(sample_files("text")[:8])
-        final = submit.wait(ids, timeout=240, progress=False)
+        final = wait_for(ids, timeout=240, progress=False)
     assert set(final.values()) == {"done"}, final
     retries = monitor.events(ids).query("kind == 'retry'")
     assert len(retries) >= 1, "with 30% failures some calls must have been retried"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from conftest import sample_files
 
 from credit_ocr.faces.widgets import Dashboard, render_table
 from credit_ocr.pipeline import submit
+from credit_ocr.runtime.waiting import wait_until
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, record_event, transition
 from credit_ocr.watching.dashboard import DashboardModel
@@ -129,9 +129,7 @@ def test_buttons_start_a_worker_submit_samples_and_every_transition_is_seen(kit,
         assert dash.controller.worker is not None and dash.controller.worker.alive(), dash.message.value
         dash.submit_button.click()
         assert len(dash.controller.submitted) == 10, dash.message.value
-        deadline = time.monotonic() + 120
-        while dash.model.counts()["done"] < 3 and time.monotonic() < deadline:
-            dash.pump(0.1)
+        wait_until(lambda: dash.pump(0.1) >= 0 and dash.model.counts()["done"] >= 3, 120, what="3 done")
         dash.feed.disconnect()  # cut the subscriber mid-run: it reconnects and reconciles
         assert dash.wait(240), dash.model.counts()
         dash.stop_button.click()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from credit_ocr.config import cpu_count
 from credit_ocr.pipeline import workers
+from credit_ocr.runtime.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -57,10 +56,7 @@ def test_kill_takes_the_pool_processes_too(kit) -> None:
                 pass
         return alive
 
-    deadline = time.monotonic() + 5
-    while survivors() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert survivors() == [], "every pool process dies with its worker"
+    wait_until(lambda: survivors() == [], 5, what="every pool process dies with its worker")
 
 
 def _engines(handle: workers.WorkerHandle) -> list[int]:
@@ -83,10 +79,7 @@ def test_ocr_pool_processes_load_tesseract_before_their_first_task(kit) -> None:
     ocr = workers.start_worker(preset="ocr", concurrency=2)
     llm = workers.start_worker(preset="llm", concurrency=2)
     try:
-        deadline = time.monotonic() + 20
-        while len(_engines(ocr)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert len(_engines(ocr)) == 2
+        wait_until(lambda: len(_engines(ocr)) == 2, 20, what="one engine per OCR pool process")
         assert _engines(llm) == []  # extraction needs no tesseract
     finally:
         ocr.stop()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -29,11 +28,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import func, select
 
-from credit_ocr.config import cpu_count, reset_settings
+from credit_ocr.config import cpu_count, override_settings
+from credit_ocr.faces.llm_server import start_llm_server_process
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.pipeline.reconcile import reconcile
 from credit_ocr.runtime import services
+from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state.db import Document, StatusEvent, session_scope
 from credit_ocr.state.status import TERMINAL
 
@@ -42,6 +46,14 @@ log = logging.getLogger(__name__)
 __all__ = ["ChaosError", "ChaosReport", "chaos_documents", "run_chaos"]
 
 _TERMINAL = {s.value for s in TERMINAL}
+
+
+class RestartableDatabase(Protocol):
+    """A PostgreSQL the run may crash and restart (the tests' throwaway cluster is one)."""
+
+    url: str
+
+    def restart(self, down_for: float = 0.0) -> None: ...
 
 
 class ChaosError(RuntimeError):
@@ -119,27 +131,6 @@ def chaos_documents(count: int, seed: int = 7, pool: int = 12) -> Iterator[tuple
         yield data, f"chaos_{i + 1:04d}_{name}"
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str | None]) -> Iterator[None]:
-    """Set (or unset, for None) environment variables for the run; restore them and the settings after."""
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_settings()
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_settings()
-
-
 class _Run:
     """The moving parts of one run, and the threads that feed, hurt and reconcile."""
 
@@ -159,7 +150,7 @@ class _Run:
         self.fed = threading.Event()
         self.workers: dict[str, object] = {}
         self.redis: services.RedisServer | None = None
-        self.postgres: services.PostgresServer | None = None
+        self.postgres: RestartableDatabase | None = None
         self.azurite: services.AzuriteServer | None = None
         self.errors: list[str] = []
 
@@ -179,32 +170,38 @@ class _Run:
 
     # --- feeding ---------------------------------------------------------------------------
     def feed(self) -> None:
-        from credit_ocr.pipeline import submit
-
         batch = submit.new_batch_id()
         try:
             for data, name in chaos_documents(self.docs, self.seed):
-                while not self.stop.is_set() and len(self.ids) - self.terminal >= self.max_in_flight:
-                    time.sleep(0.2)
-                deadline = time.monotonic() + 120
-                while not self.stop.is_set():
-                    try:  # a client's duty: an upload refused during an outage is sent again
-                        self.ids.extend(submit.submit([data], filenames=[name], batch_id=batch))
-                        break
-                    except Exception as exc:  # noqa: BLE001
-                        if time.monotonic() > deadline:
-                            self.errors.append(f"upload of {name} kept failing: {exc.__class__.__name__}")
-                            break
-                        time.sleep(0.5)
+                with contextlib.suppress(ConditionTimeout):  # stopped
+                    wait_until(self._room, None, interval=0.2, stop=self.stop)
+
+                def upload(data: bytes = data, name: str = name) -> bool:
+                    self.ids.extend(submit.submit([data], filenames=[name], batch_id=batch))
+                    return True
+
+                try:  # a client's duty: an upload refused during an outage is sent again
+                    wait_until(
+                        upload,
+                        120,
+                        what=f"upload of {name}",
+                        interval=0.5,
+                        ignore=(Exception,),
+                        stop=self.stop,
+                    )
+                except ConditionTimeout as exc:
+                    if not self.stop.is_set():
+                        self.errors.append(str(exc)[:300])
                 if self.stop.is_set():
                     return
         finally:
             self.fed.set()
 
+    def _room(self) -> bool:
+        return len(self.ids) - self.terminal < self.max_in_flight
+
     # --- reconciling -----------------------------------------------------------------------
     def reconcile_loop(self) -> None:
-        from credit_ocr.pipeline.reconcile import reconcile
-
         while not self.stop.wait(self.reconcile_every):
             try:
                 reconcile(older_than=self.reconcile_deadline)
@@ -214,22 +211,18 @@ class _Run:
     # --- hurting ---------------------------------------------------------------------------
     def start_worker(self, kind: str) -> None:
         """Start (or restart) a worker and wait for its ping, tolerating a broker that is restarting."""
-        from credit_ocr.pipeline import workers
-
         spec = {"ocr": {"preset": "ocr"}, "llm": {"preset": "llm", "concurrency": 8}}[kind]
-        handle = workers.start_worker(**spec, name=f"chaos-{kind}", wait=False)
-        self.workers[kind] = handle  # registered at once: whatever happens next, it is stopped at the end
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if not handle.alive():
-                handle = workers.start_worker(**spec, name=f"chaos-{kind}", wait=False)
-                self.workers[kind] = handle
-            try:
-                if handle.ping(timeout=0.5):
-                    return
-            except Exception:  # noqa: BLE001 - the broker itself may be restarting
-                time.sleep(0.5)
-        raise ChaosError(f"The {kind} worker did not answer within 90s:\n{handle.log_tail()}")
+
+        def started() -> bool:
+            handle = workers.start_worker(**spec, name=f"chaos-{kind}", wait=False)
+            self.workers[kind] = handle  # registered at once: whatever happens next, it is stopped at the end
+            handle.wait_ready(60)
+            return True
+
+        try:
+            wait_until(started, 90, what=f"the {kind} worker answering", ignore=(workers.WorkerError,))
+        except ConditionTimeout as exc:
+            raise ChaosError(str(exc)) from exc
 
     def kill_worker(self, kind: str) -> None:
         handle = self.workers[kind]
@@ -245,8 +238,8 @@ class _Run:
             self.postgres.restart(down_for=2.0)
         elif name == "azurite" and self.azurite is not None:
             self.azurite.stop()  # a clean stop: Azurite (not Azure) loses recent writes on SIGKILL
-            time.sleep(1.0)
-            self.azurite.start(wait=30)
+            time.sleep(1.0)  # the outage itself
+            self.azurite.start(timeout=30)
         else:
             return
         self.faults[f"restart {name}"] += 1
@@ -295,6 +288,74 @@ def _count_events(ids: list[str]) -> tuple[Counter[str], int, Counter[str], dict
     return kinds, duplicated, statuses, dict(errors)
 
 
+def _own_services(run: _Run, root: Path, report: ChaosReport, postgres: RestartableDatabase | None) -> None:
+    """Start the run's own Redis and Azurite; use ``postgres`` (restarted once) when given, else SQLite."""
+    try:
+        run.redis = services.start_redis(folder=root / "redis", name="chaos-redis")
+        run.azurite = services.start_azurite(folder=root / "azurite")
+    except services.ServiceError as exc:
+        raise ChaosError(f"The chaos run could not start its own services: {exc}") from exc
+    run.postgres = postgres
+    if postgres is not None:
+        report.database = "postgresql (own cluster, restarted once)"
+    else:
+        report.database = "sqlite (no database restart)"
+        report.notes.append("no PostgreSQL cluster given (run_chaos(postgres=...)): SQLite used instead")
+    report.blob_store = "azurite (own, restarted once)"
+
+
+def _run_settings(run: _Run, root: Path, llm_url: str) -> dict:
+    """The settings of the run, put in force with ``override_settings`` (workers get them passed)."""
+    assert run.redis is not None and run.azurite is not None
+    return {
+        "home": root / "var",
+        "broker_url": run.redis.url,
+        "result_backend": None,
+        "database_url": run.postgres.url if run.postgres is not None else None,
+        "azure_connection_string": run.azurite.connection_string,
+        "azure_container": "chaos",
+        "extractor": "llm",
+        "llm_base_url": llm_url,
+        "llm_timeout": 10,
+        # a killed worker's message comes back after the visibility timeout (above the hard limit)
+        "soft_time_limit": 30,
+        "time_limit": 40,
+        "visibility_timeout": 45,
+        "retry_backoff_max": 8,
+        "notify_url": None,
+    }
+
+
+def _drive(run: _Run, started: float, limit: float, report: ChaosReport) -> None:
+    """Feed, hurt and reconcile until every submitted document is terminal (or ``limit`` seconds)."""
+    run.start_worker("ocr")
+    run.start_worker("llm")
+    run.say(f"feeding {run.docs} documents; a worker is killed every {run.kill_every:g}s")
+    threads = [
+        threading.Thread(target=run.feed, name="chaos-feed", daemon=True),
+        threading.Thread(target=run.reconcile_loop, name="chaos-reconcile", daemon=True),
+        threading.Thread(target=run.fault_loop, name="chaos-faults", daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    said = [time.monotonic()]
+
+    def all_terminal() -> bool:
+        run.count_terminal()
+        if time.monotonic() - said[0] > 15:
+            run.say(f"{run.terminal}/{run.docs} terminal, faults so far: {dict(run.faults)}")
+            said[0] = time.monotonic()
+        return run.fed.is_set() and run.terminal >= len(run.ids)
+
+    try:
+        wait_until(all_terminal, max(0.0, limit - (time.monotonic() - started)), interval=0.5)
+    except ConditionTimeout:
+        report.notes.append(f"stopped after {limit:.0f}s with documents still open")
+    run.stop.set()
+    for t in threads:
+        t.join(timeout=90)
+
+
 def run_chaos(
     docs: int = 200,
     *,
@@ -307,15 +368,14 @@ def run_chaos(
     workdir: Path | None = None,
     keep: bool = False,
     say: Callable[[str], None] | None = None,
+    postgres: RestartableDatabase | None = None,
 ) -> ChaosReport:
     """Run ``docs`` documents through OCR and LLM workers under a fault schedule; report what happened.
 
-    Needs redis-server, tesseract and Azurite; uses its own PostgreSQL cluster when ``initdb`` and
-    ``pg_ctl`` exist, else SQLite (noted in the report). ``keep`` leaves the temporary folder (logs,
-    database) for reading afterwards.
+    Needs redis-server, tesseract and Azurite. ``postgres``: a PostgreSQL the run may crash and restart
+    (its ``url``, ``restart(down_for)``); without one the run uses SQLite (noted in the report).
+    ``keep`` leaves the temporary folder (logs, database) for reading afterwards.
     """
-    from credit_ocr.faces.llm_server import start_llm_server_process
-
     say = say or (lambda message: log.info("chaos: %s", message))
     started = time.monotonic()
     own_folder = workdir is None
@@ -327,85 +387,18 @@ def run_chaos(
         reconcile_deadline=reconcile_deadline, max_in_flight=max(8, 6 * cpu_count()), say=say,
     )  # fmt: skip
     llm = None
-    threads: list[threading.Thread] = []
     try:
         say(f"starting its own services in {root}")
-        try:
-            run.redis = services.start_redis(folder=root / "redis", name="chaos-redis")
-            run.azurite = services.start_azurite(folder=root / "azurite")
-        except services.ServiceError as exc:
-            raise ChaosError(f"The chaos run could not start its own services: {exc}") from exc
-        db_url = None
-        try:
-            run.postgres = services.start_postgres(folder=root / "postgres")
-            db_url = run.postgres.url
-            report.database = "postgresql (own cluster, restarted once)"
-        except (services.ServiceError, OSError, ValueError) as exc:
-            report.database = "sqlite (no PostgreSQL restart)"
-            report.notes.append(f"PostgreSQL not available, SQLite used instead: {str(exc)[:200]}")
+        _own_services(run, root, report, postgres)
         llm = start_llm_server_process(fail_rate=llm_fail_rate, seed=seed)
-        report.blob_store = "azurite (own, restarted once)"
-        env = {
-            "CREDIT_OCR_HOME": str(root / "var"),
-            "CREDIT_OCR_BROKER_URL": run.redis.url,
-            "CREDIT_OCR_RESULT_BACKEND": None,
-            "CREDIT_OCR_DATABASE_URL": db_url,
-            "CREDIT_OCR_AZURE_CONNECTION_STRING": run.azurite.connection_string,
-            "AZURE_STORAGE_CONNECTION_STRING": None,
-            "CREDIT_OCR_AZURE_CONTAINER": "chaos",
-            "CREDIT_OCR_EXTRACTOR": "llm",
-            "CREDIT_OCR_LLM_BASE_URL": llm.url,
-            "CREDIT_OCR_LLM_TIMEOUT": "10",
-            # a killed worker's message comes back after the visibility timeout (above the hard limit)
-            "CREDIT_OCR_SOFT_TIME_LIMIT": "30",
-            "CREDIT_OCR_TIME_LIMIT": "40",
-            "CREDIT_OCR_VISIBILITY_TIMEOUT": "45",
-            "CREDIT_OCR_RETRY_BACKOFF_MAX": "8",
-            "CREDIT_OCR_NOTIFY_URL": None,
-        }
-        with _environment(env):
-            run.start_worker("ocr")
-            run.start_worker("llm")
-            say(f"feeding {docs} documents; a worker is killed every {kill_every:g}s")
-            threads = [
-                threading.Thread(target=run.feed, name="chaos-feed", daemon=True),
-                threading.Thread(target=run.reconcile_loop, name="chaos-reconcile", daemon=True),
-                threading.Thread(target=run.fault_loop, name="chaos-faults", daemon=True),
-            ]
-            for t in threads:
-                t.start()
-            limit = timeout if timeout is not None else max(240.0, 4.0 * docs)
-            last_said = 0.0
-            while time.monotonic() - started < limit:
-                run.count_terminal()
-                if run.fed.is_set() and run.terminal >= len(run.ids):
-                    break
-                if time.monotonic() - last_said > 15:
-                    say(f"{run.terminal}/{docs} terminal, faults so far: {dict(run.faults)}")
-                    last_said = time.monotonic()
-                time.sleep(0.5)
-            else:
-                report.notes.append(f"stopped after {limit:.0f}s with documents still open")
-            run.stop.set()
-            for t in threads:
-                t.join(timeout=90)
+        with override_settings(**_run_settings(run, root, llm.url)):
+            _drive(run, started, timeout if timeout is not None else max(240.0, 4.0 * docs), report)
             report.wall_seconds = round(time.monotonic() - started, 1)
-            kinds, duplicated, statuses, errors = _count_events(list(run.ids))
+            _tally(report, run)
             stats = llm.stats()
             report.llm_calls, report.llm_failures_injected = stats.calls, stats.failures_injected
             for handle in run.workers.values():
-                handle.stop(timeout=20)  # type: ignore[attr-defined]
-        report.done = statuses.get("done", 0)
-        report.failed = report.failed_good = statuses.get("failed", 0)
-        report.submitted = len(run.ids)
-        report.lost = docs - report.done - report.failed  # a document never submitted counts as lost
-        report.duplicated = duplicated
-        report.retries = kinds.get("retry", 0)
-        report.redeliveries = kinds.get("redelivery", 0)
-        report.reconciler_pickups = kinds.get("reconcile", 0)
-        report.faults = dict(run.faults)
-        report.errors = errors
-        report.notes.extend(run.errors)
+                handle.stop(timeout=20)
         if keep:
             report.notes.append(f"kept {root} (worker logs in var/logs)")
         return report
@@ -413,11 +406,26 @@ def run_chaos(
         run.stop.set()
         for handle in run.workers.values():
             with contextlib.suppress(Exception):
-                handle.kill()  # type: ignore[attr-defined]
-        for server in (llm, run.azurite, run.redis, run.postgres):
+                handle.kill()
+        for server in (llm, run.azurite, run.redis):
             if server is not None:
                 with contextlib.suppress(Exception):
                     server.stop()
         if own_folder and not keep:
             shutil.rmtree(root, ignore_errors=True)
-        reset_settings()
+
+
+def _tally(report: ChaosReport, run: _Run) -> None:
+    """Fill the report from the database, the source of truth."""
+    kinds, duplicated, statuses, errors = _count_events(list(run.ids))
+    report.done = statuses.get("done", 0)
+    report.failed = report.failed_good = statuses.get("failed", 0)
+    report.submitted = len(run.ids)
+    report.lost = report.docs - report.done - report.failed  # a document never submitted counts as lost
+    report.duplicated = duplicated
+    report.retries = kinds.get("retry", 0)
+    report.redeliveries = kinds.get("redelivery", 0)
+    report.reconciler_pickups = kinds.get("reconcile", 0)
+    report.faults = dict(run.faults)
+    report.errors = errors
+    report.notes.extend(run.errors)

@@ -269,6 +269,7 @@ def submit(
     """Upload files and enqueue them; prints their ids at once (or, with --wait, their final status)."""
     from credit_ocr.pipeline import submit as sub
     from credit_ocr.watching.reporting import describe
+    from credit_ocr.watching.wait import wait_for
 
     ids = [sub.retry(doc_id) for doc_id in retry_ids]
     if files:
@@ -276,7 +277,7 @@ def submit(
     if not ids:
         _fail("nothing to submit: give FILE... or --retry ID")
     if wait:
-        sub.wait(ids, timeout=timeout, progress=not as_json, raise_on_timeout=False)
+        wait_for(ids, timeout=timeout, progress=not as_json, raise_on_timeout=False)
     rows = [
         {k: r[k] for k in ("id", "filename", "status", "error")} for r in describe(ids, with_events=False)
     ]

@@ -21,6 +21,7 @@ from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading.extraction import fields as fieldspec
 from credit_ocr.runtime import services
 from credit_ocr.state import documents
+from credit_ocr.watching.wait import wait_for
 
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
 
@@ -134,7 +135,7 @@ def run_demo(
         batch = submit.new_batch_id()
         ids = submit.submit(paths, batch_id=batch)
         console.print(f"submitted {len(ids)} documents as {batch}; watching the event channel:")
-        statuses = submit.wait(ids, timeout=timeout, progress=True, raise_on_timeout=False)
+        statuses = wait_for(ids, timeout=timeout, progress=True, raise_on_timeout=False)
         seconds = time.perf_counter() - t0
         acc, per_doc = accuracy(ids, paths)
         _print_tables(console, ids, paths, per_doc)

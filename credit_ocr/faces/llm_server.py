@@ -2,7 +2,7 @@
 
 It is not a language model. It answers ``POST /v1/chat/completions`` in the chat-completions shape
 with a JSON object of the 21 credit-request fields, read from the document text of the prompt by a
-cheap label-based reading (the rule-based extractor when present). What it adds is control over
+cheap label-based reading (the kit's rule-based extractor). What it adds is control over
 what a real endpoint does to a pipeline: a latency per call, a share of calls answered with an
 injected ``500`` or ``429`` (with ``Retry-After``), and malformed answers. Behaviour can be changed
 while it runs (``POST /_control`` or a per-request ``X-Stand-In-Control`` header) and counted
@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import re
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -35,6 +32,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from credit_ocr.config import Settings, get_settings
+from credit_ocr.reading.extraction.rules import extract_rules
+from credit_ocr.runtime.processes import ServerProcess, child_env, free_port, python_module
 
 log = logging.getLogger("credit_ocr.faces.llm_server")
 
@@ -121,7 +122,8 @@ def document_text(messages: list[dict[str, Any]]) -> str:
         if message.get("role") == "user":
             last_user = str(content or "")
     joined = "\n".join(chunks)
-    from credit_ocr.reading.extraction.llm import DOC_BEGIN, DOC_END  # the prompt's own markers
+    # the prompt's own markers; imported here to keep openai's import (0.5 s) out of the server's start
+    from credit_ocr.reading.extraction.llm import DOC_BEGIN, DOC_END  # deferred: openai's import cost
 
     begin = joined.rfind(DOC_BEGIN)
     if begin >= 0:
@@ -133,7 +135,7 @@ def document_text(messages: list[dict[str, Any]]) -> str:
 
 
 def read_fields(text: str) -> dict[str, Any]:
-    """The 21 fields of a document text, by the rule-based extractor when the kit has it."""
+    """The 21 fields of a document text, read by the kit's rule-based extractor."""
     return dict(_read_fields_cached(text))
 
 
@@ -141,29 +143,7 @@ def read_fields(text: str) -> dict[str, Any]:
 def _read_fields_cached(text: str) -> dict[str, Any]:
     # Cached: a benchmark sends the same documents again and again, and the stand-in's own CPU
     # (milliseconds of rules per call) must not compete with the OCR workers for the same cores.
-    try:
-        from credit_ocr.reading.extraction.rules import extract_rules
-    except ImportError:
-        return _label_fallback(text)
     return dict(extract_rules(text).fields)
-
-
-def _label_fallback(text: str) -> dict[str, Any]:
-    """A crude ``Label value`` reading from the field labels, for when ``rules.py`` is absent."""
-    from credit_ocr.reading.extraction import fields as f
-
-    found = f.empty_fields()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for spec in f.FIELDS:  # the printed label first, then its synonyms: "Company Name" before "Company"
-        for label in (spec.label, *spec.synonyms):
-            hits = (line[len(label) :] for line in lines if line.lower().startswith(label.lower()))
-            value = next(
-                (v for v in (f.normalize(spec.name, h.strip(" :\t")) for h in hits) if v is not None), None
-            )
-            if value is not None:
-                found[spec.name] = value
-                break
-    return found
 
 
 _INJECTION = re.compile(r"\b(?:output|return|answer with)\b\s*:?\s*(?=\{)", re.IGNORECASE)
@@ -513,16 +493,24 @@ def serve(
 # the stand-in as a separate process (for Celery workers in other processes)
 
 
-class StandInProcess:
-    """A stand-in running as its own process (``python -m credit_ocr llm-server``), steered over HTTP."""
-
-    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
-        self.process = process
-        self.url = url
+@dataclass
+class StandInProcess(ServerProcess):
+    """A stand-in running as its own process (``python -m credit_ocr llm-server``), steered over HTTP:
+    ready when it answers ``GET /v1/models``."""
 
     @property
-    def pid(self) -> int:
-        return self.process.pid
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/models", timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def not_ready(self, exc: Exception) -> Exception:
+        return StandInError(f"The stand-in LLM process did not start: {exc}")
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         root = self.url.removesuffix("/v1")
@@ -542,22 +530,6 @@ class StandInProcess:
     def stats(self) -> StandInStats:
         return StandInStats(**self._call("GET", "/_stats"))
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Terminate the process (kill it if it does not exit within ``timeout``)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-
-    def __enter__(self) -> StandInProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def start_llm_server_process(
     port: int | None = None,
@@ -568,40 +540,24 @@ def start_llm_server_process(
     malformed_rate: float = 0.0,
     seed: int | None = None,
     wait: float = 20.0,
+    settings: Settings | None = None,
 ) -> StandInProcess:
     """Start the stand-in as a separate process and return once it answers on ``/v1/models``.
 
     Worker processes of a pipeline test reach it over TCP like any real endpoint; ``port=None``
-    picks a free one.
+    picks a free one. Its log is ``CREDIT_OCR_HOME/logs/llm-standin-<port>.log``.
     """
-    from credit_ocr.runtime.services import free_port
-
+    settings = settings or get_settings()
     port = port or free_port(host)
-    command = [
-        sys.executable, "-m", "credit_ocr", "llm-server", "--host", host, "--port", str(port),
-        "--latency", str(latency), "--fail-rate", str(fail_rate), "--malformed-rate", str(malformed_rate),
-    ]  # fmt: skip
+    command = python_module(
+        "credit_ocr", "llm-server", "--host", host, "--port", str(port), "--latency", str(latency),
+        "--fail-rate", str(fail_rate), "--malformed-rate", str(malformed_rate),
+    )  # fmt: skip
     if seed is not None:
         command += ["--seed", str(seed)]
-    errors = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a pipe nobody reads fills up
-    process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, env=os.environ.copy()
-    )
-    handle = StandInProcess(process, f"http://{host}:{port}/v1")
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            errors.seek(0)
-            err = errors.read().decode(errors="replace")
-            raise StandInError(
-                f"The stand-in LLM process exited with code {process.returncode}: {err.strip()}"
-            )
-        try:
-            with urllib.request.urlopen(handle.url + "/models", timeout=1) as response:
-                if response.status == 200:
-                    errors.close()
-                    return handle
-        except OSError:
-            time.sleep(0.05)
-    handle.stop()
-    raise StandInError(f"The stand-in LLM process did not answer on {handle.url} within {wait:g}s.")
+    handle = StandInProcess(
+        name="llm-standin", argv=command, log_path=settings.log_dir / f"llm-standin-{port}.log",
+        env=child_env(settings), host=host, port=port,
+    )  # fmt: skip
+    handle.start(timeout=wait)
+    return handle

@@ -1,13 +1,12 @@
 """`credit-ocr watch`: the live feed as a table in the terminal, until every document is finished.
 
-The same :class:`~credit_ocr.watching.live.LiveFeed` and :class:`~credit_ocr.watching.dashboard.DashboardModel` as the
-notebook dashboard: the feed thread queues events, the main thread applies them and redraws.
+The same live wait as :func:`~credit_ocr.watching.wait.wait_for` (a
+:class:`~credit_ocr.watching.wait.Follower`: the feed thread queues events, the main thread applies
+them) with a redraw after each burst.
 """
 
 from __future__ import annotations
 
-import queue
-import time
 from collections.abc import Iterable
 
 from rich.console import Console, Group
@@ -16,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from credit_ocr.watching.dashboard import DashboardModel, fmt_seconds
-from credit_ocr.watching.live import LiveFeed
+from credit_ocr.watching.wait import Follower
 
 STYLES = {
     "pending": "grey62",
@@ -66,45 +65,21 @@ def watch(
     *,
     console: Console | None = None,
     timeout: float | None = None,
-    refresh: float = 0.25,
 ) -> DashboardModel:
     """Show documents live until all are terminal, Ctrl-C, or ``timeout``; returns the final model.
 
     Neither ids nor a batch: every document, until all of them are finished.
     """
-    ids = None if ids is None else list(ids)
     console = console or Console(stderr=False)
-    model = DashboardModel(ids=ids, batch_id=batch_id)
-    inbox: queue.SimpleQueue = queue.SimpleQueue()
-    state = {"live": False}
-    feed = LiveFeed(
-        ids=ids,
-        batch_id=batch_id,
-        on_event=model.apply,
-        on_snapshot=model.reconcile,
-        on_state=lambda up: state.__setitem__("live", up),
-        dispatch=lambda fn, *args: inbox.put((fn, args)),
-    )
-    deadline = None if timeout is None else time.monotonic() + timeout
-    feed.start()
-    try:
-        with Live(render(model, False), console=console, refresh_per_second=8, transient=False) as view:
-            snapshots = 0
-            while deadline is None or time.monotonic() < deadline:
-                try:
-                    fn, args = inbox.get(timeout=refresh)
-                    fn(*args)
-                    while True:  # drain a burst, then redraw once
-                        fn, args = inbox.get_nowait()
-                        fn(*args)
-                except queue.Empty:
-                    pass
-                snapshots = model.snapshots
-                view.update(render(model, state["live"]))
-                if snapshots and model.all_terminal():
-                    break
-    except KeyboardInterrupt:
-        console.print("[yellow]stopped watching (the documents carry on)[/]")
-    finally:
-        feed.stop()
-    return model
+    follower = Follower(ids, batch_id)
+    with Live(render(follower.model, False), console=console, refresh_per_second=8, transient=False) as view:
+
+        def redraw(model: DashboardModel) -> None:
+            view.update(render(model, follower.live))
+
+        try:
+            follower.run(timeout, on_change=redraw)
+        except KeyboardInterrupt:
+            console.print("[yellow]stopped watching (the documents carry on)[/]")
+        redraw(follower.model)
+    return follower.model

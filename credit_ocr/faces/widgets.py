@@ -24,6 +24,7 @@ from typing import Any
 from credit_ocr.config import PROJECT_ROOT
 from credit_ocr.watching.dashboard import STATUS_COLOURS, STATUSES, DashboardModel, fmt_seconds
 from credit_ocr.watching.live import Dispatch, LiveFeed, TransitionEvent
+from credit_ocr.watching.wait import apply_queued, follow
 
 log = logging.getLogger(__name__)
 
@@ -267,27 +268,17 @@ class Dashboard:
         """Apply queued updates on this thread (only without a kernel loop); returns how many."""
         if self._queue is None:
             return 0
-        count = 0
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fn, args = self._queue.get(timeout=max(0.0, deadline - time.monotonic()) if count == 0 else 0)
-            except queue.Empty:
-                break
-            fn(*args)
-            count += 1
+        count = apply_queued(self._queue, timeout)
         if count:
             self.render()
         return count
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Pump until every document is terminal (tests and scripts); True if they all are."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.pump(0.1)
-            if self.model.all_terminal():
-                return True
-        return self.model.all_terminal()
+        """Apply the feed's updates until every document is terminal (tests and scripts, outside a
+        kernel loop); True if they all are. The same wait as :func:`~credit_ocr.watching.wait.wait_for`."""
+        if self._queue is None:  # a kernel loop applies the updates: nothing to pump here
+            return self.model.all_terminal()
+        return follow(self.model, self._queue, timeout, on_change=lambda _model: self.render())
 
     # -- drawing ------------------------------------------------------------------------------
     def render(self) -> None:

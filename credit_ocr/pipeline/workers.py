@@ -8,19 +8,18 @@ shutdown (running tasks finish) and ``kill()`` is a crash (SIGKILL to every proc
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from credit_ocr.config import cpu_count, get_settings
-from credit_ocr.pipeline.celery_app import QUEUES, get_app
+import psutil
+from kombu.exceptions import OperationalError
+
+from credit_ocr.config import Settings, cpu_count, get_settings
+from credit_ocr.pipeline.celery_app import PRIORITY_LEVELS, QUEUES, get_app
+from credit_ocr.runtime.processes import ChildProcess, child_env, python_module
+from credit_ocr.state.events import redis_client
 
 
 class WorkerError(RuntimeError):
@@ -46,54 +45,32 @@ def presets() -> dict[str, Preset]:
 
 
 @dataclass
-class WorkerHandle:
-    """A running worker process: its node name, pid and log, and the means to stop it."""
+class WorkerHandle(ChildProcess):
+    """A running ``celery worker``: a :class:`~credit_ocr.runtime.processes.ChildProcess` that is ready
+    when it answers Celery's ``ping`` (its own readiness), with its node name and queues."""
 
-    name: str
-    queues: tuple[str, ...]
-    pool: str
-    concurrency: int
-    log_path: Path
-    process: subprocess.Popen = field(repr=False)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+    queues: tuple[str, ...] = ()
+    pool: str = "prefork"
+    concurrency: int = 1
 
     @property
     def hostname(self) -> str:
         return f"{self.name}@{socket.gethostname()}"
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
     def ping(self, timeout: float = 1.0) -> bool:
         return self.hostname in ping_workers(timeout=timeout, destination=[self.hostname])
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Block until the worker answers a ping (or fail with the tail of its log)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.alive():
-                raise WorkerError(
-                    f"Worker {self.name} exited (code {self.process.returncode}):\n{self.log_tail()}"
-                )
-            if self.ping(timeout=0.5):
-                return
-        raise WorkerError(
-            f"Worker {self.name} did not answer a ping within {timeout:.0f}s:\n{self.log_tail()}"
-        )
-
-    def log_tail(self, chars: int = 2000) -> str:
+    def ready(self) -> bool:
         try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except FileNotFoundError:
-            return "(no log)"
+            return self.ping(timeout=0.5)
+        except (OSError, OperationalError):  # the broker is restarting: not ready yet
+            return False
+
+    def not_ready(self, exc: Exception) -> Exception:
+        return WorkerError(f"Worker {self.name} did not start: {exc}")
 
     def children(self) -> list[int]:
         """Pids of the worker's pool processes (prefork), for fault experiments."""
-        import psutil
-
         try:
             return [c.pid for c in psutil.Process(self.pid).children(recursive=True)]
         except psutil.NoSuchProcess:
@@ -101,32 +78,7 @@ class WorkerHandle:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Warm shutdown: running tasks finish, then the worker exits; SIGKILL after ``timeout``."""
-        if not self.alive():
-            self._kill_group()  # pool processes may outlive a main process that died
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self._kill_group()
-
-    def kill(self) -> None:
-        """A crash: SIGKILL to the worker and its pool processes (their messages stay unacknowledged)."""
-        self._kill_group()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-
-    def _kill_group(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
-
-    def __enter__(self) -> WorkerHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop(timeout)
 
 
 def worker_command(
@@ -139,25 +91,26 @@ def worker_command(
     beat: bool = False,
 ) -> list[str]:
     """The ``celery worker`` command line the kit runs (also shown in notebooks)."""
-    argv = [
-        sys.executable, "-m", "celery", "-A", "credit_ocr.pipeline.celery_app:app", "worker",
+    argv = python_module(
+        "celery", "-A", "credit_ocr.pipeline.celery_app:app", "worker",
         "--queues", ",".join(queues), "--concurrency", str(concurrency), "--pool", pool,
         "--hostname", f"{name}@%h", "--loglevel", loglevel, "--without-mingle", "--without-gossip",
         "--task-events",
-    ]  # fmt: skip
+    )  # fmt: skip
     if beat:
         argv.append("--beat")
     return argv
 
 
-def _worker_env(omp_thread_limit: bool, extra: dict[str, str] | None) -> dict[str, str]:
-    settings = get_settings()
-    env = dict(os.environ)
-    env["CREDIT_OCR_HOME"] = str(settings.home_dir)  # the child finds the same state folder
-    env.setdefault("CREDIT_OCR_BROKER_URL", settings.broker)
+def worker_env(
+    settings: Settings | None = None, *, omp_thread_limit: bool = True, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a worker: the settings in force (passed, not inherited) and its tuning."""
+    settings = settings or get_settings()
+    settings.broker  # noqa: B018 - no broker: the ConfigurationError says how to start one, before any start
+    env = child_env(settings, PYTHONUNBUFFERED="1")
     if omp_thread_limit:
         env["OMP_THREAD_LIMIT"] = "1"  # tesseract's threads cost 3-5x throughput when processes share cores
-    env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
 
@@ -174,8 +127,13 @@ def start_worker(
     env: dict[str, str] | None = None,
     beat: bool = False,
     loglevel: str = "INFO",
+    settings: Settings | None = None,
 ) -> WorkerHandle:
-    """Start a real Celery worker with the kit's settings; by default wait until it answers a ping."""
+    """Start a real Celery worker with the settings in force; by default wait until it answers a ping.
+
+    ``env``: extra variables for the worker (not settings: those come from ``settings``).
+    """
+    settings = settings or get_settings()
     chosen = presets()[preset] if preset else presets()["both"]
     queues = tuple(queues or chosen.queues)
     unknown = set(queues) - set(QUEUES)
@@ -184,24 +142,18 @@ def start_worker(
     pool = pool or chosen.pool
     concurrency = concurrency or chosen.concurrency
     name = name or f"{preset or '-'.join(queues)}-{uuid.uuid4().hex[:6]}"
-    log_path = get_settings().log_dir / f"worker-{name}.log"
-    log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
-    process = subprocess.Popen(
-        worker_command(queues, concurrency, pool, name, beat=beat, loglevel=loglevel),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env=_worker_env(chosen.omp_thread_limit and "ocr" in queues, env),
-        start_new_session=True,  # its own process group: kill() takes the pool children too
+    handle = WorkerHandle(
+        name=name,
+        argv=worker_command(queues, concurrency, pool, name, beat=beat, loglevel=loglevel),
+        log_path=settings.log_dir / f"worker-{name}.log",
+        env=worker_env(settings, omp_thread_limit=chosen.omp_thread_limit and "ocr" in queues, extra=env),
+        queues=queues,
+        pool=pool,
+        concurrency=concurrency,
     )
-    log.close()
-    handle = WorkerHandle(name, queues, pool, concurrency, log_path, process)
+    handle.launch()
     if wait:
-        try:
-            handle.wait_ready(timeout)
-        except WorkerError:
-            handle.kill()
-            raise
+        handle.wait_ready(timeout)
     return handle
 
 
@@ -226,9 +178,6 @@ def ping_workers(timeout: float = 1.0, destination: list[str] | None = None) -> 
 
 def queue_lengths() -> dict[str, int]:
     """Messages waiting in each queue (all priority levels), read from Redis."""
-    from credit_ocr.pipeline.celery_app import PRIORITY_LEVELS
-    from credit_ocr.state.events import redis_client
-
     client = redis_client()
     out = {}
     for q in QUEUES:

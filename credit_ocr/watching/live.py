@@ -32,6 +32,7 @@ from redis.retry import Retry
 from sqlalchemy import select
 
 from credit_ocr.config import EVENTS_CHANNEL, ConfigurationError, get_settings
+from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state.db import Document, StatusEvent, session_scope
 from credit_ocr.state.status import TERMINAL
 from credit_ocr.watching.tables import events_query
@@ -188,12 +189,6 @@ class LiveFeed:
     def add_callback(self, on_event: Callable[[TransitionEvent], Any]) -> None:
         self._event_cbs.append(on_event)
 
-    def add_snapshot_callback(self, on_snapshot: Callable[[Snapshot], Any]) -> None:
-        self._snapshot_cbs.append(on_snapshot)
-
-    def add_state_callback(self, on_state: Callable[[bool], Any]) -> None:
-        self._state_cbs.append(on_state)
-
     @property
     def ids(self) -> set[str] | None:
         with self._lock:
@@ -294,26 +289,30 @@ class LiveFeed:
         self._set_state(False)
 
     def _await_subscribed(self, pubsub: redis.client.PubSub) -> None:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+        def confirmed() -> bool:
             message = pubsub.get_message(timeout=0.5)
-            if message and message.get("type") == "subscribe":
-                return
-        raise redis.ConnectionError("no subscribe confirmation from Redis within 5 s")
+            return bool(message and message.get("type") == "subscribe")
+
+        try:
+            wait_until(confirmed, 5, what="a subscribe confirmation from Redis", interval=0.0)
+        except ConditionTimeout as exc:
+            raise redis.ConnectionError(str(exc)) from exc
 
     def _poll_while_waiting(self, backoff: float) -> float:
         """Wait ``backoff`` seconds before the next connection attempt, polling the database meanwhile."""
-        deadline = time.monotonic() + backoff
-        while not self._stop.is_set():
+
+        def poll() -> bool:
             try:
                 self._deliver_snapshot(self._read(since=self._since(), reason="poll"))
                 self.stats.polls += 1
             except Exception as exc:  # noqa: BLE001 - the database may be away too; try again later
                 log.warning("live feed: database poll failed (%s)", exc)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            self._stop.wait(min(self.poll_interval, remaining))
+            return False  # never "done": polls until the backoff is over (or the feed stops)
+
+        with contextlib.suppress(ConditionTimeout):
+            wait_until(
+                poll, backoff, what="the reconnect backoff", interval=self.poll_interval, stop=self._stop
+            )
         return min(backoff * 2, self.max_backoff)
 
     def _since(self) -> datetime | None:

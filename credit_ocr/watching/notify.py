@@ -31,7 +31,8 @@ from tenacity import (
 from credit_ocr.config import get_settings
 from credit_ocr.pipeline.celery_app import TASK_NOTIFY, app
 from credit_ocr.state.status import TERMINAL
-from credit_ocr.watching.live import LiveFeed, TransitionEvent
+from credit_ocr.watching.dashboard import DashboardModel
+from credit_ocr.watching.wait import Follower
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,11 @@ class CompletionReport:
 
 
 class Completion:
-    """A running :func:`on_complete` watch: ``wait()`` for its report, ``stop()`` to give up."""
+    """A running :func:`on_complete` watch: ``wait()`` for its report, ``stop()`` to give up.
+
+    A :class:`~credit_ocr.watching.wait.Follower` on a thread of its own: the same live wait as
+    :func:`~credit_ocr.watching.wait.wait_for`, without blocking the caller.
+    """
 
     def __init__(
         self,
@@ -252,45 +257,50 @@ class Completion:
         batch_id: str | None,
         on_document: Callable[[str, str], Any] | None,
     ) -> None:
-        from credit_ocr.watching.dashboard import DashboardModel  # the same model as the dashboard
-
         if ids is None and batch_id is None:
             raise ValueError("on_complete needs ids=[...] or batch_id=...: which documents to wait for?")
-        self.model = DashboardModel(ids=ids, batch_id=batch_id)
+        self.follower = Follower(ids, batch_id)
+        self.feed = self.follower.feed
         self.callback, self.on_document, self.batch_id = callback, on_document, batch_id
         self.report: CompletionReport | None = None
         self._reported: set[str] = set()
         self._fired = threading.Event()
-        self.model.subscribe(self._changed)
-        self.feed = LiveFeed(
-            ids=ids, batch_id=batch_id, on_event=self.model.apply, on_snapshot=self.model.reconcile
-        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="credit-ocr-on-complete", daemon=True)
 
-    def _changed(self, _ev: TransitionEvent | None) -> None:
-        for doc in self.model.documents.values():
+    def start(self) -> Completion:
+        self._thread.start()
+        return self
+
+    def _changed(self, model: DashboardModel) -> None:
+        for doc in model.ordered():
             if doc.terminal and doc.document_id not in self._reported:
                 self._reported.add(doc.document_id)
                 if self.on_document is not None:
                     self.on_document(doc.document_id, doc.status)
-        if self.model.all_terminal() and not self._fired.is_set():
-            docs = self.model.documents.values()
-            self.report = CompletionReport(
-                statuses={d.document_id: d.status for d in docs},
-                batch_id=self.batch_id,
-                errors={d.document_id: d.error for d in docs if d.error},
-            )
-            self._fired.set()
-            try:
-                self.callback(self.report)
-            finally:
-                self.feed.stop()
+
+    def _run(self) -> None:
+        if not self.follower.run(None, on_change=self._changed, stop=self._stop):
+            return  # stopped
+        self._changed(self.follower.model)
+        docs = self.follower.model.ordered()
+        self.report = CompletionReport(
+            statuses={d.document_id: d.status for d in docs},
+            batch_id=self.batch_id,
+            errors={d.document_id: d.error for d in docs if d.error},
+        )
+        self._fired.set()
+        self.callback(self.report)
 
     def wait(self, timeout: float | None = None) -> CompletionReport | None:
+        """The report once every document is finished (None if not within ``timeout``)."""
         self._fired.wait(timeout)
         return self.report
 
     def stop(self) -> None:
-        self.feed.stop()
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(5)
 
     def __enter__(self) -> Completion:
         return self
@@ -308,11 +318,9 @@ def on_complete(
 ) -> Completion:
     """Call ``callback(report)`` once, when every one of ``ids`` (or of the batch) is done or failed.
 
-    ``on_document(id, status)`` is called as each one finishes. Returns at once; the callback runs on
-    the feed's thread (keep it short, or hand work elsewhere).
+    ``on_document(id, status)`` is called as each one finishes. Returns at once; the callbacks run on
+    the watch's own thread (keep them short, or hand work elsewhere).
     """
     if isinstance(ids, str):
         ids = [ids]
-    completion = Completion(callback, ids, batch_id, on_document)
-    completion.feed.start()
-    return completion
+    return Completion(callback, ids, batch_id, on_document).start()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import shutil
 import tempfile
 import threading
@@ -22,23 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import redis
 
-from credit_ocr.config import cpu_count, reset_settings
+from credit_ocr.config import Settings, cpu_count, override_settings
+from credit_ocr.pipeline.celery_app import get_app
+from credit_ocr.runtime import services
+from credit_ocr.state.db import get_engine
 
 #: Settings that decide where state lives: the lab sets each of them, whatever the user's .env says.
-STATE_VARIABLES = (
-    "CREDIT_OCR_HOME",
-    "CREDIT_OCR_DATABASE_URL",
-    "CREDIT_OCR_BROKER_URL",
-    "CREDIT_OCR_RESULT_BACKEND",
-    "CREDIT_OCR_AZURE_CONNECTION_STRING",
-    "CREDIT_OCR_NOTIFY_URL",
-    "CREDIT_OCR_EXTRACTOR",
-    "CREDIT_OCR_LLM_BASE_URL",
-    "CREDIT_OCR_BENCH_NOOP",
-    "AZURE_STORAGE_CONNECTION_STRING",
-    "OMP_THREAD_LIMIT",
-)
 
 #: Where a scratch PostgreSQL database is made when nothing else is said (the kit's test server).
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -296,15 +286,11 @@ class Lab:
         self.name = name
         self.postgres_url = postgres_url
         self.root = Path(tempfile.mkdtemp(prefix=f"credit-ocr-bench-{name}-"))
-        self.redis = None
-        self._saved_env: dict[str, str | None] = {}
+        self.redis: services.RedisServer | None = None
         self._scratch_dbs: list[str] = []
         self.cores = cpu_count()
 
     def __enter__(self) -> Lab:
-        from credit_ocr.runtime import services
-
-        self._saved_env = {k: os.environ.get(k) for k in STATE_VARIABLES}
         try:
             self.redis = services.start_redis(folder=self.root / "redis", name=f"bench-{self.name}")
         except Exception:
@@ -313,7 +299,6 @@ class Lab:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._restore_env()
         if self.redis is not None:
             self.redis.stop()
         for db in self._scratch_dbs:
@@ -321,53 +306,37 @@ class Lab:
                 _drop_database(self.postgres_url or DEFAULT_POSTGRES_URL, db)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _restore_env(self) -> None:
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_settings()
-
     @contextlib.contextmanager
     def config(
         self, label: str, *, database: str = "sqlite", env: dict[str, str] | None = None
     ) -> Iterator[Path]:
-        """Settings for one configuration: a fresh home and database, an empty Redis, ``env`` on top.
-
-        Variables go into ``os.environ`` so that worker processes started inside inherit them.
-        """
-        import redis
-
+        """Settings for one configuration: a fresh home and database, an empty Redis, the settings of
+        ``env`` (``CREDIT_OCR_*`` names) on top, in force through ``override_settings``; worker
+        processes started inside get them passed (``settings_env``). Other variables of ``env`` are
+        for the workers only (the runners hand them to ``start_worker``)."""
         assert self.redis is not None
         home = self.root / f"{label.replace(' ', '_').replace('/', '_')}-{uuid.uuid4().hex[:4]}"
         home.mkdir(parents=True)
         url = self._scratch_database() if database == "postgres" else f"sqlite:///{home / 'credit_ocr.db'}"
-        values = {
-            "CREDIT_OCR_HOME": str(home),
-            "CREDIT_OCR_DATABASE_URL": url,
-            "CREDIT_OCR_BROKER_URL": self.redis.url,
-            "CREDIT_OCR_RESULT_BACKEND": self.redis.url,
-            "CREDIT_OCR_AZURE_CONNECTION_STRING": "",
-            "CREDIT_OCR_NOTIFY_URL": "",
-            "CREDIT_OCR_EXTRACTOR": "rules",
-            "OMP_THREAD_LIMIT": "1",
+        changes: dict[str, Any] = {
+            "home": home,
+            "database_url": url,
+            "broker_url": self.redis.url,
+            "result_backend": self.redis.url,
+            "azure_connection_string": None,
+            "notify_url": None,
+            "extractor": "rules",
         }
-        values.update(env or {})
-        os.environ.pop("AZURE_STORAGE_CONNECTION_STRING", None)
-        os.environ.pop("CREDIT_OCR_BENCH_NOOP", None)
-        os.environ.update(values)
+        fields = set(Settings.model_fields)
+        for key, value in (env or {}).items():
+            name = key.removeprefix("CREDIT_OCR_").lower()
+            if key.startswith("CREDIT_OCR_") and name in fields:
+                changes[name] = value
         redis.Redis.from_url(self.redis.url).flushall()
-        reset_settings()
-        from credit_ocr.pipeline.celery_app import get_app
-        from credit_ocr.state.db import get_engine
-
-        get_app()
-        get_engine()  # schema created before any worker races for it
-        try:
+        with override_settings(**changes):
+            get_app()
+            get_engine()  # schema created before any worker races for it
             yield home
-        finally:
-            reset_settings()
 
     def _scratch_database(self) -> str:
         server = self.postgres_url or DEFAULT_POSTGRES_URL

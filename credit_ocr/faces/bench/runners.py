@@ -100,7 +100,8 @@ def run_pipeline(
 
     ``clients`` threads upload at the same time (as many users would), each a share of the documents.
     """
-    from credit_ocr.pipeline.submit import new_batch_id, submit, wait
+    from credit_ocr.pipeline.submit import new_batch_id, submit
+    from credit_ocr.watching.wait import wait_for as wait
 
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name, database=database, env=env):
