@@ -221,34 +221,44 @@ def _settings_from_environment() -> Settings:
     return Settings()
 
 
-#: Settings put in force by :func:`override_settings`, innermost last (process-wide: the threads of a
-#: live feed or a worker pool see the same settings as the code that started them).
-_overrides: list[Settings] = []
+#: The changes of the :func:`override_settings` blocks in force, innermost last (process-wide: the threads
+#: of a live feed or a worker pool see the same settings as the code that started them).
+_overrides: list[dict[str, Any]] = []
+_in_force: Settings | None = None
 
 
 def get_settings() -> Settings:
-    """The settings in force: an :func:`override_settings` block's, else the environment's (read once)."""
-    return _overrides[-1] if _overrides else _settings_from_environment()
+    """The settings in force: the environment's (read once), with any :func:`override_settings` on top."""
+    global _in_force
+    if not _overrides:
+        return _settings_from_environment()
+    if _in_force is None:
+        changes = {name: value for layer in _overrides for name, value in layer.items()}
+        _in_force = Settings.model_validate({**_settings_from_environment().model_dump(), **changes})
+    return _in_force
 
 
 def reset_settings() -> None:
-    """Read the environment again (after it changed). What was built from the old settings (the
-    database engine, the blob store, the Redis client) is keyed by the values it was built from, so it
-    is rebuilt on next use when they changed."""
+    """Read the environment again (after it changed); overrides in force stay on top. What was built from
+    the old settings (the database engine, the blob store, the Redis client) is keyed by the values it
+    was built from, so it is rebuilt on next use when they changed."""
+    global _in_force
     _settings_from_environment.cache_clear()
+    _in_force = None
 
 
 @contextmanager
 def override_settings(**changes: Any) -> Iterator[Settings]:
     """Run a block with some settings changed in this process: the one way tests, the bench and the
     lessons change settings (child processes get them through :func:`settings_env`)."""
-    base = get_settings()
-    settings = Settings.model_validate({**base.model_dump(), **changes})
-    _overrides.append(settings)
+    global _in_force
+    _overrides.append(changes)
+    _in_force = None
     try:
-        yield settings
+        yield get_settings()
     finally:
-        _overrides.remove(settings)
+        _overrides.pop(next(i for i, layer in enumerate(_overrides) if layer is changes))
+        _in_force = None
 
 
 def settings_env(settings: Settings | None = None) -> dict[str, str]:

@@ -7,15 +7,17 @@ turns such a skip into a failure: in CI they always run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from credit_ocr import config
-from credit_ocr.config import Settings, get_settings, reset_settings
+from credit_ocr.config import Settings, override_settings, reset_settings
 from credit_ocr.runtime import services
 
 REQUIRE_SERVICES = os.environ.get("CREDIT_OCR_REQUIRE_SERVICES") == "1"
@@ -68,17 +70,23 @@ def kit(
 ) -> Iterator[Settings]:
     """The embedded default in a private home: SQLite, local blobs, the session's redis-server.
 
-    The variables are set in ``os.environ`` so that worker processes started by a test inherit them.
+    The settings are put in force with ``override_settings``; a worker process started by the test gets
+    them through ``settings_env``. The developer's own ``CREDIT_OCR_*`` variables never reach a test.
     """
     _clear_kit_env(monkeypatch)
-    monkeypatch.setenv("CREDIT_OCR_HOME", str(tmp_path / "var"))
-    monkeypatch.setenv("CREDIT_OCR_BROKER_URL", redis_server.url)
-    import redis
-
+    reset_settings()
     redis.Redis.from_url(redis_server.url).flushdb()  # our own server: each test starts with empty queues
+    with override_settings(home=tmp_path / "var", broker_url=redis_server.url) as settings:
+        yield settings
     reset_settings()
-    yield get_settings()
-    reset_settings()
+
+
+@pytest.fixture
+def configure(kit: Settings) -> Iterator[Callable[..., Settings]]:
+    """Change some settings for the rest of the test: ``configure(max_file_bytes=1000)`` is
+    ``override_settings`` until the test ends (worker processes started after it get them too)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda **changes: stack.enter_context(override_settings(**changes))
 
 
 @pytest.fixture(scope="session")
@@ -118,14 +126,12 @@ def pg_kit(kit: Settings, postgres_database: str, monkeypatch: pytest.MonkeyPatc
 
     from credit_ocr.state.db import get_engine
 
-    monkeypatch.setenv("CREDIT_OCR_DATABASE_URL", postgres_database)
-    reset_settings()
-    with get_engine().begin() as conn:
-        conn.execute(
-            sa.text("TRUNCATE documents, status_events, ocr_pages, extractions RESTART IDENTITY CASCADE")
-        )
-    yield get_settings()
-    reset_settings()
+    with override_settings(database_url=postgres_database) as settings:
+        with get_engine().begin() as conn:
+            conn.execute(
+                sa.text("TRUNCATE documents, status_events, ocr_pages, extractions RESTART IDENTITY CASCADE")
+            )
+        yield settings
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -153,11 +159,10 @@ def azure_kit(
     kit: Settings, azurite_server: services.AzuriteServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
     """The kit with blobs in Azurite, in a container of this test's own."""
-    monkeypatch.setenv("CREDIT_OCR_AZURE_CONNECTION_STRING", azurite_server.connection_string)
-    monkeypatch.setenv("CREDIT_OCR_AZURE_CONTAINER", f"t{uuid.uuid4().hex[:12]}")
-    reset_settings()
-    yield get_settings()
-    reset_settings()
+    with override_settings(
+        azure_connection_string=azurite_server.connection_string, azure_container=f"t{uuid.uuid4().hex[:12]}"
+    ) as settings:
+        yield settings
 
 
 @pytest.fixture(params=["local", "azurite"])

@@ -6,6 +6,7 @@ One OCR worker and one LLM worker (LLM extractor against the stand-in) serve the
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 from conftest import _clear_kit_env
 from reads import get_pages
 
-from credit_ocr.config import get_settings, reset_settings
+from credit_ocr.config import get_settings, override_settings
 from credit_ocr.faces.llm_server import start_llm_server_process
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading import badinput
@@ -36,17 +37,14 @@ FAILED = [c.key for c in badinput.CASES if c.outcome == "failed"]
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     """The corpus written to tests/data/bad (git-ignored), and a private pipeline with two workers."""
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, contextlib.ExitStack() as stack:
         _clear_kit_env(mp)
         home = tmp_path_factory.mktemp("badinput")
         redis = services.start_redis(folder=home / "redis")
         llm = start_llm_server_process(seed=8)
-        mp.setenv("CREDIT_OCR_HOME", str(home / "var"))
-        mp.setenv("CREDIT_OCR_BROKER_URL", redis.url)
-        mp.setenv("CREDIT_OCR_EXTRACTOR", "llm")
-        mp.setenv("CREDIT_OCR_LLM_BASE_URL", llm.url)
-        mp.setenv("CREDIT_OCR_MAX_FILE_BYTES", str(2_000_000))
-        reset_settings()
+        changes = {"home": home / "var", "broker_url": redis.url, "extractor": "llm", "llm_base_url": llm.url,
+                   "max_file_bytes": 2_000_000}  # fmt: skip
+        stack.enter_context(override_settings(**changes))
         paths = badinput.write_corpus(max_file_bytes=get_settings().max_file_bytes)
         started: list[workers.WorkerHandle] = []
         try:
@@ -58,7 +56,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]
                 w.stop(timeout=10)
             llm.stop()
             redis.stop()
-            reset_settings()
 
 
 def _good() -> str:

@@ -47,17 +47,14 @@ def test_forty_documents_under_faults_none_lost_none_twice_none_good_failed(kit)
     assert report.database.startswith("postgresql"), summary
 
 
-def test_a_stage_over_its_time_limit_is_retried_once_then_failed_clearly(kit, monkeypatch) -> None:
+def test_a_stage_over_its_time_limit_is_retried_once_then_failed_clearly(kit, configure) -> None:
     """What the chaos run taught: a good page can overrun once on a loaded machine; twice is the page."""
-    from credit_ocr.config import reset_settings
     from credit_ocr.pipeline import submit, workers
     from credit_ocr.reading.samples import make_document
     from credit_ocr.state import documents
 
-    monkeypatch.setenv("CREDIT_OCR_SOFT_TIME_LIMIT", "2")  # a scanned page takes seconds of OCR
-    monkeypatch.setenv("CREDIT_OCR_TIME_LIMIT", "30")
-    monkeypatch.setenv("CREDIT_OCR_OCR_DPI", "600")  # 16 times the pixels: far over the limit
-    reset_settings()
+    # a scanned page takes seconds of OCR; at 600 dpi it has 16 times the pixels: far over the limit
+    configure(soft_time_limit=2, time_limit=30, ocr_dpi=600)
     scan, name, _, _ = make_document(3, 4)  # a two-page scan: several seconds of OCR
     with workers.running_workers({"preset": "both", "concurrency": 1}):
         doc_id = submit.submit([scan], filenames=[name])[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from credit_ocr.config import Settings, reset_settings
+from credit_ocr.config import Settings, override_settings
 from credit_ocr.faces import doctor
 from credit_ocr.faces.cli import main
 from credit_ocr.runtime.services import RedisServer, free_port
@@ -49,10 +49,8 @@ def test_doctor_json_reports_each_check(tmp_path: Path, redis_server: RedisServe
 
 def test_doctor_names_the_fix_for_a_broken_database(kit: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"  # nothing listens there
-    monkeypatch.setenv("CREDIT_OCR_DATABASE_URL", url)
-    monkeypatch.delenv("CREDIT_OCR_BROKER_URL")
-    reset_settings()
-    result = CliRunner().invoke(main, ["doctor", "--json"])
+    with override_settings(database_url=url, broker_url=None):
+        result = CliRunner().invoke(main, ["doctor", "--json"])
     assert result.exit_code == 1
     checks = {c["name"]: c for c in json.loads(result.stdout)}
     assert checks["database"]["ok"] is False
@@ -63,9 +61,8 @@ def test_doctor_names_the_fix_for_a_broken_database(kit: Settings, monkeypatch: 
 
 
 def test_doctor_text_output_prints_fixes(kit: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CREDIT_OCR_BROKER_URL")
-    reset_settings()
-    result = CliRunner().invoke(main, ["doctor"])
+    with override_settings(broker_url=None):
+        result = CliRunner().invoke(main, ["doctor"])
     assert "[FAIL] broker (redis)" in result.stdout
     assert "fix: credit-ocr services up" in result.stdout
     assert "[ ok ] database" in result.stdout
@@ -81,9 +78,8 @@ def test_missing_tesseract_is_reported_with_install_command(
     assert not redis_server.ok and "apt-get install -y redis-server" in redis_server.fix
 
 
-def test_missing_language_is_reported(kit: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CREDIT_OCR_OCR_LANG", "eng+zzz")
-    reset_settings()
+def test_missing_language_is_reported(kit: Settings, configure) -> None:
+    configure(ocr_lang="eng+zzz")
     check = doctor.check_tesseract()
     assert not check.ok and "tesseract-ocr-zzz" in check.fix
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from reads import read_blob
 
-from credit_ocr.config import Settings, reset_settings
+from credit_ocr.config import Settings
 from credit_ocr.state import documents
 from credit_ocr.state.documents import EmptyFile, FileTooLarge, UnsupportedFileType, UploadError
 from credit_ocr.state.status import DocumentNotFound, Status, transition
@@ -92,11 +92,8 @@ def test_empty_file_is_refused(kit: Settings, tmp_path: Path) -> None:
     assert documents.list_documents() == []
 
 
-def test_file_over_the_limit_is_refused(
-    kit: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CREDIT_OCR_MAX_FILE_BYTES", "1000")
-    reset_settings()
+def test_file_over_the_limit_is_refused(kit: Settings, tmp_path: Path, configure) -> None:
+    configure(max_file_bytes=1000)
     at_limit = b"%PDF-1.4\n" + b"0" * (1000 - 9)
     assert documents.upload(at_limit, "ok.pdf").size_bytes == 1000
     with pytest.raises(FileTooLarge, match="CREDIT_OCR_MAX_FILE_BYTES"):

@@ -10,7 +10,7 @@ import pytest
 import redis
 from reads import current_status
 
-from credit_ocr.config import EVENTS_CHANNEL, Settings, reset_settings
+from credit_ocr.config import EVENTS_CHANNEL, Settings, override_settings
 from credit_ocr.runtime.services import free_port
 from credit_ocr.state import documents, events
 from credit_ocr.state.db import transaction
@@ -91,19 +91,17 @@ def test_each_transition_is_received_by_a_subscriber(any_db: Settings) -> None:
 
 def test_redis_away_never_fails_a_transition(kit: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     doc = documents.upload(PDF, "a.pdf")
-    monkeypatch.setenv("CREDIT_OCR_BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
-    reset_settings()
-    assert events.publish({"document_id": doc.id}) is False
-    assert transition(doc.id, Status.OCR_RUNNING).changed
-    assert current_status(doc.id) is Status.OCR_RUNNING
+    with override_settings(broker_url=f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens
+        assert events.publish({"document_id": doc.id}) is False
+        assert transition(doc.id, Status.OCR_RUNNING).changed
+        assert current_status(doc.id) is Status.OCR_RUNNING
 
 
 def test_no_broker_configured_is_no_error_for_publish(kit: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CREDIT_OCR_BROKER_URL")
-    reset_settings()
-    assert events.publish({"document_id": "x"}) is False
-    doc = documents.upload(PDF, "a.pdf")
-    assert transition(doc.id, Status.FAILED, error="given up").changed
+    with override_settings(broker_url=None):
+        assert events.publish({"document_id": "x"}) is False
+        doc = documents.upload(PDF, "a.pdf")
+        assert transition(doc.id, Status.FAILED, error="given up").changed
 
 
 def test_one_client_per_process(kit: Settings) -> None:

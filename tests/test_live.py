@@ -8,7 +8,7 @@ import time
 import pytest
 import redis
 
-from credit_ocr.config import get_settings, reset_settings
+from credit_ocr.config import get_settings, override_settings
 from credit_ocr.runtime import services
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state import documents
@@ -118,31 +118,30 @@ def test_redis_down_then_back_the_view_catches_up(kit, tmp_path, monkeypatch) ->
     """Transitions made while Redis is dead are never published; the feed's poll and reconcile find them."""
     private = services.start_redis(folder=tmp_path / "private-redis")
     try:
-        monkeypatch.setenv("CREDIT_OCR_BROKER_URL", private.url)
-        reset_settings()
-        ids = make_docs(6)
-        model = DashboardModel(ids=ids)
-        states: list[bool] = []
-        feed = LiveFeed(
-            ids=ids, on_event=model.apply, on_snapshot=model.reconcile, on_state=states.append,
-            poll_interval=0.2, max_backoff=0.5,
-        )  # fmt: skip
-        with feed:
-            assert feed.wait_connected(10)
-            private.kill()
-            assert wait_for(lambda: feed.connected is False, 10)
-            drive(ids)  # publishes fail: only the database knows
-            assert wait_for(model.all_terminal, 20), model.counts()
-            private.start()
-            assert wait_for(lambda: feed.connected, 20)
-            more = make_docs(2)
-            model.watch(more)  # the model first: the feed hands it their history at once
-            feed.watch(more)
-            drive(more)
-            assert wait_for(model.all_terminal, 20)
-        assert states[:3] == [True, False, True]
-        for doc_id in ids + more:
-            assert model.documents[doc_id].transitions() == HAPPY
+        with override_settings(broker_url=private.url):
+            ids = make_docs(6)
+            model = DashboardModel(ids=ids)
+            states: list[bool] = []
+            feed = LiveFeed(
+                ids=ids, on_event=model.apply, on_snapshot=model.reconcile, on_state=states.append,
+                poll_interval=0.2, max_backoff=0.5,
+            )  # fmt: skip
+            with feed:
+                assert feed.wait_connected(10)
+                private.kill()
+                assert wait_for(lambda: feed.connected is False, 10)
+                drive(ids)  # publishes fail: only the database knows
+                assert wait_for(model.all_terminal, 20), model.counts()
+                private.start()
+                assert wait_for(lambda: feed.connected, 20)
+                more = make_docs(2)
+                model.watch(more)  # the model first: the feed hands it their history at once
+                feed.watch(more)
+                drive(more)
+                assert wait_for(model.all_terminal, 20)
+            assert states[:3] == [True, False, True]
+            for doc_id in ids + more:
+                assert model.documents[doc_id].transitions() == HAPPY
     finally:
         private.stop()
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from credit_ocr.config import reset_settings
 from credit_ocr.state import documents
 from credit_ocr.state.db import get_engine, utcnow
 from credit_ocr.state.status import Status, record_event, resubmit, transition
@@ -67,9 +66,8 @@ def test_a_failed_then_resubmitted_document_is_timed_on_its_last_cycle(any_db) -
     assert sum(row[f"{s}_s"] for s in monitor.STAGES) == pytest.approx(row["total_s"])
 
 
-def test_status_table_flags_documents_past_the_sla(any_db, monkeypatch) -> None:
-    monkeypatch.setenv("CREDIT_OCR_SLA_SECONDS", "30")
-    reset_settings()
+def test_status_table_flags_documents_past_the_sla(any_db, configure) -> None:
+    configure(sla_seconds=30)
     stuck, running, finished = make_docs(3)
     transition(running, Status.OCR_RUNNING)
     happy(finished)

@@ -58,10 +58,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver(kit, monkeypatch) -> Iterator[Receiver]:
+def receiver(kit, configure) -> Iterator[Receiver]:
     rec = Receiver()
-    monkeypatch.setenv("CREDIT_OCR_NOTIFY_URL", rec.url)
-    reset_settings()
+    configure(notify_url=rec.url)
     yield rec
     rec.server.shutdown()
 
@@ -124,9 +123,8 @@ def test_receiver_errors_are_retried_then_reported_as_transient(receiver) -> Non
         notify.notify_terminal(third)
 
 
-def test_an_unreachable_receiver_fails_fast(kit, monkeypatch) -> None:
-    monkeypatch.setenv("CREDIT_OCR_NOTIFY_URL", f"http://127.0.0.1:{services.free_port()}/hook")
-    reset_settings()
+def test_an_unreachable_receiver_fails_fast(kit, configure) -> None:
+    configure(notify_url=f"http://127.0.0.1:{services.free_port()}/hook")
     (doc_id,) = make_docs(1)
     finish(doc_id)
     started = time.monotonic()

@@ -4,6 +4,7 @@ written anywhere, blob keys and types never taken from the user, and workers tha
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import shutil
@@ -20,7 +21,7 @@ from conftest import skip_or_fail
 from PIL import Image
 from reads import read_blob
 
-from credit_ocr.config import EVENTS_CHANNEL, get_settings, override_settings, reset_settings
+from credit_ocr.config import EVENTS_CHANNEL, get_settings, override_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading import badinput
 from credit_ocr.reading.samples import make_document
@@ -87,9 +88,10 @@ def test_redis_with_a_password_refuses_strangers_and_serves_the_pipeline(kit, tm
     try:
         with pytest.raises(redis.AuthenticationError):
             redis.Redis(host=own.host, port=own.port, socket_timeout=2).ping()
-        monkeypatch.setenv("CREDIT_OCR_BROKER_URL", own.url)
-        reset_settings()
-        with workers.running_workers({"preset": "both", "concurrency": 1}):
+        with (
+            override_settings(broker_url=own.url),
+            workers.running_workers({"preset": "both", "concurrency": 1}),
+        ):
             ids = _good_ids()
             assert wait_for(ids, timeout=60, progress=False) == {ids[0]: "done"}
     finally:
@@ -129,17 +131,16 @@ def test_rediss_url_with_password_and_private_ca_carries_the_pipeline(kit, tmp_p
     ).start()
     try:
         url = f"rediss://:{password}@127.0.0.1:{port}/0?ssl_ca_certs={files['ca']}"
-        monkeypatch.setenv("CREDIT_OCR_BROKER_URL", url)
-        reset_settings()
-        assert "ssl_cert_reqs=required" in get_settings().broker, "certificates are verified by default"
-        with pytest.raises(redis.ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            redis.Redis.from_url(url.split("?")[0] + "?ssl_cert_reqs=required", socket_timeout=3).ping()
-        with workers.running_workers({"preset": "both", "concurrency": 1}):
-            ids = _good_ids()
-            assert wait_for(ids, timeout=60, progress=False) == {ids[0]: "done"}
-        assert [e["to_status"] for e in documents.document_events(ids[0]) if e["kind"] == "transition"][
-            -1
-        ] == "done"
+        with override_settings(broker_url=url):
+            assert "ssl_cert_reqs=required" in get_settings().broker, "certificates are verified by default"
+            with pytest.raises(redis.ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+                redis.Redis.from_url(url.split("?")[0] + "?ssl_cert_reqs=required", socket_timeout=3).ping()
+            with workers.running_workers({"preset": "both", "concurrency": 1}):
+                ids = _good_ids()
+                assert wait_for(ids, timeout=60, progress=False) == {ids[0]: "done"}
+            assert [e["to_status"] for e in documents.document_events(ids[0]) if e["kind"] == "transition"][
+                -1
+            ] == "done"
     finally:
         server.stop()
 
@@ -167,19 +168,23 @@ def test_secrets_never_reach_logs_events_errors_or_the_database(kit, tmp_path, m
     llm = start_llm_server_process(fail_rate=0.3, seed=3)
     captured: list[str] = []
     stop = threading.Event()
+    stack = contextlib.ExitStack()  # the settings of this private pipeline, until the end of the test
     try:
         llm.configure(api_key=llm_key)
         conn = (
             f"DefaultEndpointsProtocol=http;AccountName=credocrsec;AccountKey={account_key};"
             f"BlobEndpoint=http://127.0.0.1:{azurite.port}/credocrsec;"
         )
-        for name, value in {
-            "CREDIT_OCR_BROKER_URL": own_redis.url, "CREDIT_OCR_AZURE_CONNECTION_STRING": conn,
-            "CREDIT_OCR_EXTRACTOR": "llm", "CREDIT_OCR_LLM_BASE_URL": llm.url, "CREDIT_OCR_LLM_API_KEY": llm_key,
-            "CREDIT_OCR_RETRY_BACKOFF_MAX": "2",
-        }.items():  # fmt: skip
-            monkeypatch.setenv(name, value)
-        reset_settings()
+        stack.enter_context(
+            override_settings(
+                broker_url=own_redis.url,
+                azure_connection_string=conn,
+                extractor="llm",
+                llm_base_url=llm.url,
+                llm_api_key=llm_key,
+                retry_backoff_max=2,
+            )  # fmt: skip
+        )
 
         def listen() -> None:
             pubsub = redis.Redis.from_url(own_redis.url).pubsub(ignore_subscribe_messages=True)
@@ -229,6 +234,7 @@ def test_secrets_never_reach_logs_events_errors_or_the_database(kit, tmp_path, m
         # and the events told a student what happened, without the secret
         assert any(json.loads(m)["kind"] == "retry" for m in captured)
     finally:
+        stack.close()
         stop.set()
         llm.stop()
         azurite.stop()
@@ -276,9 +282,8 @@ def _pdf_page_bomb() -> bytes:
 
 
 @pytest.mark.tesseract
-def test_hostile_pages_fail_their_document_never_the_worker(kit, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("CREDIT_OCR_OCR_MEMORY_MB", "200")  # a form page needs less, the noise far more
-    reset_settings()
+def test_hostile_pages_fail_their_document_never_the_worker(kit, tmp_path, configure) -> None:
+    configure(ocr_memory_mb=200)  # a form page needs less, the noise far more
     noise = _noise_page(tmp_path / "noise.png")
     scan, scan_name, _, _ = make_document(11, 1)  # a scanned form: OCR within the same limit
     with workers.running_workers({"preset": "both", "concurrency": 1}) as (worker,):

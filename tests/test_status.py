@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 from reads import current_status
 from sqlalchemy import select
 
-from credit_ocr.config import Settings
+from credit_ocr.config import Settings, settings_env
 from credit_ocr.pipeline import stages
 from credit_ocr.pipeline.stages import TooManyDeliveries, start_stage
 from credit_ocr.state import documents
@@ -180,9 +181,10 @@ def test_events_of_a_chain_are_ordered_with_microseconds(any_db: Settings) -> No
 # Two processes racing the same transition
 
 
-def _racer(jobs: multiprocessing.Queue, results: multiprocessing.Queue, barrier) -> None:  # noqa: ANN001
-    """A separate process (spawned: nothing inherited but the environment) that races the other."""
+def _racer(jobs: multiprocessing.Queue, results: multiprocessing.Queue, barrier, env: dict) -> None:  # noqa: ANN001
+    """A separate process (spawned: nothing inherited) that races the other, with the test's settings."""
     Settings.model_config["env_file"] = None
+    os.environ.update(env)
     while True:
         job = jobs.get()
         if job is None:
@@ -207,7 +209,10 @@ def test_two_processes_racing_one_transition(any_db: Settings) -> None:
     barrier = ctx.Barrier(2)
     queues = [ctx.Queue(), ctx.Queue()]
     results = ctx.Queue()
-    racers = [ctx.Process(target=_racer, args=(q, results, barrier), daemon=True) for q in queues]
+    racers = [
+        ctx.Process(target=_racer, args=(q, results, barrier, settings_env(any_db)), daemon=True)
+        for q in queues
+    ]
     for p in racers:
         p.start()
     try:

@@ -10,7 +10,7 @@ import pytest
 from conftest import sample_files
 from PIL import Image
 
-from credit_ocr.config import reset_settings
+from credit_ocr.config import override_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.pipeline.reconcile import reconcile
 from credit_ocr.runtime import services
@@ -81,9 +81,8 @@ def test_higher_priority_overtakes_the_queue(kit) -> None:
     assert order[0] == high, "the priority-9 document should be read first"
 
 
-def test_worker_killed_mid_ocr_document_finishes_once(kit, monkeypatch) -> None:
-    monkeypatch.setenv("CREDIT_OCR_VISIBILITY_TIMEOUT", "6")
-    reset_settings()
+def test_worker_killed_mid_ocr_document_finishes_once(kit, configure) -> None:
+    configure(visibility_timeout=6)
     files = sample_files("scan")
     ocr_worker = workers.start_worker(preset="ocr", concurrency=1)
     llm_worker = workers.start_worker(preset="llm", concurrency=2)
@@ -111,19 +110,18 @@ def test_worker_killed_mid_ocr_document_finishes_once(kit, monkeypatch) -> None:
 def test_broker_restart_then_reconcile_brings_every_document_home(kit, monkeypatch, tmp_path) -> None:
     own = services.start_redis(folder=tmp_path / "own-redis")
     try:
-        monkeypatch.setenv("CREDIT_OCR_BROKER_URL", own.url)
-        reset_settings()
-        ids = submit.submit(sample_files("text")[:4])  # queued; no worker yet
-        own.restart()  # no persistence: the queued messages are gone
-        assert workers.queue_lengths()["ocr"] == 0
-        assert {documents.get_document(i).status for i in ids} == {"pending"}
-        with workers.running_workers({"preset": "both"}):
-            pickups = reconcile(older_than=0)
-            assert {p.document_id for p in pickups} == set(ids) and all(p.enqueued for p in pickups)
-            final = wait_for(ids, timeout=180, progress=False)
-        assert set(final.values()) == {"done"}
-        for doc_id in ids:
-            assert "reconcile" in [e["kind"] for e in documents.document_events(doc_id)]
+        with override_settings(broker_url=own.url):
+            ids = submit.submit(sample_files("text")[:4])  # queued; no worker yet
+            own.restart()  # no persistence: the queued messages are gone
+            assert workers.queue_lengths()["ocr"] == 0
+            assert {documents.get_document(i).status for i in ids} == {"pending"}
+            with workers.running_workers({"preset": "both"}):
+                pickups = reconcile(older_than=0)
+                assert {p.document_id for p in pickups} == set(ids) and all(p.enqueued for p in pickups)
+                final = wait_for(ids, timeout=180, progress=False)
+            assert set(final.values()) == {"done"}
+            for doc_id in ids:
+                assert "reconcile" in [e["kind"] for e in documents.document_events(doc_id)]
     finally:
         own.stop()
 
@@ -154,19 +152,15 @@ def test_corrupt_pdf_and_image_bomb_fail_fast_rest_done_worker_alive(kit) -> Non
 
 
 @pytest.fixture
-def llm_kit(kit, monkeypatch):
+def llm_kit(kit, configure):
     """The kit with the LLM extractor against the stand-in server in its own process; short backoffs."""
     from credit_ocr.faces.llm_server import start_llm_server_process
 
     server = start_llm_server_process(seed=7)
-    monkeypatch.setenv("CREDIT_OCR_EXTRACTOR", "llm")
-    monkeypatch.setenv("CREDIT_OCR_LLM_BASE_URL", server.url)
-    monkeypatch.setenv("CREDIT_OCR_RETRY_BACKOFF_MAX", "1")
-    monkeypatch.setenv("CREDIT_OCR_TASK_MAX_RETRIES", "6")
-    monkeypatch.setenv(
-        "CREDIT_OCR_MAX_ATTEMPTS", "20"
-    )  # (retries failing in the prefork pool are not deliveries)
-    reset_settings()
+    # (retries failing in the prefork pool are not deliveries: a generous delivery cap)
+    configure(
+        extractor="llm", llm_base_url=server.url, retry_backoff_max=1, task_max_retries=6, max_attempts=20
+    )
     yield server
     server.stop()
 
