@@ -22,36 +22,17 @@ import openai
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from credit_ocr.config import Settings, get_settings
-from credit_ocr.reading.extraction import ExtractionError, ExtractionResult
 from credit_ocr.reading.extraction import fields as f
+from credit_ocr.reading.extraction.result import (
+    ExtractionError,
+    ExtractionResult,
+    LLMPermanentError,
+    LLMTransientError,
+)
 
 #: Markers around the document text in the prompt (the stand-in server looks for them too).
 DOC_BEGIN = "<<<DOCUMENT"
 DOC_END = "DOCUMENT>>>"
-
-
-class LLMTransientError(ExtractionError):
-    """The endpoint did not answer usefully this time (timeout, connection, 408/409/429, 5xx): retry later.
-
-    ``retry_after`` holds the seconds a 429 (or 503) asked the caller to wait, when it said so.
-    """
-
-    transient = True
-
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-
-class LLMPermanentError(ExtractionError):
-    """Retrying the same call will not help (bad request, key, model, or an answer that is not the JSON asked)."""
-
-    transient = False
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 # --------------------------------------------------------------------------------------------
