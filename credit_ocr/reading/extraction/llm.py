@@ -12,10 +12,10 @@ still not the JSON object after one repair attempt).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-import threading
 from typing import Any
 
 import openai
@@ -89,10 +89,6 @@ def build_messages(text: str) -> list[dict[str, str]]:
 # one client per process
 
 
-_clients: dict[tuple[Any, ...], openai.OpenAI] = {}
-_clients_lock = threading.Lock()
-
-
 def get_client(settings: Settings | None = None) -> openai.OpenAI:
     """The process's OpenAI client for these settings, made once and reused (its connection pool too).
 
@@ -105,26 +101,13 @@ def get_client(settings: Settings | None = None) -> openai.OpenAI:
     own (an HTTP connection pool must not be shared across a fork).
     """
     settings = settings or get_settings()
-    key = (
-        os.getpid(),
-        settings.llm_base_url,
-        settings.llm_api_key.get_secret_value(),
-        settings.llm_timeout,
-        settings.llm_client_retries,
-    )
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            for old in [k for k in _clients if k[0] != key[0]]:
-                del _clients[old]  # inherited from the parent: never used here
-            client = openai.OpenAI(
-                base_url=settings.llm_base_url,
-                api_key=settings.llm_api_key.get_secret_value(),
-                timeout=settings.llm_timeout,
-                max_retries=settings.llm_client_retries,
-            )
-            _clients[key] = client
-        return client
+    key = settings.llm_api_key.get_secret_value()
+    return _client(os.getpid(), settings.llm_base_url, key, settings.llm_timeout, settings.llm_client_retries)
+
+
+@functools.lru_cache(maxsize=8)
+def _client(pid: int, base_url: str, api_key: str, timeout: float, retries: int) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=retries)
 
 
 # --------------------------------------------------------------------------------------------
