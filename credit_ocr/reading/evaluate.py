@@ -16,18 +16,26 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
-
 from credit_ocr.config import cpu_count, get_settings
 from credit_ocr.reading.extraction import ExtractionResult, extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, normalize, values_match
 from credit_ocr.reading.ocr import ocr_bytes
 from credit_ocr.reading.samples import MANIFEST, load_samples
+from credit_ocr.reading.tables import extraction_table, report_tables
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DocumentScore", "EvalReport", "FileExtraction", "evaluate", "extract_file", "find_samples"]
+__all__ = [
+    "DocumentScore",
+    "EvalReport",
+    "FileExtraction",
+    "evaluate",
+    "extract_file",
+    "extraction_table",
+    "find_samples",
+    "report_tables",
+]
 
 DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -281,67 +289,3 @@ def evaluate(directory: Path, extractor: str | None = None, workers: int | None 
     with ThreadPoolExecutor(max_workers=workers or cpu_count()) as pool:
         documents = list(pool.map(lambda s: _score(s, name), samples))
     return EvalReport(str(directory), name, documents, time.perf_counter() - started)
-
-
-# --------------------------------------------------------------------------------------------
-# tables for the terminal (rich)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
-    """A rich table; numbers (accuracy, documents) right-aligned."""
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="right" if column in ("accuracy", "documents") else "left")
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
-def report_tables(report: EvalReport) -> list[Table]:
-    """The report as rich tables: per field, per variant, overall (what ``credit-ocr eval`` prints)."""
-    per_field = [(name, _pct(value)) for name, value in report.per_field().items()]
-    variants = []
-    for key in ("layer", "layout", "pages"):
-        groups = report.frame.groupby(report.frame[key].astype(str))
-        summary = groups.agg(documents=("document", "nunique"), accuracy=("match", "mean"))
-        variants += [(key, str(v), str(r["documents"]), _pct(r["accuracy"])) for v, r in summary.iterrows()]
-    overall = [
-        ("clean (text layer)", _pct(report.clean_accuracy())),
-        ("scanned (scan PDFs, images)", _pct(report.scanned_accuracy())),
-        ("all", _pct(report.overall)),
-        ("seconds", f"{report.seconds:.1f}"),
-    ]
-    tables = [
-        _table(
-            f"Field accuracy ({report.extractor}, {len(report.documents)} documents)",
-            ("field", "accuracy"),
-            per_field,
-        ),
-        _table("Accuracy per variant", ("variant", "value", "documents", "accuracy"), variants),
-        _table("Overall", ("set", "accuracy"), overall),
-    ]
-    errors = [(d.name, d.error) for d in report.documents if d.error]
-    if errors:
-        tables.append(_table("Documents that could not be read", ("document", "error"), errors))
-    return tables
-
-
-def extraction_table(read: FileExtraction) -> Table:
-    """One file's fields as a rich table (what ``credit-ocr extract`` prints without --json)."""
-    title = (
-        f"{read.file}: {read.extractor}, {read.ocr_path}, "
-        f"OCR {read.timings['ocr']:.2f} s + extract {read.timings['extract']:.2f} s"
-    )
-    rows = [
-        (
-            name,
-            "" if read.fields.get(name) is None else str(read.fields[name]),
-            "yes" if read.valid.get(name) else "no",
-        )
-        for name in FIELD_NAMES
-    ]
-    return _table(title, ("field", "value", "valid"), rows)
