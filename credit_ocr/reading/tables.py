@@ -35,7 +35,7 @@ def report_tables(report: EvalReport) -> list[Table]:
     for key in ("layer", "layout", "pages"):
         groups = report.frame.groupby(report.frame[key].astype(str))
         summary = groups.agg(documents=("document", "nunique"), accuracy=("match", "mean"))
-        variants += [(key, str(v), str(r["documents"]), _pct(r["accuracy"])) for v, r in summary.iterrows()]
+        variants += [(key, str(r.Index), str(r.documents), _pct(r.accuracy)) for r in summary.itertuples()]
     overall = [
         ("clean (text layer)", _pct(report.clean_accuracy())),
         ("scanned (scan PDFs, images)", _pct(report.scanned_accuracy())),
