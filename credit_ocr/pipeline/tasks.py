@@ -37,7 +37,7 @@ from credit_ocr.pipeline.celery_app import (
     get_app,
 )
 from credit_ocr.pipeline.worker_setup import task_context
-from credit_ocr.reading.extraction.llm import LLMTransientError
+from credit_ocr.reading.extraction import LLMTransientError
 from credit_ocr.reading.ocr import OcrUnavailable
 from credit_ocr.state.status import Status, record_event, set_worker
 from credit_ocr.state.storage import StorageUnavailable

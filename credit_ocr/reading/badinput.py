@@ -20,6 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfgen import canvas
+
+from credit_ocr.config import PROJECT_ROOT, get_settings
+
 __all__ = ["CASES", "BadInput", "case", "corpus_dir", "write_corpus"]
 
 Outcome = Literal["refused", "failed", "done"]
@@ -49,14 +55,9 @@ class BadInput:
 
 
 def _pdf(pages: list[list[str]], *, encrypt: str | None = None, blank: bool = False) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
     buf = io.BytesIO()
     kwargs = {}
     if encrypt:
-        from reportlab.lib.pdfencrypt import StandardEncryption
-
         kwargs["encrypt"] = StandardEncryption(encrypt, canPrint=0)
     c = canvas.Canvas(buf, pagesize=A4, **kwargs)
     for lines in pages:
@@ -189,6 +190,7 @@ CASES: tuple[BadInput, ...] = (
 
 
 def case(key: str) -> BadInput:
+    """The case named ``key``."""
     for c in CASES:
         if c.key == key:
             return c
@@ -197,8 +199,6 @@ def case(key: str) -> BadInput:
 
 def corpus_dir() -> Path:
     """Where the tests keep the corpus: ``tests/data/bad`` of the checkout (git-ignored)."""
-    from credit_ocr.config import PROJECT_ROOT
-
     return PROJECT_ROOT / "tests" / "data" / "bad"
 
 
@@ -208,8 +208,6 @@ def write_corpus(folder: Path | None = None, *, max_file_bytes: int | None = Non
     Made on demand, never committed (``tests/data/bad`` is git-ignored); the over-the-limit file is
     sparse, so the whole corpus takes a few hundred KB of disk.
     """
-    from credit_ocr.config import get_settings
-
     folder = Path(folder or corpus_dir())
     limit = max_file_bytes or get_settings().max_file_bytes
     out = {}

@@ -11,16 +11,31 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credit_ocr.config import cpu_count, get_settings
 from credit_ocr.reading.extraction import ExtractionResult, extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, normalize, values_match
 from credit_ocr.reading.ocr import ocr_bytes
+from credit_ocr.reading.samples import MANIFEST, load_samples
+from credit_ocr.reading.tables import extraction_table, report_tables
 
-__all__ = ["DocumentScore", "EvalReport", "FileExtraction", "evaluate", "extract_file", "find_samples"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DocumentScore",
+    "EvalReport",
+    "FileExtraction",
+    "evaluate",
+    "extract_file",
+    "extraction_table",
+    "find_samples",
+    "report_tables",
+]
 
 DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
@@ -39,15 +54,8 @@ class FileExtraction:
     text: str = field(repr=False, default="")
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON printed by ``credit-ocr extract --json``."""
-        return {
-            "file": self.file,
-            "extractor": self.extractor,
-            "fields": self.fields,
-            "valid": self.valid,
-            "timings": self.timings,
-            "ocr_path": self.ocr_path,
-        }
+        """The JSON printed by ``credit-ocr extract --json`` (without the OCR text and confidences)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("text", "confidence")}
 
 
 def extract_file(path: str | Path, extractor: str | None = None) -> FileExtraction:
@@ -91,24 +99,9 @@ class Sample:
 def find_samples(directory: Path) -> list[Sample]:
     """The documents of ``directory`` with their truths: from ``manifest.json``, else every ``<name>.json``."""
     directory = Path(directory)
-    manifest = directory / "manifest.json"
-    samples: list[Sample] = []
-    if manifest.is_file():
-        entries = json.loads(manifest.read_text())
-        if isinstance(entries, dict):
-            entries = entries.get("documents") or entries.get("samples") or list(entries.values())
-        for entry in entries:
-            document = directory / entry["file"]
-            truth_path = directory / entry.get("truth", Path(entry["file"]).with_suffix(".json").name)
-            samples.append(
-                Sample(
-                    name=document.stem,
-                    document=document,
-                    truth=json.loads(truth_path.read_text()),
-                    variant=dict(entry.get("variant") or {}),
-                )
-            )
-        return samples
+    if (directory / MANIFEST).is_file():
+        return [Sample(i.path.stem, i.path, i.truth, i.variant.as_dict()) for i in load_samples(directory)]
+    samples = []
     for truth_path in sorted(directory.glob("*.json")):
         for suffix in DOCUMENT_SUFFIXES:
             document = truth_path.with_suffix(suffix)
@@ -151,51 +144,16 @@ class EvalReport:
     documents: list[DocumentScore]
     seconds: float
 
-    def _rate(self, docs: list[DocumentScore], names: tuple[str, ...] = FIELD_NAMES) -> float | None:
-        checks = [d.matches[n] for d in docs for n in names]
-        return round(sum(checks) / len(checks), 4) if checks else None
-
-    @property
-    def overall(self) -> float | None:
-        return self._rate(self.documents)
-
-    def per_field(self) -> dict[str, float | None]:
-        return {name: self._rate(self.documents, (name,)) for name in FIELD_NAMES}
-
-    def per_variant(self, key: str = "layer") -> dict[str, float | None]:
-        """Accuracy per value of a variant key (layer: text/scan/image; layout; pages; font)."""
-        groups: dict[str, list[DocumentScore]] = {}
-        for doc in self.documents:
-            value = doc.layer if key == "layer" else doc.variant.get(key)
-            groups.setdefault(str(value), []).append(doc)
-        return {value: self._rate(docs) for value, docs in sorted(groups.items())}
-
-    def clean_accuracy(self) -> float | None:
-        """Accuracy on documents with a text layer (clean PDFs)."""
-        return self._rate([d for d in self.documents if d.layer == "text"])
-
-    def scanned_accuracy(self) -> float | None:
-        """Accuracy on scanned PDFs and images (read through OCR)."""
-        return self._rate([d for d in self.documents if d.layer != "text"])
-
-    def mismatches(self) -> list[dict[str, Any]]:
-        return [
-            {"document": d.name, "field": n, "expected": d.expected.get(n), "actual": d.actual.get(n)}
-            for d in self.documents
-            for n in FIELD_NAMES
-            if not d.matches[n]
-        ]
-
-    def to_frame(self):
-        """One row per document and field: document, layer, layout, field, expected, actual, match."""
-        import pandas as pd
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """One row per document and field: document, layer, layout, pages, font, field, expected, actual, match."""
+        import pandas as pd  # here: `credit-ocr extract` never builds a frame, nor pays pandas' import
 
         rows = [
             {
                 "document": d.name,
                 "layer": d.layer,
-                "layout": d.variant.get("layout"),
-                "pages": d.variant.get("pages"),
+                **{key: d.variant.get(key) for key in ("layout", "pages", "font")},
                 "ocr_path": d.ocr_path,
                 "field": name,
                 "expected": d.expected.get(name),
@@ -205,7 +163,35 @@ class EvalReport:
             for d in self.documents
             for name in FIELD_NAMES
         ]
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of :attr:`frame` to explore in a notebook."""
+        return self.frame.copy()
+
+    @property
+    def overall(self) -> float | None:
+        return _rate(self.frame)
+
+    def per_field(self) -> dict[str, float | None]:
+        return self.frame.groupby("field", sort=False)["match"].mean().round(4).to_dict()
+
+    def per_variant(self, key: str = "layer") -> dict[str, float | None]:
+        """Accuracy per value of a variant key (layer: text/scan/image; layout; pages; font)."""
+        return self.frame.groupby(self.frame[key].astype(str))["match"].mean().round(4).to_dict()
+
+    def clean_accuracy(self) -> float | None:
+        """Accuracy on documents with a text layer (clean PDFs)."""
+        return _rate(self.frame[self.frame["layer"] == "text"])
+
+    def scanned_accuracy(self) -> float | None:
+        """Accuracy on scanned PDFs and images (read through OCR)."""
+        return _rate(self.frame[self.frame["layer"] != "text"])
+
+    def mismatches(self) -> list[dict[str, Any]]:
+        """Every field read wrong: document, field, expected, actual."""
+        wrong = self.frame.loc[~self.frame["match"], ["document", "field", "expected", "actual"]]
+        return wrong.to_dict("records")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -231,6 +217,25 @@ class EvalReport:
                 for d in self.documents
             ],
         }
+
+
+FRAME_COLUMNS = (
+    "document",
+    "layer",
+    "layout",
+    "pages",
+    "font",
+    "ocr_path",
+    "field",
+    "expected",
+    "actual",
+    "match",
+)
+
+
+def _rate(rows: pd.DataFrame) -> float | None:
+    """The share of matching fields in ``rows``; None when there are none."""
+    return round(float(rows["match"].mean()), 4) if len(rows) else None
 
 
 def _layer(sample: Sample, ocr_path: str | None) -> str:
@@ -284,68 +289,3 @@ def evaluate(directory: Path, extractor: str | None = None, workers: int | None 
     with ThreadPoolExecutor(max_workers=workers or cpu_count()) as pool:
         documents = list(pool.map(lambda s: _score(s, name), samples))
     return EvalReport(str(directory), name, documents, time.perf_counter() - started)
-
-
-# --------------------------------------------------------------------------------------------
-# tables for the terminal (rich)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-def report_tables(report: EvalReport) -> list:
-    """The report as rich tables: per field, per variant, overall (what ``credit-ocr eval`` prints)."""
-    from rich.table import Table
-
-    fields_table = Table(title=f"Field accuracy ({report.extractor}, {len(report.documents)} documents)")
-    fields_table.add_column("field")
-    fields_table.add_column("accuracy", justify="right")
-    for name, value in report.per_field().items():
-        fields_table.add_row(name, _pct(value))
-    variants = Table(title="Accuracy per variant")
-    variants.add_column("variant")
-    variants.add_column("value")
-    variants.add_column("documents", justify="right")
-    variants.add_column("accuracy", justify="right")
-    for key in ("layer", "layout", "pages"):
-        counts: dict[str, int] = {}
-        for d in report.documents:
-            value = d.layer if key == "layer" else d.variant.get(key)
-            counts[str(value)] = counts.get(str(value), 0) + 1
-        for value, accuracy in report.per_variant(key).items():
-            variants.add_row(key, value, str(counts[value]), _pct(accuracy))
-    overall = Table(title="Overall")
-    overall.add_column("set")
-    overall.add_column("accuracy", justify="right")
-    overall.add_row("clean (text layer)", _pct(report.clean_accuracy()))
-    overall.add_row("scanned (scan PDFs, images)", _pct(report.scanned_accuracy()))
-    overall.add_row("all", _pct(report.overall))
-    overall.add_row("seconds", f"{report.seconds:.1f}")
-    tables = [fields_table, variants, overall]
-    errors = [d for d in report.documents if d.error]
-    if errors:
-        failed = Table(title="Documents that could not be read")
-        failed.add_column("document")
-        failed.add_column("error")
-        for d in errors:
-            failed.add_row(d.name, d.error or "")
-        tables.append(failed)
-    return tables
-
-
-def extraction_table(read: FileExtraction):
-    """One file's fields as a rich table (what ``credit-ocr extract`` prints without --json)."""
-    from rich.table import Table
-
-    table = Table(
-        title=f"{read.file}: {read.extractor}, {read.ocr_path}, "
-        f"OCR {read.timings['ocr']:.2f} s + extract {read.timings['extract']:.2f} s"
-    )
-    table.add_column("field")
-    table.add_column("value")
-    table.add_column("valid")
-    for name in FIELD_NAMES:
-        value = read.fields.get(name)
-        table.add_row(name, "" if value is None else str(value), "yes" if read.valid.get(name) else "no")
-    return table

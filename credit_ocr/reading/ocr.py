@@ -54,7 +54,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 __all__ = [
     "CorruptDocument", "EmptyDocument", "EncryptedDocument", "ImageTooLarge", "OcrError", "OcrPageResult",
     "OcrResourceLimit", "OcrResult", "OcrUnavailable", "TooManyPages", "UnsupportedDocument",
-    "draw_word_boxes", "engine", "limit_memory", "load_pages", "ocr_bytes", "ocr_file", "parse_tsv",
+    "draw_word_boxes", "engine", "limit_memory", "load_pages", "ocr_bytes", "parse_tsv",
     "remove_rules", "tessdata_dir", "words",
 ]  # fmt: skip
 
@@ -86,16 +86,6 @@ class OcrResult:
 
 # --------------------------------------------------------------------------------------------
 # a document
-
-
-def ocr_file(path: str | Path, settings: Settings | None = None) -> OcrResult:
-    """Read one file from disk (see :func:`ocr_bytes`)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise CorruptDocument(f"{path} does not exist: check the path.") from exc
-    return ocr_bytes(data, settings=settings)
 
 
 def ocr_bytes(data: bytes, mime_type: str | None = None, settings: Settings | None = None) -> OcrResult:

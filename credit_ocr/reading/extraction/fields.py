@@ -1,21 +1,30 @@
-"""The 21 fields of a credit request: labels, synonyms, meaning, and the normalizers that make values comparable.
+"""The 21 fields of a credit request and the normalizers that make their values comparable.
 
 Every extractor (rules or LLM) and the sample generator normalize through :func:`normalize`, so a value
 printed as ``2.500.000 €`` on one form and ``EUR 2,500,000`` on another compares equal (``€2,500,000``).
-The field set and the normalized forms follow ``shared/reference/credit_request_fields.md``.
+The fields themselves are listed in :mod:`.spec`, amounts, areas, terms and rates read in
+:mod:`.numbers`; dates, years, VAT numbers and ticked boxes here.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Literal
 
-Kind = Literal["text", "date", "vat", "money", "year", "area", "term", "monthly", "rate", "bool"]
-Raw = str | int | float | bool | None
+from credit_ocr.reading.extraction.numbers import (
+    Raw,
+    fix_digits,
+    norm_area,
+    norm_money,
+    norm_monthly,
+    norm_rate,
+    norm_term,
+    prepare,
+    single_spaced,
+)
+from credit_ocr.reading.extraction.spec import FIELD_BY_NAME, FIELD_NAMES, FIELDS, FieldSpec, Kind
+
 Value = str | int | bool | None
 
 __all__ = [
@@ -31,243 +40,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    """One field: its key, the label the reference form prints, other labels real forms use, its kind."""
-
-    name: str
-    label: str
-    synonyms: tuple[str, ...]
-    kind: Kind
-    description: str
-
-
-FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec(
-        "company_name",
-        "Company Name",
-        (
-            "Applicant",
-            "Name of Company",
-            "Company",
-            "Firm Name",
-            "Applicant Company",
-            "Borrower",
-            "Name of Applicant",
-        ),
-        "text",
-        "Name of the applicant company as printed, including its legal-form suffix "
-        "(e.g. 'DemoTech Solutions GmbH'); single spaces.",
-    ),
-    FieldSpec(
-        "legal_form",
-        "Legal Form",
-        (
-            "Legal Structure",
-            "Type of Company",
-            "Company Type",
-            "Form of Company",
-            "Legal Entity",
-            "Entity Type",
-        ),
-        "text",
-        "Legal form of the applicant as printed, e.g. 'Limited Liability Company (GmbH)'; single spaces.",
-    ),
-    FieldSpec(
-        "founding_date",
-        "Date of Incorporation",
-        (
-            "Founding Date",
-            "Date of Foundation",
-            "Incorporation Date",
-            "Date of Establishment",
-            "Founded",
-            "Established",
-        ),
-        "date",
-        "Date the company was incorporated, as DD.MM.YYYY (a printed 12/05/2018 becomes 12.05.2018).",
-    ),
-    FieldSpec(
-        "business_address",
-        "Business Address",
-        ("Company Address", "Registered Office", "Registered Address", "Head Office", "Office Address"),
-        "text",
-        "Postal address of the applicant company as printed (street, postcode, city, country); single spaces.",
-    ),
-    FieldSpec(
-        "commercial_register",
-        "Commercial Register Number / Court",
-        (
-            "Commercial Register",
-            "Register Number",
-            "Trade Register",
-            "Registration Number",
-            "Register Court",
-            "Company Register",
-        ),
-        "text",
-        "Commercial register entry and court as printed, e.g. 'HRB 123456 / Stuttgart Local Court'.",
-    ),
-    FieldSpec(
-        "vat_id",
-        "VAT ID / Tax Number",
-        (
-            "VAT ID",
-            "VAT Number",
-            "VAT Reg. No.",
-            "Tax Number",
-            "Tax ID",
-            "VAT Identification Number",
-            "USt-IdNr.",
-        ),
-        "vat",
-        "VAT identification number as 'DE' followed by 9 digits, no spaces (e.g. 'DE123456789').",
-    ),
-    FieldSpec(
-        "property_type",
-        "Type of Property",
-        ("Property Type", "Object Type", "Asset Type", "Kind of Property", "Type of Building"),
-        "text",
-        "Type of the financed property as printed, e.g. 'Office and Commercial Building'.",
-    ),
-    FieldSpec(
-        "property_name",
-        "Property Name",
-        ("Name of Property", "Project Name", "Object Name", "Building Name", "Project"),
-        "text",
-        "Name of the financed property or project as printed, e.g. 'Innovation Center Stuttgart'.",
-    ),
-    FieldSpec(
-        "property_address",
-        "Property Address",
-        ("Adress", "Address", "Property Location", "Location", "Site Address", "Object Address"),
-        "text",
-        "Postal address of the financed property (not of the company) as printed; single spaces. "
-        "Forms often label it just 'Address' inside the property section.",
-    ),
-    FieldSpec(
-        "purchase_price",
-        "Purchase Price / Construction Costs",
-        (
-            "Purchase Price",
-            "Construction Costs",
-            "Purchase / Construction Price",
-            "Acquisition Costs",
-            "Total Investment",
-        ),
-        "money",
-        "Purchase price or construction costs in euros as '€2,500,000' (euro sign, comma thousands, "
-        "cents only if not zero: '€1,250.50').",
-    ),
-    FieldSpec(
-        "requested_amount",
-        "Desired Financing Amount",
-        (
-            "Financing Amount",
-            "Requested Financing",
-            "Financing Requested",
-            "Requested Amount",
-            "Amount of Financing",
-        ),
-        "money",
-        "Total financing the applicant asks for, in euros as '€2,000,000' (same money format).",
-    ),
-    FieldSpec(
-        "purpose",
-        "Purpose of Use",
-        ("Purpose", "Intended Use", "Use of Funds", "Loan Purpose", "Purpose of Financing"),
-        "text",
-        "What the money is for, as printed, e.g. 'Purchase and Renovation'.",
-    ),
-    FieldSpec(
-        "equity_share",
-        "Equity Contribution",
-        ("Equity", "Equity Share", "Own Funds", "Own Capital", "Equity Capital"),
-        "money",
-        "The applicant's own equity contribution, in euros as '€500,000' (same money format).",
-    ),
-    FieldSpec(
-        "construction_year",
-        "Year of Construction",
-        ("Construction Year", "Year Built", "Year of Completion", "Building Year", "Built"),
-        "year",
-        "Year the property was built, as an integer, e.g. 2015.",
-    ),
-    FieldSpec(
-        "total_area",
-        "Total Area",
-        ("Floor Area", "Total Floor Area", "Gross Floor Area", "Usable Area", "Total Space", "Area"),
-        "area",
-        "Total area of the property as '2,800 m²' (comma thousands, a space, the m² sign).",
-    ),
-    FieldSpec(
-        "loan_amount",
-        "Desired Loan Amount",
-        ("Loan Amount", "Requested Loan", "Loan Requested", "Credit Amount", "Amount of Loan"),
-        "money",
-        "The loan amount asked for in the financing proposal, in euros as '€2,000,000' (same money format).",
-    ),
-    FieldSpec(
-        "term",
-        "Term",
-        ("Loan Term", "Duration", "Term of Loan", "Maturity", "Tenor", "Term (years)"),
-        "term",
-        "Loan term as '15 years'.",
-    ),
-    FieldSpec(
-        "monthly_payment",
-        "Preferred Installment Amount",
-        (
-            "Monthly Installment",
-            "Monthly Payment",
-            "Installment",
-            "Preferred Instalment",
-            "Monthly Rate",
-            "Repayment Rate",
-        ),
-        "monthly",
-        "Preferred monthly installment as '€13,500 per month' (same money format, then ' per month').",
-    ),
-    FieldSpec(
-        "interest_rate",
-        "Interest Rate",
-        ("Interest", "Rate of Interest", "Interest Type", "Interest Terms", "Nominal Rate"),
-        "rate",
-        "A stated interest rate as '3.5%' (dot decimal, no space); otherwise the printed word in title case, "
-        "e.g. 'Fixed' or 'Variable'.",
-    ),
-    FieldSpec(
-        "early_repayment",
-        "Early Repayment Desired?",
-        (
-            "Early Repayment",
-            "Early Repayment Option",
-            "Prepayment Option",
-            "Special Repayments",
-            "Prepayment Desired?",
-        ),
-        "bool",
-        "Whether early repayment is desired: true or false, from the ticked box ('[x] yes [ ] no' is true).",
-    ),
-    FieldSpec(
-        "public_funding",
-        "Public Subsidies Applied For?",
-        (
-            "Public Subsidies",
-            "Public Funding",
-            "Subsidies Applied For?",
-            "Public Funding Applied For?",
-            "Government Subsidies",
-        ),
-        "bool",
-        "Whether public subsidies were applied for: true or false, from the ticked box ('[ ] yes [x] no' is false).",
-    ),
-)
-
-FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in FIELDS)
-FIELD_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
-
-
 def empty_fields() -> dict[str, None]:
     """All 21 keys set to None: what an extractor returns before it finds anything."""
     return dict.fromkeys(FIELD_NAMES)
@@ -278,172 +50,6 @@ def _spec(name: str) -> FieldSpec:
         return FIELD_BY_NAME[name]
     except KeyError:
         raise KeyError(f"Unknown field {name!r}: the fields are {', '.join(FIELD_NAMES)}.") from None
-
-
-# --------------------------------------------------------------------------------------------
-# shared cleaning
-
-_SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
-_EDGE_JUNK = " \t:;|_~*\"'`´‘’“”•·"
-# a run of digits that OCR may have spelled with look-alike letters (O for 0, l/I for 1)
-_DIGIT_RUN = re.compile(r"(?<![A-Za-z])[0-9OolI|][0-9OolI|.,]*(?![A-Za-z])")
-_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
-
-
-def _single_spaced(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
-
-
-def _prepare(raw: str) -> str:
-    """Unicode-fold digits (NFKC), single spaces, strip punctuation OCR leaves at the edges."""
-    text = unicodedata.normalize("NFKC", raw)
-    return _single_spaced(text).strip(_EDGE_JUNK)
-
-
-def _fix_digits(text: str) -> str:
-    """Replace O/o/l/I inside runs that hold a real digit: '2,5OO,OOO' -> '2,500,000'."""
-
-    def fix(match: re.Match[str]) -> str:
-        run = match.group(0)
-        if not any(ch.isdigit() for ch in run):
-            return run
-        return run.translate(_LOOKALIKES)
-
-    return _DIGIT_RUN.sub(fix, text)
-
-
-def _parse_number(text: str) -> Decimal | None:
-    """A number printed with '.', ',', space or apostrophe thousands and '.' or ',' decimals."""
-    text = re.sub(r"(?<=\d)[ '’](?=\d)", " ", text.strip())
-    if " " in text:  # space-grouped thousands: '2 500 000', '1 250,50'
-        # OCR often drops one of these narrow spaces ('1980 000', '7 630000'): groups after the first
-        # must still be whole thousands
-        groups = text.split(" ")
-        if not groups[0].isdigit() or not all(re.fullmatch(r"(\d{3})+", g) for g in groups[1:-1]):
-            return None
-        if not re.fullmatch(r"(\d{3})+([.,]\d{1,2})?", groups[-1]):
-            return None
-        text = "".join(groups)
-    if not re.fullmatch(r"\d([\d.,]*\d)?", text):
-        return None
-    dots, commas = text.count("."), text.count(",")
-    if dots and commas:
-        dec = "." if text.rfind(".") > text.rfind(",") else ","
-        thousands = "," if dec == "." else "."
-        if text.count(dec) != 1:
-            return None
-        whole, frac = text.split(dec)
-        if not _grouped(whole, thousands):
-            return None
-        return _decimal(whole.replace(thousands, "") + "." + frac)
-    if dots or commas:
-        sep = "." if dots else ","
-        parts = text.split(sep)
-        if len(parts) == 2 and (len(parts[1]) != 3 or parts[0] == "0"):
-            return _decimal(parts[0] + "." + parts[1])
-        if not _grouped(text, sep):
-            return None
-        return _decimal(text.replace(sep, ""))
-    return _decimal(text)
-
-
-def _grouped(whole: str, sep: str) -> bool:
-    if sep not in whole:
-        return whole.isdigit()
-    parts = whole.split(sep)
-    return (
-        1 <= len(parts[0]) <= 3 and all(len(p) == 3 and p.isdigit() for p in parts[1:]) and parts[0].isdigit()
-    )
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
-def _plain(number: Decimal) -> str:
-    """'3.50' -> '3.5', '10' -> '10' (never exponent notation)."""
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
-
-
-def _grouped_str(number: Decimal) -> str:
-    """'2800' -> '2,800'; '2800.50' -> '2,800.5'."""
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    whole, frac = _plain(number).split(".")
-    return f"{int(whole):,}.{frac}"
-
-
-# --------------------------------------------------------------------------------------------
-# money
-
-_FOREIGN_CURRENCY = re.compile(r"[$£¥₣₤]|\b(usd|gbp|chf|jpy|dollars?|pounds?)\b", re.I)
-_EURO_WORD = re.compile(r"\b(eur|euro|euros)\b\.?", re.I)
-_MILLION = re.compile(r"\s*\b(mio|million|millions|mill|mn)\b\.?", re.I)
-_THOUSAND = re.compile(r"\s*(k|tsd|thousand)\b\.?", re.I)
-
-
-def _money_value(raw: Raw) -> Decimal | None:
-    if isinstance(raw, bool) or raw is None:
-        return None
-    if isinstance(raw, int | float):
-        value = Decimal(str(raw))
-        return value if value >= 0 else None
-    text = _prepare(raw)
-    if not text or _FOREIGN_CURRENCY.search(text):
-        return None
-    # '€' read by OCR as 'E' or 'C' right before (or after) the digits
-    text = re.sub(r"^[EC](?=\s?[0-9OolI])", "€", text)
-    text = re.sub(r"(?<=[0-9])\s?[EC]$", " €", text)
-    text = re.sub(r"^[^\w€-]+|[^\w€.,-]+$", "", text)  # OCR specks around the amount: '§ €22,000,000 |'
-    text = re.sub(r"^[EC](?=\s?[0-9OolI])", "€", text)
-    text = _EURO_WORD.sub(" ", text).replace("€", " ")
-    text = re.sub(r"[.,]\s*-+\s*$", "", text.strip())  # German '2.500.000,- €'
-    factor = Decimal(1)
-    if _MILLION.search(text):
-        factor, text = Decimal(1_000_000), _MILLION.sub("", text)
-    elif _THOUSAND.search(text):
-        factor, text = Decimal(1000), _THOUSAND.sub("", text)
-    text = _fix_digits(text).strip(_EDGE_JUNK + " ")
-    number = _parse_number(text) if text else None
-    if number is None:
-        return None
-    return number * factor
-
-
-def _format_money(value: Decimal) -> str:
-    cents = value.quantize(Decimal("0.01"))
-    if cents == cents.to_integral_value():
-        return f"€{int(cents):,}"
-    return f"€{cents:,.2f}"
-
-
-def _norm_money(raw: Raw) -> str | None:
-    value = _money_value(raw)
-    return None if value is None else _format_money(value)
-
-
-_PER_MONTH = re.compile(
-    r"(per\s+month|a\s+month|each\s+month|/\s*month|/\s*mo\b\.?|monthly|p\.\s?m\.?|\bpm\b|pro\s+monat|/\s*monat|monatlich|mtl\.?)",
-    re.I,
-)
-_PER_YEAR = re.compile(
-    r"(per\s+(year|annum)|/\s*year|\bp\.?\s?a\b\.?|yearly|annual(ly)?|jährlich|pro\s+jahr)", re.I
-)
-
-
-def _norm_monthly(raw: Raw) -> str | None:
-    if isinstance(raw, str):
-        text = _prepare(raw)
-        if _PER_YEAR.search(text):
-            return None
-        raw = _PER_MONTH.sub(" ", text)
-    value = _money_value(raw)
-    return None if value is None else f"{_format_money(value)} per month"
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,7 +88,7 @@ def _real_date(day: int, month: int, year: int) -> date | None:
 def _norm_date(raw: Raw) -> str | None:
     if not isinstance(raw, str):
         return None
-    text = _fix_digits(_prepare(raw))
+    text = fix_digits(prepare(raw))
     text = re.sub(r"\s*([./-])\s*", r"\1", text).rstrip(".")
     found: date | None = None
     if m := re.fullmatch(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", text):
@@ -510,89 +116,9 @@ def _norm_year(raw: Raw) -> int | None:
         return int(raw) if raw.is_integer() and 1000 <= raw <= 9999 else None
     if isinstance(raw, int):
         return raw if 1000 <= raw <= 9999 else None
-    text = _fix_digits(_prepare(raw)).rstrip(".")
+    text = fix_digits(prepare(raw)).rstrip(".")
     m = re.fullmatch(r"(?:(?:built|year|in|anno|baujahr)\s*)?(\d{4})", text, re.I)
     return int(m[1]) if m else None
-
-
-# --------------------------------------------------------------------------------------------
-# area, term, rate
-
-_AREA_UNIT = re.compile(
-    r"\s*(m²|m2|m\^2|m\*|m\?|sq\.?\s?m\.?|sqm|qm|square\s+met(?:er|re)s?|sq\.?\s?met(?:er|re)s?|m)\s*$", re.I
-)
-_FOREIGN_AREA = re.compile(r"(ft|feet|foot|acre|hectare|\bha\b|yd)", re.I)
-
-
-def _norm_area(raw: Raw) -> str | None:
-    if isinstance(raw, bool) or raw is None:
-        return None
-    if isinstance(raw, int | float):
-        number = Decimal(str(raw))
-    else:
-        text = _prepare(raw)  # NFKC folds 'm²' to 'm2'
-
-        if not text or _FOREIGN_AREA.search(text):
-            return None
-        text = _AREA_UNIT.sub("", text)
-        found = _parse_number(_fix_digits(text).strip(_EDGE_JUNK))
-        if found is None:
-            return None
-        number = found
-    if number <= 0:
-        return None
-    return f"{_grouped_str(number)} m²"
-
-
-_TERM = re.compile(
-    r"(\d+(?:[.,]\d+)?)\s*-?\s*(years?|yrs?\.?|yr\.?|y\.?|jahre?n?|j\.?|a|months?|mos?\.?|monate?n?|mon\.?|m\.?)?",
-    re.I,
-)
-
-
-def _norm_term(raw: Raw) -> str | None:
-    if isinstance(raw, bool) or raw is None:
-        return None
-    if isinstance(raw, int | float):
-        number, unit = Decimal(str(raw)), "y"
-    else:
-        text = _fix_digits(_prepare(raw))
-        m = _TERM.fullmatch(text)
-        if not m:
-            return None
-        number = Decimal(m[1].replace(",", "."))
-        unit = (m[2] or "y").lower()
-    if number <= 0:
-        return None
-    if unit.startswith("m"):
-        if number % 12 == 0:
-            number = number / 12
-        else:
-            return f"{_plain(number)} months"
-    return "1 year" if number == 1 else f"{_plain(number)} years"
-
-
-_RATE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(%|percent|per\s*cent|pct\.?)", re.I)
-
-
-def _format_rate(number: Decimal) -> str | None:
-    return f"{_plain(number)}%" if 0 <= number <= 100 else None
-
-
-def _norm_rate(raw: Raw) -> str | None:
-    if isinstance(raw, bool) or raw is None:
-        return None
-    if isinstance(raw, int | float):
-        return _format_rate(Decimal(str(raw)))
-    text = _fix_digits(_prepare(raw))
-    if m := _RATE.search(text):
-        return _format_rate(Decimal(m[1].replace(",", ".")))
-    if m := re.fullmatch(r"(\d+(?:[.,]\d+)?)", text):
-        return _format_rate(Decimal(m[1].replace(",", ".")))
-    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text)
-    if not words or re.search(r"\d", text):
-        return None
-    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,7 +130,7 @@ _VAT = re.compile(r"[A-Z]{2}[0-9A-Z]{8,12}")
 def _norm_vat(raw: Raw) -> str | None:
     if not isinstance(raw, str):
         return None
-    text = _prepare(raw).upper()
+    text = prepare(raw).upper()
     text = re.sub(r"^(VAT\s*(ID|NO\.?|NUMBER)?|UST-?IDNR\.?)\s*:?\s*", "", text)
     text = re.sub(r"[\s.\-/]", "", text)
     if len(text) < 10:
@@ -635,7 +161,7 @@ def _norm_bool(raw: Raw) -> bool | None:
         return bool(raw)
     if not isinstance(raw, str):
         return None
-    text = _single_spaced(unicodedata.normalize("NFC", raw)).strip(" :;|_.")
+    text = single_spaced(unicodedata.normalize("NFC", raw)).strip(" :;|_.")
     low = text.lower()
     if low in _YES:
         return True
@@ -669,7 +195,7 @@ def _norm_bool(raw: Raw) -> bool | None:
 def _norm_text(raw: Raw) -> str | None:
     if raw is None or isinstance(raw, bool):
         return None
-    text = _single_spaced(unicodedata.normalize("NFC", str(raw))).lstrip(":| ").strip()
+    text = single_spaced(unicodedata.normalize("NFC", str(raw))).lstrip(":| ").strip()
     return text or None
 
 
@@ -677,12 +203,12 @@ _NORMALIZERS = {
     "text": _norm_text,
     "date": _norm_date,
     "vat": _norm_vat,
-    "money": _norm_money,
+    "money": norm_money,
     "year": _norm_year,
-    "area": _norm_area,
-    "term": _norm_term,
-    "monthly": _norm_monthly,
-    "rate": _norm_rate,
+    "area": norm_area,
+    "term": norm_term,
+    "monthly": norm_monthly,
+    "rate": norm_rate,
     "bool": _norm_bool,
 }
 

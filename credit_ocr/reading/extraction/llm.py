@@ -12,46 +12,27 @@ still not the JSON object after one repair attempt).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-import threading
 from typing import Any
 
 import openai
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from credit_ocr.config import Settings, get_settings
-from credit_ocr.reading.extraction import ExtractionError, ExtractionResult
 from credit_ocr.reading.extraction import fields as f
+from credit_ocr.reading.extraction.result import (
+    ExtractionError,
+    ExtractionResult,
+    LLMPermanentError,
+    LLMTransientError,
+)
 
 #: Markers around the document text in the prompt (the stand-in server looks for them too).
 DOC_BEGIN = "<<<DOCUMENT"
 DOC_END = "DOCUMENT>>>"
-
-
-class LLMTransientError(ExtractionError):
-    """The endpoint did not answer usefully this time (timeout, connection, 408/409/429, 5xx): retry later.
-
-    ``retry_after`` holds the seconds a 429 (or 503) asked the caller to wait, when it said so.
-    """
-
-    transient = True
-
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-
-class LLMPermanentError(ExtractionError):
-    """Retrying the same call will not help (bad request, key, model, or an answer that is not the JSON asked)."""
-
-    transient = False
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,10 +89,6 @@ def build_messages(text: str) -> list[dict[str, str]]:
 # one client per process
 
 
-_clients: dict[tuple[Any, ...], openai.OpenAI] = {}
-_clients_lock = threading.Lock()
-
-
 def get_client(settings: Settings | None = None) -> openai.OpenAI:
     """The process's OpenAI client for these settings, made once and reused (its connection pool too).
 
@@ -124,26 +101,13 @@ def get_client(settings: Settings | None = None) -> openai.OpenAI:
     own (an HTTP connection pool must not be shared across a fork).
     """
     settings = settings or get_settings()
-    key = (
-        os.getpid(),
-        settings.llm_base_url,
-        settings.llm_api_key.get_secret_value(),
-        settings.llm_timeout,
-        settings.llm_client_retries,
-    )
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            for old in [k for k in _clients if k[0] != key[0]]:
-                del _clients[old]  # inherited from the parent: never used here
-            client = openai.OpenAI(
-                base_url=settings.llm_base_url,
-                api_key=settings.llm_api_key.get_secret_value(),
-                timeout=settings.llm_timeout,
-                max_retries=settings.llm_client_retries,
-            )
-            _clients[key] = client
-        return client
+    key = settings.llm_api_key.get_secret_value()
+    return _client(os.getpid(), settings.llm_base_url, key, settings.llm_timeout, settings.llm_client_retries)
+
+
+@functools.lru_cache(maxsize=8)
+def _client(pid: int, base_url: str, api_key: str, timeout: float, retries: int) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=retries)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from credit_ocr.reading.extraction import ExtractionResult
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
+from credit_ocr.reading.extraction.result import ExtractionResult
 
 __all__ = ["extract_rules", "find_label"]
 
