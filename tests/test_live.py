@@ -9,12 +9,13 @@ import pytest
 import redis
 
 from credit_ocr.config import get_settings, override_settings
+from credit_ocr.faces.bench.visibility import measure_visibility
 from credit_ocr.runtime import services
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, record_event, transition
 from credit_ocr.watching.dashboard import DashboardModel
-from credit_ocr.watching.live import LiveFeed, measure_visibility, read_snapshot
+from credit_ocr.watching.live import LiveFeed, read_snapshot
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 

@@ -14,34 +14,28 @@ does with Celery's events. That is how the dashboard touches widgets only from t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
-import math
 import threading
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
+from redis.client import PubSub
 from redis.retry import Retry
-from sqlalchemy import select
 
 from credit_ocr.config import EVENTS_CHANNEL, ConfigurationError, get_settings
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
-from credit_ocr.state.db import Document, StatusEvent, session_scope
-from credit_ocr.state.status import TERMINAL
-from credit_ocr.watching.tables import events_query
+from credit_ocr.state.db import session_scope
+from credit_ocr.watching.tables import documents_query, events_query
 
 log = logging.getLogger(__name__)
 
 Dispatch = Callable[..., Any]  # dispatch(fn, *args): run fn(*args) somewhere (a loop), soon
-
-_TERMINAL = {s.value for s in TERMINAL}
 
 
 @dataclass(frozen=True)
@@ -67,22 +61,12 @@ class TransitionEvent:
     def is_transition(self) -> bool:
         return self.kind == "transition"
 
-    @property
-    def is_terminal(self) -> bool:
-        return self.is_transition and self.to_status in _TERMINAL
-
     @classmethod
     def from_message(cls, message: dict) -> TransitionEvent:
+        """The event from the JSON published by ``status.transition()`` (unknown keys are ignored)."""
+        known = {f.name: message.get(f.name) for f in fields(cls)}
         return cls(
-            document_id=message["document_id"],
-            kind=message.get("kind") or "transition",
-            from_status=message.get("from_status"),
-            to_status=message["to_status"],
-            at=datetime.fromisoformat(message["at"]),
-            task_id=message.get("task_id"),
-            worker=message.get("worker"),
-            detail=message.get("detail"),
-            batch_id=message.get("batch_id"),
+            **{**known, "kind": known["kind"] or "transition", "at": datetime.fromisoformat(message["at"])}
         )
 
 
@@ -98,6 +82,7 @@ class DocumentRow:
     batch_id: str | None
     created_at: datetime
     updated_at: datetime
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,18 +102,9 @@ def read_snapshot(
 ) -> Snapshot:
     """Documents and their events (since ``since``) from the database: two queries, any number of documents."""
     wanted = None if ids is None else list(ids)
-    doc_stmt = select(
-        Document.id, Document.filename, Document.status, Document.error, Document.attempts,
-        Document.batch_id, Document.created_at, Document.updated_at,
-    ).order_by(Document.created_at, Document.id)  # fmt: skip
-    ev_stmt = events_query(wanted, batch_id, since)  # the same query as monitor.events()
-    if wanted is not None:
-        doc_stmt = doc_stmt.where(Document.id.in_(wanted))
-    if batch_id is not None:
-        doc_stmt = doc_stmt.where(Document.batch_id == batch_id)
-    with session_scope() as session:
-        docs = [DocumentRow(*r) for r in session.execute(doc_stmt).all()]
-        evs = [TransitionEvent(*r[1:]) for r in session.execute(ev_stmt).all()]  # r[0]: the event id
+    with session_scope() as session:  # the same two queries as the tables of credit_ocr.watching.tables
+        docs = [DocumentRow(**row._mapping) for row in session.execute(documents_query(wanted, batch_id))]
+        evs = [TransitionEvent(*row[1:]) for row in session.execute(events_query(wanted, batch_id, since))]
     return Snapshot(docs, evs, reason)
 
 
@@ -168,9 +144,7 @@ class LiveFeed:
     ) -> None:
         self._ids: set[str] | None = None if ids is None else set(ids)
         self.batch_id = batch_id
-        self._event_cbs = [on_event] if on_event else []
-        self._snapshot_cbs = [on_snapshot] if on_snapshot else []
-        self._state_cbs = [on_state] if on_state else []
+        self._on_event, self._on_snapshot, self._on_state = on_event, on_snapshot, on_state
         self._dispatch: Dispatch = dispatch or (lambda fn, *args: fn(*args))
         self._url = url
         self.poll_interval = poll_interval
@@ -181,14 +155,11 @@ class LiveFeed:
         self.stats = FeedStats()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pubsub: redis.client.PubSub | None = None
+        self._pubsub: PubSub | None = None
         self._connected_evt = threading.Event()
         self._lock = threading.Lock()
 
     # -- configuration ------------------------------------------------------------------------
-    def add_callback(self, on_event: Callable[[TransitionEvent], Any]) -> None:
-        self._event_cbs.append(on_event)
-
     @property
     def ids(self) -> set[str] | None:
         with self._lock:
@@ -268,7 +239,7 @@ class LiveFeed:
                 while not self._stop.is_set():
                     message = pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
                     if message and message.get("type") == "message":
-                        self._on_message(message["data"])
+                        self._on_message(message)
             except (redis.RedisError, OSError, ConfigurationError, ValueError) as exc:
                 if self._stop.is_set():
                     break
@@ -288,7 +259,7 @@ class LiveFeed:
                         pubsub.close()
         self._set_state(False)
 
-    def _await_subscribed(self, pubsub: redis.client.PubSub) -> None:
+    def _await_subscribed(self, pubsub: PubSub) -> None:
         def confirmed() -> bool:
             message = pubsub.get_message(timeout=0.5)
             return bool(message and message.get("type") == "subscribe")
@@ -321,9 +292,9 @@ class LiveFeed:
     def _read(self, *, since: datetime | None, reason: str, ids: list[str] | None = None) -> Snapshot:
         return read_snapshot(ids if ids is not None else self.ids, self.batch_id, since, reason)
 
-    def _on_message(self, data: bytes | str) -> None:
+    def _on_message(self, message: dict) -> None:
         try:
-            ev = TransitionEvent.from_message(json.loads(data))
+            ev = TransitionEvent.from_message(json.loads(message["data"]))
         except (ValueError, KeyError, TypeError) as exc:
             log.warning("live feed: ignoring a malformed message (%s)", exc)
             return
@@ -331,8 +302,8 @@ class LiveFeed:
         if not self.wants(ev):
             return
         self._seen(ev.at)
-        for cb in self._event_cbs:
-            self._dispatch(cb, ev)
+        if self._on_event is not None:
+            self._dispatch(self._on_event, ev)
 
     def _seen(self, at: datetime) -> None:
         if self.last_seen is None or at > self.last_seen:
@@ -341,8 +312,8 @@ class LiveFeed:
     def _deliver_snapshot(self, snap: Snapshot) -> None:
         for ev in snap.events:
             self._seen(ev.at)
-        for cb in self._snapshot_cbs:
-            self._dispatch(cb, snap)
+        if self._on_snapshot is not None:
+            self._dispatch(self._on_snapshot, snap)
 
     def _set_state(self, connected: bool) -> None:
         if connected:
@@ -351,118 +322,5 @@ class LiveFeed:
             self._connected_evt.clear()
         if connected != self.connected:
             self.connected = connected
-            for cb in self._state_cbs:
-                self._dispatch(cb, connected)
-
-
-# --------------------------------------------------------------------------------------------
-# How fast does a viewer see a commit?
-
-
-@dataclass
-class VisibilityResult:
-    """Milliseconds from a transition's commit to the dashboard model having applied it."""
-
-    n: int
-    median_ms: float
-    p95_ms: float
-    max_ms: float
-    samples_ms: list[float] = field(repr=False, default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"n": self.n, "median_ms": self.median_ms, "p95_ms": self.p95_ms, "max_ms": self.max_ms}
-
-
-def measure_visibility(
-    n: int = 200, *, pace: float = 0.01, cleanup: bool = True, timeout: float = 60.0
-) -> dict:
-    """Time from commit to the dashboard model seeing it, over ``n`` transitions: ``{n, median_ms, p95_ms, max_ms}``.
-
-    Uses the configured database and broker. Transitions are made by ``status.transition()`` (what
-    workers call) on throwaway documents, one every ``pace`` seconds; the feed hands each event to a
-    :class:`~credit_ocr.watching.dashboard.DashboardModel` on an asyncio loop of its own via
-    ``call_soon_threadsafe``, the same hand-off the notebook dashboard uses. The clock starts at the
-    event's ``at`` (taken inside the transaction, just before COMMIT), so the figure includes the
-    commit itself, the publish, Redis, the feed thread and the loop hand-off.
-    """
-    from credit_ocr.state import documents
-    from credit_ocr.state.status import Status, transition
-    from credit_ocr.watching.dashboard import DashboardModel
-
-    steps = (Status.OCR_RUNNING, Status.LLM_RUNNING, Status.DONE)
-    n_docs = max(1, math.ceil(n / len(steps)))
-    batch = f"visibility-{time.time_ns()}"
-    ids = [
-        documents.upload(b"%PDF-1.4 visibility probe\n", "probe.pdf", batch_id=batch).id
-        for _ in range(n_docs)
-    ]
-    loop = asyncio.new_event_loop()
-    loop_thread = threading.Thread(target=loop.run_forever, name="visibility-loop", daemon=True)
-    loop_thread.start()
-    model = DashboardModel(ids=ids)
-    seen: dict[tuple, float] = {}
-    done = threading.Event()
-    wanted = n_docs * len(steps)
-
-    def on_change(ev: TransitionEvent | None) -> None:
-        if ev is not None and ev.is_transition and ev.from_status is not None and ev.key not in seen:
-            seen[ev.key] = time.time()
-            if len(seen) >= wanted:
-                done.set()
-
-    model.subscribe(on_change)
-    feed = LiveFeed(
-        ids=ids, on_event=model.apply, on_snapshot=model.reconcile, dispatch=loop.call_soon_threadsafe
-    )
-    feed.start()
-    try:
-        if not feed.wait_connected(10):
-            raise ConfigurationError(
-                "measure_visibility needs Redis: start it with `credit-ocr services up` or set CREDIT_OCR_BROKER_URL."
-            )
-        committed: dict[tuple, float] = {}
-        for step in steps:
-            for doc_id in ids:
-                transition(doc_id, step, worker="visibility-probe")
-                time.sleep(pace)
-        done.wait(timeout)
-        events_ = [ev for ev in model.all_events() if ev.is_transition and ev.from_status is not None]
-        for ev in events_:
-            committed[ev.key] = ev.at.timestamp()
-        samples = sorted((seen[k] - committed[k]) * 1000.0 for k in committed if k in seen)
-    finally:
-        feed.stop()
-        loop.call_soon_threadsafe(loop.stop)
-        loop_thread.join(5)
-        loop.close()
-        if cleanup:
-            _delete_documents(ids)
-    if not samples:
-        return VisibilityResult(0, math.nan, math.nan, math.nan).to_dict()
-    import numpy as np
-
-    arr = np.array(samples)
-    result = VisibilityResult(
-        n=len(samples),
-        median_ms=round(float(np.median(arr)), 2),
-        p95_ms=round(float(np.percentile(arr, 95)), 2),
-        max_ms=round(float(arr.max()), 2),
-        samples_ms=samples,
-    )
-    return result.to_dict()
-
-
-def _delete_documents(ids: list[str]) -> None:
-    """Remove throwaway probe documents (rows, events, blobs) so that they do not clutter real views."""
-    from sqlalchemy import delete
-
-    from credit_ocr.state.storage import get_blob_store
-
-    with session_scope() as session:
-        keys = list(session.scalars(select(Document.blob_key).where(Document.id.in_(ids))))
-        session.execute(delete(StatusEvent).where(StatusEvent.document_id.in_(ids)))
-        session.execute(delete(Document).where(Document.id.in_(ids)))
-    store = get_blob_store()
-    for key in keys:
-        with contextlib.suppress(Exception):
-            store.delete(key)
+            if self._on_state is not None:
+                self._dispatch(self._on_state, connected)

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +29,9 @@ from tenacity import (
 
 from credit_ocr.config import get_settings
 from credit_ocr.pipeline.celery_app import TASK_NOTIFY, app
+from credit_ocr.state.events import redis_client
 from credit_ocr.state.status import TERMINAL
+from credit_ocr.watching import tables as monitor
 from credit_ocr.watching.dashboard import DashboardModel
 from credit_ocr.watching.wait import Follower
 
@@ -71,18 +72,8 @@ class NotifyResult:
     skipped: str | None = None  # why nothing was posted
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def document_payload(document_id: str) -> dict | None:
     """The JSON for one finished document (None while it is not terminal)."""
-    from credit_ocr.watching import tables as monitor
-
     table = monitor.status_table([document_id])
     if table.empty or table.loc[0, "status"] not in _TERMINAL:
         return None
@@ -95,16 +86,14 @@ def document_payload(document_id: str) -> dict | None:
         "error": row["error"],
         "batch_id": row["batch_id"],
         "attempts": int(row["attempts"]),
-        "created_at": _clean(row["created_at"]),
-        "finished_at": _clean(row["finished_at"]),
-        "seconds": {s: _clean(row[f"{s}_s"]) for s in (*monitor.STAGES, "total")},
+        "created_at": monitor.jsonable(row["created_at"]),
+        "finished_at": monitor.jsonable(row["finished_at"]),
+        "seconds": {s: monitor.jsonable(row[f"{s}_s"]) for s in (*monitor.STAGES, "total")},
     }
 
 
 def batch_payload(batch_id: str) -> dict | None:
     """The JSON for a finished batch (None while any of its documents is not terminal)."""
-    from credit_ocr.watching import tables as monitor
-
     docs = monitor.documents_frame(batch_id=batch_id)
     if docs.empty or not docs["status"].isin(_TERMINAL).all():
         return None
@@ -117,8 +106,8 @@ def batch_payload(batch_id: str) -> dict | None:
         "failed": int((docs["status"] == "failed").sum()),
         "document_ids": docs["document_id"].tolist(),
         "statuses": dict(zip(docs["document_id"], docs["status"], strict=True)),
-        "started_at": _clean(started),
-        "finished_at": _clean(finished),
+        "started_at": monitor.jsonable(started),
+        "finished_at": monitor.jsonable(finished),
         "seconds": (finished - started).total_seconds(),
     }
 
@@ -163,8 +152,6 @@ def post_json(url: str, payload: dict, *, key: str) -> int:
 
 def _post_once(url: str, key: str, payload: dict) -> bool:
     """Post unless already posted (or being posted) under ``key``; False when skipped as a duplicate."""
-    from credit_ocr.state.events import redis_client
-
     client = redis_client()
     full = _KEY + key
     if not client.set(full, "sending", nx=True, ex=120):

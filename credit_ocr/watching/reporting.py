@@ -19,10 +19,7 @@ def _timings(ids: list[str]) -> tuple[dict[str, dict[str, float | None]], dict[s
     frame = frame.set_index("document_id")
     out: dict[str, dict[str, float | None]] = {}
     for doc_id, row in frame.iterrows():
-        out[str(doc_id)] = {
-            col: (None if row[col] != row[col] else round(float(row[col]), 4))  # NaN -> None
-            for col in monitor.DURATION_COLUMNS
-        }
+        out[str(doc_id)] = {col: monitor.jsonable(round(row[col], 4)) for col in monitor.DURATION_COLUMNS}
     return out, {str(k): bool(v) for k, v in frame["sla_breached"].items()}
 
 

@@ -19,8 +19,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Select, select
 
@@ -39,15 +39,12 @@ STAGE_LABELS: dict[str, str] = {
 }
 _TERMINAL = {s.value for s in TERMINAL}
 
-DOCUMENT_COLUMNS = [
-    "document_id", "filename", "status", "error", "attempts", "priority", "batch_id", "created_at",
-    "updated_at",
-]  # fmt: skip
-EVENT_COLUMNS = [
-    "event_id", "document_id", "kind", "from_status", "to_status", "at", "task_id", "worker", "detail",
-    "batch_id",
-]  # fmt: skip
 DURATION_COLUMNS = [f"{s}_s" for s in STAGES] + ["total_s"]
+STATUS_TABLE_COLUMNS = [
+    *("document_id", "filename", "status", "error", "attempts", "retries", "batch_id", "priority"),
+    *("created_at", "finished_at", *DURATION_COLUMNS, "elapsed_s", "sla_breached"),
+    *("ocr_worker", "llm_worker"),
+]
 
 
 def _ids(ids: Iterable[str] | str | None) -> list[str] | None:
@@ -60,33 +57,49 @@ def _utc(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, utc=True)
 
 
-def documents_frame(ids: Iterable[str] | str | None = None, batch_id: str | None = None) -> pd.DataFrame:
-    """The ``documents`` rows (one query), oldest first."""
+def documents_query(ids: Iterable[str] | str | None = None, batch_id: str | None = None) -> Select:
+    """The one query of the ``documents`` table, oldest first (shared by the tables and the live feed)."""
     wanted = _ids(ids)
     stmt = select(
-        Document.id, Document.filename, Document.status, Document.error, Document.attempts,
-        Document.priority, Document.batch_id, Document.created_at, Document.updated_at,
-    ).order_by(Document.created_at, Document.id)  # fmt: skip
+        Document.id.label("document_id"),
+        Document.filename,
+        Document.status,
+        Document.error,
+        Document.attempts,
+        Document.priority,
+        Document.batch_id,
+        Document.created_at,
+        Document.updated_at,
+    ).order_by(Document.created_at, Document.id)
     if wanted is not None:
         stmt = stmt.where(Document.id.in_(wanted))
     if batch_id is not None:
         stmt = stmt.where(Document.batch_id == batch_id)
+    return stmt
+
+
+def _read(stmt: Select, *dates: str) -> pd.DataFrame:
+    """One query into a DataFrame (pandas reads it through SQLAlchemy), its timestamps in UTC."""
     with session_scope() as session:
-        rows = [tuple(r) for r in session.execute(stmt).all()]
-    df = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
-    for col in ("created_at", "updated_at"):
+        df = pd.read_sql_query(stmt, session.connection())
+    for col in dates:
         df[col] = _utc(df[col])
     return df
+
+
+def documents_frame(ids: Iterable[str] | str | None = None, batch_id: str | None = None) -> pd.DataFrame:
+    """The ``documents`` rows (one query), oldest first."""
+    return _read(documents_query(ids, batch_id), "created_at", "updated_at")
 
 
 def events_query(
     ids: Iterable[str] | str | None = None, batch_id: str | None = None, since: datetime | None = None
 ) -> Select:
-    """The one query of the event log (columns ``EVENT_COLUMNS``), shared by the tables and the live feed."""
+    """The one query of the event log, in commit order (shared by the tables and the live feed)."""
     wanted = _ids(ids)
     stmt = (
         select(
-            StatusEvent.id,
+            StatusEvent.id.label("event_id"),
             StatusEvent.document_id,
             StatusEvent.kind,
             StatusEvent.from_status,
@@ -96,7 +109,7 @@ def events_query(
             StatusEvent.worker,
             StatusEvent.detail,
             Document.batch_id,
-        )  # fmt: skip
+        )
         .join(Document, Document.id == StatusEvent.document_id)
         .order_by(StatusEvent.at, StatusEvent.id)
     )
@@ -116,11 +129,7 @@ def events(
     since: datetime | None = None,
 ) -> pd.DataFrame:
     """The transition log (transitions, retries, reconciles, ``ocr_done`` marks), in commit-time order."""
-    with session_scope() as session:
-        rows = [tuple(r) for r in session.execute(events_query(ids, batch_id, since)).all()]
-    df = pd.DataFrame(rows, columns=EVENT_COLUMNS)
-    df["at"] = _utc(df["at"])
-    return df
+    return _read(events_query(ids, batch_id, since), "at")
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,24 +213,22 @@ def stage_durations(ids: Iterable[str] | str | None = None, batch_id: str | None
 
 
 def _durations(ev: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for doc_id, cycle in _cycles(ev).items():
-        rows.append(
-            {
-                "document_id": doc_id,
-                **cycle.durations(),
-                "pending_at": cycle.pending_at,
-                "finished_at": cycle.end,
-                "end_status": cycle.end_status,
-                "ocr_worker": cycle.ocr_worker,
-                "llm_worker": cycle.llm_worker,
-                "retries": cycle.retries,
-                "cycles": cycle.cycles,
-            }
-        )
-    cols = ["document_id", *DURATION_COLUMNS, "pending_at", "finished_at", "end_status", "ocr_worker",
-            "llm_worker", "retries", "cycles"]  # fmt: skip
-    df = pd.DataFrame(rows, columns=cols)
+    rows = [
+        {
+            "document_id": doc_id,
+            **cycle.durations(),
+            "pending_at": cycle.pending_at,
+            "finished_at": cycle.end,
+            "end_status": cycle.end_status,
+            "ocr_worker": cycle.ocr_worker,
+            "llm_worker": cycle.llm_worker,
+            "retries": cycle.retries,
+            "cycles": cycle.cycles,
+        }
+        for doc_id, cycle in _cycles(ev).items()
+    ]
+    extra = ["pending_at", "finished_at", "end_status", "ocr_worker", "llm_worker", "retries", "cycles"]
+    df = pd.DataFrame(rows, columns=["document_id", *DURATION_COLUMNS, *extra])
     for col in ("pending_at", "finished_at"):
         df[col] = _utc(df[col])
     return df
@@ -241,7 +248,7 @@ def _spans(ev: pd.DataFrame) -> pd.DataFrame:
             "end": end,
             "seconds": (end - start).total_seconds(),
             "worker": worker,
-        }  # fmt: skip
+        }
         for doc_id, cycle in _cycles(ev).items()
         for stage, start, end, worker in cycle.spans
     ]
@@ -282,12 +289,7 @@ def status_table(
     table["elapsed_s"] = (end - started).dt.total_seconds()
     table["sla_breached"] = (~terminal) & (table["elapsed_s"] > sla_seconds())
     table["retries"] = table["retries"].fillna(0).astype(int)
-    cols = [
-        "document_id", "filename", "status", "error", "attempts", "retries", "batch_id", "priority",
-        "created_at", "finished_at", *DURATION_COLUMNS, "elapsed_s", "sla_breached", "ocr_worker",
-        "llm_worker",
-    ]  # fmt: skip
-    return table[cols].reset_index(drop=True)
+    return table[STATUS_TABLE_COLUMNS].reset_index(drop=True)
 
 
 @dataclass
@@ -305,14 +307,16 @@ class Summary:
 
     def to_dict(self) -> dict:
         stages = {
-            row["stage"]: {k: _num(float(v)) for k, v in row.items() if k != "stage"}
+            row["stage"]: {k: jsonable(v) for k, v in row.items() if k != "stage"}
             for row in self.stages.to_dict(orient="records")
         }
+        counts = ("documents", "done", "failed", "active", "sla_breached")
         return {
-            "documents": self.documents, "done": self.done, "failed": self.failed, "active": self.active,
-            "sla_breached": self.sla_breached, "makespan_s": _num(self.makespan_s),
-            "throughput_per_minute": _num(self.throughput_per_minute), "stages": stages,
-        }  # fmt: skip
+            **{k: getattr(self, k) for k in counts},
+            "makespan_s": jsonable(self.makespan_s),
+            "throughput_per_minute": jsonable(self.throughput_per_minute),
+            "stages": stages,
+        }
 
     def __str__(self) -> str:
         head = (
@@ -326,31 +330,31 @@ class Summary:
         return f"<p>{str(self).splitlines()[0]}</p>" + self.stages.round(3).to_html(index=False)
 
 
-def _num(value: float) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+def jsonable(value: Any) -> Any:
+    """A table cell as JSON takes it: NaN/NaT → None, timestamps → ISO text, numpy numbers → Python."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value
 
 
 def summary(ids: Iterable[str] | str | None = None, batch_id: str | None = None) -> Summary:
     """Count, median, p95 and max per stage, and documents per minute over the run's makespan."""
     table = status_table(ids, batch_id)
-    rows = {}
-    for col in DURATION_COLUMNS:
-        values = table[col].dropna().to_numpy(dtype=float)
-        stage = col[: -len("_s")]
-        rows[stage] = {
-            "count": len(values),
-            "median": float(np.median(values)) if len(values) else math.nan,
-            "p95": float(np.percentile(values, 95)) if len(values) else math.nan,
-            "max": float(values.max()) if len(values) else math.nan,
-        }
+    seconds = table[DURATION_COLUMNS].astype(float)
     stages = pd.DataFrame(
-        [{"stage": k, **v} for k, v in rows.items()], columns=["stage", "count", "median", "p95", "max"]
+        {
+            "stage": [col.removesuffix("_s") for col in DURATION_COLUMNS],
+            "count": seconds.count().to_numpy(),
+            "median": seconds.median().to_numpy(),
+            "p95": seconds.quantile(0.95).to_numpy(),
+            "max": seconds.max().to_numpy(),
+        }
     )
-    stages["count"] = stages["count"].astype(int)
     finished = table["finished_at"].dropna()
-    started = table["created_at"].dropna()
     terminal = int(table["status"].isin(_TERMINAL).sum())
-    makespan = (finished.max() - started.min()).total_seconds() if len(finished) else math.nan
+    makespan = (finished.max() - table["created_at"].min()).total_seconds() if len(finished) else math.nan
     throughput = terminal / (makespan / 60.0) if makespan and makespan > 0 else math.nan
     return Summary(
         stages=stages,
@@ -368,15 +372,8 @@ def status_counts_over_time(
     ids: Iterable[str] | str | None = None, batch_id: str | None = None
 ) -> pd.DataFrame:
     """How many documents were in each status after every transition (a step series, for plots)."""
-    ev = events(ids, batch_id)
-    ev = ev[ev["kind"] == "transition"]
-    counts = {s.value: 0 for s in Status}
-    rows = []
-    for r in ev.itertuples(index=False):
-        if r.from_status in counts:
-            counts[r.from_status] -= 1
-        counts[r.to_status] += 1
-        rows.append({"at": r.at, **counts})
-    df = pd.DataFrame(rows, columns=["at", *counts])
-    df["at"] = _utc(df["at"])
-    return df
+    ev = events(ids, batch_id).query("kind == 'transition'").reset_index(drop=True)
+    statuses = [s.value for s in Status]
+    entered = pd.get_dummies(ev["to_status"]).reindex(columns=statuses, fill_value=0).astype(int)
+    left = pd.get_dummies(ev["from_status"]).reindex(columns=statuses, fill_value=0).astype(int)
+    return pd.concat([ev[["at"]], (entered - left).cumsum()], axis=1)

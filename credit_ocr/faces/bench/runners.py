@@ -269,7 +269,7 @@ def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
 
 
 def run_visibility(lab: Lab, name: str, n: int, *, database: str = "sqlite") -> ConfigResult:
-    from credit_ocr.watching.live import measure_visibility
+    from credit_ocr.faces.bench.visibility import measure_visibility  # the probe loads the dashboard model
 
     result = ConfigResult(name=name, docs=n)
     with lab.config(name, database=database):
