@@ -10,7 +10,7 @@ SANITIZE := $(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebo
 
 help:
 	@echo "make demo    start the services and workers, run the samples through, print the report"
-	@echo "make test    the unit and integration tests, then the notebooks (nbval)"
+	@echo "make test    the unit and integration tests and the notebooks (nbval), in parallel"
 	@echo "make deps    only install what is missing (.venv, package, tesseract, redis-server, Azurite)"
 	@echo "make lint    ruff check, format check, and the layers contract (lint-imports)"
 	@echo "make clean   remove var/ and caches;  make distclean  also .venv and node_modules"
@@ -18,16 +18,13 @@ help:
 demo: deps
 	$(BIN)/credit-ocr demo
 
+# One pytest session: the tests and the notebooks (strict nbval), spread over 4 processes (the tests wait on
+# real workers and services more than they compute); the notebooks stay together on one (conftest.py).
 test: deps
-	$(BIN)/pytest tests
-	@$(MAKE) --no-print-directory notebooks
+	$(BIN)/pytest -n 4 --dist loadgroup tests $(if $(strip $(NOTEBOOKS)),--nbval --nbval-current-env $(SANITIZE) $(NOTEBOOKS))
 
 notebooks: python-deps
-ifeq ($(strip $(NOTEBOOKS)),)
-	@echo "no notebooks/*.ipynb yet: nothing for nbval to run"
-else
 	$(BIN)/pytest --nbval --nbval-current-env $(SANITIZE) $(NOTEBOOKS)
-endif
 
 deps: python-deps system-deps azurite
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_ocr.config import PROJECT_ROOT
+from credit_ocr.pipeline import submit, workers
 from credit_ocr.watching.dashboard import STATUS_COLOURS, STATUSES, DashboardModel, fmt_seconds
 from credit_ocr.watching.live import Dispatch, LiveFeed, TransitionEvent
 from credit_ocr.watching.wait import apply_queued, follow
@@ -47,8 +48,6 @@ class DashboardController:
 
     def start_worker(self, *_: Any) -> str:
         """Start one worker serving both queues (the original course's single worker)."""
-        from credit_ocr.pipeline import workers
-
         if self.worker is not None and self.worker.alive():
             self.message = f"worker {self.worker.name} is already running (pid {self.worker.pid})"
             return self.message
@@ -76,8 +75,6 @@ class DashboardController:
 
     def submit_samples(self, *_: Any) -> list[str]:
         """Submit every sample document (into the dashboard's batch, when it shows one)."""
-        from credit_ocr.pipeline import submit
-
         paths = self.sample_paths()
         if not paths:
             self.message = f"no samples in {self.samples_dir}: run `credit-ocr samples` first"
