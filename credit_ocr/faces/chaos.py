@@ -33,7 +33,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 
 from credit_ocr.config import cpu_count, override_settings
-from credit_ocr.faces.llm_server import start_llm_server_process
+from credit_ocr.faces.standin import start_llm_server_process
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.pipeline.reconcile import reconcile
 from credit_ocr.runtime import services

@@ -304,7 +304,7 @@ def io_pool_experiment(docs: int = 6, latency: float = 0.5) -> Any:
     from credit_ocr.config import cpu_count
     from credit_ocr.faces.bench import runners
     from credit_ocr.faces.bench.core import ExperimentResult, Lab, corpus, now_iso
-    from credit_ocr.faces.llm_server import start_llm_server_process
+    from credit_ocr.faces.standin import start_llm_server_process
 
     documents = corpus(docs, kinds=("text",))
     cores = cpu_count()

@@ -97,7 +97,7 @@ def _workers(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]
 
 
 def _queues(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
-    from credit_ocr.faces.llm_server import start_llm_server_process
+    from credit_ocr.faces.standin import start_llm_server_process
 
     docs = corpus(n, kinds=("text", "scan", "image"))
     server = start_llm_server_process(latency=1.0, seed=7)
