@@ -33,10 +33,10 @@ from typing import Protocol
 from sqlalchemy import func, select
 
 from credit_ocr.config import cpu_count, override_settings
-from credit_ocr.faces.bench.core import corpus
 from credit_ocr.faces.standin import start_llm_server_process
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.pipeline.reconcile import reconcile
+from credit_ocr.reading.samples import _plan, make_document
 from credit_ocr.runtime import services
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state.db import Document, StatusEvent, session_scope
@@ -115,12 +115,19 @@ class ChaosReport:
 def chaos_documents(count: int, seed: int = 7, pool: int = 12) -> Iterator[tuple[bytes, str]]:
     """``count`` small documents (one page; text-layer and scanned PDFs in turn) as (bytes, name).
 
-    A pool of ``pool`` distinct documents (the bench's corpus) is cycled: each upload is its own document.
+    A pool of ``pool`` distinct documents is made once and cycled: each upload is still its own document.
     """
-    made = corpus(min(pool, count), kinds=("text", "scan"), seed=seed, max_pages=1)
+    made: list[tuple[bytes, str]] = []
+    index = 0
+    while len(made) < min(pool, count):
+        layer, _layout, _font, pages, _fmt = _plan(index)
+        if layer in ("text", "scan") and pages == 1:
+            data, name, _truth, _variant = make_document(seed, index)
+            made.append((data, name))
+        index += 1
     for i in range(count):
-        doc = made[i % len(made)]
-        yield doc.data, f"chaos_{i + 1:04d}_{doc.filename}"
+        data, name = made[i % len(made)]
+        yield data, f"chaos_{i + 1:04d}_{name}"
 
 
 class _Run:
