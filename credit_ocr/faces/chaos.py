@@ -33,9 +33,10 @@ from typing import Protocol
 from sqlalchemy import func, select
 
 from credit_ocr.config import cpu_count, override_settings
-from credit_ocr.faces.llm_server import start_llm_server_process
+from credit_ocr.faces.standin import start_llm_server_process
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.pipeline.reconcile import reconcile
+from credit_ocr.reading.samples import _plan, make_document
 from credit_ocr.runtime import services
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state.db import Document, StatusEvent, session_scope
@@ -116,8 +117,6 @@ def chaos_documents(count: int, seed: int = 7, pool: int = 12) -> Iterator[tuple
 
     A pool of ``pool`` distinct documents is made once and cycled: each upload is still its own document.
     """
-    from credit_ocr.reading.samples import _plan, make_document
-
     made: list[tuple[bytes, str]] = []
     index = 0
     while len(made) < min(pool, count):

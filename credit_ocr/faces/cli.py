@@ -28,11 +28,11 @@ class KitGroup(click.Group):
     """Turns the kit's named errors into one clear line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from credit_ocr.config import ConfigurationError
-        from credit_ocr.runtime.services import ServiceError
-        from credit_ocr.state.documents import UploadError
-        from credit_ocr.state.status import StatusError
-        from credit_ocr.state.storage import StorageError
+        from credit_ocr.config import ConfigurationError  # lazy: --help stays fast
+        from credit_ocr.runtime.services import ServiceError  # lazy: --help stays fast
+        from credit_ocr.state.documents import UploadError  # lazy: --help stays fast
+        from credit_ocr.state.status import StatusError  # lazy: --help stays fast
+        from credit_ocr.state.storage import StorageError  # lazy: --help stays fast
 
         try:
             return super().invoke(ctx)
@@ -60,7 +60,7 @@ def services() -> None:
 @click.option("--flower", is_flag=True, help="Also start Flower (its HTTP API open on loopback).")
 def services_up(azurite: bool, flower: bool) -> None:
     """Start what is not running yet, on free loopback ports, and record it."""
-    from credit_ocr.runtime import services as svc
+    from credit_ocr.runtime import services as svc  # lazy: --help stays fast
 
     svc.up(azurite=azurite, flower=flower)
     _print_services()
@@ -69,7 +69,7 @@ def services_up(azurite: bool, flower: bool) -> None:
 @services.command("down")
 def services_down() -> None:
     """Stop only what `services up` started."""
-    from credit_ocr.runtime import services as svc
+    from credit_ocr.runtime import services as svc  # lazy: --help stays fast
 
     stopped = svc.down()
     click.echo("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
@@ -85,7 +85,7 @@ def services_status(as_json: bool) -> None:
 def _print_services(as_json: bool = False) -> None:
     from dataclasses import asdict
 
-    from credit_ocr.runtime import services as svc
+    from credit_ocr.runtime import services as svc  # lazy: --help stays fast
 
     rows = svc.status()
     if as_json:
@@ -102,7 +102,7 @@ def doctor(as_json: bool) -> None:
     """Check every part the kit needs; for each problem, the command that fixes it."""
     from dataclasses import asdict
 
-    from credit_ocr.faces.doctor import run_checks
+    from credit_ocr.faces.doctor import run_checks  # lazy: --help stays fast
 
     checks = run_checks()
     if as_json:
@@ -127,9 +127,9 @@ def doctor(as_json: bool) -> None:
 @click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
 def extract(file: Path, as_json: bool, extractor: str | None) -> None:
     """OCR and extract one file in this process, no broker (the sync path)."""
-    from credit_ocr.reading.evaluate import extract_file, extraction_table
-    from credit_ocr.reading.extraction import ExtractionError
-    from credit_ocr.reading.ocr import OcrError
+    from credit_ocr.reading.evaluate import extract_file, extraction_table  # lazy: --help stays fast
+    from credit_ocr.reading.extraction import ExtractionError  # lazy: --help stays fast
+    from credit_ocr.reading.ocr import OcrError  # lazy: --help stays fast
 
     try:
         read = extract_file(file, extractor)
@@ -149,7 +149,7 @@ def extract(file: Path, as_json: bool, extractor: str | None) -> None:
 @click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
 def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
     """Accuracy of an extractor against the <name>.json ground truths in DIRECTORY."""
-    from credit_ocr.reading.evaluate import evaluate, report_tables
+    from credit_ocr.reading.evaluate import evaluate, report_tables  # lazy: --help stays fast
 
     try:
         report = evaluate(directory, extractor)
@@ -171,7 +171,7 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 @click.option("--seed", type=int, default=7)
 def samples(out: Path, count: int, seed: int) -> None:
     """Generate sample loan applications with their ground truth."""
-    from credit_ocr.reading.samples import generate
+    from credit_ocr.reading.samples import generate  # lazy: --help stays fast
 
     infos = generate(out, count=count, seed=seed)
     size = sum(info.path.stat().st_size for info in infos)
@@ -204,7 +204,7 @@ def llm_server(
     seed: int | None,
 ) -> None:
     """OpenAI-compatible stand-in LLM on loopback (for tests, teaching and benchmarks)."""
-    from credit_ocr.faces.llm_server import StandInError, serve
+    from credit_ocr.faces.llm_server import StandInError, serve  # lazy: --help stays fast
 
     try:
         serve(host, port, latency, fail_rate, malformed_rate=malformed_rate, malformed=malformed, seed=seed)
@@ -219,7 +219,7 @@ def llm_server(
 @main.command()
 def demo() -> None:
     """The main job: services, workers, the samples through the pipeline, live progress, a report."""
-    from credit_ocr.faces.demo import main as run
+    from credit_ocr.faces.demo import main as run  # lazy: --help stays fast
 
     run()
 
@@ -233,8 +233,8 @@ def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -
     """Run a Celery worker in the foreground with the kit's settings (presets by queue: see workers.py)."""
     import os
 
-    from credit_ocr.pipeline.celery_app import QUEUES
-    from credit_ocr.pipeline.workers import _worker_env, presets, worker_command
+    from credit_ocr.pipeline.celery_app import QUEUES  # lazy: --help stays fast
+    from credit_ocr.pipeline.workers import _worker_env, presets, worker_command  # lazy: --help stays fast
 
     wanted = tuple(q.strip() for q in queues.split(",") if q.strip())
     unknown = sorted(set(wanted) - set(QUEUES))
@@ -267,9 +267,9 @@ def submit(
     as_json: bool,
 ) -> None:
     """Upload files and enqueue them; prints their ids at once (or, with --wait, their final status)."""
-    from credit_ocr.pipeline import submit as sub
-    from credit_ocr.watching.reporting import describe
-    from credit_ocr.watching.wait import wait_for
+    from credit_ocr.pipeline import submit as sub  # lazy: --help stays fast
+    from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
+    from credit_ocr.watching.wait import wait_for  # lazy: --help stays fast
 
     ids = [sub.retry(doc_id) for doc_id in retry_ids]
     if files:
@@ -299,7 +299,7 @@ def submit(
 @click.option("--failed", is_flag=True, help="Only documents failed for good (the dead letters).")
 def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
     """Documents with status, error, attempts, stage timings and events."""
-    from credit_ocr.watching.reporting import describe
+    from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
 
     rows = describe(list(ids) or None, failed_only=failed, with_events=as_json or bool(ids))
     if as_json:
@@ -333,7 +333,7 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def fields(document_id: str, as_json: bool) -> None:
     """The extracted fields of a document (21 keys)."""
-    from credit_ocr.state.documents import get_document, get_fields
+    from credit_ocr.state.documents import get_document, get_fields  # lazy: --help stays fast
 
     doc = get_document(document_id)
     found = get_fields(document_id)
@@ -362,7 +362,7 @@ def reconcile(older_than: float | None, as_json: bool) -> None:
     """Re-enqueue documents stuck in a non-terminal state."""
     from dataclasses import asdict
 
-    from credit_ocr.pipeline.reconcile import reconcile as run
+    from credit_ocr.pipeline.reconcile import reconcile as run  # lazy: --help stays fast
 
     pickups = run(older_than)
     if as_json:
@@ -389,7 +389,7 @@ def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> Non
 
     Exit code 0 when all are done, 1 when some failed, 2 when stopped before all finished.
     """
-    from credit_ocr.faces.watch import watch as watch_live
+    from credit_ocr.faces.watch import watch as watch_live  # lazy: --help stays fast
 
     model = watch_live(list(ids) or None, batch, timeout=timeout)
     if not model.all_terminal():
@@ -430,7 +430,7 @@ def bench(
     as_markdown: bool,
 ) -> None:
     """Experiments side by side: a table of makespan, throughput, latency and ratios."""
-    from credit_ocr.faces.bench.cli import run_cli
+    from credit_ocr.faces.bench.cli import run_cli  # lazy: --help stays fast
 
     run_cli(experiment, docs, as_json=as_json, plot=plot, database_url=database_url, as_markdown=as_markdown)
 
@@ -444,7 +444,7 @@ def bench(
 @click.option("--keep", is_flag=True, help="Keep the run's folder (worker logs, database) afterwards.")
 def chaos(docs: int, as_json: bool, kill_every: float, keep: bool) -> None:
     """Soak run under injected faults: lost, duplicated and failed documents counted."""
-    from credit_ocr.faces.chaos import ChaosError, run_chaos
+    from credit_ocr.faces.chaos import ChaosError, run_chaos  # lazy: --help stays fast
 
     def say(message: str) -> None:
         click.echo(f"chaos: {message}", err=True)

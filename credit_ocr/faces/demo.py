@@ -16,31 +16,26 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from credit_ocr.config import PROJECT_ROOT, get_settings, redacted, reset_settings
+from credit_ocr.config import get_settings, redacted, reset_settings
+from credit_ocr.faces.lessons import SAMPLES_DIR, sample_paths, start_services
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading.extraction import fields as fieldspec
-from credit_ocr.runtime import services
+from credit_ocr.reading.samples import SampleError
 from credit_ocr.state import documents
+from credit_ocr.watching import plots
+from credit_ocr.watching import tables as monitor
 from credit_ocr.watching.wait import wait_for
-
-SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
 
 
 @dataclass
 class DemoResult:
+    """What a demo run did: the documents, their final statuses, the field accuracy and the time."""
+
     ids: list[str]
     statuses: dict[str, str]
     accuracy: float | None
     seconds: float
     report_dir: Path | None
-
-
-def sample_paths(directory: Path = SAMPLES_DIR) -> list[Path]:
-    """The committed sample documents that have a ground truth beside them."""
-    exts = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
-    return sorted(
-        p for p in directory.iterdir() if p.suffix.lower() in exts and p.with_suffix(".json").exists()
-    )
 
 
 def accuracy(ids: list[str], paths: list[Path]) -> tuple[float | None, dict[str, float]]:
@@ -62,8 +57,6 @@ def accuracy(ids: list[str], paths: list[Path]) -> tuple[float | None, dict[str,
 
 
 def _print_tables(console: Console, ids: list[str], paths: list[Path], per_doc: dict[str, float]) -> None:
-    from credit_ocr.watching import tables as monitor
-
     table = Table(title="Documents", show_lines=False)
     table.add_column("file", no_wrap=True)
     for col in ("status", "queue wait s", "ocr s", "extraction s", "total s", "fields ok", "error"):
@@ -108,23 +101,19 @@ def run_demo(
     if console is None:
         probe = Console()
         console = probe if probe.is_terminal else Console(width=140)  # logs and CI: no wrapping of names
-    settings = get_settings()
-    before = settings.services_state()
-    paths = sample_paths(samples)
+    try:
+        paths = sample_paths(directory=samples)
+    except SampleError:
+        paths = []
     if not paths:  # before anything is started
         raise SystemExit(f"No samples in {samples}: run `credit-ocr samples` first.")
     console.rule("[bold]credit-ocr demo")
-    started_redis = False
-    if not settings.broker_url:
-        state = services.up()
-        started_redis = before.get("redis", {}).get("pid") != state["redis"]["pid"]
-        reset_settings()
-        console.print(
-            f"broker: the kit's own redis-server at {state['redis']['url']}"
-            + (" (started)" if started_redis else "")
-        )
+    started = start_services()  # the kit's redis-server, unless a broker is configured
+    reset_settings()
+    if not get_settings().broker_url:
+        note = " (started)" if "redis" in started.names else ""
+        console.print(f"broker: the kit's own redis-server at {get_settings().broker}{note}")
     console.print(f"database: {redacted(get_settings().db_url)}")
-    t0 = time.perf_counter()
     handles: list[workers.WorkerHandle] = []
     try:
         console.print(
@@ -132,38 +121,35 @@ def run_demo(
         )
         handles.append(workers.start_worker(preset="ocr"))
         handles.append(workers.start_worker(preset="llm"))
-        batch = submit.new_batch_id()
-        ids = submit.submit(paths, batch_id=batch)
-        console.print(f"submitted {len(ids)} documents as {batch}; watching the event channel:")
-        statuses = wait_for(ids, timeout=timeout, progress=True, raise_on_timeout=False)
-        seconds = time.perf_counter() - t0
-        acc, per_doc = accuracy(ids, paths)
-        _print_tables(console, ids, paths, per_doc)
-        report_dir = None
-        try:
-            from credit_ocr.watching import plots
-
-            report_dir = get_settings().home_dir / "report"
-            plots.save_report(report_dir, ids=ids)
-            console.print(f"timeline and plots written to {report_dir}")
-        except ImportError:
-            pass
-        counts = {s: list(statuses.values()).count(s) for s in sorted(set(statuses.values()))}
-        console.print(
-            f"[bold]{counts}[/bold] in {seconds:.1f}s; field accuracy {acc:.1%}"
-            if acc is not None
-            else str(counts)
-        )
-        return DemoResult(ids, statuses, acc, seconds, report_dir)
+        return _run_batch(console, paths, timeout)
     finally:
         for h in handles:
             h.stop()
-        if started_redis:
-            services.down(only={"redis"})
+        started.stop()
         console.print("stopped what the demo started.")
 
 
+def _run_batch(console: Console, paths: list[Path], timeout: float) -> DemoResult:
+    """Submit the samples as one batch, follow them, then print the tables and write the report."""
+    t0 = time.perf_counter()
+    batch = submit.new_batch_id()
+    ids = submit.submit(paths, batch_id=batch)
+    console.print(f"submitted {len(ids)} documents as {batch}; watching the event channel:")
+    statuses = wait_for(ids, timeout=timeout, progress=True, raise_on_timeout=False)
+    seconds = time.perf_counter() - t0
+    acc, per_doc = accuracy(ids, paths)
+    _print_tables(console, ids, paths, per_doc)
+    report_dir = get_settings().home_dir / "report"
+    plots.save_report(report_dir, ids=ids)
+    console.print(f"timeline and plots written to {report_dir}")
+    counts = {s: list(statuses.values()).count(s) for s in sorted(set(statuses.values()))}
+    summary = f"[bold]{counts}[/bold] in {seconds:.1f}s"
+    console.print(summary + (f"; field accuracy {acc:.1%}" if acc is not None else ""))
+    return DemoResult(ids, statuses, acc, seconds, report_dir)
+
+
 def main() -> None:
+    """``credit-ocr demo``: exit code 1 when a sample did not end ``done``."""
     result = run_demo()
     if any(s != "done" for s in result.statuses.values()):
         sys.exit(1)

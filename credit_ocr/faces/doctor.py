@@ -11,15 +11,22 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import redis
 import tesserocr
+from sqlalchemy import text
 
-from credit_ocr.config import get_settings, redacted
+from credit_ocr.config import ConfigurationError, get_settings, redacted
+from credit_ocr.pipeline.workers import ping_workers, queue_lengths
 from credit_ocr.reading import ocr
 from credit_ocr.runtime.services import install_hint
+from credit_ocr.state.db import get_engine
+from credit_ocr.state.storage import get_blob_store
 
 
 @dataclass(frozen=True)
 class Check:
+    """One part checked: ``fix`` is the command that repairs it; a failed ``required`` check fails doctor."""
+
     name: str
     ok: bool
     detail: str
@@ -86,10 +93,6 @@ def check_redis_server() -> Check:
 
 
 def check_broker() -> Check:
-    import redis
-
-    from credit_ocr.config import ConfigurationError
-
     settings = get_settings()
     try:
         url = settings.broker
@@ -112,10 +115,6 @@ def check_broker() -> Check:
 
 
 def check_database() -> Check:
-    from sqlalchemy import text
-
-    from credit_ocr.state.db import get_engine
-
     url = get_settings().db_url
     try:
         with get_engine().connect() as conn:
@@ -127,8 +126,6 @@ def check_database() -> Check:
 
 
 def check_blob_store() -> Check:
-    from credit_ocr.state.storage import get_blob_store
-
     try:
         store = get_blob_store()
         store.put("doctor/probe.txt", b"ok")
@@ -141,11 +138,7 @@ def check_blob_store() -> Check:
 
 
 def check_workers() -> Check:
-    """Workers answering a ping, and the length of each queue (once the pipeline exists)."""
-    try:
-        from credit_ocr.pipeline.workers import ping_workers, queue_lengths
-    except ImportError:
-        return Check("workers", True, "pipeline not installed yet", required=False)
+    """Workers answering a ping, and the length of each queue."""
     try:
         answering = ping_workers(timeout=1.0)
         lengths = queue_lengths()

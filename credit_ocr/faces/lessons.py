@@ -21,9 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from IPython.display import Image, display
+from matplotlib.figure import Figure
 
 from credit_ocr.config import PROJECT_ROOT, get_settings
-from credit_ocr.runtime.services import install_hint
+from credit_ocr.faces.bench import experiments
+from credit_ocr.faces.bench.core import ExperimentResult
+from credit_ocr.reading.samples import load_samples
+from credit_ocr.runtime import services
+from credit_ocr.state.status import ALLOWED, Status
+from credit_ocr.watching.plots import STATUS_COLOURS
 
 #: The committed sample documents (``data/samples``), with their ``<name>.json`` ground truths.
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
@@ -50,8 +57,6 @@ __all__ = [
 
 def samples_frame(directory: Path = SAMPLES_DIR) -> pd.DataFrame:
     """One row per committed sample: file, layer (text/scan/image), layout, pages, font, format."""
-    from credit_ocr.reading.samples import load_samples
-
     rows = [
         {
             "file": info.path.name,
@@ -71,8 +76,6 @@ def sample_paths(
     layer: str | Iterable[str] | None = None, *, limit: int | None = None, directory: Path = SAMPLES_DIR
 ) -> list[Path]:
     """The committed sample files of one layer (``text``, ``scan``, ``image``) or several, in name order."""
-    from credit_ocr.reading.samples import load_samples
-
     wanted = {layer} if isinstance(layer, str) else (set(layer) if layer is not None else None)
     paths = sorted(
         info.path for info in load_samples(directory) if wanted is None or info.variant.layer in wanted
@@ -92,8 +95,6 @@ class StartedServices:
 
     def stop(self) -> list[str]:
         """Stop the services this notebook started; a service that was already running stays up."""
-        from credit_ocr.runtime import services
-
         if not self.names:
             return []
         stopped = services.down(only=set(self.names))
@@ -102,15 +103,13 @@ class StartedServices:
 
 
 def _running(state: dict) -> set[str]:
-    from credit_ocr.runtime.services import pid_alive
-
-    return {name for name, rec in state.items() if isinstance(rec, dict) and pid_alive(rec.get("pid"))}
+    return {
+        name for name, rec in state.items() if isinstance(rec, dict) and services.pid_alive(rec.get("pid"))
+    }
 
 
 def start_services(*, flower: bool = False, azurite: bool = False) -> StartedServices:
     """``services.up()``, remembering which services were not running before (those the cleanup stops)."""
-    from credit_ocr.runtime import services
-
     before = _running(get_settings().services_state())
     after = services.up(flower=flower, azurite=azurite)
     started = [name for name in ("redis", "azurite", "flower") if name in after and name not in before]
@@ -123,8 +122,6 @@ def start_services(*, flower: bool = False, azurite: bool = False) -> StartedSer
 
 def show_figure(fig: Any, dpi: int = 90) -> None:
     """Display a matplotlib figure as a PNG (its text form then names no size, so outputs compare)."""
-    from IPython.display import Image, display
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     try:  # a pyplot figure would be drawn a second time at the end of the cell
@@ -138,8 +135,6 @@ def show_figure(fig: Any, dpi: int = 90) -> None:
 
 def show_image(image: Any, width: int = 720) -> None:
     """Display a PIL image scaled to ``width`` pixels, as a PNG."""
-    from IPython.display import Image, display
-
     scale = min(1.0, width / image.width)
     small = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
     buf = io.BytesIO()
@@ -153,8 +148,6 @@ def show_image(image: Any, width: int = 720) -> None:
 
 def transition_matrix() -> pd.DataFrame:
     """From (rows) → to (columns): ``yes`` where ``status.ALLOWED`` permits the transition."""
-    from credit_ocr.state.status import ALLOWED, Status
-
     states = list(Status)
     return pd.DataFrame(
         [["yes" if src in ALLOWED[dst] else "" for dst in states] for src in states],
@@ -174,11 +167,6 @@ _POSITIONS = {
 
 def state_machine_figure() -> Any:
     """The state machine drawn from ``status.ALLOWED`` itself (so the drawing cannot drift from the code)."""
-    from matplotlib.figure import Figure
-
-    from credit_ocr.state.status import ALLOWED
-    from credit_ocr.watching.plots import STATUS_COLOURS
-
     fig = Figure(figsize=(9, 3.4), layout="constrained")
     ax = fig.subplots()
     ax.set_xlim(-0.5, 3.5)
@@ -226,7 +214,7 @@ def _tesseract_runs(png: Path, processes: int, omp_limit: int | None) -> float:
     settings = get_settings()
     binary = shutil.which(settings.tesseract_program)
     if binary is None:
-        raise RuntimeError(install_hint("tesseract"))
+        raise RuntimeError(services.install_hint("tesseract"))
     env = dict(os.environ)
     env.pop("OMP_THREAD_LIMIT", None)
     if omp_limit is not None:
@@ -294,48 +282,11 @@ async def wait_until(predicate: Any, timeout: float = 300.0, interval: float = 0
 # an experiment the bench does not run: the pool of the I/O-bound stage
 
 
-def io_pool_experiment(docs: int = 6, latency: float = 0.5) -> Any:
+def io_pool_experiment(docs: int = 6, latency: float = 0.5) -> ExperimentResult:
     """The extraction (I/O-bound) stage on prefork x cores vs threads x16, the LLM answering in ``latency`` s.
 
     Text-layer documents only, so OCR costs next to nothing and the wait on the endpoint dominates. Runs in a
-    bench ``Lab`` (its own home, Redis and database), like ``bench.run_experiment``, and returns the same
+    bench ``Lab`` (its own home, Redis and database) through ``bench.run_experiment``, and returns its
     ``ExperimentResult`` (``.table()``, ``.plot()``); the ratio is threads over prefork, from this run.
     """
-    from credit_ocr.config import cpu_count
-    from credit_ocr.faces.bench import runners
-    from credit_ocr.faces.bench.core import ExperimentResult, Lab, corpus, now_iso
-    from credit_ocr.faces.llm_server import start_llm_server_process
-
-    documents = corpus(docs, kinds=("text",))
-    cores = cpu_count()
-    server = start_llm_server_process(latency=latency, seed=7)
-    env = {"CREDIT_OCR_EXTRACTOR": "llm", "CREDIT_OCR_LLM_BASE_URL": server.url}
-    started_at, started = now_iso(), time.perf_counter()
-    try:
-        with Lab("io-pool") as lab:
-            ocr = {"preset": "ocr"}
-            configs = [
-                runners.run_pipeline(
-                    lab, f"llm prefork x{cores}", documents,
-                    [ocr, {"preset": "llm", "pool": "prefork", "concurrency": cores}], env=env,
-                ),
-                runners.run_pipeline(lab, "llm threads x16", documents, [ocr, {"preset": "llm"}], env=env),
-            ]  # fmt: skip
-    finally:
-        server.stop()
-    result = ExperimentResult(
-        name="io-pool",
-        title=f"Extraction stage (LLM at {latency:g} s): prefork x cores vs threads x16",
-        baseline=configs[0].name,
-        ratio_metric="docs_per_min",
-        configs=configs,
-        docs=docs,
-        cores=cores,
-        started_at=started_at,
-        seconds=time.perf_counter() - started,
-        target="threads well above prefork: the stage waits, it does not compute",
-        notes=[f"{docs} text-layer documents (OCR is cheap); stand-in LLM at {latency:g} s per call."],
-    )
-    result.compute_ratios()
-    result.verdict = f"threads x16 at {configs[1].ratio:.2f}x prefork x{cores}"
-    return result
+    return experiments.run_experiment(experiments.io_pool(latency), docs)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from credit_ocr.config import cpu_count
@@ -24,10 +25,14 @@ from credit_ocr.faces.bench.core import (
     now_iso,
     postgres_available,
 )
+from credit_ocr.faces.bench.report import save_plot
+from credit_ocr.faces.standin import start_llm_server_process
 
 
 @dataclass(frozen=True)
 class Experiment:
+    """One experiment: its configurations are what ``run`` measures in a lab of ``docs`` documents."""
+
     name: str
     title: str
     default_docs: int
@@ -38,8 +43,8 @@ class Experiment:
     ]  # configs, baseline, metric, notes
 
 
-def _split_workers(cores: int) -> list[dict]:
-    return [{"preset": "ocr"}, {"preset": "llm"}]
+#: The kit's default deployment: an OCR worker (prefork x cores) and an LLM worker (threads).
+SPLIT = [{"preset": "ocr"}, {"preset": "llm"}]
 
 
 def _pages(docs: list) -> int:
@@ -56,7 +61,7 @@ def _limit(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
         runners.run_bare_tesseract(lab, "bare tesseract x cores", pages),
         runners.run_bare_tesseract(lab, "tesserocr x cores (loaded once)", pages, engine="tesserocr"),
         runners.run_ocr_pool(lab, "ocr_bytes x cores (no queue, no db)", docs),
-        runners.run_pipeline(lab, "pipeline (ocr x cores + llm threads)", docs, _split_workers(lab.cores)),
+        runners.run_pipeline(lab, "pipeline (ocr x cores + llm threads)", docs, SPLIT),
     ]
     notes = [
         f"{len(docs)} OCR-bound documents, {_pages(docs)} pages; tesseract runs one thread each "
@@ -75,7 +80,7 @@ def _sync_vs_async(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list
     docs = corpus(n)
     configs = [
         runners.run_sync(lab, "sync loop (1 process)", docs),
-        runners.run_pipeline(lab, "async (ocr x cores + llm threads)", docs, _split_workers(lab.cores)),
+        runners.run_pipeline(lab, "async (ocr x cores + llm threads)", docs, SPLIT),
     ]
     notes = [f"{len(docs)} OCR-bound documents, {_pages(docs)} pages; rules extractor in both."]
     return configs, configs[0].name, "docs_per_min", notes
@@ -97,17 +102,13 @@ def _workers(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]
 
 
 def _queues(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
-    from credit_ocr.faces.llm_server import start_llm_server_process
-
     docs = corpus(n, kinds=("text", "scan", "image"))
     server = start_llm_server_process(latency=1.0, seed=7)
     env = {"CREDIT_OCR_EXTRACTOR": "llm", "CREDIT_OCR_LLM_BASE_URL": server.url}
     try:
         configs = [
             runners.run_pipeline(lab, "both (prefork x2, one worker)", docs, [{"preset": "both"}], env=env),
-            runners.run_pipeline(
-                lab, "split (ocr prefork x cores + llm threads x16)", docs, _split_workers(lab.cores), env=env
-            ),
+            runners.run_pipeline(lab, "split (ocr prefork x cores + llm threads x16)", docs, SPLIT, env=env),
         ]
     finally:
         server.stop()
@@ -159,33 +160,18 @@ def _postgres_url(lab: Lab) -> tuple[str | None, str]:
 OVERHEAD_CLIENTS = 4
 
 
-@dataclass
-class PerDocument(ConfigResult):
-    """A configuration of ``overhead``: its ratio is taken of the workers' CPU seconds per document."""
-
-    @property
-    def cpu_per_doc_s(self) -> float:
-        return self.cpu_seconds / self.done if self.done else math.nan
-
-
-def _per_document(result: ConfigResult) -> PerDocument:
-    out = PerDocument(**{f.name: getattr(result, f.name) for f in fields(result)})
-    out.extra["cpu_per_doc_s"] = round(out.cpu_per_doc_s, 4)
-    return out
-
-
 def _overhead(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
     """What the kit's bookkeeping costs against what it organises: the workers' CPU per text-layer
     document (no OCR: the text layer is read) next to their CPU per scanned document (OCR), one run."""
     scans = corpus(max(2, min(6, n // 25)), kinds=("scan",))
     texts = (corpus(3, kinds=("text",)) * (n // 3 + 1))[:n]
-    workers = _split_workers(lab.cores)
+    workers = SPLIT
     configs = [
-        _per_document(runners.run_pipeline(lab, "scanned PDFs (OCR)", scans, workers)),
-        _per_document(
-            runners.run_pipeline(lab, "text-layer PDFs (no OCR)", texts, workers, clients=OVERHEAD_CLIENTS)
-        ),
+        runners.run_pipeline(lab, "scanned PDFs (OCR)", scans, workers),
+        runners.run_pipeline(lab, "text-layer PDFs (no OCR)", texts, workers, clients=OVERHEAD_CLIENTS),
     ]
+    for c in configs:
+        c.extra["cpu_per_doc_s"] = round(c.cpu_per_doc_s, 4)
     notes = [
         f"{len(texts)} text-layer PDFs ({OVERHEAD_CLIENTS} client threads) and {len(scans)} scanned PDFs through "
         "the same workers (ocr prefork, llm threads); CPU is the workers' process trees (psutil) while the "
@@ -212,6 +198,35 @@ def _visibility(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[st
     else:
         notes.append(why)
     return configs, configs[0].name, "latency_median_s", notes
+
+
+def _io_pool(lab: Lab, n: int, latency: float = 0.5) -> tuple[list[ConfigResult], str, str, list[str]]:
+    """The extraction stage on prefork x cores vs threads x16, the stand-in LLM answering in ``latency`` s."""
+    docs = corpus(n, kinds=("text",))
+    server = start_llm_server_process(latency=latency, seed=7)
+    env = {"CREDIT_OCR_EXTRACTOR": "llm", "CREDIT_OCR_LLM_BASE_URL": server.url}
+    prefork = {"preset": "llm", "pool": "prefork", "concurrency": lab.cores}
+    try:
+        configs = [
+            runners.run_pipeline(lab, f"llm prefork x{lab.cores}", docs, [SPLIT[0], prefork], env=env),
+            runners.run_pipeline(lab, "llm threads x16", docs, SPLIT, env=env),
+        ]
+    finally:
+        server.stop()
+    notes = [f"{n} text-layer documents (OCR is cheap); stand-in LLM at {latency:g} s per call."]
+    return configs, configs[0].name, "docs_per_min", notes
+
+
+def io_pool(latency: float = 0.5) -> Experiment:
+    """The lesson's experiment on the I/O-bound stage's pool (not one of ``credit-ocr bench``'s)."""
+    return Experiment(
+        "io-pool",
+        f"Extraction stage (LLM at {latency:g} s): prefork x cores vs threads x16",
+        6,
+        2,
+        "threads well above prefork: the stage waits, it does not compute",
+        partial(_io_pool, latency=latency),
+    )
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -273,25 +288,27 @@ def _verdict(name: str, result: ExperimentResult) -> str:
             return f"best: {best.name} at {best.ratio:.2f}x concurrency 1"
         if name == "omp":
             return f"unset at {c[-1].ratio:.2f}x of limit 1"
+        if name == "io-pool":
+            return f"{c[1].name} at {c[1].ratio:.2f}x {c[0].name}"
     except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError):
         pass
     return ""
 
 
 def run_experiment(
-    name: str, docs: int | None = None, *, tiny: bool = False, database_url: str | None = None
+    name: str | Experiment, docs: int | None = None, *, tiny: bool = False, database_url: str | None = None
 ) -> ExperimentResult:
     """Run one experiment in its own lab; every ratio comes from this run's own baseline.
 
     ``docs`` overrides the default size; ``tiny`` uses the smallest size that still shows each
     configuration (for tests); ``database_url`` names the PostgreSQL server for the PostgreSQL rows.
     """
-    try:
+    if isinstance(name, Experiment):
+        exp, name = name, name.name
+    elif name in EXPERIMENTS:
         exp = EXPERIMENTS[name]
-    except KeyError:
-        raise BenchError(
-            f"Unknown experiment {name!r}: choose from {', '.join(EXPERIMENTS)} or all."
-        ) from None
+    else:
+        raise BenchError(f"Unknown experiment {name!r}: choose from {', '.join(EXPERIMENTS)} or all.")
     n = docs or (exp.tiny_docs if tiny else exp.default_docs)
     if n < 1:
         raise BenchError("--docs must be at least 1.")
@@ -328,8 +345,6 @@ def run_all(
     for name in names or list(EXPERIMENTS):
         result = run_experiment(name, docs, database_url=database_url)
         if plot_dir is not None:
-            from credit_ocr.faces.bench.report import save_plot
-
             save_plot(result, plot_dir)
         if on_result is not None:
             on_result(result)

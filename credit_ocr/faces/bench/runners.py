@@ -9,6 +9,7 @@ from the database's event log (``monitor.stage_durations``), CPU and memory from
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 from collections.abc import Sequence
@@ -20,7 +21,14 @@ from PIL import Image
 
 from credit_ocr.config import get_settings
 from credit_ocr.faces.bench.core import BenchDoc, ConfigResult, Lab, ResourceMeter, median, percentile
+from credit_ocr.faces.bench.visibility import measure_visibility
+from credit_ocr.pipeline.stages import process_sync
+from credit_ocr.pipeline.submit import new_batch_id, submit
+from credit_ocr.pipeline.workers import start_worker
 from credit_ocr.reading import ocr
+from credit_ocr.state.documents import list_documents
+from credit_ocr.watching.tables import stage_durations
+from credit_ocr.watching.wait import wait_for
 
 
 def _fill(
@@ -38,8 +46,6 @@ def _fill(
 
 def _stages(result: ConfigResult, ids: Sequence[str]) -> None:
     """Latency and stage medians of these documents, from their events."""
-    from credit_ocr.watching.tables import stage_durations
-
     df = stage_durations(list(ids))
     if df.empty:
         return
@@ -53,8 +59,6 @@ def _stages(result: ConfigResult, ids: Sequence[str]) -> None:
 
 
 def _first_errors(ids: Sequence[str], n: int = 2) -> str:
-    from credit_ocr.state.documents import list_documents
-
     errors = [d.error for d in list_documents(list(ids)) if d.error]
     return "; ".join(e[:160] for e in errors[:n])
 
@@ -65,8 +69,6 @@ def _first_errors(ids: Sequence[str], n: int = 2) -> str:
 
 def start_workers(specs: Sequence[dict], env: dict[str, str] | None = None) -> list:
     """Start every worker at once, then wait until each answers (start-up is not part of a run)."""
-    from credit_ocr.pipeline.workers import start_worker
-
     handles = [start_worker(**{"env": env, **spec, "wait": False}) for spec in specs]
     try:
         for h in handles:
@@ -100,9 +102,6 @@ def run_pipeline(
 
     ``clients`` threads upload at the same time (as many users would), each a share of the documents.
     """
-    from credit_ocr.pipeline.submit import new_batch_id, submit
-    from credit_ocr.watching.wait import wait_for as wait
-
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name, database=database, env=env):
         handles = []
@@ -121,7 +120,7 @@ def run_pipeline(
                 )
                 ids = [i for part in parts for i in part]
             result.extra["submit_s"] = round(time.perf_counter() - started, 3)
-            wait(ids, timeout=timeout, progress=False)
+            wait_for(ids, timeout=timeout, progress=False)
             makespan = time.perf_counter() - started
             cpu = meter.stop()
         finally:
@@ -139,8 +138,6 @@ def run_pipeline(
 def run_sync(
     lab: Lab, name: str, docs: Sequence[BenchDoc], *, env: dict[str, str] | None = None
 ) -> ConfigResult:
-    from credit_ocr.pipeline.stages import process_sync
-
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name, env=env):
         ocr.engine(get_settings())  # as the workers do before their first task: start-up is not timed
@@ -246,8 +243,6 @@ def _ocr_one(data: bytes) -> float:
 
 def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
     """``ocr_bytes`` (rasterize, clean, tesseract, rebuild lines) in ``cores`` processes: no queue, no DB."""
-    import multiprocessing
-
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name):
         meter = ResourceMeter({"ocr_bytes pool": os.getpid()}).start()
@@ -269,8 +264,6 @@ def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc]) -> ConfigResult:
 
 
 def run_visibility(lab: Lab, name: str, n: int, *, database: str = "sqlite") -> ConfigResult:
-    from credit_ocr.faces.bench.visibility import measure_visibility  # the probe loads the dashboard model
-
     result = ConfigResult(name=name, docs=n)
     with lab.config(name, database=database):
         meter = ResourceMeter({"bench (feed + writer)": os.getpid()}).start()
