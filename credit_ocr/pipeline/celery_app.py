@@ -83,6 +83,14 @@ def celery_config(settings: Settings) -> dict:
         "broker_transport_options": _transport_options(settings),
         "result_backend_transport_options": {"visibility_timeout": settings.visibility_timeout},
         "broker_connection_retry_on_startup": True,
+        # Sending a message (a submit, a chain's next task) retries through a broker blip of a few seconds
+        # (a Redis restart), instead of giving up after 0.6 s; longer outages are the reconciler's.
+        "task_publish_retry_policy": {
+            "max_retries": 8,
+            "interval_start": 0,
+            "interval_step": 0.5,
+            "interval_max": 1,
+        },
         "broker_connection_max_retries": None,
         "task_soft_time_limit": settings.soft_time_limit,
         "task_time_limit": settings.time_limit,

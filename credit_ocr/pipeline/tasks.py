@@ -22,7 +22,7 @@ import redis.exceptions
 import sqlalchemy.exc
 from billiard.einfo import ExceptionInfo
 from celery import Task, chain
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.result import AsyncResult
 
 from credit_ocr.config import get_settings
@@ -75,6 +75,11 @@ def student_message(exc: BaseException) -> str:
 def failure_message(exc: BaseException, stage: str, retries: int) -> str:
     """What a failed document says, by what failed it: a time limit, retries run out, or the error itself."""
     settings = get_settings()
+    if isinstance(exc, TimeLimitExceeded):  # the worker's parent killed the process at the hard limit
+        return (
+            f"The {stage} stage was stopped at the hard time limit of {settings.time_limit}s "
+            "(CREDIT_OCR_TIME_LIMIT): the document is too large or too hard to read; split it or raise the limit."
+        )
     if isinstance(exc, SoftTimeLimitExceeded):
         return (
             f"The {stage} stage took longer than {settings.soft_time_limit}s (CREDIT_OCR_SOFT_TIME_LIMIT): "
@@ -165,6 +170,12 @@ class StageTask(Task):
     ) -> None:
         """Move the document to ``failed``: the student's one line as its error, the traceback in the event."""
         document_id = args[0]
+        if is_transient(exc) and self.request.retries < self.max_retries:
+            # Not the body's error (autoretry_for re-raises those only once the retries ran out): Celery
+            # failed after the body, e.g. publishing the chain's next task while Redis restarts. What the
+            # stage did is committed; the reconciler sends the document on, as for a lost message.
+            log.warning("event=left_for_reconciler reason=%r", retry_reason(exc))
+            return
         message = failure_message(exc, self.stage, self.request.retries)
         log.error("event=failed error=%r", message)
         running = Status.OCR_RUNNING if self.stage == "ocr" else Status.LLM_RUNNING

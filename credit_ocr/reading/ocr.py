@@ -187,6 +187,7 @@ def engine(settings: Settings | None = None) -> tesserocr.PyTessBaseAPI:
         return loaded[1]
     if loaded is not None and loaded[0][0] == key[0]:
         loaded[1].End()  # other settings in this process (one inherited through fork is the parent's)
+        _local.engine = None  # never reuse an ended engine, even if the new one fails to load
     try:
         api = tesserocr.PyTessBaseAPI(path=key[1], lang=settings.ocr_lang, psm=settings.ocr_psm)
     except RuntimeError as exc:

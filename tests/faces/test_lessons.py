@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SAMPLES
+
 from credit_ocr.config import get_settings, override_settings
 from credit_ocr.faces import lessons
 from credit_ocr.runtime import services

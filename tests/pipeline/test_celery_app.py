@@ -40,6 +40,15 @@ def test_late_acks_and_the_visibility_timeout_above_the_hard_limit() -> None:
     assert transport["unacked_restore_interval"] * transport["unacked_restore_throttle"] <= 10
 
 
+def test_sending_retries_through_a_broker_restart_of_a_few_seconds() -> None:
+    policy = _config()["task_publish_retry_policy"]
+    waits = [
+        min(policy["interval_start"] + n * policy["interval_step"], policy["interval_max"])
+        for n in range(policy["max_retries"])
+    ]
+    assert 3 <= sum(waits) <= 10  # long enough for a restart, short enough for `submit` to answer soon
+
+
 def test_settings_flow_into_the_config() -> None:
     conf = _config(worker_max_tasks_per_child=7, reconcile_interval=12)
     assert conf["worker_max_tasks_per_child"] == 7

@@ -17,7 +17,7 @@ import redis.exceptions
 import sqlalchemy.exc
 from billiard.einfo import ExceptionInfo
 from celery import Task
-from celery.exceptions import Retry, SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy import select
 
@@ -179,10 +179,23 @@ def test_on_failure_of_a_permanent_error_fails_with_one_line_and_the_traceback_i
 def test_on_failure_after_the_last_retry_says_what_to_check(any_db: Settings) -> None:
     doc_id = _document_in(Status.OCR_RUNNING, Status.LLM_RUNNING)
     exc = LLMTransientError("LLM endpoint answered HTTP 503", status=503)
-    _call(tasks.extract, "on_failure", exc, doc_id, _einfo(exc), retries=2)
+    retries = tasks.extract.max_retries  # autoretry_for hands the error to on_failure only then
+    _call(tasks.extract, "on_failure", exc, doc_id, _einfo(exc), retries=retries)
     error = documents.get_document(doc_id).error
-    assert error.startswith("Gave up after 2 retries of the extract stage; last error: LLMTransientError")
+    assert error.startswith(
+        f"Gave up after {retries} retries of the extract stage; last error: LLMTransientError"
+    )
     assert "credit-ocr submit --retry" in error and "Traceback" not in error
+
+
+@BOTH_DBS
+def test_a_transient_error_after_the_body_leaves_the_document_to_the_reconciler(any_db: Settings) -> None:
+    """E.g. Celery could not publish the chain's next task while Redis restarted: the stage's work is
+    committed, the document is not failed (the reconciler sends it on)."""
+    doc_id = _document_in(Status.OCR_RUNNING)
+    exc = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    _call(tasks.ocr, "on_failure", exc, doc_id, _einfo(exc), retries=0)
+    assert documents.get_document(doc_id).status == "ocr_running"
 
 
 @BOTH_DBS
@@ -190,6 +203,9 @@ def test_on_failure_of_a_time_limit_and_of_a_poison_message(any_db: Settings) ->
     slow = _document_in(Status.OCR_RUNNING)
     _call(tasks.ocr, "on_failure", SoftTimeLimitExceeded(), slow, _einfo(SoftTimeLimitExceeded()), retries=1)
     assert "CREDIT_OCR_SOFT_TIME_LIMIT" in documents.get_document(slow).error
+    killed = _document_in(Status.OCR_RUNNING)  # the hard limit: the worker's parent reports it
+    _call(tasks.ocr, "on_failure", TimeLimitExceeded(300), killed, _einfo(TimeLimitExceeded(300)))
+    assert "CREDIT_OCR_TIME_LIMIT" in documents.get_document(killed).error
     poison = _document_in()  # the cap was hit before the first move: still pending
     exc = TooManyDeliveries(8, 8)
     _call(tasks.ocr, "on_failure", exc, poison, _einfo(exc))

@@ -22,7 +22,7 @@ from credit_ocr.reading import ocr
 
 pytestmark = pytest.mark.tesseract
 
-PACKAGE = Path(__file__).resolve().parents[1] / "credit_ocr"
+PACKAGE = Path(__file__).resolve().parents[2] / "credit_ocr"
 FORM = ["Company Name  Heavy Lift GmbH", "VAT ID  DE123456789", "Requested Amount  EUR 250,000.00"]
 
 
