@@ -18,10 +18,9 @@ help:
 demo: deps
 	$(BIN)/credit-ocr demo
 
-# One pytest session: the tests and the notebooks (strict nbval), spread over 4 processes (the tests wait on
-# real workers and services more than they compute); the notebooks stay together on one (conftest.py).
+# The tests (3 processes) and the notebooks (strict nbval) at the same time: scripts/test.sh.
 test: deps
-	$(BIN)/pytest -n 4 --dist loadgroup tests $(if $(strip $(NOTEBOOKS)),--nbval --nbval-current-env $(SANITIZE) $(NOTEBOOKS))
+	@BIN=$(BIN) bash scripts/test.sh
 
 notebooks: python-deps
 	$(BIN)/pytest --nbval --nbval-current-env $(SANITIZE) $(NOTEBOOKS)

@@ -191,12 +191,3 @@ def sample_files(kind: str | None = None) -> list[Path]:
     if not files:
         skip_or_fail(f"no committed samples of kind {kind!r} in {SAMPLES} (run `credit-ocr samples`)")
     return files
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs the notebooks in the same session as the tests, in parallel: the notebooks share the
-    kit's home folder (``var/``, the embedded default a student uses), so they run one after another on one
-    xdist worker (the group ``notebooks``), while the tests, each in a private home, spread over the others."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group("notebooks"))

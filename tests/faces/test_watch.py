@@ -12,6 +12,7 @@ import time
 import pytest
 from rich.console import Console
 
+from credit_ocr.config import settings_env
 from credit_ocr.faces.watch import watch
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, transition
@@ -60,7 +61,7 @@ def test_watch_stops_at_the_timeout_when_nothing_moves(kit) -> None:
 
 def test_cli_watch_exit_codes(kit) -> None:
     ok, bad = make_docs(1), make_docs(1)
-    env = {**os.environ, "COLUMNS": "160"}
+    env = {**os.environ, **settings_env(kit), "COLUMNS": "160"}  # the test's settings, to the command
     cmd = [sys.executable, "-m", "credit_ocr", "watch", "--timeout", "30"]
     t = drive_later(ok + bad, fail=set(bad), delay=1.5)
     done = subprocess.run([*cmd, *ok], env=env, capture_output=True, text=True, timeout=60)

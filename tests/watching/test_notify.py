@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from conftest import sample_files
 
-from credit_ocr.config import reset_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.runtime import services
 from credit_ocr.runtime.waiting import wait_until
@@ -133,11 +132,10 @@ def test_an_unreachable_receiver_fails_fast(kit, configure) -> None:
     assert time.monotonic() - started < 5
 
 
-def test_nothing_is_posted_without_a_url_or_before_the_end(receiver, monkeypatch) -> None:
+def test_nothing_is_posted_without_a_url_or_before_the_end(receiver, configure) -> None:
     (doc_id,) = make_docs(1)
     assert notify.notify_terminal(doc_id).skipped == "not terminal"
-    monkeypatch.delenv("CREDIT_OCR_NOTIFY_URL")
-    reset_settings()
+    configure(notify_url=None)
     finish(doc_id)
     assert notify.notify_terminal(doc_id).skipped == "CREDIT_OCR_NOTIFY_URL is not set"
     assert receiver.received == []
