@@ -15,7 +15,7 @@ import pytest
 from conftest import skip_or_fail
 from netns import Namespace, NetnsError, unavailable_reason
 
-from credit_ocr.config import get_settings, reset_settings
+from credit_ocr.config import get_settings
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.reading.samples import make_document
 from credit_ocr.runtime import services
@@ -56,7 +56,7 @@ def _start_worker_in(ns: Namespace) -> workers.WorkerHandle:
 
 
 def test_worker_on_a_second_host_survives_a_partition_mid_task(
-    kit, second_host, tmp_path: Path, monkeypatch
+    kit, second_host, tmp_path: Path, configure
 ) -> None:
     try:
         services.azurite_binary()
@@ -73,14 +73,10 @@ def test_worker_on_a_second_host_survives_a_partition_mid_task(
     postgres = pgcluster.start_postgres(host=host, allow=(f"{host}/30",))
     remote = None
     try:
-        for name, value in {
-            "CREDIT_OCR_BROKER_URL": redis.url, "CREDIT_OCR_DATABASE_URL": postgres.url,
-            "CREDIT_OCR_AZURE_CONNECTION_STRING": azurite.connection_string,
-            "CREDIT_OCR_SOFT_TIME_LIMIT": "90", "CREDIT_OCR_TIME_LIMIT": "100",
-            "CREDIT_OCR_VISIBILITY_TIMEOUT": "120",
-        }.items():  # fmt: skip
-            monkeypatch.setenv(name, value)
-        reset_settings()
+        configure(
+            broker_url=redis.url, database_url=postgres.url, azure_connection_string=azurite.connection_string,
+            soft_time_limit=90, time_limit=100, visibility_timeout=120,
+        )  # fmt: skip
         # the second host reaches this one only through the link
         second_host.run(
             "python3", "-c", f"import socket; socket.create_connection(('{host}', {redis.port}), 3)"
