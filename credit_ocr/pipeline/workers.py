@@ -62,7 +62,7 @@ class WorkerHandle(ChildProcess):
 
     def ready(self) -> bool:
         try:
-            return self.ping(timeout=0.5)
+            return self.ping(timeout=1.0)  # a loaded machine answers a broadcast late
         except (OSError, OperationalError):  # the broker is restarting: not ready yet
             return False
 
