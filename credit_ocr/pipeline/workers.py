@@ -172,7 +172,9 @@ def running_workers(*specs: dict) -> Iterator[list[WorkerHandle]]:
 
 def ping_workers(timeout: float = 1.0, destination: list[str] | None = None) -> list[str]:
     """Node names of the workers that answer a ping within ``timeout``."""
-    replies = get_app().control.ping(timeout=timeout, destination=destination) or []
+    app = get_app()
+    with app.connection_for_write() as connection:  # a connection of its own: never a pooled one gone stale
+        replies = app.control.ping(timeout=timeout, destination=destination, connection=connection) or []
     return sorted(name for reply in replies for name in reply)
 
 
