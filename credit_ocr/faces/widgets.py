@@ -166,8 +166,6 @@ class Dashboard:
         render_interval: float = 0.2,
         samples_dir: Path | None = None,
     ) -> None:
-        import ipywidgets as W
-
         self.model = DashboardModel(ids=ids, batch_id=batch_id)
         self._queue: queue.SimpleQueue | None = None
         self._dispatch = dispatch or kernel_dispatch()
@@ -189,6 +187,15 @@ class Dashboard:
         self.foreign_writes = 0  # renders from another thread: must stay 0
         self._last_render = 0.0
         self._render_scheduled = False
+        self.widget = self._build_widgets()
+        self.model.subscribe(self._on_change)
+        self.render()
+        if start:
+            self.feed.start()
+
+    def _build_widgets(self) -> Any:
+        """The view: a bar per status, the progress, the buttons, the table and the latest errors."""
+        import ipywidgets as W  # noqa: N812 - deferred: a terminal or a test that never draws skips ipywidgets
 
         self.title = W.HTML()
         self.bars: dict[str, Any] = {}
@@ -212,7 +219,7 @@ class Dashboard:
         self.start_button.on_click(lambda b: self._run_action(self.controller.start_worker))
         self.stop_button.on_click(lambda b: self._run_action(self.controller.stop_worker))
         self.submit_button.on_click(lambda b: self._run_action(self.controller.submit_samples))
-        self.widget = W.VBox(
+        return W.VBox(
             [
                 self.title,
                 W.VBox(bar_rows),
@@ -222,10 +229,6 @@ class Dashboard:
                 self.errors,
             ]
         )
-        self.model.subscribe(self._on_change)
-        self.render()
-        if start:
-            self.feed.start()
 
     # -- plumbing -----------------------------------------------------------------------------
     def _run_action(self, action: Callable[[], Any]) -> None:
