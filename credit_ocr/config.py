@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     # --- where state lives -------------------------------------------------------------------
     home: Path = Field(Path("var"), description="State folder: SQLite file, blobs, logs, services.")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db. Default: SQLite in home."
+        None,
+        description="SQLAlchemy URL: postgresql://user@host/db (psycopg2), postgresql+psycopg://... (psycopg 3), "
+        "postgres://... as Heroku and Docker write it. Default: SQLite in home.",
     )
     broker_url: str | None = Field(
         None, description="Celery broker (Redis). Default: the kit's own redis-server."
@@ -121,6 +123,14 @@ class Settings(BaseSettings):
         description="Address-space limit of an OCR worker process above its loaded model, in MiB (0: none).",
     )
     use_text_layer: bool = Field(True, description="Read a complete PDF text layer instead of OCR.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: str | None) -> str | None:
+        """``postgres://`` (Heroku's, Docker's) is PostgreSQL to everyone but SQLAlchemy: say it its way."""
+        if value and value.startswith("postgres://"):
+            return "postgresql://" + value.removeprefix("postgres://")
+        return value
 
     @field_validator("ocr_engine", mode="before")
     @classmethod

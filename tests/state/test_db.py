@@ -170,3 +170,19 @@ def test_a_pooled_connection_killed_by_the_server_is_replaced(pg_kit: Settings) 
     admin.dispose()
     with engine.connect() as conn:  # the pooled connection is dead: the ping finds out, a new one answers
         assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"])
+def test_every_usual_postgresql_url_works(kit: Settings, postgres_database: str, scheme: str) -> None:
+    """The forms Heroku, Docker and SQLAlchemy's own examples use: psycopg2 (the default driver of
+    ``postgresql://``) and psycopg 3 are both installed."""
+    url = sa.engine.make_url(postgres_database).set(drivername=scheme).render_as_string(hide_password=False)
+    with override_settings(database_url=url) as settings:
+        assert settings.db_url.startswith("postgresql")
+        engine = get_engine()
+        assert engine.dialect.name == "postgresql"
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+        driver = engine.dialect.driver
+    assert driver == ("psycopg" if scheme == "postgresql+psycopg" else "psycopg2")
