@@ -239,15 +239,6 @@ def get_engine() -> Engine:
         return engine
 
 
-def reset_engine() -> None:
-    """Drop the cached engine (after settings change, or in tests)."""
-    global _engine, _engine_key, _sessionmaker, _engine_settings
-    with _lock:
-        if _engine is not None and _engine_key and _engine_key[0] == os.getpid():
-            _engine.dispose()
-        _engine = _engine_key = _sessionmaker = _engine_settings = None
-
-
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on error."""

@@ -43,12 +43,6 @@ def warm_publisher() -> None:
     redis_client().ping()
 
 
-def reset_publisher() -> None:
-    """Forget the clients (tests that stop a Redis server)."""
-    with _lock:
-        _clients.clear()
-
-
 def publish(message: dict[str, Any]) -> bool:
     """Publish one event as JSON on ``credit_ocr:events``; False (and a log line) when Redis is away."""
     return publish_many([message])
