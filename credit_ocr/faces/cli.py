@@ -276,7 +276,15 @@ def submit(
         ids += sub.submit(list(files), priority=priority)
     if not ids:
         _fail("nothing to submit: give FILE... or --retry ID")
+    idle: list[str] = []
     if wait:
+        idle = _queues_nobody_consumes()
+        for queue in idle:
+            click.echo(
+                f"note: no worker consumes queue {queue!r}: the documents wait there until one does "
+                f"(start one: `credit-ocr worker --queues {queue}`).",
+                err=True,
+            )
         wait_for(ids, timeout=timeout, progress=not as_json, raise_on_timeout=False)
     rows = [
         {k: r[k] for k in ("id", "filename", "status", "error")} for r in describe(ids, with_events=False)
@@ -290,7 +298,20 @@ def submit(
                 + (f"  error: {r['error']}" if r["error"] else "")
             )
     if wait and any(r["status"] not in ("done", "failed") for r in rows):
-        sys.exit(2)
+        still = "still no worker consumes " + ", ".join(map(repr, idle)) if idle else "the workers are busy"
+        _fail(
+            f"not finished within {timeout:.0f}s ({still}): `credit-ocr watch ID...` follows them on.", code=2
+        )
+
+
+def _queues_nobody_consumes() -> list[str]:
+    """The kit's queues that no worker answers for (Celery tells who listens): a hint before a wait."""
+    from credit_ocr.pipeline import workers  # lazy: --help stays fast
+
+    try:
+        return [queue for queue, names in workers.consumers().items() if not names]
+    except Exception:  # noqa: BLE001 - the broker is away: the wait itself says so
+        return []
 
 
 @main.command()

@@ -11,12 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from credit_ocr.config import get_settings
 from credit_ocr.pipeline.celery_app import TASK_RECONCILE, app
+from credit_ocr.pipeline.submit import NOT_ENQUEUED
 from credit_ocr.pipeline.tasks import enqueue
-from credit_ocr.state.db import Document, session_scope, utcnow
+from credit_ocr.state.db import Document, StatusEvent, session_scope, utcnow
 from credit_ocr.state.status import ACTIVE, Status, record_event
 
 log = logging.getLogger(__name__)
@@ -31,14 +32,22 @@ class Pickup:
 
 
 def stuck_documents(older_than: float | None = None) -> list[tuple[str, str, float]]:
-    """(id, status, idle seconds) of non-terminal documents untouched for ``older_than`` seconds."""
+    """(id, status, idle seconds) of non-terminal documents untouched for ``older_than`` seconds, and of
+    those whose last word is that they were stored but not sent (``submit`` met no broker): at once."""
     older_than = get_settings().reconcile_after if older_than is None else older_than
     now = utcnow()
     cutoff = now - timedelta(seconds=older_than)
+    never_sent = exists().where(
+        StatusEvent.document_id == Document.id,
+        StatusEvent.kind == NOT_ENQUEUED,
+        StatusEvent.at >= Document.updated_at,  # nothing happened to it since
+    )
     with session_scope() as session:
         rows = session.execute(
             select(Document.id, Document.status, Document.updated_at)
-            .where(Document.status.in_([s.value for s in ACTIVE]), Document.updated_at <= cutoff)
+            .where(
+                Document.status.in_([s.value for s in ACTIVE]), or_(Document.updated_at <= cutoff, never_sent)
+            )
             .order_by(Document.updated_at)
         ).all()
     return [(r.id, r.status, (now - r.updated_at).total_seconds()) for r in rows]

@@ -15,7 +15,7 @@ from pathlib import Path
 from credit_ocr.pipeline.celery_app import get_app
 from credit_ocr.pipeline.tasks import enqueue
 from credit_ocr.state import documents
-from credit_ocr.state.status import Status, resubmit
+from credit_ocr.state.status import Status, record_event, resubmit
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +24,23 @@ def new_batch_id() -> str:
     return f"batch-{uuid.uuid4().hex[:10]}"
 
 
+#: The event of a document stored but not sent (the broker was away): the reconciler sends it at once.
+NOT_ENQUEUED = "not_enqueued"
+
+
 def _enqueue_or_warn(document_id: str, priority: int, start: Status = Status.PENDING) -> bool:
     try:
         enqueue(document_id, priority=priority, start=start)
         return True
     except Exception as exc:  # noqa: BLE001 - the document is safe in the database
+        reason = f"stored but not enqueued ({exc.__class__.__name__}: the broker is away)"
         log.warning(
-            "document %s stored but not enqueued (%s); `credit-ocr reconcile` will enqueue it",
-            document_id,
-            exc.__class__.__name__,
+            "document %s %s; `credit-ocr reconcile` enqueues it once the broker answers", document_id, reason
         )
+        try:
+            record_event(document_id, NOT_ENQUEUED, reason)
+        except Exception:  # noqa: BLE001 - then it is found after CREDIT_OCR_RECONCILE_AFTER, as any stuck one
+            log.warning("document %s: the not-enqueued mark was not recorded either", document_id)
         return False
 
 

@@ -178,6 +178,18 @@ def ping_workers(timeout: float = 1.0, destination: list[str] | None = None) -> 
     return sorted(name for reply in replies for name in reply)
 
 
+def consumers(timeout: float = 1.0) -> dict[str, list[str]]:
+    """The workers that consume each of the kit's queues, as they answer Celery's ``active_queues``."""
+    app = get_app()
+    with app.connection_for_write() as connection:
+        replies = app.control.inspect(timeout=timeout, connection=connection).active_queues() or {}
+    listening: dict[str, list[str]] = {name: [] for name in QUEUES}
+    for worker, queues in replies.items():
+        for queue in queues:
+            listening.setdefault(queue["name"], []).append(worker)
+    return listening
+
+
 def queue_lengths() -> dict[str, int]:
     """Messages waiting in each queue (all priority levels), read from Redis."""
     client = redis_client()

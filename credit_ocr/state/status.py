@@ -74,7 +74,14 @@ class IllegalTransition(StatusError):
 
     def __init__(self, document_id: str, current: Status, target: Status) -> None:
         allowed = ", ".join(sorted(s.value for s in ALLOWED[target])) or "nothing"
-        if target is Status.PENDING:
+        if target is Status.PENDING and current is Status.DONE:
+            reason = "it is done: only a failed document is resubmitted (its fields: `credit-ocr fields ID`)."
+        elif target is Status.PENDING and current is not Status.FAILED:
+            reason = (
+                f"it is still {current.value}: only a failed document is resubmitted. Wait for it "
+                "(`credit-ocr watch ID`), or, if it is stuck, `credit-ocr reconcile` sends it on."
+            )
+        elif target is Status.PENDING:
             reason = (
                 "only a resubmit puts a failed document back to pending: `credit-ocr submit --retry ID` "
                 "or submit.retry(id) (clears its error and enqueues it again)."

@@ -5,7 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from click.testing import CliRunner
+from conftest import sample_files
 
+from credit_ocr.config import override_settings
+from credit_ocr.faces.cli import main
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, transition
@@ -63,3 +67,38 @@ def test_retry_puts_a_failed_document_back_and_enqueues_it(kit) -> None:
     doc = documents.get_document(doc_id)
     assert doc.status == "pending" and doc.error is None and doc.attempts == 0
     assert workers.queue_lengths()["ocr"] == before + 1
+
+
+def test_a_document_the_broker_did_not_take_is_sent_by_the_next_reconcile(kit, configure) -> None:
+    """`submit` with the broker away stores the document and says `credit-ocr reconcile` sends it: the
+    reconciler does, at its next run, not after CREDIT_OCR_RECONCILE_AFTER (900 s) of idling."""
+    from credit_ocr.pipeline.reconcile import reconcile
+    from credit_ocr.runtime.processes import free_port
+
+    with override_settings(broker_url=f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
+        (doc_id,) = submit.submit([b"%PDF-1.4 a"], filenames=["a.pdf"])
+    assert documents.get_document(doc_id).status == "pending"
+    assert [e["kind"] for e in documents.document_events(doc_id)][-1] == submit.NOT_ENQUEUED
+    assert workers.queue_lengths()["ocr"] == 0
+    pickups = reconcile()  # the default deadline: 900 s
+    assert [(p.document_id, p.enqueued) for p in pickups] == [(doc_id, True)]
+    assert workers.queue_lengths()["ocr"] == 1
+    assert reconcile() == []  # sent once: no longer "never sent"
+
+
+def test_submit_wait_says_when_no_worker_consumes_a_queue(kit) -> None:
+    result = CliRunner().invoke(main, ["submit", "--wait", "--timeout", "2", str(sample_files("text")[0])])
+    assert result.exit_code == 2
+    assert "no worker consumes queue 'ocr'" in result.stderr
+    assert "credit-ocr worker --queues ocr" in result.stderr
+    assert "still no worker consumes 'ocr', 'llm'" in result.stderr
+
+
+def test_resubmitting_a_document_that_is_not_failed_says_why(kit) -> None:
+    (doc_id,) = submit.submit([b"%PDF-1.4 a"], filenames=["a.pdf"])
+    for to in (Status.OCR_RUNNING, Status.LLM_RUNNING, Status.DONE):
+        transition(doc_id, to)
+    result = CliRunner().invoke(main, ["submit", "--retry", doc_id])
+    assert result.exit_code == 1
+    assert "it is done: only a failed document is resubmitted" in result.stderr
+    assert "--retry" not in result.stderr  # not the very command just typed
