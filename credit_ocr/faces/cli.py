@@ -76,7 +76,7 @@ def services_down() -> None:
 
 
 @services.command("status")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def services_status(as_json: bool) -> None:
     """Each service with its address and whether it answers."""
     _print_services(as_json)
@@ -97,7 +97,7 @@ def _print_services(as_json: bool = False) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def doctor(as_json: bool) -> None:
     """Check every part the kit needs; for each problem, the command that fixes it."""
     from dataclasses import asdict
@@ -123,8 +123,10 @@ def doctor(as_json: bool) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
+@click.option(
+    "--extractor", type=click.Choice(["rules", "llm"]), default=None, help="Override CREDIT_OCR_EXTRACTOR."
+)
 def extract(file: Path, as_json: bool, extractor: str | None) -> None:
     """OCR and extract one file in this process, no broker (the sync path)."""
     from credit_ocr.reading.evaluate import extract_file, extraction_table  # lazy: --help stays fast
@@ -145,8 +147,10 @@ def extract(file: Path, as_json: bool, extractor: str | None) -> None:
 
 @main.command("eval")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--extractor", type=click.Choice(["rules", "llm"]), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
+@click.option(
+    "--extractor", type=click.Choice(["rules", "llm"]), default=None, help="Override CREDIT_OCR_EXTRACTOR."
+)
 def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
     """Accuracy of an extractor against the <name>.json ground truths in DIRECTORY."""
     from credit_ocr.reading.evaluate import evaluate, report_tables  # lazy: --help stays fast
@@ -166,9 +170,17 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data/samples"))
-@click.option("--count", type=int, default=24)
-@click.option("--seed", type=int, default=7)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/samples"),
+    show_default=True,
+    help="Folder the documents and their ground truths are written to.",
+)
+@click.option("--count", type=int, default=24, show_default=True, help="How many documents.")
+@click.option(
+    "--seed", type=int, default=7, show_default=True, help="The same seed makes the same documents."
+)
 def samples(out: Path, count: int, seed: int) -> None:
     """Generate sample loan applications with their ground truth."""
     from credit_ocr.reading.samples import generate  # lazy: --help stays fast
@@ -182,8 +194,10 @@ def samples(out: Path, count: int, seed: int) -> None:
 
 
 @main.command("llm-server")
-@click.option("--port", type=int, default=8765)
-@click.option("--host", default="127.0.0.1")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
+)
 @click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
 @click.option("--fail-rate", type=float, default=0.0, help="Share of calls answered 500 or 429.")
 @click.option("--malformed-rate", type=float, default=0.0, help="Share of answers that are not valid JSON.")
@@ -225,12 +239,26 @@ def demo() -> None:
 
 
 @main.command()
-@click.option("--queues", default="ocr,llm")
-@click.option("--concurrency", type=int, default=None)
-@click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default=None)
+@click.option(
+    "--queues",
+    default="ocr,llm",
+    show_default=True,
+    help="Queues to consume, comma-separated: ocr, llm or both.",
+)
+@click.option("--concurrency", type=int, default=None, help="Processes or threads (default: the preset's).")
+@click.option(
+    "--pool",
+    type=click.Choice(["prefork", "threads", "solo"]),
+    default=None,
+    help="Celery pool (default: the preset's).",
+)
 @click.option("--beat", is_flag=True, help="Also run the periodic reconciler (celery beat) in this worker.")
 def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -> None:
-    """Run a Celery worker in the foreground with the kit's settings (presets by queue: see workers.py)."""
+    """Run a Celery worker in the foreground with the kit's settings.
+
+    Presets by queue: `ocr` runs prefork, one process per core (CPU-bound tesseract); `llm` runs 16
+    threads (it waits on the LLM); both queues in one worker run prefork x2, as the original course did.
+    """
     import os
 
     from credit_ocr.pipeline.celery_app import QUEUES  # lazy: --help stays fast
@@ -253,11 +281,19 @@ def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--wait", is_flag=True)
-@click.option("--timeout", type=float, default=300.0)
-@click.option("--priority", type=int, default=0)
+@click.option(
+    "--wait", is_flag=True, help="Wait until every document is done or failed, then print their status."
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds --wait waits at most (exit code 2 after).",
+)
+@click.option("--priority", type=int, default=0, show_default=True, help="0-9, 9 most urgent.")
 @click.option("--retry", "retry_ids", multiple=True, help="Resubmit a failed document by id.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def submit(
     files: tuple[Path, ...],
     wait: bool,
@@ -316,42 +352,64 @@ def _queues_nobody_consumes() -> list[str]:
 
 @main.command()
 @click.argument("ids", nargs=-1)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout (every document asked for).")
 @click.option("--failed", is_flag=True, help="Only documents failed for good (the dead letters).")
-def status(ids: tuple[str, ...], as_json: bool, failed: bool) -> None:
-    """Documents with status, error, attempts, stage timings and events."""
+@click.option("--limit", type=int, default=20, show_default=True, help="Newest documents shown; 0 for all.")
+def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int) -> None:
+    """Documents with status, error, deliveries and stage timings (with IDs: their events too)."""
     from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
 
     rows = describe(list(ids) or None, failed_only=failed, with_events=as_json or bool(ids))
     if as_json:
         _echo_json(rows)
         return
+    if not rows:
+        click.echo("no documents" + (" failed" if failed else "") + " (credit-ocr submit FILE... adds some)")
+        return
+    shown = rows if ids or limit <= 0 else rows[-limit:]
+    _print_status_table(shown)
+    if len(shown) < len(rows):
+        click.echo(
+            f"{len(shown)} newest of {len(rows)} documents; --limit 0 shows all, IDs show one in full."
+        )
+    for r in shown if failed else []:
+        click.echo(
+            f"{r['id']}  failed in {r.get('failed_stage')}: retry with `credit-ocr submit --retry {r['id']}`"
+        )
+    for r in shown if ids else []:
+        click.echo(f"\nevents of {r['id']} ({r['filename']}):")
+        for e in r.get("events", []):
+            detail = (e["detail"] or "").splitlines()[0] if e["detail"] else ""
+            click.echo(
+                f"  {e['at']}  {e['kind']:<12} {e['from_status'] or '-':>12} -> {e['to_status']:<12} {detail}"
+            )
+
+
+def _print_status_table(rows: list[dict]) -> None:
+    """One line per document, in the terminal's width: short id, file, status, deliveries, OCR and total s."""
+    from rich.console import Console  # lazy: --help stays fast
+    from rich.table import Table  # lazy: --help stays fast
+
+    table = Table(title="documents, oldest first", title_justify="left", pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("file", overflow="fold", min_width=8)
+    table.add_column("status", no_wrap=True)
+    table.add_column("deliveries", justify="right", no_wrap=True)
+    table.add_column("OCR s", justify="right", no_wrap=True)
+    table.add_column("total s", justify="right", no_wrap=True)
+    table.add_column("error", overflow="fold", min_width=8)
     for r in rows:
         t = r["timings"]
-        timing = " ".join(
-            f"{k}={v:.2f}s"
-            for k, v in t.items()
-            if v is not None and k in ("queue_wait_s", "ocr_s", "extraction_s", "total_s")
-        )
-        line = f"{r['id']}  {r['status']:<12} attempts={r['attempts']}  {r['filename']}  {timing}"
-        if r["sla_breached"]:
-            line += click.style("  PAST SLA", fg="red", bold=True)
-        click.echo(line + (f"\n    error: {r['error']}" if r["error"] else ""))
-        if failed:
-            click.echo(
-                f"    failed in: {r.get('failed_stage')}   retry with: credit-ocr submit --retry {r['id']}"
-            )
-        for e in r.get("events", []) if ids else []:
-            click.echo(
-                f"    {e['at']}  {e['kind']:<10} {e['from_status'] or '-':>12} -> {e['to_status']:<12} {e['worker'] or ''}  {(e['detail'] or '').splitlines()[0] if e['detail'] else ''}"
-            )
-    if not rows:
-        click.echo("no documents" + (" failed" if failed else ""))
+        secs = [f"{t[k]:.2f}" if t.get(k) is not None else "" for k in ("ocr_s", "total_s")]
+        status = r["status"] + (" PAST SLA" if r["sla_breached"] else "")
+        table.add_row(r["id"][:8], r["filename"], status, str(r["attempts"]), *secs, (r["error"] or "")[:120])
+    Console(soft_wrap=False).print(table)
+    click.echo("deliveries: times a worker took the document (a retry is not a new one).")
 
 
 @main.command()
 @click.argument("document_id")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def fields(document_id: str, as_json: bool) -> None:
     """The extracted fields of a document (21 keys)."""
     from credit_ocr.state.documents import get_document, get_fields  # lazy: --help stays fast
@@ -372,13 +430,16 @@ def fields(document_id: str, as_json: bool) -> None:
         return
     click.echo(f"{document_id}  extractor={data['extractor']}")
     for name, value in data["fields"].items():
-        mark = "" if data["valid"].get(name) else "  (not valid)"
-        click.echo(f"  {name:<20} {value!s}{mark}")
+        if value is None:
+            mark = "  (not stated in the document)"
+        else:
+            mark = "" if data["valid"].get(name) else "  (read, but not a valid value)"
+        click.echo(f"  {name:<20} {'' if value is None else value!s}{mark}")
 
 
 @main.command()
 @click.option("--older-than", type=float, default=None, help="Seconds untouched (default from settings).")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def reconcile(older_than: float | None, as_json: bool) -> None:
     """Re-enqueue documents stuck in a non-terminal state."""
     from dataclasses import asdict
@@ -403,7 +464,7 @@ def reconcile(older_than: float | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("ids", nargs=-1)
-@click.option("--batch", default=None)
+@click.option("--batch", default=None, help="Follow the documents of this batch id.")
 @click.option("--timeout", type=float, default=None, help="Stop watching after S seconds.")
 def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> None:
     """Live terminal view of transitions; exits when all are done/failed (or Ctrl-C).
@@ -427,7 +488,7 @@ def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> Non
     default=None,
     help="Documents per configuration (overhead: no-op docs; visibility: transitions).",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 @click.option(
     "--plot",
     type=click.Path(file_okay=False, path_type=Path),
@@ -457,8 +518,8 @@ def bench(
 
 
 @main.command()
-@click.option("--docs", type=int, default=200)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--docs", type=int, default=200, show_default=True, help="Documents fed through the faults.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 @click.option(
     "--kill-every", type=float, default=5.0, show_default=True, help="Seconds between worker kills."
 )

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -68,3 +69,66 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["no-such-command"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, command in group.commands.items():
+        out.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            out += _commands(command, f"{prefix}{name} ")
+    return out
+
+
+def test_every_option_says_what_it_does() -> None:
+    """`--help` is where a student looks first: no option without its help text, no "see the code"."""
+    silent = [
+        f"{name} {' / '.join(param.opts)}"
+        for name, command in _commands(main)
+        for param in command.params
+        if isinstance(param, click.Option) and not param.help and "--help" not in param.opts
+    ]
+    assert not silent, f"options without help: {silent}"
+    for name, command in _commands(main):
+        assert command.help and ".py" not in command.help, f"{name}: {command.help!r}"
+
+
+def test_status_is_a_table_with_a_header_and_a_limit(kit) -> None:
+    from credit_ocr.state import documents
+    from credit_ocr.state.status import Status, transition
+
+    ids = [documents.upload(b"%PDF-1.4 " + bytes([48 + i]), f"doc{i}.pdf").id for i in range(5)]
+    transition(ids[0], Status.FAILED, error="the scan is unreadable")
+    runner = CliRunner()
+    result = runner.invoke(main, ["status", "--limit", "3"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert all(len(line) <= 80 for line in lines), result.output
+    assert "status" in result.output and "deliveries" in result.output  # a header
+    assert "doc4.pdf" in result.output and "doc0.pdf" not in result.output  # the newest 3
+    assert "3 newest of 5 documents; --limit 0 shows all" in result.output
+    failed = runner.invoke(main, ["status", "--failed"], env={"COLUMNS": "120"})
+    assert (
+        "the scan is unreadable" in failed.output and f"credit-ocr submit --retry {ids[0]}" in failed.output
+    )
+
+
+def test_fields_tell_a_missing_value_from_an_invalid_one(kit) -> None:
+    from credit_ocr.pipeline.stages import _store_extraction
+    from credit_ocr.reading.extraction import ExtractionResult
+    from credit_ocr.state import documents
+    from credit_ocr.state.db import transaction
+
+    doc_id = documents.upload(b"%PDF-1.4 x", "x.pdf").id
+    result = ExtractionResult(
+        extractor="rules",
+        fields={"company_name": "Heavy Lift GmbH", "vat_id": None, "loan_amount": "12 apples"},
+        valid={"company_name": True, "vat_id": False, "loan_amount": False},
+    )
+    with transaction() as conn:
+        _store_extraction(conn, doc_id, result)
+    output = CliRunner().invoke(main, ["fields", doc_id]).output
+    lines = {line.split()[0]: line for line in output.splitlines()[1:]}
+    assert lines["company_name"].rstrip().endswith("Heavy Lift GmbH")
+    assert "(not stated in the document)" in lines["vat_id"] and "None" not in lines["vat_id"]
+    assert "(read, but not a valid value)" in lines["loan_amount"]
