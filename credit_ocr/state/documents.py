@@ -213,7 +213,8 @@ def upload_many(
         if docs:
             with transaction() as conn:
                 conn.execute(insert(Document.__table__), docs)
-                add_events(conn, evs, batch_id)  # published after the commit
+                shown = [{"filename": d["filename"], "attempts": 0} for d in docs]
+                add_events(conn, evs, batch_id, shown)  # published after the commit
     except Exception:
         with contextlib.suppress(Exception):  # the store may be the outage: keep the first error
             for doc in docs:

@@ -30,7 +30,14 @@ from credit_ocr.state.db import (
 _docs = Document.__table__
 _events = StatusEvent.__table__
 #: What a move returns of the row: the event's batch, and what a starting stage needs to read.
-_ROW = (_docs.c.status, _docs.c.batch_id, _docs.c.attempts, _docs.c.blob_key, _docs.c.mime_type)
+_ROW = (
+    _docs.c.status,
+    _docs.c.batch_id,
+    _docs.c.attempts,
+    _docs.c.blob_key,
+    _docs.c.mime_type,
+    _docs.c.filename,
+)
 
 
 class Status(StrEnum):
@@ -142,28 +149,38 @@ def event_row(
     }  # fmt: skip
 
 
-def add_events(conn: Connection, rows: list[dict], batch_id: str | None) -> None:
-    """Insert event rows in the caller's transaction; each is published once it has committed."""
+def add_events(
+    conn: Connection, rows: list[dict], batch_id: str | None, documents: list[dict] | None = None
+) -> None:
+    """Insert event rows in the caller's transaction; each is published once it has committed, with what
+    a watcher shows of its document (``documents``: its file name and deliveries, one dict per row)."""
     if not rows:
         return
     conn.execute(insert(_events), rows)
-    for row in rows:
-        publish_after_commit(conn, {**row, "at": row["at"].isoformat(), "batch_id": batch_id})
+    for row, document in zip(rows, documents or [{}] * len(rows), strict=True):
+        publish_after_commit(conn, {**row, "at": row["at"].isoformat(), "batch_id": batch_id, **document})
+
+
+def _shown(row: Row) -> list[dict]:
+    """What a watcher shows of the document a statement returned: its file name and deliveries."""
+    return [{"filename": row.filename, "attempts": int(row.attempts or 0)}]
 
 
 def _move_statement(
     document_id: str, source: Status, target: Status, at: datetime, inc: int, cap: int | None, error: str
-):  # noqa: ANN202 - an UPDATE ... RETURNING
+):  # noqa: ANN202 - an UPDATE ... RETURNING, or None when the cap forbids the move
+    """``attempts`` counts the deliveries of the stage the document is in: a stage that starts counts
+    afresh from its first delivery (a document read once shows 1), a redelivery adds one (see move())."""
+    if inc and cap is not None and inc > cap:
+        return None
     values: dict = {"status": target.value, "updated_at": at}
     if inc:
-        values["attempts"] = _docs.c.attempts + inc
+        values["attempts"] = inc
     if target is Status.FAILED:
         values["error"] = error
     elif target is Status.PENDING:
         values.update(error=None, attempts=0)
     stmt = update(_docs).where(_docs.c.id == document_id, _docs.c.status == source.value)
-    if cap is not None:
-        stmt = stmt.where(_docs.c.attempts + inc <= cap)
     return stmt.values(values).returning(*_ROW)
 
 
@@ -210,13 +227,13 @@ def move(
             stmt = _move_statement(
                 document_id, source, target, at, inc, max_attempts, error or detail or "failed"
             )
-            row = conn.execute(stmt).one_or_none()
+            row = conn.execute(stmt).one_or_none() if stmt is not None else None
             if row is not None:
                 event = event_row(
                     document_id, kind="transition", from_status=source.value, to_status=target.value, at=at,
                     task_id=task_id, worker=worker, detail=detail or (error if target is Status.FAILED else None),
                 )  # fmt: skip
-                add_events(conn, [event], row.batch_id)
+                add_events(conn, [event], row.batch_id, _shown(row))
                 return _result(document_id, source, target, row, at=at)
         row = conn.execute(_read_statement(document_id, inc)).one_or_none()
         if row is None:
@@ -262,7 +279,7 @@ def note(
         document_id, kind=kind, from_status=row.status, to_status=row.status, at=at, task_id=task_id,
         worker=worker, detail=detail,
     )  # fmt: skip
-    add_events(conn, [event], row.batch_id)
+    add_events(conn, [event], row.batch_id, _shown(row))
 
 
 def transition(

@@ -146,6 +146,10 @@ class DashboardModel:
         doc.events.insert(bisect.bisect_right(keys, (ev.at, _ORDER.get(ev.to_status, 9))), ev)
         if ev.kind == "retry":
             doc.retries += 1
+        if ev.filename:
+            doc.filename = ev.filename
+        if ev.attempts is not None and (doc.status_at is None or ev.at >= doc.status_at):
+            doc.attempts = ev.attempts
         if ev.is_transition:
             if ev.from_status is None and doc.created_at is None:
                 doc.created_at = ev.at

@@ -51,6 +51,8 @@ class TransitionEvent:
     worker: str | None = None
     detail: str | None = None
     batch_id: str | None = None
+    filename: str | None = None  # published with the event (not in the event log): the document's
+    attempts: int | None = None  # file name and deliveries of its stage, for watchers' tables
 
     @property
     def key(self) -> tuple:

@@ -140,4 +140,7 @@ def test_buttons_start_a_worker_submit_samples_and_every_transition_is_seen(kit,
     assert dash.model.counts()["done"] == 10
     for doc_id in dash.controller.submitted:
         assert dash.model.documents[doc_id].transitions() == HAPPY
+        # the file and deliveries come with the live events, not only with a reconcile
+        shown = dash.model.documents[doc_id]
+        assert shown.filename.startswith("loan_") and shown.attempts == 1, (shown.filename, shown.attempts)
     assert dash.foreign_writes == 0

@@ -56,6 +56,8 @@ def test_ten_documents_split_workers_all_done_with_four_events(kit) -> None:
         final = wait_for(ids, timeout=240, progress=False)
         assert set(final.values()) == {"done"}
         assert_all_done_once(ids)
+        # read once: one delivery of its last stage, as the status table and the dashboard show it
+        assert {documents.get_document(doc_id).attempts for doc_id in ids} == {1}
         # every OCR ran on the ocr worker, every extraction on the llm worker
         for doc_id in ids:
             evs = {e["to_status"]: e for e in documents.document_events(doc_id)}

@@ -78,8 +78,12 @@ def test_each_transition_is_received_by_a_subscriber(any_db: Settings) -> None:
         "worker",
         "detail",
         "batch_id",
+        "filename",  # what a watcher shows of the document: its file name
+        "attempts",  # and the deliveries of its stage
     }
     assert all(set(m) == fields for m in received)
+    assert all(m["filename"] == doc.filename for m in received)
+    assert [m["attempts"] for m in received] == [0, 0, 0, 0, 0]  # moved by hand: never delivered
     assert all(m["batch_id"] == "batch-1" for m in received)
     middle = received[2]
     assert (middle["task_id"], middle["worker"], middle["detail"]) == ("task-1", "w@host", "to llm_running")

@@ -264,6 +264,17 @@ def test_start_stage_counts_moves_and_records_once(any_db: Settings) -> None:
 
 
 @BOTH_DBS
+def test_each_stage_counts_its_own_deliveries(any_db: Settings) -> None:
+    """A document read once shows 1 delivery, whatever stage it is in: a stage counts afresh."""
+    doc_id = new_document()
+    assert start_stage(doc_id, Status.OCR_RUNNING, count_attempt=True, max_attempts=2).attempts == 1
+    assert start_stage(doc_id, Status.LLM_RUNNING, count_attempt=True, max_attempts=2).attempts == 1
+    assert documents.get_document(doc_id).attempts == 1
+    again = start_stage(doc_id, Status.LLM_RUNNING, count_attempt=True, max_attempts=2)  # a redelivery
+    assert (again.changed, again.attempts) == (False, 2)
+
+
+@BOTH_DBS
 def test_start_stage_cap_uncounted_retry_and_documents_elsewhere(any_db: Settings) -> None:
     """A first delivery over the cap is not moved; a retry (not counted) moves without counting; a
     document further along is left alone (the stage skips), even over the cap."""

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import pytest
 import redis
 
-from credit_ocr.config import get_settings, override_settings
+from credit_ocr.config import EVENTS_CHANNEL, get_settings, override_settings
 from credit_ocr.faces.bench.visibility import measure_visibility
+from credit_ocr.pipeline.stages import start_stage
 from credit_ocr.runtime import services
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state import documents
 from credit_ocr.state.status import Status, record_event, transition
 from credit_ocr.watching.dashboard import DashboardModel
-from credit_ocr.watching.live import LiveFeed, read_snapshot
+from credit_ocr.watching.live import LiveFeed, TransitionEvent, read_snapshot
 
 pytestmark = [pytest.mark.redis, pytest.mark.services]
 
@@ -177,3 +179,29 @@ def test_measure_visibility_reports_median_and_p95(kit) -> None:
     assert result["n"] == 60
     assert 0 < result["median_ms"] <= result["p95_ms"] <= result["max_ms"]
     assert read_snapshot().documents == []  # the probe cleaned up after itself
+
+
+def test_rows_filled_from_live_events_get_the_file_and_deliveries(kit) -> None:
+    """A document the dashboard first meets through pub/sub shows its file name and deliveries at once,
+    before any reconcile with the database."""
+    model = DashboardModel()
+    received: list[dict] = []
+    pubsub = redis.Redis.from_url(get_settings().broker).pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(EVENTS_CHANNEL)
+
+    def two_received() -> bool:
+        message = pubsub.get_message(timeout=0.1)
+        if message:
+            received.append(json.loads(message["data"]))
+        return len(received) >= 2
+
+    try:
+        doc = documents.upload(b"%PDF-1.4 live", "shown.pdf")
+        start_stage(doc.id, Status.OCR_RUNNING, count_attempt=True)
+        wait_until(two_received, 10, what="the upload's and the stage's events")
+    finally:
+        pubsub.close()
+    for message in received:
+        model.apply(TransitionEvent.from_message(message))
+    shown = model.documents[doc.id]
+    assert (shown.filename, shown.status, shown.attempts) == ("shown.pdf", "ocr_running", 1)
