@@ -404,7 +404,7 @@ def _print_status_table(rows: list[dict]) -> None:
         status = r["status"] + (" PAST SLA" if r["sla_breached"] else "")
         table.add_row(r["id"][:8], r["filename"], status, str(r["attempts"]), *secs, (r["error"] or "")[:120])
     Console(soft_wrap=False).print(table)
-    click.echo("deliveries: times a worker took the document's current stage (a retry is not a new one).")
+    click.echo("deliveries: times a worker took the current stage (a retry is not a new one).")
 
 
 @main.command()
