@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from credit_ocr.config import get_settings
 from credit_ocr.state.db import Document, Extraction, StatusEvent, new_id, session_scope, transaction, utcnow
@@ -278,3 +278,13 @@ def get_fields(document_id: str) -> dict | None:
             "valid": ex.valid,
             "confidence": ex.confidence,
         }
+
+
+def count_by_status(ids: list[str] | None = None) -> dict[str, int]:
+    """How many documents are in each status (all five keys present)."""
+    with session_scope() as session:
+        stmt = select(Document.status, func.count()).group_by(Document.status)
+        if ids is not None:
+            stmt = stmt.where(Document.id.in_(ids))
+        counts = dict(session.execute(stmt).all())
+    return {s.value: int(counts.get(s.value, 0)) for s in Status}

@@ -15,28 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from credit_ocr.state.db import (
-    Document,
-    StatusEvent,
-    publish_after_commit,
-    session_scope,
-    transaction,
-    utcnow,
-)
+from credit_ocr.state.db import Document, StatusEvent, publish_after_commit, transaction, utcnow
 
 _docs = Document.__table__
 _events = StatusEvent.__table__
 #: What a move returns of the row: the event's batch, and what a starting stage needs to read.
-_ROW = (
-    _docs.c.status,
-    _docs.c.batch_id,
-    _docs.c.attempts,
-    _docs.c.blob_key,
-    _docs.c.mime_type,
-    _docs.c.filename,
+_ROW = tuple(
+    _docs.c[name] for name in ("status", "batch_id", "attempts", "blob_key", "mime_type", "filename")
 )
 
 
@@ -76,24 +64,26 @@ class DocumentNotFound(StatusError):
         self.document_id = document_id
 
 
+_STILL = "only a failed document is resubmitted; wait for it (`credit-ocr watch ID`), or `credit-ocr reconcile` if stuck."
+#: Why a document cannot go back to ``pending``, by where it is: what to do instead.
+_WHY_NOT_PENDING: dict[Status, str] = {
+    Status.DONE: "it is done: only a failed document is resubmitted (its fields: `credit-ocr fields ID`).",
+    Status.FAILED: "only a resubmit puts a failed document back to pending: `credit-ocr submit --retry ID` "
+    "or submit.retry(id) (clears its error and enqueues it again).",
+    **{
+        s: f"it is still {s.value}: {_STILL}"
+        for s in (Status.PENDING, Status.OCR_RUNNING, Status.LLM_RUNNING)
+    },
+}
+
+
 class IllegalTransition(StatusError):
     """A transition the state machine forbids (e.g. ``done → ocr_running``)."""
 
     def __init__(self, document_id: str, current: Status, target: Status) -> None:
-        allowed = ", ".join(sorted(s.value for s in ALLOWED[target])) or "nothing"
-        if target is Status.PENDING and current is Status.DONE:
-            reason = "it is done: only a failed document is resubmitted (its fields: `credit-ocr fields ID`)."
-        elif target is Status.PENDING and current is not Status.FAILED:
-            reason = (
-                f"it is still {current.value}: only a failed document is resubmitted. Wait for it "
-                "(`credit-ocr watch ID`), or, if it is stuck, `credit-ocr reconcile` sends it on."
-            )
-        elif target is Status.PENDING:
-            reason = (
-                "only a resubmit puts a failed document back to pending: `credit-ocr submit --retry ID` "
-                "or submit.retry(id) (clears its error and enqueues it again)."
-            )
-        else:
+        reason = _WHY_NOT_PENDING.get(current) if target is Status.PENDING else None
+        if reason is None:
+            allowed = ", ".join(sorted(s.value for s in ALLOWED[target])) or "nothing"
             reason = f"{target.value} is reached only from {allowed}."
         super().__init__(f"Document {document_id} cannot go from {current.value} to {target.value}: {reason}")
         self.document_id, self.current, self.target = document_id, current, target
@@ -159,11 +149,6 @@ def add_events(
     conn.execute(insert(_events), rows)
     for row, document in zip(rows, documents or [{}] * len(rows), strict=True):
         publish_after_commit(conn, {**row, "at": row["at"].isoformat(), "batch_id": batch_id, **document})
-
-
-def _shown(row: Row) -> list[dict]:
-    """What a watcher shows of the document a statement returned: its file name and deliveries."""
-    return [{"filename": row.filename, "attempts": int(row.attempts or 0)}]
 
 
 def _move_statement(
@@ -233,7 +218,9 @@ def move(
                     document_id, kind="transition", from_status=source.value, to_status=target.value, at=at,
                     task_id=task_id, worker=worker, detail=detail or (error if target is Status.FAILED else None),
                 )  # fmt: skip
-                add_events(conn, [event], row.batch_id, _shown(row))
+                add_events(
+                    conn, [event], row.batch_id, [{"filename": row.filename, "attempts": row.attempts}]
+                )
                 return _result(document_id, source, target, row, at=at)
         row = conn.execute(_read_statement(document_id, inc)).one_or_none()
         if row is None:
@@ -279,7 +266,7 @@ def note(
         document_id, kind=kind, from_status=row.status, to_status=row.status, at=at, task_id=task_id,
         worker=worker, detail=detail,
     )  # fmt: skip
-    add_events(conn, [event], row.batch_id, _shown(row))
+    add_events(conn, [event], row.batch_id, [{"filename": row.filename, "attempts": row.attempts}])
 
 
 def transition(
@@ -308,13 +295,3 @@ def record_event(
     """:func:`note` in a transaction of its own (committed, then published)."""
     with transaction() as conn:
         note(conn, document_id, kind, detail, task_id=task_id, worker=worker)
-
-
-def count_by_status(ids: list[str] | None = None) -> dict[str, int]:
-    """How many documents are in each status (all five keys present)."""
-    with session_scope() as session:
-        stmt = select(Document.status, func.count()).group_by(Document.status)
-        if ids is not None:
-            stmt = stmt.where(Document.id.in_(ids))
-        counts = dict(session.execute(stmt).all())
-    return {s.value: int(counts.get(s.value, 0)) for s in Status}

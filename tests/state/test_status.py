@@ -23,12 +23,12 @@ from credit_ocr.state.db import (
     session_scope,
     transaction,
 )
+from credit_ocr.state.documents import count_by_status
 from credit_ocr.state.status import (
     ALLOWED,
     DocumentNotFound,
     IllegalTransition,
     Status,
-    count_by_status,
     move,
     note,
     record_event,
