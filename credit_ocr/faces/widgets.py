@@ -187,6 +187,7 @@ class Dashboard:
         self.foreign_writes = 0  # renders from another thread: must stay 0
         self._last_render = 0.0
         self._render_scheduled = False
+        self.closed = False
         self.widget = self._build_widgets()
         self.model.subscribe(self._on_change)
         self.render()
@@ -232,6 +233,9 @@ class Dashboard:
 
     # -- plumbing -----------------------------------------------------------------------------
     def _run_action(self, action: Callable[[], Any]) -> None:
+        if self.closed:  # a click that reached a closed dashboard (its buttons are disabled)
+            self.message.value = "closed: run the cell again for a live dashboard"
+            return
         try:
             action()
             self.message.value = self.controller.message
@@ -290,7 +294,10 @@ class Dashboard:
         now = model.clock()
         counts = model.counts()
         total = max(1, model.total)
-        state = "live (Redis pub/sub)" if self.live else "polling the database (Redis unreachable)"
+        if self.closed:
+            state = "closed: a snapshot, no longer updated (run the cell again for a live one)"
+        else:
+            state = "live (Redis pub/sub)" if self.live else "polling the database (Redis unreachable)"
         what = (
             f"batch {model.batch_id}"
             if model.batch_id
@@ -327,9 +334,14 @@ class Dashboard:
         display(self.widget)
 
     def close(self) -> None:
-        """Stop the feed and any worker the buttons started."""
+        """Stop the feed and any worker the buttons started; the buttons are disabled, the last view stays."""
         self.feed.stop()
         self.controller.close()
+        self.closed = True
+        for button in (self.start_button, self.stop_button, self.submit_button):
+            button.disabled = True
+        self.message.value = "closed"
+        self.render()
 
     def __enter__(self) -> Dashboard:
         return self

@@ -144,3 +144,20 @@ def test_buttons_start_a_worker_submit_samples_and_every_transition_is_seen(kit,
         shown = dash.model.documents[doc_id]
         assert shown.filename.startswith("loan_") and shown.attempts == 1, (shown.filename, shown.attempts)
     assert dash.foreign_writes == 0
+
+
+def test_a_closed_dashboard_keeps_its_last_view_and_refuses_clicks(kit, tmp_path) -> None:
+    """After the notebook's cleanup the dashboard is a snapshot: no click submits, starts or stops
+    anything, the buttons are disabled, and the header says it is closed (not "Redis unreachable")."""
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    shutil.copy(sample_files("text")[0], samples / "loan_00.pdf")
+    dash = Dashboard(samples_dir=samples)
+    assert dash.feed.wait_connected(10)
+    dash.close()
+    assert all(b.disabled for b in (dash.start_button, dash.stop_button, dash.submit_button))
+    dash.submit_button.click()
+    dash.start_button.click()
+    assert dash.controller.submitted == [] and dash.controller.worker is None
+    assert "closed" in dash.message.value
+    assert "closed" in dash.title.value and "unreachable" not in dash.title.value
