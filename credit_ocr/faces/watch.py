@@ -28,34 +28,34 @@ STYLES = {
 
 
 def render(model: DashboardModel, live: bool, limit: int = 40) -> Group:
-    """The table of documents and a footer with counts, progress and the feed's state."""
+    """The table of documents and a footer with counts and the feed's state, readable at 80 columns."""
     now = model.clock()
     table = Table(expand=False, header_style="bold", pad_edge=False)
-    for col in ("document", "file", "status", "stage", "elapsed", "attempts", "worker", "SLA", "error"):
-        table.add_column(col, no_wrap=col != "error", overflow="fold" if col == "error" else "ellipsis")
+    table.add_column("document", no_wrap=True)
+    table.add_column("file", overflow="fold", min_width=10)
+    table.add_column("status", no_wrap=True)
+    table.add_column("elapsed", justify="right", no_wrap=True)
+    table.add_column("deliveries", justify="right", no_wrap=True)
+    table.add_column("error", overflow="fold", min_width=10)
     rows = model.rows(now)
     # The ones still moving first, then the finished ones: a long batch stays readable.
     rows.sort(key=lambda r: r["status"] in ("done", "failed"))
     for r in rows[:limit]:
+        status = Text(r["status"], style=STYLES.get(r["status"], ""))
+        if r["sla_breached"]:
+            status.append(" LATE", style="bold red")
         table.add_row(
             r["document_id"][:8],
-            (r["filename"] or "")[:28],
-            Text(r["status"], style=STYLES.get(r["status"], "")),
-            r["stage"],
+            r["filename"] or "",
+            status,
             fmt_seconds(r["elapsed_s"]),
             str(r["attempts"]),
-            (r["worker"] or "")[:24],
-            Text("LATE", style="bold red") if r["sla_breached"] else "",
-            (r["error"] or "")[:80],
+            (r["error"] or "")[:120],
         )
-    counts = model.counts()
-    footer = Text(
-        f"{model.finished}/{model.total} finished  "
-        + "  ".join(f"{k}={v}" for k, v in counts.items() if v)
-        + ("" if len(rows) <= limit else f"  ({len(rows) - limit} more not shown)")
-        + ("   feed: live" if live else "   feed: polling the database (Redis unreachable)"),
-        style="bold",
-    )
+    counts = "  ".join(f"{k}={v}" for k, v in model.counts().items() if v)
+    more = "" if len(rows) <= limit else f"  ({len(rows) - limit} more not shown)"
+    feed = "live" if live else "polling the database (Redis unreachable)"
+    footer = Text(f"{model.finished}/{model.total} finished  {counts}{more}\nfeed: {feed}", style="bold")
     return Group(table, footer)
 
 

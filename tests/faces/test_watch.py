@@ -73,3 +73,24 @@ def test_cli_watch_exit_codes(kit) -> None:
     pending = make_docs(1)
     stopped = subprocess.run([*cmd[:-1], "1", *pending], env=env, capture_output=True, text=True, timeout=60)
     assert stopped.returncode == 2
+
+
+def test_the_table_reads_at_80_columns(kit) -> None:
+    """A student's terminal: every line within 80 columns, the file names whole, the failure's words there."""
+    from credit_ocr.faces.watch import render
+    from credit_ocr.watching.dashboard import DashboardModel
+    from credit_ocr.watching.live import read_snapshot
+
+    ids = [documents.upload(b"%PDF-1.4 w", f"loan_application_{i:02d}.pdf").id for i in range(3)]
+    transition(ids[0], Status.FAILED, error="No text found on 1 page(s): the scan is unreadable.")
+    model = DashboardModel(ids=ids)
+    model.reconcile(read_snapshot(ids=ids))
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(render(model, live=True))
+    text = console.export_text()
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    for i in range(3):
+        assert f"loan_application_{i:02d}.pdf" in text.replace("\n", "").replace("│", "").replace(" ", ""), (
+            text
+        )
+    assert "deliveries" in text and "unreadable" in text and "0/3 finished" not in text
