@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from credit_ocr.watching import tables as monitor
@@ -81,6 +82,12 @@ def timeline(
     fig.suptitle(f"Timeline of {len(order)} documents by stage; below, what each worker ran")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), fontsize=8, ncols=4, frameon=False)
     ax.grid(axis="x", alpha=0.3)
+    _draw_worker_lanes(lanes, spans, t0)
+    return fig
+
+
+def _draw_worker_lanes(lanes: Axes, spans: pd.DataFrame, t0: pd.Timestamp) -> None:
+    """The OCR and extraction bars again, each on the lane of the worker that ran it."""
     worked = spans[spans["stage"].isin(["ocr", "extraction"]) & spans["worker"].notna()]
     lane_of, lane_names = _pack_lanes(worked)
     for stage in ("ocr", "extraction"):
@@ -97,7 +104,6 @@ def timeline(
     lanes.set_ylabel("worker")
     lanes.set_xlabel("seconds since the first upload")
     lanes.grid(axis="x", alpha=0.3)
-    return fig
 
 
 def status_counts(ids: Iterable[str] | str | None = None, batch_id: str | None = None) -> Figure:
