@@ -36,7 +36,7 @@ from credit_ocr.pipeline.celery_app import (
     broker_priority,
     get_app,
 )
-from credit_ocr.pipeline.worker_setup import task_context
+from credit_ocr.pipeline.worker_setup import student_message, task_context
 from credit_ocr.reading.extraction import LLMTransientError
 from credit_ocr.reading.ocr import OcrUnavailable
 from credit_ocr.state.status import Status, record_event, set_worker
@@ -64,12 +64,6 @@ TIME_LIMIT_RETRIES = 1
 def is_transient(exc: BaseException) -> bool:
     """True for the errors the stage tasks retry (:data:`TRANSIENT_ERRORS`)."""
     return isinstance(exc, TRANSIENT_ERRORS)
-
-
-def student_message(exc: BaseException) -> str:
-    """The one-line message a student sees: the error's own text, never a traceback."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    return text[:500]
 
 
 def failure_message(exc: BaseException, stage: str, retries: int) -> str:

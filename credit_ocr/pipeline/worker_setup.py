@@ -66,7 +66,7 @@ def warm_up() -> None:
         events.warm_publisher()
         get_blob_store()
     except Exception as exc:  # noqa: BLE001 - a warm-up must never stop a worker
-        log.warning("event=warm_up_skipped reason=%r", _first_line(exc))
+        log.warning("event=warm_up_skipped reason=%r", student_message(exc))
 
 
 def prepare_ocr_process(settings: Settings | None = None) -> None:
@@ -79,17 +79,19 @@ def prepare_ocr_process(settings: Settings | None = None) -> None:
         if settings.ocr_engine == "tesserocr":
             ocr.engine(settings)
     except ocr.OcrError as exc:
-        log.warning("event=ocr_engine_not_loaded reason=%r", _first_line(exc))
+        log.warning("event=ocr_engine_not_loaded reason=%r", student_message(exc))
     try:
         limit = ocr.limit_memory(settings)
     except (OSError, ValueError) as exc:  # not Linux, or a hard limit already below: run without
-        log.warning("event=ocr_memory_limit_not_set reason=%r", _first_line(exc))
+        log.warning("event=ocr_memory_limit_not_set reason=%r", student_message(exc))
         return
     log.info("event=ocr_process_ready engine=%s address_space_limit_mb=%d", settings.ocr_engine, limit >> 20)
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def student_message(exc: BaseException) -> str:
+    """The one-line message a student sees: the error's own text, never a traceback."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return text[:500]
 
 
 def _consumes_ocr() -> bool:

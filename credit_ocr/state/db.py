@@ -207,36 +207,24 @@ def create_schema(engine: Engine) -> None:
             log.debug("schema creation raced another process (%s); retrying", exc.__class__.__name__)
 
 
-#: The settings object the engine was made for: while :func:`get_settings` returns the same one, the
-#: engine is the same (``db_url`` resolves the home folder on disk: not a cost to pay per statement).
-_engine_settings: object = None
-
-
 def get_engine() -> Engine:
-    """The process's engine for the configured database (schema created on first use)."""
-    global _engine, _engine_key, _sessionmaker, _engine_settings
-    settings = get_settings()
-    engine = _engine
-    if engine is not None and _engine_settings is settings and _engine_key and _engine_key[0] == os.getpid():
-        return engine
-    url = settings.db_url
-    key = (os.getpid(), url)
-    if _engine is not None and _engine_key == key:
-        _engine_settings = settings
-        return _engine
-    with _lock:
-        if _engine is not None and _engine_key == key:
-            _engine_settings = settings
-            return _engine
-        if _engine is not None and _engine_key and _engine_key[0] != os.getpid():
-            _engine.dispose(close=False)  # inherited through fork: leave the parent's sockets alone
-        elif _engine is not None:
-            _engine.dispose()
-        engine = _make_engine(url)
-        create_schema(engine)
-        _sessionmaker = sessionmaker(engine, expire_on_commit=False)
-        _engine, _engine_key, _engine_settings = engine, key, settings
-        return engine
+    """The process's engine for the configured database (schema created on first use): one per process
+    and URL, made again after a fork (Celery's prefork children never share the parent's sockets)."""
+    global _engine, _engine_key, _sessionmaker
+    key = (os.getpid(), get_settings().db_url)
+    if _engine_key != key:
+        with _lock:
+            if _engine_key != key:
+                if _engine is not None and _engine_key and _engine_key[0] != os.getpid():
+                    _engine.dispose(close=False)  # inherited through fork: leave the parent's sockets alone
+                elif _engine is not None:
+                    _engine.dispose()
+                _engine = _make_engine(key[1])
+                create_schema(_engine)
+                _sessionmaker = sessionmaker(_engine, expire_on_commit=False)
+                _engine_key = key
+    assert _engine is not None
+    return _engine
 
 
 @contextmanager
