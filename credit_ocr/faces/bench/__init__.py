@@ -5,6 +5,7 @@ one invocation, and reports makespan, throughput, latency, stage times, CPU, mem
 ``run_experiment(name)`` in a notebook (``.table()``, ``.to_dict()``, ``.plot()``).
 """
 
+from credit_ocr.faces.bench.conclusions import Conclusion, conclude, conclusions
 from credit_ocr.faces.bench.core import BenchError, ConfigResult, ExperimentResult, corpus
 from credit_ocr.faces.bench.experiments import EXPERIMENTS, run_all, run_experiment
 from credit_ocr.faces.bench.report import markdown, plot_experiment, print_result, rich_table, save_plot
@@ -12,8 +13,11 @@ from credit_ocr.faces.bench.report import markdown, plot_experiment, print_resul
 __all__ = [
     "EXPERIMENTS",
     "BenchError",
+    "Conclusion",
     "ConfigResult",
     "ExperimentResult",
+    "conclude",
+    "conclusions",
     "corpus",
     "markdown",
     "plot_experiment",

@@ -1,0 +1,87 @@
+"""Conclusions written from a run's own numbers: the lesson where the run shows it, the noise where not.
+
+A notebook that states "split queues win" after measuring a tie teaches the wrong habit. Each function
+here reads one experiment's result, compares it with what the lesson predicts, and says which of three
+things happened: the run shows the lesson; it does not, and the rest of the machine was busy (the gap
+is at least partly noise: run again on a quiet machine); or it does not on a quiet machine (then the
+size is too small to show it, or the lesson does not hold here: both worth knowing).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from credit_ocr.faces.bench.core import ExperimentResult
+
+#: The rest of the machine using more than this share of the cores makes a run "busy".
+BUSY = 0.15
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """What one experiment showed in this run."""
+
+    experiment: str
+    shown: bool
+    text: str
+
+    def __str__(self) -> str:
+        return f"{'✓' if self.shown else '✗'} {self.text}"
+
+
+def noise(result: ExperimentResult) -> float:
+    """The largest share of the cores the rest of the machine used during any configuration."""
+    others = [c.other_cpu_util for c in result.configs if not math.isnan(c.other_cpu_util)]
+    return max(others, default=math.nan)
+
+
+def _why_not(result: ExperimentResult) -> str:
+    busy = noise(result)
+    if math.isnan(busy):
+        return "the machine's load was not measured, so this run cannot say why."
+    if busy > BUSY:
+        return (
+            f"the rest of the machine kept {busy:.0%} of the {result.cores} cores busy meanwhile, so the gap is "
+            "at least partly noise, not the lesson failing: run the cell again when the machine is quiet."
+        )
+    return (
+        f"the machine was quiet (others used {busy:.0%} of the cores), so at {result.docs} documents the "
+        "gap is real: start-up and the last documents, which run alone, weigh more in a small run. "
+        "Raise the size (`credit-ocr bench` uses more) and compare."
+    )
+
+
+def _judge(result: ExperimentResult, shown: bool, claim: str) -> Conclusion:
+    text = f"{claim}: shown." if shown else f"{claim}: NOT shown in this run; {_why_not(result)}"
+    return Conclusion(result.name, shown, text)
+
+
+def conclude(result: ExperimentResult) -> Conclusion:
+    """The lesson of one experiment (sync-vs-async, workers, io-pool, queues), judged on this run."""
+    c = result.configs
+    if result.name == "sync-vs-async":
+        r = c[-1].ratio
+        return _judge(result, r >= 1.8, f"the pipeline ran {r:.2f}x a sync loop on {result.cores} cores "
+                                        "(the lesson: close to one document per core at once, >= 1.8x on 2)")  # fmt: skip
+    if result.name == "workers":
+        rate = {cfg.name: cfg.docs_per_min for cfg in c}
+        up = rate["ocr prefork x2"] / rate["ocr prefork x1"]
+        beyond = rate["ocr prefork x4"] / rate["ocr prefork x2"]
+        return _judge(result, up >= 1.5 and beyond < 1.15,
+                      f"two OCR processes gave {up:.2f}x one, four gave {beyond:.2f}x two (the lesson: "
+                      f"processes help up to the {result.cores} cores, then stop)")  # fmt: skip
+    if result.name == "io-pool":
+        r = c[-1].ratio
+        return _judge(result, r >= 1.5, f"threads ran the waiting stage {r:.2f}x faster than "
+                                        f"{c[0].name} (the lesson: a stage that waits wants threads)")  # fmt: skip
+    if result.name == "queues":
+        r = c[-1].ratio
+        return _judge(result, r >= 2.3, f"split queues ran {r:.2f}x one shared worker (the lesson: OCR "
+                                        "keeps the cores while threads wait on the LLM, >= 2.3x)")  # fmt: skip
+    raise ValueError(f"No lesson is written for experiment {result.name!r}.")
+
+
+def conclusions(results: list[ExperimentResult]) -> list[Conclusion]:
+    """One conclusion per experiment, in the order run."""
+    return [conclude(r) for r in results]
