@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 from credit_ocr.config import Settings
@@ -41,7 +40,9 @@ def test_every_notebook_is_listed() -> None:
 
 def test_the_readme_is_a_front_door() -> None:
     """Short enough to read at once; the details live in docs/ pages it links to."""
-    assert len(README.encode()) <= 15 * 1024, f"README.md is {len(README.encode())} bytes; move details to docs/"
+    assert len(README.encode()) <= 15 * 1024, (
+        f"README.md is {len(README.encode())} bytes; move details to docs/"
+    )
     for page in ("setup", "pipeline", "reading", "reliability", "experiments", "development"):
         assert f"](docs/{page}.md)" in README, f"README does not link docs/{page}.md"
 
@@ -52,7 +53,9 @@ def test_the_readme_says_how_long_the_two_commands_take() -> None:
     assert "--allow-root" in README and ".venv/bin/jupyter lab" in README
 
 
-@pytest.mark.parametrize("words", ["the original course", "the reference", "these machines", "embedded default"])
+@pytest.mark.parametrize(
+    "words", ["the original course", "the reference", "these machines", "embedded default"]
+)
 def test_the_readme_uses_words_a_newcomer_knows(words: str) -> None:
     assert words not in README.lower()
 

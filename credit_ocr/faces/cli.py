@@ -302,7 +302,11 @@ def submit(
     retry_ids: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Upload files and enqueue them; prints their ids at once (or, with --wait, their final status)."""
+    """Upload files and enqueue them; prints their ids at once (or, with --wait, their final status).
+
+    A file that is not a readable document (empty, too large, not PDF/PNG/JPEG/TIFF) is not sent: it is
+    listed as failed with the reason. Exit status: 1 if a document failed, 2 if --wait timed out.
+    """
     from credit_ocr.pipeline import submit as sub  # lazy: --help stays fast
     from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
     from credit_ocr.watching.wait import wait_for  # lazy: --help stays fast
@@ -338,6 +342,9 @@ def submit(
         _fail(
             f"not finished within {timeout:.0f}s ({still}): `credit-ocr watch ID...` follows them on.", code=2
         )
+    failed = sum(r["status"] == "failed" for r in rows)
+    if failed:
+        _fail(f"{failed} of {len(rows)} documents failed: each one's error is above.")
 
 
 def _queues_nobody_consumes() -> list[str]:

@@ -74,9 +74,9 @@ def submit(
 ) -> list[str]:
     """Upload each file as a ``pending`` document and enqueue its chain; returns the ids at once.
 
-    ``priority`` 0-9, 9 most urgent. Files go in chunks of :data:`SUBMIT_CHUNK`: each chunk is checked
-    (bad files raise the upload's named error before anything of the chunk is stored), committed in one
-    transaction, then enqueued through one broker connection.
+    ``priority`` 0-9, 9 most urgent. Files go in chunks of :data:`SUBMIT_CHUNK`: each chunk is checked,
+    committed in one transaction, then enqueued through one broker connection. A file the checks refuse
+    (empty, too large, not a document) gets an id too, already ``failed`` with the reason, and is not sent.
     """
     if isinstance(sources, str | Path | bytes):
         sources = [sources]
@@ -86,7 +86,7 @@ def submit(
         chunk = sources[start : start + SUBMIT_CHUNK]
         names = list(filenames[start : start + len(chunk)]) if filenames else None
         infos = documents.upload_many(chunk, names, priority=priority, batch_id=batch_id)
-        _enqueue_all([info.id for info in infos], priority)
+        _enqueue_all([info.id for info in infos if info.status == Status.PENDING], priority)
         ids += [info.id for info in infos]
     return ids
 
@@ -94,6 +94,10 @@ def submit(
 def retry(document_id: str) -> str:
     """Put a failed document back to ``pending`` and enqueue it again (the dead-letter way back)."""
     info = documents.get_document(document_id)
+    if not info.blob_key:
+        raise documents.UploadError(
+            f"{info.filename} was {info.error}; nothing of it was stored, so submit a fixed file."
+        )
     resubmit(document_id, detail="resubmitted by user")
     _enqueue_or_warn(document_id, info.priority)
     return document_id

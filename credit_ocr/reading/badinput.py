@@ -2,8 +2,9 @@
 
 Why: an intake meets empty files, renamed archives, truncated and encrypted PDFs, decompression bombs
 and documents that talk to the model. Each :class:`BadInput` says what must happen to it: refused at
-upload with a named error, or accepted and ended ``failed`` with a clear error, or (a hostile name,
-an injection attempt) processed safely to ``done``. :func:`write_corpus` writes the files; the tests and
+upload (``failed`` at once with the reason, none of its bytes stored, never sent to a worker), or
+accepted and ended ``failed`` by its stage with a clear error, or (a hostile name, an injection
+attempt) processed safely to ``done``. :func:`write_corpus` writes the files; the tests and
 notebook 08 read :data:`CASES` to check every expectation.
 """
 
@@ -40,7 +41,7 @@ class BadInput:
 
     key: str  # short id for tests and tables
     filename: str  # the name it is uploaded under (may itself be hostile)
-    outcome: Outcome  # refused at upload | ends failed | ends done (processed safely)
+    outcome: Outcome  # refused at upload (failed at once) | ends failed | ends done (processed safely)
     error: str  # a regex the error message must match (refused / failed); "" for done
     why: str  # what it tests, in one line
     make: Callable[[int], bytes]  # content from the size limit (bytes), for "over the limit"

@@ -41,7 +41,12 @@ class EmptyFile(UploadError):
 
 
 class FileTooLarge(UploadError):
-    pass
+    @classmethod
+    def of(cls, name: str, size: int, limit: int) -> FileTooLarge:
+        return cls(
+            f"{name} is {size:,} bytes, over the limit of {limit:,} bytes ({limit / 2**20:.1f} MiB, "
+            "CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
+        )
 
 
 class UnsupportedFileType(UploadError):
@@ -68,21 +73,7 @@ class DocumentInfo:
 
     @classmethod
     def from_row(cls, d: Document) -> DocumentInfo:
-        return cls(
-            id=d.id,
-            filename=d.filename,
-            status=d.status,
-            mime_type=d.mime_type,
-            size_bytes=d.size_bytes,
-            content_sha256=d.content_sha256,
-            blob_key=d.blob_key,
-            priority=d.priority,
-            attempts=d.attempts,
-            error=d.error,
-            batch_id=d.batch_id,
-            created_at=d.created_at,
-            updated_at=d.updated_at,
-        )
+        return cls(**{name: getattr(d, name) for name in cls.__dataclass_fields__})
 
 
 def sniff_mime(data: bytes) -> str | None:
@@ -121,10 +112,7 @@ def validate(data: bytes, filename: str | None = None) -> str:
     if len(data) == 0:
         raise EmptyFile(f"{shown} is empty (0 bytes): upload the PDF or image itself.")
     if len(data) > settings.max_file_bytes:
-        raise FileTooLarge(
-            f"{shown} is {len(data) / 1e6:.1f} MB, over the limit of {settings.max_file_bytes / 1e6:.1f} MB "
-            "(CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
-        )
+        raise FileTooLarge.of(shown, len(data), settings.max_file_bytes)
     mime = sniff_mime(data)
     if mime is None:
         kinds = ", ".join(SUPPORTED_TYPES.values())
@@ -144,10 +132,7 @@ def _read_source(source: str | Path | bytes, filename: str | None) -> tuple[byte
     size = path.stat().st_size
     limit = get_settings().max_file_bytes
     if size > limit:  # refuse before reading a huge file into memory
-        raise FileTooLarge(
-            f"{safe_filename(filename)} is {size / 1e6:.1f} MB, over the limit of {limit / 1e6:.1f} MB "
-            "(CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
-        )
+        raise FileTooLarge.of(safe_filename(filename), size, limit)
     return path.read_bytes(), filename
 
 
@@ -158,14 +143,15 @@ def upload(
     priority: int = 0,
     batch_id: str | None = None,
 ) -> DocumentInfo:
-    """Store a file as a new ``pending`` document (blob first, then the row and its first event)."""
+    """Store a file as a new ``pending`` document (blob first, then the row and its first event);
+    a file the checks refuse becomes a ``failed`` document with the reason (see :func:`upload_many`)."""
     return upload_many([source], [filename], priority=priority, batch_id=batch_id)[0]
 
 
-def _pending_row(
+def _new_row(
     doc_id: str, key: str, data: bytes, name: str | None, mime: str, priority: int, batch_id: str | None
 ) -> dict:
-    """The ``documents`` row of a new upload."""
+    """The ``documents`` row of a new upload, ``pending``."""
     now = utcnow()
     return {
         "id": doc_id, "filename": safe_filename(name), "content_sha256": hashlib.sha256(data).hexdigest(),
@@ -175,6 +161,16 @@ def _pending_row(
     }  # fmt: skip
 
 
+def _checked(source: str | Path | bytes, name: str | None) -> tuple[bytes, str | None, str | UploadError]:
+    """An upload's bytes, display name, and its MIME type, or the :class:`UploadError` that refuses it."""
+    try:
+        data, name = _read_source(source, name)
+        return data, name, validate(data, name)
+    except UploadError as exc:
+        data = source if isinstance(source, bytes) else b""  # a file over the limit is never read
+        return data, name or (None if isinstance(source, bytes) else Path(source).name), exc
+
+
 def upload_many(
     sources: Sequence[str | Path | bytes],
     filenames: Sequence[str | None] | None = None,
@@ -182,34 +178,28 @@ def upload_many(
     priority: int = 0,
     batch_id: str | None = None,
 ) -> list[DocumentInfo]:
-    """Store files as new ``pending`` documents: every file is checked first (a bad one raises its
-    :class:`UploadError` before anything is stored), then the blobs are written, then all rows and
-    their first events go in ONE transaction (two multi-row INSERTs and one commit for the lot,
-    instead of a transaction per file), and the events are published after the commit."""
+    """Store files as new ``pending`` documents: every file is checked first; the blobs are written, then
+    all rows and their first events go in ONE transaction, published after the commit. A file the checks
+    refuse (empty, too large, not a document) is recorded as ``failed`` at once with the reason, and none
+    of its bytes are stored: the batch keeps every file a user sent, and the status says what to fix."""
     names = list(filenames) if filenames is not None else [None] * len(sources)
-    checked = []
-    for source, name in zip(sources, names, strict=True):
-        data, name = _read_source(source, name)
-        checked.append((data, name, validate(data, name)))
     store = get_blob_store()
     docs: list[dict] = []
     evs: list[dict] = []
     try:
-        for data, name, mime in checked:
+        for data, name, mime in (_checked(s, n) for s, n in zip(sources, names, strict=True)):
             doc_id = new_id()
-            key = blob_key_for(doc_id, mime)
-            store.put(key, data)
-            docs.append(_pending_row(doc_id, key, data, name, mime, priority, batch_id))
-            evs.append(
-                event_row(
-                    doc_id,
-                    kind="transition",
-                    from_status=None,
-                    to_status=Status.PENDING.value,
-                    at=docs[-1]["created_at"],
-                    detail=f"uploaded {mime}, {len(data)} bytes",
-                )  # fmt: skip
-            )
+            if isinstance(mime, UploadError):
+                docs.append(_new_row(doc_id, "", data, name, "unknown", priority, batch_id))
+                docs[-1].update(status=Status.FAILED.value, error=f"refused at upload: {mime}")
+            else:
+                docs.append(
+                    _new_row(doc_id, blob_key_for(doc_id, mime), data, name, mime, priority, batch_id)
+                )
+                store.put(docs[-1]["blob_key"], data)
+            detail = f"uploaded {mime}, {len(data)} bytes" if docs[-1]["error"] is None else docs[-1]["error"]
+            evs.append(event_row(doc_id, kind="transition", from_status=None, to_status=docs[-1]["status"],
+                                 at=docs[-1]["created_at"], detail=detail))  # fmt: skip
         if docs:
             with transaction() as conn:
                 conn.execute(insert(Document.__table__), docs)
@@ -218,7 +208,8 @@ def upload_many(
     except Exception:
         with contextlib.suppress(Exception):  # the store may be the outage: keep the first error
             for doc in docs:
-                store.delete(doc["blob_key"])  # no orphan blob without its row
+                if doc["blob_key"]:
+                    store.delete(doc["blob_key"])  # no orphan blob without its row
         raise
     return [DocumentInfo(**{k: v for k, v in d.items() if k != "document_type"}) for d in docs]
 

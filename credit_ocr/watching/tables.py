@@ -173,6 +173,9 @@ def cycle_of(doc_events: pd.DataFrame) -> Cycle:
     starts = [i for i, r in enumerate(rows) if r.kind == "transition" and r.to_status == Status.PENDING]
     cycle.cycles = len(starts)
     if not starts:
+        first = rows[0] if rows else None
+        if first is not None and first.kind == "transition" and first.to_status in _TERMINAL:
+            cycle.end, cycle.end_status = first.at, first.to_status  # refused at upload: no stage ran
         return cycle
     start = starts[-1]
     cycle.pending_at = rows[start].at
@@ -283,7 +286,8 @@ def status_table(
     dur = _durations(ev).drop(columns=["end_status"])
     table = docs.merge(dur, on="document_id", how="left")
     now_ts = pd.Timestamp(now or utcnow())
-    started = table["pending_at"].fillna(table["created_at"])
+    # a document refused at upload never was pending: its time runs from its creation
+    started = table["pending_at"].where(table["pending_at"].notna(), table["created_at"])
     terminal = table["status"].isin(_TERMINAL)
     end = table["finished_at"].where(terminal, now_ts)
     table["elapsed_s"] = (end - started).dt.total_seconds()

@@ -28,12 +28,14 @@ def test_submit_returns_ids_at_once_pending_and_queued(kit) -> None:
     assert workers.queue_lengths()["ocr"] == 2
 
 
-def test_bad_file_is_refused_before_anything_is_stored(kit) -> None:
-    from credit_ocr.state.documents import UnsupportedFileType
-
-    with pytest.raises(UnsupportedFileType):
-        submit.submit(b"just some text", filenames=["notes.pdf"])
-    assert documents.list_documents() == []
+def test_a_refused_file_is_failed_at_once_never_sent_and_cannot_be_retried(kit) -> None:
+    bad, good = submit.submit([b"just some text", b"%PDF-1.4 a"], filenames=["notes.pdf", "a.pdf"])
+    assert documents.get_document(bad).status == "failed"
+    assert "notes.pdf is not a document" in documents.get_document(bad).error
+    assert workers.queue_lengths()["ocr"] == 1  # only the good one was sent
+    assert wait_for([bad], timeout=1, progress=False) == {bad: "failed"}  # terminal already: no wait
+    with pytest.raises(documents.UploadError, match="nothing of it was stored, so submit a fixed file"):
+        submit.retry(bad)
 
 
 def test_wait_without_workers_times_out_with_advice(kit) -> None:
@@ -102,3 +104,16 @@ def test_resubmitting_a_document_that_is_not_failed_says_why(kit) -> None:
     assert result.exit_code == 1
     assert "it is done: only a failed document is resubmitted" in result.stderr
     assert "--retry" not in result.stderr  # not the very command just typed
+
+
+def test_submit_lists_a_refused_file_as_failed_sends_the_rest_and_exits_1(kit, tmp_path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a scan")
+    good = sample_files("text")[0]
+    result = CliRunner().invoke(main, ["submit", str(notes), str(good)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert "failed" in lines[0] and "refused at upload: notes.txt is not a document the kit reads" in lines[0]
+    assert "pending" in lines[1] and good.name in lines[1]
+    assert "1 of 2 documents failed" in result.stderr
+    assert workers.queue_lengths()["ocr"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -82,28 +83,36 @@ def test_upload_from_a_path_on_each_database(any_db: Settings, tmp_path: Path) -
     assert documents.list_documents(status="pending") == []
 
 
-def test_empty_file_is_refused(kit: Settings, tmp_path: Path) -> None:
-    with pytest.raises(EmptyFile, match="empty"):
-        documents.upload(b"", "statement.pdf")
+def _refused(doc: documents.DocumentInfo, match: str) -> None:
+    """A refused upload: a ``failed`` document with the reason, and none of its bytes stored."""
+    assert doc.status == "failed" and doc.blob_key == "" and doc.attempts == 0
+    assert doc.error.startswith("refused at upload: ") and re.search(match, doc.error), doc.error
+    assert [e["to_status"] for e in documents.document_events(doc.id)] == ["failed"]
+
+
+def test_empty_file_becomes_a_failed_document_with_the_reason(kit: Settings, tmp_path: Path) -> None:
+    _refused(documents.upload(b"", "statement.pdf"), "statement.pdf is empty")
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
-    with pytest.raises(EmptyFile, match="empty.pdf"):
-        documents.upload(empty)
-    assert documents.list_documents() == []
+    _refused(documents.upload(empty), "empty.pdf is empty")
+    with pytest.raises(EmptyFile, match="upload the PDF or image itself"):
+        documents.validate(b"", "statement.pdf")
+    assert _stored_files(kit.home_dir) == []
 
 
-def test_file_over_the_limit_is_refused(kit: Settings, tmp_path: Path, configure) -> None:
+def test_file_over_the_limit_becomes_failed_and_is_never_stored(
+    kit: Settings, tmp_path: Path, configure
+) -> None:
     configure(max_file_bytes=1000)
     at_limit = b"%PDF-1.4\n" + b"0" * (1000 - 9)
     assert documents.upload(at_limit, "ok.pdf").size_bytes == 1000
-    with pytest.raises(FileTooLarge, match="CREDIT_OCR_MAX_FILE_BYTES"):
-        documents.upload(at_limit + b"0", "big.pdf")
+    _refused(documents.upload(at_limit + b"0", "big.pdf"), "CREDIT_OCR_MAX_FILE_BYTES")
     big = tmp_path / "big.pdf"
     big.write_bytes(at_limit * 5)
-    with pytest.raises(FileTooLarge, match="big.pdf"):
-        documents.upload(big)
-    assert len(documents.list_documents()) == 1
-    assert len(_stored_files(kit.home_dir)) == 1
+    _refused(documents.upload(big), "big.pdf is 5,000 bytes, over the limit of 1,000 bytes")
+    with pytest.raises(FileTooLarge):
+        documents.validate(at_limit + b"0", "big.pdf")
+    assert len(_stored_files(kit.home_dir)) == 1  # only ok.pdf's bytes
 
 
 @pytest.mark.parametrize(
@@ -112,11 +121,11 @@ def test_file_over_the_limit_is_refused(kit: Settings, tmp_path: Path, configure
      b"<html><body>%PDF</body></html>", b"GIF89a" + b"\0" * 30],
     ids=["zip", "elf", "csv", "html", "gif"],
 )  # fmt: skip
-def test_non_document_renamed_pdf_is_refused(kit: Settings, content: bytes) -> None:
-    with pytest.raises(UnsupportedFileType, match="whatever its name says") as info:
-        documents.upload(content, "loan_application.pdf")
+def test_non_document_renamed_pdf_becomes_failed_and_is_never_stored(kit: Settings, content: bytes) -> None:
+    _refused(documents.upload(content, "loan_application.pdf"), "whatever its name says")
+    with pytest.raises(UnsupportedFileType) as info:
+        documents.validate(content, "loan_application.pdf")
     assert isinstance(info.value, UploadError)
-    assert documents.list_documents() == []
     assert _stored_files(kit.home_dir) == []  # nothing stored for a refused file
 
 
@@ -157,21 +166,10 @@ def test_unknown_document_is_named(kit: Settings) -> None:
         documents.get_document("missing-id")
 
 
-def test_upload_many_checks_every_file_before_storing_any(kit: Settings) -> None:
-    with pytest.raises(documents.UnsupportedFileType):
-        documents.upload_many([PDF, b"just some text", PDF], ["a.pdf", "notes.pdf", "b.pdf"])
-    assert documents.list_documents() == []
-    assert _stored_files(kit.home_dir) == []
-
-
-def test_upload_many_stores_each_with_its_pending_event(any_db: Settings) -> None:
-    infos = documents.upload_many([PDF, PDF, PDF], ["a.pdf", "b.pdf", "c.pdf"], batch_id="batch-m")
-    assert [i.filename for i in infos] == ["a.pdf", "b.pdf", "c.pdf"]
-    assert len({i.id for i in infos}) == 3
-    for info in infos:
-        row = documents.get_document(info.id)
-        assert (row.status, row.batch_id, row.blob_key) == ("pending", "batch-m", info.blob_key)
-        assert [(e["from_status"], e["to_status"]) for e in documents.document_events(info.id)] == [
-            (None, "pending")
-        ]
-        assert read_blob(info.id) == PDF
+def test_one_refused_file_does_not_hold_back_the_others(kit: Settings) -> None:
+    a, notes, b = documents.upload_many([PDF, b"just some text", PDF], ["a.pdf", "notes.pdf", "b.pdf"])
+    assert (a.status, notes.status, b.status) == ("pending", "failed", "pending")
+    assert "notes.pdf is not a document the kit reads" in notes.error
+    assert sorted(_stored_files(kit.home_dir)) == sorted(f"blobs/{d.blob_key}" for d in (a, b))
+    assert documents.count_by_status([a.id, notes.id, b.id]) == {
+        "pending": 2, "ocr_running": 0, "llm_running": 0, "done": 0, "failed": 1}  # fmt: skip

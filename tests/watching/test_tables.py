@@ -66,6 +66,16 @@ def test_a_failed_then_resubmitted_document_is_timed_on_its_last_cycle(any_db) -
     assert sum(row[f"{s}_s"] for s in monitor.STAGES) == pytest.approx(row["total_s"])
 
 
+def test_a_document_refused_at_upload_is_finished_with_no_stage(any_db) -> None:
+    refused = documents.upload(b"", "empty.pdf", batch_id="b2").id
+    row = monitor.stage_durations(refused).iloc[0]
+    assert row["end_status"] == "failed" and row["finished_at"] is not None and row["cycles"] == 0
+    assert all(math.isnan(row[f"{s}_s"]) for s in monitor.STAGES)
+    table = monitor.status_table(batch_id="b2").iloc[0]
+    assert table["status"] == "failed" and table["error"].startswith("refused at upload: empty.pdf is empty")
+    assert not table["sla_breached"]
+
+
 def test_status_table_flags_documents_past_the_sla(any_db, configure) -> None:
     configure(sla_seconds=30)
     stuck, running, finished = make_docs(3)
