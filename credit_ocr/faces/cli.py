@@ -181,11 +181,19 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 @click.option(
     "--seed", type=int, default=7, show_default=True, help="The same seed makes the same documents."
 )
-def samples(out: Path, count: int, seed: int) -> None:
+@click.option(
+    "--set",
+    "pool",
+    type=click.Choice(["base", "tune", "heldout"]),
+    default="base",
+    show_default=True,
+    help="base: the kit's own forms; tune: unseen wordings and layouts to develop on; heldout: only measure.",
+)
+def samples(out: Path, count: int, seed: int, pool: str) -> None:
     """Generate sample loan applications with their ground truth."""
     from credit_ocr.reading.samples import generate  # lazy: --help stays fast
 
-    infos = generate(out, count=count, seed=seed)
+    infos = generate(out, count=count, seed=seed, pool=pool)
     size = sum(info.path.stat().st_size for info in infos)
     kinds = ", ".join(f"{sum(i.variant.layer == k for i in infos)} {k}" for k in ("text", "scan", "image"))
     click.echo(

@@ -21,7 +21,7 @@ from credit_ocr.reading.extraction import ExtractionResult, extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, normalize, values_match
 from credit_ocr.reading.ocr import ocr_bytes
 from credit_ocr.reading.samples import MANIFEST, load_samples
-from credit_ocr.reading.tables import extraction_table, report_tables
+from credit_ocr.reading.tables import VARIANT_KEYS, extraction_table, report_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,7 +153,7 @@ class EvalReport:
             {
                 "document": d.name,
                 "layer": d.layer,
-                **{key: d.variant.get(key) for key in ("layout", "pages", "font")},
+                **{key: d.variant.get(key) for key in VARIANT_KEYS},
                 "ocr_path": d.ocr_path,
                 "field": name,
                 "expected": d.expected.get(name),
@@ -202,7 +202,11 @@ class EvalReport:
             "overall": self.overall,
             "clean": self.clean_accuracy(),
             "scanned": self.scanned_accuracy(),
-            "per_variant": {key: self.per_variant(key) for key in ("layer", "layout", "pages")},
+            "per_variant": {
+                key: self.per_variant(key)
+                for key in ("layer", *VARIANT_KEYS)
+                if self.frame[key].notna().any()
+            },
             "per_field": self.per_field(),
             "errors": {d.name: d.error for d in self.documents if d.error},
             "mismatches": self.mismatches(),
@@ -222,9 +226,7 @@ class EvalReport:
 FRAME_COLUMNS = (
     "document",
     "layer",
-    "layout",
-    "pages",
-    "font",
+    *VARIANT_KEYS,
     "ocr_path",
     "field",
     "expected",
