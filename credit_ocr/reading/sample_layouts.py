@@ -2,7 +2,7 @@
 
 :func:`render_form` lays a :class:`~credit_ocr.reading.sample_forms.SampleDoc` out as a text-layer PDF in
 one of the layouts of :mod:`credit_ocr.reading.sample_pools` (``table``, ``lines``, ``above``, ``cells``,
-``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
+``leaders``, ``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
 :func:`tick_text` prints a yes/no answer in one of the tick-box styles real forms use.
 """
 
@@ -55,6 +55,8 @@ def tick_text(style: str, yes: bool, rng: random.Random) -> str:
         return f"Yes [{tick}]   No [ ]" if yes else f"Yes [ ]   No [{tick}]"
     if style == "parens":
         return f"({tick}) Yes   ( ) No" if yes else f"( ) Yes   ({tick}) No"
+    if style == "squares":
+        return "■ Yes   □ No" if yes else "□ Yes   ■ No"
     if style == "ballot":
         return "☒ Yes   ☐ No" if yes else "☐ Yes   ☒ No"
     if style == "german":
@@ -75,7 +77,11 @@ class _Form:
         self.y = self.height - 60
 
     def text(self, x: float, y: float, value: str, size: float | None = None, bold: bool = False) -> None:
-        self.pdf.setFont(self.bold if bold else self.font, size or self.size)
+        font = self.bold if bold else self.font
+        if font in _STANDARD_BOLD.values() or font in _STANDARD_BOLD:
+            if any(ord(ch) > 255 for ch in value):  # the standard fonts have no ■, ☒ or ☐: DejaVu has
+                font = register_font("DejaVuSans")[0]
+        self.pdf.setFont(font, size or self.size)
         self.pdf.drawString(x, y, value)
 
     def need(self, height: float) -> None:
@@ -114,7 +120,7 @@ def _pairs(form: _Form, names: list[str]) -> list[tuple[str, str]]:
 
 
 def _rows(form: _Form, names: list[str], layout: str) -> None:
-    """One field per row: a label and its value beside it (table, lines, dots) or below it (above)."""
+    """One field per row: a label and its value beside it (table, lines, leaders, dots) or below it (above)."""
     size, lead = form.size, form.size * 1.75
     label_width = max(pdfmetrics.stringWidth(form.doc.labels[n], form.font, size) for n in FIELD_NAMES) + 16
     for label, value in _pairs(form, names):
@@ -133,12 +139,11 @@ def _rows(form: _Form, names: list[str], layout: str) -> None:
         else:
             form.text(_MARGIN + 6, form.y, label)
             form.text(_MARGIN + label_width + 6, form.y, value)
-            if layout == "dots":
+            if layout in ("dots", "leaders"):  # dot leaders, or an underscore rule up to the value
                 start = _MARGIN + 6 + pdfmetrics.stringWidth(label, form.font, size) + 4
-                dots = "." * int(
-                    (_MARGIN + label_width - start) / pdfmetrics.stringWidth(".", form.font, size)
-                )
-                form.text(start, form.y, dots)
+                mark = "." if layout == "dots" else "_"
+                count = int((_MARGIN + label_width - start) / pdfmetrics.stringWidth(mark, form.font, size))
+                form.text(start, form.y, mark * count)
             elif layout == "table":
                 top = form.y + size * 1.1
                 form.box(_MARGIN, top, _MARGIN + label_width, top - lead)

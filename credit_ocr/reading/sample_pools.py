@@ -88,15 +88,15 @@ POOLS: dict[str, Pool] = {
             ("Part B - Property and Financing Need", "Section 2: The Property"),
             ("Part C - Loan Request", "Section 3: Loan Terms"),
         ),
-        layouts=("table", "lines", "above", "cells"),
+        layouts=("table", "lines", "above", "cells", "leaders"),
         fonts=("Helvetica", "Times-Roman", "DejaVuSans"),
-        boxes=("brackets", "words", "mark"),
+        boxes=("brackets", "words", "mark", "squares"),
         letters=(
             "Dear Sir or Madam,\n\nplease find enclosed our application for a commercial real estate loan with "
             "{lender}.\nThe completed form follows on the next page. We would be glad to discuss the "
             "financing\nwith you in person.\n\nYours faithfully,\n\nThe Management\n{company}, {city}",
         ),
-        damage={"skew": (-1.5, 1.5), "blur": (0.3, 0.8), "noise": (3.0, 9.0)},
+        damage={"skew": (-2.5, 2.5), "blur": (0.4, 0.9), "noise": (5.0, 11.0)},
     ),
     "heldout": Pool(
         labels=_HELDOUT_LABELS,

@@ -46,6 +46,8 @@ def report_tables(report: EvalReport) -> list[Table]:
         ("clean (text layer)", _pct(report.clean_accuracy())),
         ("scanned (scan PDFs, images)", _pct(report.scanned_accuracy())),
         ("all", _pct(report.overall)),
+        ("wrong fields flagged for review", _pct(report.review_quality()["caught"])),
+        ("right fields flagged for review", _pct(report.review_quality()["false_alarms"])),
         ("seconds", f"{report.seconds:.1f}"),
     ]
     tables = [

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
+from credit_ocr.reading.extraction.result import ExtractionResult
 
-__all__ = ["Evidence", "ReviewItem", "confidence_of", "plausible", "review"]
+__all__ = ["Evidence", "ReviewItem", "confidence_of", "plausible", "review", "with_review"]
 
 #: A value word tesseract read with less confidence than this (0-100) is worth a look.
 LOW_WORD_CONFIDENCE = 60.0
@@ -132,3 +133,15 @@ def review(fields: dict[str, object], evidence: dict[str, Evidence]) -> list[Rev
     for item in _cross_checks(fields):
         items.setdefault(item.field, item)
     return [items[name] for name in FIELD_NAMES if name in items]
+
+
+def with_review(result: ExtractionResult) -> ExtractionResult:
+    """An extractor's result with confidences and a review list from its values alone (the LLM's case:
+    no label scores, no word confidences; a value of the wrong shape or a missing one is still caught)."""
+    evidence = {
+        name: Evidence(found=value is not None, label_score=1.0, plausible=plausible(name, value))
+        for name, value in result.fields.items()
+    }
+    result.confidence = {name: confidence_of(ev) for name, ev in evidence.items()}
+    result.review = [item.as_dict() for item in review(result.fields, evidence)]
+    return result

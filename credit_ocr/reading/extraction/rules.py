@@ -16,11 +16,10 @@ from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fiel
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.walk import Candidate, candidates
+from credit_ocr.reading.lines import LineWords
 
 __all__ = ["LineWords", "extract_rules"]
 
-#: The words of each text line with tesseract's confidence (0-100), aligned with ``text.splitlines()``.
-LineWords = list[list[tuple[str, float]]]
 
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")

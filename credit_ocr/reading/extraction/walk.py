@@ -136,7 +136,7 @@ def _cells(segment: str) -> list[str]:
         if not re.search(r"\d|EUR|€|m2|m²|sqm|yrs|years|month", words[j - 1]) or not word_fields(words[j]):
             continue
         found = match_label(words[j:], None)
-        if found is not None and found.words >= 2 and found.score >= 0.6:
+        if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
             return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
     return [segment]
 
