@@ -78,9 +78,9 @@ class _Form:
 
     def text(self, x: float, y: float, value: str, size: float | None = None, bold: bool = False) -> None:
         font = self.bold if bold else self.font
-        if font in _STANDARD_BOLD.values() or font in _STANDARD_BOLD:
-            if any(ord(ch) > 255 for ch in value):  # the standard fonts have no ■, ☒ or ☐: DejaVu has
-                font = register_font("DejaVuSans")[0]
+        standard = font in _STANDARD_BOLD.values() or font in _STANDARD_BOLD
+        if standard and any(ord(ch) > 255 for ch in value):  # no ■, ☒ or ☐ in the standard fonts: DejaVu has
+            font = register_font("DejaVuSans")[0]
         self.pdf.setFont(font, size or self.size)
         self.pdf.drawString(x, y, value)
 

@@ -66,9 +66,9 @@ def test_a_value_is_no_label_and_a_label_no_value() -> None:
 
 
 def test_the_label_ends_where_the_value_begins() -> None:
-    words = "Purpose of the Loan Purchase".split()
+    words = ["Purpose", "of", "the", "Loan", "Purchase"]
     assert label_end(words, 1, "purpose") == 4  # 'of the Loan' still belongs to the label
-    words = "Type of Property Office Building".split()
+    words = ["Type", "of", "Property", "Office", "Building"]
     assert label_end(words, 3, "property_type") == 3  # 'Office' starts the value
     assert extract_rules("Equity Amount EUR 1,850,000").fields["equity_share"] == "€1,850,000"
 

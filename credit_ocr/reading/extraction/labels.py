@@ -191,7 +191,8 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
     if best is None or best[0] < MIN_SCORE:
         return None
     score, count, field = best
-    rival = max((v for k, v in totals.items() if k != field), default=0.0)
+    # a rival of another kind is no rival: the value's shape tells a date from a legal form
+    rival = max((v for k, v in totals.items() if k != field and _KIND[k] == _KIND[field]), default=0.0)
     return LabelMatch(field, round(score / (score + rival), 3), count)
 
 

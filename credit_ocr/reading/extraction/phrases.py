@@ -113,8 +113,11 @@ def _prefix_hit(text: str, *, require_whole: bool) -> PhraseHit | None:
     for size in sizes:
         if size > MAX_LABEL_WORDS + 2:
             continue
-        if not require_whole and tokens[size - 1][:1] in ("[", "]", "☐", "☒"):
-            continue  # a tick box belongs to the value ("[ ] yes [x] no"), never to the label
+        if not require_whole and (
+            tokens[size - 1][:1] in ("[", "]", "(", "☐", "☒", "□", "■")
+            or not any(c.isalnum() for c in tokens[size - 1])
+        ):
+            continue  # a tick box or a rule belongs to the value ("[ ] yes [x] no"), never to the label
         found = _best_label(" ".join(tokens[:size]))
         if found is None:
             continue
