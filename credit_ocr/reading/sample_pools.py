@@ -96,7 +96,7 @@ POOLS: dict[str, Pool] = {
             "{lender}.\nThe completed form follows on the next page. We would be glad to discuss the "
             "financing\nwith you in person.\n\nYours faithfully,\n\nThe Management\n{company}, {city}",
         ),
-        damage={"skew": (-2.5, 2.5), "blur": (0.4, 0.9), "noise": (5.0, 11.0)},
+        damage={"skew": (-2.5, 2.5), "blur": (0.4, 1.0), "noise": (5.0, 12.0)},
     ),
     "heldout": Pool(
         labels=_HELDOUT_LABELS,

@@ -19,11 +19,11 @@ from credit_ocr.reading.extraction.result import ExtractionResult
 __all__ = ["Evidence", "ReviewItem", "confidence_of", "plausible", "review", "with_review"]
 
 #: A value word tesseract read with less confidence than this (0-100) is worth a look.
-LOW_WORD_CONFIDENCE = 50.0
+LOW_WORD_CONFIDENCE = 40.0
 #: A label that named its field less surely than this (0..1) is worth a look.
 LOOSE_LABEL = 0.6
 #: Fields whose confidence is below this are listed for review even without another reason.
-LOW_CONFIDENCE = 0.5
+LOW_CONFIDENCE = 0.3
 
 _LEGAL_FORM = re.compile(
     r"GmbH|\bAG\b|\bKG\b|\bUG\b|\bSE\b|OHG|GbR|\be\.?\s?K\b|Compan|Partnership|Corporation|Limited|Ltd|Inc\b|LLC",

@@ -141,8 +141,14 @@ def _cells(segment: str) -> list[str]:
     return [segment]
 
 
+_ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
+
+
 def _clean(text: str) -> str:
-    return " ".join(text.split()).strip(" :;|_")
+    text = " ".join(text.split()).strip(" :;|_")
+    if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
+        text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
+    return text
 
 
 def _spread(segments: list[str], columns: int) -> list[str]:
