@@ -66,20 +66,16 @@ def review(document_id: str, field: str, value: str, by: str, as_json: bool) -> 
     VALUE is printed as on the form ('EUR 2,500,000', '12/05/2018', 'yes') and normalized like the
     extractors' values; an empty VALUE ('') says the document does not state the field.
     """
-    from credit_ocr.reading.extraction.fields import (
-        FIELD_NAMES,
-        is_valid,
-        normalize,
-    )  # lazy: --help stays fast
+    from credit_ocr.reading.extraction import fields as f  # lazy: --help stays fast
     from credit_ocr.state.reviews import NoExtraction, record_correction  # lazy: --help stays fast
     from credit_ocr.state.status import DocumentNotFound  # lazy: --help stays fast
 
-    if field not in FIELD_NAMES:
+    if field not in f.FIELD_NAMES:
         raise click.BadParameter(
-            f"{field!r} is none of the fields: {', '.join(FIELD_NAMES)}.", param_hint="FIELD"
+            f"{field!r} is none of the fields: {', '.join(f.FIELD_NAMES)}.", param_hint="FIELD"
         )
-    normalized = normalize(field, value) if value.strip() else None
-    if value.strip() and (normalized is None or not is_valid(field, normalized)):
+    normalized = f.normalize(field, value) if value.strip() else None
+    if value.strip() and (normalized is None or not f.is_valid(field, normalized)):
         raise click.BadParameter(
             f"{value!r} does not read as a valid {field}: write it as a form would print it.",
             param_hint="VALUE",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,7 +67,12 @@ class Variant:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Variant:
-        return cls(**{**data, "missing": tuple(data.get("missing", ()))})
+        """The variant a manifest recorded; keys this version does not know are left out."""
+        known = {f.name for f in fields(cls)}
+        return cls(
+            **{k: v for k, v in data.items() if k in known and k != "missing"},
+            missing=tuple(data.get("missing", ())),
+        )
 
 
 @dataclass
