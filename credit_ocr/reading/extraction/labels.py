@@ -141,7 +141,7 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     """(field, weight) pairs a word points at; () for a filler word; None for a word of no label."""
     folded = _fold_word(word)
     if not folded:  # punctuation: '/' and '?' belong to labels, a tick box or a rule never does
-        return None if any(ch in "[](){}☐☒□■|_" for ch in word) else ()
+        return None if any(ch in "[](){}☐☒□■|_—–-" for ch in word) else ()  # a dash separates label and value
     if folded in FILLER:
         return ()
     for fuzzy in (False, True):  # a slip-free reading first: 'building' is not a slip of 'built'
@@ -220,7 +220,7 @@ def label_end(words: list[str], start: int, field: str) -> int:
         pointed = word_fields(words[end])
         if pointed is None or any(ch.isdigit() for ch in words[end]):
             break
-        after_filler = end > 0 and word_fields(words[end - 1]) == ()
+        after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
         same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
         if pointed == () or after_filler or field in dict(pointed) or same_kind:
             end += 1  # 'Equity Amount': another amount's word, still the same label

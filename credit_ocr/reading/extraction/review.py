@@ -3,8 +3,9 @@
 A field's confidence multiplies three things the extractor knows: how surely tesseract read the value's
 words (its word confidences; 1.0 for a text layer), how surely the label named the field, and whether
 the value has the shape the field needs (a valid VAT number, a legal form that names one...). The
-``review`` list says why a field deserves a look: not found, a value that does not validate, an unsure
-OCR reading, a loose label, two different values on the form, or amounts that do not add up.
+``review`` list says why a field deserves a look: not found, a value that does not validate, two
+different values on the form, a value whose place was uncertain (columns that did not line up, a
+label's end guessed), an unsure OCR reading, a loose label, or amounts that do not add up.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Evidence:
     word_confidence: float | None = None  # 0..100, lowest of the value's words; None: no OCR words
     plausible: bool = False
     conflict: str | None = None  # another value the form offers for the field
+    doubt: str | None = None  # why the value's place on the page is uncertain
 
 
 @dataclass
@@ -68,8 +70,8 @@ def plausible(name: str, value: object) -> bool:
         return bool(re.search(r"\d", text)) and bool(re.search(r"[A-Za-z]{3}", text))
     if name in ("company_name", "property_type", "property_name", "purpose"):
         return bool(re.search(r"[A-Za-z]{2}", text)) and not re.search(r"€|\bEUR\b|\d{1,3}[.,]\d{3}", text)
-    if name == "interest_rate" and not text.endswith("%"):
-        return text.lower() in _RATE_WORDS
+    if name == "interest_rate":  # a commercial loan's rate lies between 0% and 20%
+        return text.lower() in _RATE_WORDS if not text.endswith("%") else 0 < float(text[:-1]) < 20
     return True
 
 
@@ -79,7 +81,7 @@ def confidence_of(evidence: Evidence) -> float:
         return 0.0
     ocr = 1.0 if evidence.word_confidence is None else max(0.0, min(1.0, evidence.word_confidence / 100))
     score = ocr * (0.5 + 0.5 * evidence.label_score) * (1.0 if evidence.plausible else 0.3)
-    return round(score * (0.7 if evidence.conflict else 1.0), 3)
+    return round(score * (0.7 if evidence.conflict or evidence.doubt else 1.0), 3)
 
 
 def _reason(name: str, value: object, ev: Evidence) -> str | None:
@@ -90,6 +92,8 @@ def _reason(name: str, value: object, ev: Evidence) -> str | None:
         return f"{value!r} does not read as a {kind if kind != 'text' else name.replace('_', ' ')}"
     if ev.conflict:
         return f"the form also offers {ev.conflict!r}"
+    if ev.doubt:
+        return ev.doubt
     if ev.word_confidence is not None and ev.word_confidence < LOW_WORD_CONFIDENCE:
         return f"the OCR was unsure of a word (confidence {ev.word_confidence:.0f})"
     if ev.label_score < LOOSE_LABEL:

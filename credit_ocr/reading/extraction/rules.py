@@ -53,6 +53,8 @@ def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | N
     if words is None or candidate.line >= len(words):
         return None
     tokens = set(candidate.raw.split())
+    if _KINDS[candidate.field] == "bool":  # tesseract is always unsure of box glyphs: judge the words
+        tokens = {t for t in tokens if sum(ch.isalpha() for ch in t) >= 2}
     confs = [conf for text, conf in words[candidate.line] if text in tokens and conf >= 0]
     return min(confs) if confs else None
 
@@ -60,9 +62,11 @@ def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | N
 def _reading(cand: Candidate) -> tuple[object, bool]:
     """The candidate's normalized value and whether it is plausible; a shorter reading when the whole does not fit."""
     first = None
-    for raw in (cand.raw, *cand.alternatives):
+    for number, raw in enumerate((cand.raw, *cand.alternatives)):
         value = _normalize(cand.field, raw) if raw else None
         if value is not None and plausible(cand.field, value):
+            if number:
+                cand.doubt = cand.doubt or "where its label ends and its value begins was unclear"
             return value, True
         first = value if first is None else first
     return first, False
@@ -78,10 +82,10 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
         value, fits = _reading(cand)
         if value is None:
             continue
-        offered[cand.field].append((value, fits))
+        key = (fits, not cand.below, round(cand.label_score, 2), cand.how == "phrase", len(cand.label))
+        offered[cand.field].append((value, key))
         # a plausible value beats an implausible one, one beside its label one below it, a surer label
         # a looser one, a phrase a meaning
-        key = (fits, not cand.below, round(cand.label_score, 2), cand.how == "phrase", len(cand.label))
         if cand.field not in ranked or key > ranked[cand.field]:
             ranked[cand.field] = key
             fields[cand.field] = value
@@ -90,9 +94,11 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 label_score=cand.label_score,
                 word_confidence=_word_confidence(cand, words),
                 plausible=fits,
+                doubt=cand.doubt,
             )
-    for name, values in offered.items():
-        others = {v for v, fits in values if fits and v != fields[name]}
+    for name, values in offered.items():  # a rival as good as the winner: the same label, another value
+        best = ranked.get(name)
+        others = {v for v, key in values if v != fields[name] and key[:4] == best[:4] and key[4] >= best[4]}
         if others and evidence[name].plausible:
             evidence[name].conflict = str(sorted(others, key=str)[0])
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}

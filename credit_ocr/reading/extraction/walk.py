@@ -38,6 +38,7 @@ class Candidate:
     line: int  # index of the value's line in the text's lines
     below: bool = False  # the value was on the row below its label
     alternatives: tuple[str, ...] = ()  # shorter readings of the value, should ``raw`` not fit
+    doubt: str | None = None  # why the value's place on the page is uncertain
 
 
 @dataclass
@@ -145,7 +146,7 @@ _ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
 
 
 def _clean(text: str) -> str:
-    text = " ".join(text.split()).strip(" :;|_")
+    text = " ".join(text.split()).lstrip(" :;|_—–-").rstrip(" :;|_")  # rules and dashes before a value
     if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
         text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
     return text
@@ -173,9 +174,12 @@ def candidates(lines: list[str]) -> list[Candidate]:
         labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
         if pending:
             if labels[0] is None and not numbered:
+                aligned = len(segments) == len(pending)
                 for (label, sec), value in zip(pending, _spread(segments, len(pending)), strict=True):
                     if value:
-                        found.append(_candidate(label, value, sec, number, below=True))
+                        cand = _candidate(label, value, sec, number, below=True)
+                        cand.doubt = None if aligned else "its column of labels and values did not line up"
+                        found.append(cand)
                 pending = []
                 continue
             pending = []
