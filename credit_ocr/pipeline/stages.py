@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from credit_ocr.reading import ocr
 from credit_ocr.reading.extraction import ExtractionResult, extract
-from credit_ocr.reading.lines import LineWords, line_words
+from credit_ocr.reading.lines import LineWords, layout_text, line_words
 from credit_ocr.state import documents, reviews
 from credit_ocr.state.db import Extraction, OcrPage, session_scope, transaction, utcnow
 from credit_ocr.state.status import IllegalTransition, Status, TransitionResult, move, note
@@ -160,15 +160,17 @@ def document_text(document_id: str) -> str:
     return document_pages(document_id)[0]
 
 
-def document_pages(document_id: str) -> tuple[str, LineWords | None]:
-    """The OCR text of all pages, in page order, and each line's words with tesseract's confidences."""
+def document_pages(document_id: str) -> tuple[str, LineWords | None, str | None]:
+    """The OCR text of all pages, in page order, each line's words with tesseract's confidences, and
+    the text with its columns kept (what the LLM extractor reads)."""
     with session_scope() as session:
-        pages = session.execute(
+        rows = session.execute(
             select(OcrPage.text, OcrPage.words)
             .where(OcrPage.document_id == document_id)
             .order_by(OcrPage.page)
         ).all()
-    return "\n\n".join(text for text, _ in pages), line_words([(text, words or []) for text, words in pages])
+    pages = [(text, words or []) for text, words in rows]
+    return "\n\n".join(text for text, _ in pages), line_words(pages), layout_text(pages)
 
 
 def run_extraction(
@@ -190,8 +192,8 @@ def run_extraction(
     if start.current is not Status.LLM_RUNNING:
         return StageResult(document_id, "extract", skipped=True, detail=f"already {start.current.value}")
     started = time.perf_counter()
-    text, words = document_pages(document_id)
-    result = extract(text, extractor, words)
+    text, words, layout = document_pages(document_id)
+    result = extract(text, extractor, words, layout)
     seconds = time.perf_counter() - started
     valid = sum(1 for v in result.valid.values() if v)
     detail = f"{result.extractor}: {valid}/{len(result.fields)} fields valid in {seconds:.2f}s"

@@ -11,7 +11,7 @@ from typing import Literal
 
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["LineWords", "OcrPageResult", "line_words", "rebuild_lines", "text_layer_page"]
+__all__ = ["LineWords", "OcrPageResult", "layout_text", "line_words", "rebuild_lines", "text_layer_page"]
 
 #: The words of each line of a document's text, with tesseract's confidence (0-100; 100 for a text layer),
 #: one list per line of ``"\n\n".join(page texts).splitlines()``.
@@ -80,6 +80,40 @@ def line_words(pages: list[tuple[str, list[dict]]]) -> LineWords | None:
             lines[line].append((word["text"], float(word.get("conf", -1))))
         out.extend(lines)
     return out
+
+
+def layout_text(pages: list[tuple[str, list[dict]]], columns: int = 110) -> str | None:
+    """The pages' text with each row's words at their place across the page: columns a reader can follow.
+
+    A label above its value, or two columns of cells, stay one above the other (what the LLM extractor
+    is given). Words a normal space apart keep one space; a wide gap is padded to the word's column.
+    None when the words do not carry their line numbers.
+    """
+    out: list[str] = []
+    for text, words in pages:
+        rows: list[list[dict]] = [[] for _ in text.splitlines()]
+        for word in words:
+            if word.get("line") is None or not 0 <= word["line"] < len(rows):
+                return None
+            rows[word["line"]].append(word)
+        right = max((w["left"] + w["width"] for w in words), default=1)
+        out.append("\n".join(_place(sorted(row, key=lambda w: w["left"]), columns / right) for row in rows))
+    return "\n\n".join(out)
+
+
+def _place(row: list[dict], scale: float) -> str:
+    line, previous = "", None
+    for word in row:
+        if previous is not None:
+            char = previous["width"] / max(1, len(previous["text"]))
+            near = word["left"] - previous["left"] - previous["width"] < WIDE_GAP_CHARS * char
+            column = round(word["left"] * scale)
+            line += " " if near else " " * max(len(WIDE_GAP_MARK), column - len(line))
+        else:
+            line = " " * round(word["left"] * scale)
+        line += word["text"]
+        previous = word
+    return line.rstrip()
 
 
 def _extent(ws: list[dict]) -> tuple[float, float]:

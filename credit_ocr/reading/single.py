@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_ocr.reading.extraction import ExtractionResult, extract
-from credit_ocr.reading.lines import line_words
+from credit_ocr.reading.lines import layout_text, line_words
 from credit_ocr.reading.ocr import ocr_bytes
 
 __all__ = ["FileExtraction", "extract_file"]
@@ -42,8 +42,8 @@ def extract_file(path: str | Path, extractor: str | None = None) -> FileExtracti
     started = time.perf_counter()
     result = ocr_bytes(path.read_bytes())
     ocr_done = time.perf_counter()
-    words = line_words([(page.text, page.words) for page in result.pages])
-    extraction: ExtractionResult = extract(result.text, extractor, words)
+    pages = [(page.text, page.words) for page in result.pages]
+    extraction: ExtractionResult = extract(result.text, extractor, line_words(pages), layout_text(pages))
     done = time.perf_counter()
     return FileExtraction(
         file=str(path),

@@ -6,7 +6,7 @@ from credit_ocr.reading.extraction.fields import FIELD_NAMES
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review, with_review
 from credit_ocr.reading.extraction.rules import extract_rules
-from credit_ocr.reading.lines import line_words
+from credit_ocr.reading.lines import layout_text, line_words
 
 FORM = """1. Applicant
 Company Name  Hansa Bau GmbH
@@ -80,3 +80,27 @@ def test_line_words_follow_the_text_across_pages() -> None:
     words = line_words([page, page])
     assert words == [[("Company", 90.0), ("Hansa", 40.0)], [], [("Company", 90.0), ("Hansa", 40.0)]]
     assert line_words([("a", [{"text": "a", "conf": 1}])]) is None  # words stored before they had lines
+
+
+def test_layout_text_keeps_columns_for_the_llm() -> None:
+    def word(text: str, left: int, line: int) -> dict:
+        return {
+            "text": text,
+            "left": left,
+            "top": 10 * line,
+            "width": 10 * len(text),
+            "height": 10,
+            "line": line,
+        }
+
+    words = [
+        word("Legal", 0, 0),
+        word("Form", 60, 0),
+        word("Term", 500, 0),
+        word("GmbH", 0, 1),
+        word("5", 500, 1),
+    ]
+    text = layout_text([("Legal Form  Term\nGmbH  5", words)], columns=60)
+    above, below = text.splitlines()
+    assert above.startswith("Legal Form ") and above.index("Term") == below.index("5")  # one column
+    assert layout_text([("a", [{"text": "a", "left": 0, "width": 5}])]) is None  # no line numbers

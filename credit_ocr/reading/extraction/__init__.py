@@ -26,11 +26,14 @@ __all__ = [
 ]
 
 
-def extract(text: str, extractor: str | None = None, words: LineWords | None = None) -> ExtractionResult:
+def extract(
+    text: str, extractor: str | None = None, words: LineWords | None = None, layout: str | None = None
+) -> ExtractionResult:
     """Extract the fields of one document's OCR text with the configured (or named) extractor.
 
     ``words`` (each line's words with tesseract's confidences) lets the rules extractor say how sure
-    the OCR was of each value; both extractors return a confidence and a review list per field.
+    the OCR was of each value; ``layout`` (the text with its columns kept, ``lines.layout_text``) is
+    what the LLM reads when given. Both extractors return a confidence and a review list per field.
     """
     name = extractor or get_settings().extractor
     if name == "rules":
@@ -38,5 +41,5 @@ def extract(text: str, extractor: str | None = None, words: LineWords | None = N
     if name == "llm":
         from credit_ocr.reading.extraction.llm import extract_llm  # deferred: openai's import costs ~0.5 s
 
-        return with_review(extract_llm(text))
+        return with_review(extract_llm(layout or text))
     raise ValueError(f"Unknown extractor {name!r}: set CREDIT_OCR_EXTRACTOR to rules or llm.")
