@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from credit_ocr import __version__
+from credit_ocr.faces.review_cli import print_fields, print_review_list, review
 
 
 def _echo_json(data: Any) -> None:
@@ -181,11 +182,19 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 @click.option(
     "--seed", type=int, default=7, show_default=True, help="The same seed makes the same documents."
 )
-def samples(out: Path, count: int, seed: int) -> None:
+@click.option(
+    "--set",
+    "pool",
+    type=click.Choice(["base", "tune", "heldout"]),
+    default="base",
+    show_default=True,
+    help="base: the kit's own forms; tune: unseen wordings and layouts to develop on; heldout: only measure.",
+)
+def samples(out: Path, count: int, seed: int, pool: str) -> None:
     """Generate sample loan applications with their ground truth."""
     from credit_ocr.reading.samples import generate  # lazy: --help stays fast
 
-    infos = generate(out, count=count, seed=seed)
+    infos = generate(out, count=count, seed=seed, pool=pool)
     size = sum(info.path.stat().st_size for info in infos)
     kinds = ", ".join(f"{sum(i.variant.layer == k for i in infos)} {k}" for k in ("text", "scan", "image"))
     click.echo(
@@ -362,8 +371,17 @@ def _queues_nobody_consumes() -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout (every document asked for).")
 @click.option("--failed", is_flag=True, help="Only documents failed for good (the dead letters).")
 @click.option("--limit", type=int, default=20, show_default=True, help="Newest documents shown; 0 for all.")
-def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int) -> None:
+@click.option(
+    "--review", "to_review", is_flag=True, help="Only documents with fields a person should look at."
+)
+def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int, to_review: bool) -> None:
     """Documents with status, error, deliveries and stage timings (with IDs: their events too)."""
+    if to_review:
+        from credit_ocr.state.reviews import documents_to_review  # lazy: --help stays fast
+
+        rows = documents_to_review(limit)
+        _echo_json(rows) if as_json else print_review_list(rows)
+        return
     from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
 
     rows = describe(list(ids) or None, failed_only=failed, with_events=as_json or bool(ids))
@@ -418,7 +436,7 @@ def _print_status_table(rows: list[dict]) -> None:
 @click.argument("document_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def fields(document_id: str, as_json: bool) -> None:
-    """The extracted fields of a document (21 keys)."""
+    """The extracted fields of a document (21 keys), their confidence, and the fields to review."""
     from credit_ocr.state.documents import get_document, get_fields  # lazy: --help stays fast
 
     doc = get_document(document_id)
@@ -431,17 +449,10 @@ def fields(document_id: str, as_json: bool) -> None:
         _fail(
             f"document {document_id} has no fields yet (status {doc.status}); follow it with `credit-ocr watch {document_id}`"
         )
-    data = {k: found[k] for k in ("document_id", "extractor", "fields", "valid")}
     if as_json:
-        _echo_json(data)
+        _echo_json(found)
         return
-    click.echo(f"{document_id}  extractor={data['extractor']}")
-    for name, value in data["fields"].items():
-        if value is None:
-            mark = "  (not stated in the document)"
-        else:
-            mark = "" if data["valid"].get(name) else "  (read, but not a valid value)"
-        click.echo(f"  {name:<20} {'' if value is None else value!s}{mark}")
+    print_fields(found)
 
 
 @main.command()
@@ -561,6 +572,8 @@ def chaos(docs: int, as_json: bool, kill_every: float, keep: bool) -> None:
     if not report.ok:
         sys.exit(1)
 
+
+main.add_command(review)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -130,6 +130,8 @@ def render_table(model: DashboardModel, now: datetime | None = None, limit: int 
     for r in rows[:limit]:
         colour = STATUS_COLOURS.get(r["status"], "#000")
         sla = "<b style='color:#d62728'>LATE</b>" if r["sla_breached"] else ""
+        if r.get("review"):  # fields the extractor wants a person to look at
+            sla += f" <b style='color:#ff7f0e'>REVIEW {r['review']}</b>"
         cells = [
             html.escape(r["document_id"][:8]),
             html.escape(r["filename"] or ""),

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Connection
 
 from credit_ocr.reading import ocr
 from credit_ocr.reading.extraction import ExtractionResult, extract
-from credit_ocr.state import documents
+from credit_ocr.reading.lines import LineWords, layout_text, line_words
+from credit_ocr.state import documents, reviews
 from credit_ocr.state.db import Extraction, OcrPage, session_scope, transaction, utcnow
 from credit_ocr.state.status import IllegalTransition, Status, TransitionResult, move, note
 from credit_ocr.state.storage import get_blob_store
@@ -122,6 +123,7 @@ def _store_extraction(conn: Connection, document_id: str, result: ExtractionResu
             created_at=utcnow(),
         )  # fmt: skip
     )
+    reviews.replace_review(conn, document_id, result.review)
 
 
 def run_ocr(
@@ -155,11 +157,20 @@ def run_ocr(
 
 def document_text(document_id: str) -> str:
     """The OCR text of all pages of a document, in page order."""
+    return document_pages(document_id)[0]
+
+
+def document_pages(document_id: str) -> tuple[str, LineWords | None, str | None]:
+    """The OCR text of all pages, in page order, each line's words with tesseract's confidences, and
+    the text with its columns kept (what the LLM extractor reads)."""
     with session_scope() as session:
-        texts = session.scalars(
-            select(OcrPage.text).where(OcrPage.document_id == document_id).order_by(OcrPage.page)
-        )
-        return "\n\n".join(texts)
+        rows = session.execute(
+            select(OcrPage.text, OcrPage.words)
+            .where(OcrPage.document_id == document_id)
+            .order_by(OcrPage.page)
+        ).all()
+    pages = [(text, words or []) for text, words in rows]
+    return "\n\n".join(text for text, _ in pages), line_words(pages), layout_text(pages)
 
 
 def run_extraction(
@@ -181,7 +192,8 @@ def run_extraction(
     if start.current is not Status.LLM_RUNNING:
         return StageResult(document_id, "extract", skipped=True, detail=f"already {start.current.value}")
     started = time.perf_counter()
-    result = extract(document_text(document_id), extractor)
+    text, words, layout = document_pages(document_id)
+    result = extract(text, extractor, words, layout)
     seconds = time.perf_counter() - started
     valid = sum(1 for v in result.valid.values() if v)
     detail = f"{result.extractor}: {valid}/{len(result.fields)} fields valid in {seconds:.2f}s"

@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from credit_ocr.config import cpu_count, get_settings
-from credit_ocr.reading.extraction import ExtractionResult, extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, normalize, values_match
-from credit_ocr.reading.ocr import ocr_bytes
 from credit_ocr.reading.samples import MANIFEST, load_samples
-from credit_ocr.reading.tables import extraction_table, report_tables
+from credit_ocr.reading.single import FileExtraction, extract_file
+from credit_ocr.reading.tables import VARIANT_KEYS, extraction_table, report_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,48 +37,6 @@ __all__ = [
 ]
 
 DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
-
-
-@dataclass
-class FileExtraction:
-    """One file read in-process: the fields, their validity, the OCR path taken and the seconds spent."""
-
-    file: str
-    extractor: str
-    fields: dict[str, Any]
-    valid: dict[str, bool]
-    confidence: dict[str, float]
-    timings: dict[str, float]
-    ocr_path: str
-    text: str = field(repr=False, default="")
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON printed by ``credit-ocr extract --json`` (without the OCR text and confidences)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("text", "confidence")}
-
-
-def extract_file(path: str | Path, extractor: str | None = None) -> FileExtraction:
-    """OCR and extract one file here and now (no broker, no database): the synchronous baseline."""
-    path = Path(path)
-    started = time.perf_counter()
-    result = ocr_bytes(path.read_bytes())
-    ocr_done = time.perf_counter()
-    extraction: ExtractionResult = extract(result.text, extractor)
-    done = time.perf_counter()
-    return FileExtraction(
-        file=str(path),
-        extractor=extraction.extractor,
-        fields=extraction.fields,
-        valid=extraction.valid,
-        confidence=extraction.confidence,
-        timings={
-            "ocr": round(ocr_done - started, 4),
-            "extract": round(done - ocr_done, 4),
-            "total": round(done - started, 4),
-        },
-        ocr_path=result.path,
-        text=result.text,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,6 +86,7 @@ class DocumentScore:
     ocr_path: str | None
     timings: dict[str, float]
     error: str | None = None
+    flagged: dict[str, str] = field(default_factory=dict)  # field -> the extractor's review reason
 
     @property
     def accuracy(self) -> float:
@@ -153,12 +111,13 @@ class EvalReport:
             {
                 "document": d.name,
                 "layer": d.layer,
-                **{key: d.variant.get(key) for key in ("layout", "pages", "font")},
+                **{key: d.variant.get(key) for key in VARIANT_KEYS},
                 "ocr_path": d.ocr_path,
                 "field": name,
                 "expected": d.expected.get(name),
                 "actual": d.actual.get(name),
                 "match": d.matches[name],
+                "flagged": name in d.flagged or d.error is not None,
             }
             for d in self.documents
             for name in FIELD_NAMES
@@ -188,9 +147,17 @@ class EvalReport:
         """Accuracy on scanned PDFs and images (read through OCR)."""
         return _rate(self.frame[self.frame["layer"] != "text"])
 
+    def review_quality(self) -> dict[str, float | None]:
+        """How well the review flag points at mistakes: ``caught``, the share of wrong fields flagged
+        (aim: 0.90 or more); ``false_alarms``, the share of right fields flagged (aim: 0.10 or less)."""
+        wrong, right = self.frame[~self.frame["match"]], self.frame[self.frame["match"]]
+        caught = round(float(wrong["flagged"].mean()), 4) if len(wrong) else None
+        false_alarms = round(float(right["flagged"].mean()), 4) if len(right) else None
+        return {"caught": caught, "false_alarms": false_alarms, "wrong": len(wrong), "right": len(right)}
+
     def mismatches(self) -> list[dict[str, Any]]:
         """Every field read wrong: document, field, expected, actual."""
-        wrong = self.frame.loc[~self.frame["match"], ["document", "field", "expected", "actual"]]
+        wrong = self.frame.loc[~self.frame["match"], ["document", "field", "expected", "actual", "flagged"]]
         return wrong.to_dict("records")
 
     def as_dict(self) -> dict[str, Any]:
@@ -202,8 +169,13 @@ class EvalReport:
             "overall": self.overall,
             "clean": self.clean_accuracy(),
             "scanned": self.scanned_accuracy(),
-            "per_variant": {key: self.per_variant(key) for key in ("layer", "layout", "pages")},
+            "per_variant": {
+                key: self.per_variant(key)
+                for key in ("layer", *VARIANT_KEYS)
+                if self.frame[key].notna().any()
+            },
             "per_field": self.per_field(),
+            "review": self.review_quality(),
             "errors": {d.name: d.error for d in self.documents if d.error},
             "mismatches": self.mismatches(),
             "per_document": [
@@ -222,14 +194,13 @@ class EvalReport:
 FRAME_COLUMNS = (
     "document",
     "layer",
-    "layout",
-    "pages",
-    "font",
+    *VARIANT_KEYS,
     "ocr_path",
     "field",
     "expected",
     "actual",
     "match",
+    "flagged",
 )
 
 
@@ -250,10 +221,11 @@ def _layer(sample: Sample, ocr_path: str | None) -> str:
 def _score(sample: Sample, extractor: str | None) -> DocumentScore:
     expected = {name: normalize(name, sample.truth.get(name)) for name in FIELD_NAMES}
     actual: dict[str, Any] = dict.fromkeys(FIELD_NAMES)
-    ocr_path, error, timings = None, None, {}
+    ocr_path, error, timings, flagged = None, None, {}, {}
     try:
         read = extract_file(sample.document, extractor)
         actual, ocr_path, timings = read.fields, read.ocr_path, read.timings
+        flagged = {item["field"]: item["reason"] for item in read.review}
     except Exception as exc:  # noqa: BLE001 - one bad document is a score of 0, not a crashed report
         error = f"{exc.__class__.__name__}: {exc}"
     matches = {name: values_match(name, expected[name], actual.get(name)) for name in FIELD_NAMES}
@@ -268,6 +240,7 @@ def _score(sample: Sample, extractor: str | None) -> DocumentScore:
         ocr_path=ocr_path,
         timings=timings,
         error=error,
+        flagged=flagged,
     )
 
 

@@ -11,7 +11,11 @@ from typing import Literal
 
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["OcrPageResult", "rebuild_lines", "text_layer_page"]
+__all__ = ["LineWords", "OcrPageResult", "layout_text", "line_words", "rebuild_lines", "text_layer_page"]
+
+#: The words of each line of a document's text, with tesseract's confidence (0-100; 100 for a text layer),
+#: one list per line of ``"\n\n".join(page texts).splitlines()``.
+LineWords = list[list[tuple[str, float]]]
 
 #: A text layer with fewer visible characters than this on a page is not trusted (a scan's stray text).
 MIN_TEXT_LAYER_CHARS = 20
@@ -56,6 +60,60 @@ def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
     rows = _rows(sorted(groups.values(), key=lambda ws: sum(_extent(ws)) / 2))
     rows.sort(key=lambda row: sum(_extent(row)) / 2)
     return [_join_row(row, number) for number, row in enumerate(rows)]
+
+
+def line_words(pages: list[tuple[str, list[dict]]]) -> LineWords | None:
+    """Each text line's words with their confidences, for pages given as (text, words with ``line``).
+
+    The extractor reads a value's words here to know how sure the OCR was of them. None when the words
+    do not carry their line numbers (pages stored before they did).
+    """
+    out: LineWords = []
+    for number, (text, words) in enumerate(pages):
+        if number:
+            out.append([])  # the blank line between two pages
+        lines: LineWords = [[] for _ in text.splitlines()]
+        for word in words:
+            line = word.get("line")
+            if line is None or not 0 <= line < len(lines):
+                return None
+            lines[line].append((word["text"], float(word.get("conf", -1))))
+        out.extend(lines)
+    return out
+
+
+def layout_text(pages: list[tuple[str, list[dict]]], columns: int = 110) -> str | None:
+    """The pages' text with each row's words at their place across the page: columns a reader can follow.
+
+    A label above its value, or two columns of cells, stay one above the other (what the LLM extractor
+    is given). Words a normal space apart keep one space; a wide gap is padded to the word's column.
+    None when the words do not carry their line numbers.
+    """
+    out: list[str] = []
+    for text, words in pages:
+        rows: list[list[dict]] = [[] for _ in text.splitlines()]
+        for word in words:
+            if word.get("line") is None or not 0 <= word["line"] < len(rows):
+                return None
+            rows[word["line"]].append(word)
+        right = max((w["left"] + w["width"] for w in words), default=1)
+        out.append("\n".join(_place(sorted(row, key=lambda w: w["left"]), columns / right) for row in rows))
+    return "\n\n".join(out)
+
+
+def _place(row: list[dict], scale: float) -> str:
+    line, previous = "", None
+    for word in row:
+        if previous is not None:
+            char = previous["width"] / max(1, len(previous["text"]))
+            near = word["left"] - previous["left"] - previous["width"] < WIDE_GAP_CHARS * char
+            column = round(word["left"] * scale)
+            line += " " if near else " " * max(len(WIDE_GAP_MARK), column - len(line))
+        else:
+            line = " " * round(word["left"] * scale)
+        line += word["text"]
+        previous = word
+    return line.rstrip()
 
 
 def _extent(ws: list[dict]) -> tuple[float, float]:

@@ -10,28 +10,24 @@ the source formats of the reference (``EUR 2,500,000``, ``2.500.000 €``, ``12/
 
 from __future__ import annotations
 
-import io
 import json
 import random
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageFilter
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
+import pypdfium2 as pdfium
 
-from credit_ocr.config import get_settings
+from credit_ocr.reading import sample_pools
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, is_valid, normalize
-from credit_ocr.reading.pages import PDF, load_pages
 from credit_ocr.reading.sample_forms import FONTS, LAYOUTS, SampleDoc, content, render_pdf
+from credit_ocr.reading.sample_layouts import render_form, tick_text
+from credit_ocr.reading.sample_scans import damage_page, jpeg_bytes, png_bytes, rasterize, scan_pdf
 
 Layer = Literal["text", "scan", "image"]
 LAYERS: tuple[Layer, ...] = ("text", "scan", "image")
-DPI = 200
 MANIFEST = "manifest.json"
 
 __all__ = [
@@ -60,6 +56,9 @@ class Variant:
     format: str  # pdf | png | jpeg
     damage: dict[str, float] | None = None  # skew (degrees), blur (px), noise (sigma) for scans and images
     missing: tuple[str, ...] = ()  # fields the document does not state (their truth is null)
+    pool: str = "base"  # base (the kit's own forms), tune or heldout (sample_pools)
+    boxes: str = "brackets"  # how yes/no is printed (sample_layouts.tick_text)
+    cover: bool = False  # a cover letter page comes before the form
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,7 +67,12 @@ class Variant:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Variant:
-        return cls(**{**data, "missing": tuple(data.get("missing", ()))})
+        """The variant a manifest recorded; keys this version does not know are left out."""
+        known = {f.name for f in fields(cls)}
+        return cls(
+            **{k: v for k, v in data.items() if k in known and k != "missing"},
+            missing=tuple(data.get("missing", ())),
+        )
 
 
 @dataclass
@@ -93,60 +97,6 @@ def ground_truth(doc: SampleDoc) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# scanning: render at 200 dpi, then skew, blur and noise like a desk scanner
-
-
-def _rasterize(pdf_bytes: bytes) -> list[Image.Image]:
-    """The pages as the pipeline renders them (pypdfium2, grayscale), at the samples' 200 dpi."""
-    settings = get_settings().model_copy(update={"ocr_dpi": DPI})
-    return load_pages(pdf_bytes, PDF, settings)
-
-
-def _damage(page: Image.Image, rng: np.random.Generator, damage: dict[str, float]) -> Image.Image:
-    paper = int(rng.integers(236, 251))
-    img = page.rotate(damage["skew"], resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
-    arr = np.asarray(img, dtype=np.float32)
-    arr = paper - (255 - arr) * (paper - 25) / 255  # off-white paper, slightly grey toner
-    arr += rng.normal(0.0, damage["noise"], arr.shape)
-    specks = rng.random(arr.shape) < 0.0004
-    arr[specks] -= rng.uniform(60, 160, int(specks.sum()))
-    img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).filter(
-        ImageFilter.GaussianBlur(damage["blur"])
-    )
-    # a scanner's background removal: paper noise flattens, the noise in and around the print stays
-    flat = np.asarray(img)
-    return Image.fromarray(np.where(flat > paper - 16, paper, flat).astype(np.uint8))
-
-
-def _jpeg(img: Image.Image, quality: int = 72) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality, dpi=(DPI, DPI), optimize=True, progressive=True)
-    return buf.getvalue()
-
-
-def _scan_pdf(pages: list[Image.Image]) -> bytes:
-    """An image-only PDF: one grayscale JPEG per page, no text layer."""
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf, pagesize=A4, invariant=1)
-    width, height = A4
-    for img in pages:
-        pdf.drawImage(ImageReader(io.BytesIO(_jpeg(img))), 0, 0, width=width, height=height)
-        pdf.showPage()
-    pdf.save()
-    return buf.getvalue()
-
-
-def _png(img: Image.Image) -> bytes:
-    """A 16-grey (4-bit) PNG: small, and still plenty for OCR."""
-    levels = (np.asarray(img, dtype=np.uint16) * 15 + 127) // 255
-    pal = Image.frombytes("P", img.size, levels.astype(np.uint8).tobytes())
-    pal.putpalette([v * 17 for v in range(16) for _ in range(3)])
-    buf = io.BytesIO()
-    pal.save(buf, "PNG", optimize=True, bits=4, dpi=(DPI, DPI))
-    return buf.getvalue()
-
-
-# --------------------------------------------------------------------------------------------
 # public
 
 
@@ -162,48 +112,88 @@ def _plan(index: int) -> tuple[Layer, str, str, int, str]:
     return layer, layout, font, pages, fmt
 
 
-def make_document(seed: int, index: int) -> tuple[bytes, str, dict[str, Any], dict[str, Any]]:
+def _pool_form(pool: str, index: int, rng: random.Random) -> tuple[SampleDoc, bytes, dict[str, Any]]:
+    """A document of the ``tune`` or ``heldout`` pool: its content, its PDF and how it was made."""
+    doc = content(rng)
+    made = sample_pools.plan(pool, index, rng, doc.labels)
+    for name in ("early_repayment", "public_funding"):
+        if name in doc.printed:
+            doc.printed[name] = tick_text(made.boxes, bool(normalize(name, doc.printed[name])), rng)
+    doc.labels, doc.section_titles = made.labels, made.section_titles
+    size = rng.choice((9.5, 10.0, 10.5))
+    pdf_bytes = render_form(doc, made.layout, made.font, size, made.letter)
+    how = {"layout": made.layout, "font": made.font, "boxes": made.boxes, "cover": made.letter is not None}
+    return doc, pdf_bytes, how
+
+
+def make_document(
+    seed: int, index: int, pool: str = "base"
+) -> tuple[bytes, str, dict[str, Any], dict[str, Any]]:
     """One sample document in memory: (file bytes, file name, normalized truth with 21 keys, variant dict).
 
-    The same (seed, index) always gives the same bytes, so experiments can make thousands without disk.
+    The same (seed, index, pool) always gives the same bytes, so experiments can make thousands without
+    disk. ``pool`` is ``base`` (the kit's own forms), ``tune`` or ``heldout`` (see ``sample_pools``).
     """
     layer, layout, font, pages, fmt = _plan(index)
-    rng = random.Random(f"credit-ocr-samples:{seed}:{index}")
-    doc = content(rng)
-    size = rng.choice((10.0, 10.5, 11.0)) if font != "Courier" else 10.0
-    pdf_bytes = render_pdf(doc, layout, font, pages, size)
+    extra: dict[str, Any] = {}
+    if pool == "base":
+        rng = random.Random(f"credit-ocr-samples:{seed}:{index}")
+        doc = content(rng)
+        size = rng.choice((10.0, 10.5, 11.0)) if font != "Courier" else 10.0
+        pdf_bytes = render_pdf(doc, layout, font, pages, size)
+        ranges = {"skew": (-1.5, 1.5), "blur": (0.3, 0.8), "noise": (3.0, 9.0)}
+    elif pool in sample_pools.POOLS:
+        rng = random.Random(f"credit-ocr-samples:{pool}:{seed}:{index}")
+        doc, pdf_bytes, extra = _pool_form(pool, index, rng)
+        layout, font = extra.pop("layout"), extra.pop("font")
+        ranges = sample_pools.POOLS[pool].damage
+        extra["pool"] = pool
+    else:
+        raise ValueError(f"Unknown sample set {pool!r}: choose from {', '.join(sample_pools.SETS)}.")
     damage = None
     if layer != "text":
         damage = {
-            "skew": round(rng.uniform(-1.5, 1.5), 2),
-            "blur": round(rng.uniform(0.3, 0.8), 2),
-            "noise": round(rng.uniform(3.0, 9.0), 1),
+            "skew": round(rng.uniform(*ranges["skew"]), 2),
+            "blur": round(rng.uniform(*ranges["blur"]), 2),
+            "noise": round(rng.uniform(*ranges["noise"]), 1),
         }
         noise = np.random.default_rng([seed, index, 2024])
-        images = [_damage(page, noise, damage) for page in _rasterize(pdf_bytes)]
+        images = [damage_page(page, noise, damage) for page in rasterize(pdf_bytes)]
+        if len(images) > 1 and layer == "image":  # an image holds one page: several become a scanned PDF
+            layer, fmt = "scan", "pdf"
+        pages = len(images)
+    elif pool != "base":
+        pages = len(pdfium.PdfDocument(pdf_bytes))
     tag = {"text": "text", "scan": "scan", "image": "png" if fmt == "png" else "jpg"}[layer]
     ext = {"pdf": "pdf", "png": "png", "jpeg": "jpg"}[fmt]
-    name = f"loan_{index + 1:03d}_{layout}_{tag}.{ext}"
+    prefix = "loan" if pool == "base" else pool
+    name = f"{prefix}_{index + 1:03d}_{layout}_{tag}.{ext}"
     if layer == "text":
         data = pdf_bytes
     elif layer == "scan":
-        data = _scan_pdf(images)
+        data = scan_pdf(images)
     elif fmt == "png":
-        data = _png(images[0])
+        data = png_bytes(images[0])
     else:
-        data = _jpeg(images[0])
+        data = jpeg_bytes(images[0])
     missing = tuple(n for n in FIELD_NAMES if n not in doc.printed)
-    variant = Variant(layer, layout, pages, font, fmt, damage, missing)
+    variant = Variant(layer, layout, pages, font, fmt, damage, missing, **extra)
     return data, name, ground_truth(doc), variant.as_dict()
 
 
 def generate(
-    out_dir: Path, count: int = 24, seed: int = 7, *, kinds: Iterable[Layer] | None = None
+    out_dir: Path,
+    count: int = 24,
+    seed: int = 7,
+    *,
+    kinds: Iterable[Layer] | None = None,
+    pool: str = "base",
 ) -> list[SampleInfo]:
     """Write ``count`` documents, their ``<name>.json`` truths and ``manifest.json`` into ``out_dir``.
 
     ``kinds`` limits the layers made (``text``, ``scan``, ``image``); the index sequence stays the same,
-    so a document's bytes do not depend on which kinds were asked for.
+    so a document's bytes do not depend on which kinds were asked for. ``pool`` picks the set: ``base``,
+    ``tune`` (develop an extractor on it) or ``heldout`` (only ever measure on it).
     """
     wanted = set(kinds or LAYERS)
     unknown = wanted - set(LAYERS)
@@ -217,7 +207,7 @@ def generate(
     index = 0
     while len(infos) < count:
         if _plan(index)[0] in wanted:
-            data, name, truth, variant = make_document(seed, index)
+            data, name, truth, variant = make_document(seed, index, pool)
             path = out_dir / name
             truth_path = path.with_suffix(".json")
             path.write_bytes(data)

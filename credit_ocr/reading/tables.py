@@ -11,7 +11,11 @@ from credit_ocr.reading.extraction.fields import FIELD_NAMES
 if TYPE_CHECKING:
     from credit_ocr.reading.evaluate import EvalReport, FileExtraction
 
-__all__ = ["extraction_table", "report_tables"]
+__all__ = ["VARIANT_KEYS", "extraction_table", "report_tables"]
+
+#: What a document's variant is grouped by: its pool (base, tune, heldout), layout, pages, font, tick style,
+#: cover letter and, for hard mail, how it arrived (turned, photo, fax).
+VARIANT_KEYS = ("pool", "layout", "pages", "font", "boxes", "cover", "mail")
 
 
 def _pct(value: float | None) -> str:
@@ -32,7 +36,9 @@ def report_tables(report: EvalReport) -> list[Table]:
     """The report as rich tables: per field, per variant, overall (what ``credit-ocr eval`` prints)."""
     per_field = [(name, _pct(value)) for name, value in report.per_field().items()]
     variants = []
-    for key in ("layer", "layout", "pages"):
+    for key in ("layer", *VARIANT_KEYS):
+        if report.frame[key].isna().all():
+            continue  # e.g. no document says how it arrived by mail
         groups = report.frame.groupby(report.frame[key].astype(str))
         summary = groups.agg(documents=("document", "nunique"), accuracy=("match", "mean"))
         variants += [(key, str(r.Index), str(r.documents), _pct(r.accuracy)) for r in summary.itertuples()]
@@ -40,6 +46,8 @@ def report_tables(report: EvalReport) -> list[Table]:
         ("clean (text layer)", _pct(report.clean_accuracy())),
         ("scanned (scan PDFs, images)", _pct(report.scanned_accuracy())),
         ("all", _pct(report.overall)),
+        ("wrong fields flagged for review", _pct(report.review_quality()["caught"])),
+        ("right fields flagged for review", _pct(report.review_quality()["false_alarms"])),
         ("seconds", f"{report.seconds:.1f}"),
     ]
     tables = [

@@ -147,6 +147,31 @@ class Extraction(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class FieldReview(Base):
+    """A field the extractor asks a person to look at, with why; replaced with its extraction."""
+
+    __tablename__ = "field_reviews"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class FieldCorrection(Base):
+    """A reviewer's value for a field: who, when, the extractor's value and the new one (append-only)."""
+
+    __tablename__ = "field_corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # --------------------------------------------------------------------------------------------
 # Engine: one per process (and per URL), re-made after fork so that Celery's prefork children
 # never share a parent's sockets.

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from sqlalchemy import func, insert, select
 
 from credit_ocr.config import get_settings
+from credit_ocr.state import reviews
 from credit_ocr.state.db import Document, Extraction, StatusEvent, new_id, session_scope, transaction, utcnow
 from credit_ocr.state.status import DocumentNotFound, Status, add_events, event_row
 from credit_ocr.state.storage import blob_key_for, get_blob_store
@@ -257,18 +258,26 @@ def document_events(document_id: str) -> list[dict]:
 
 
 def get_fields(document_id: str) -> dict | None:
-    """The stored extraction of a document (``None`` before extraction)."""
+    """The stored extraction of a document (``None`` before extraction), its review list, the reviewers'
+    corrections and ``reviewed``: the fields with the corrections laid over them."""
     with session_scope() as session:
         ex = session.scalars(select(Extraction).where(Extraction.document_id == document_id)).one_or_none()
         if ex is None:
             return None
-        return {
+        result = {
             "document_id": document_id,
             "extractor": ex.extractor,
             "fields": ex.fields,
             "valid": ex.valid,
             "confidence": ex.confidence,
         }
+    changes = reviews.corrections(document_id)
+    reviewed = dict(result["fields"]) | {c.field: c.new_value for c in changes}  # the newest wins
+    return result | {
+        "review": reviews.review_items(document_id),
+        "corrections": [c.as_dict() for c in changes],
+        "reviewed": reviewed,
+    }
 
 
 def count_by_status(ids: list[str] | None = None) -> dict[str, int]:

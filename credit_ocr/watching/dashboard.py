@@ -52,6 +52,7 @@ class DocumentState:
     cycle_start: datetime | None = None  # the last ``pending`` (upload or resubmit)
     finished_at: datetime | None = None
     worker: str | None = None
+    review: int = 0  # fields the extractor flagged for a person's look (known from the last snapshot)
     events: list[TransitionEvent] = field(default_factory=list)
 
     @property
@@ -184,6 +185,7 @@ class DashboardModel:
             if doc is None:
                 doc = self.documents[row.document_id] = DocumentState(row.document_id)
             doc.filename, doc.attempts, doc.batch_id = row.filename, row.attempts, row.batch_id
+            doc.review = getattr(row, "review", 0)
             doc.created_at = row.created_at
             if doc.status_at is None or row.updated_at >= doc.status_at:
                 # The row is the truth as of the read: fresher than any event we hold.
@@ -242,6 +244,10 @@ class DashboardModel:
             if not d.terminal and (d.elapsed(now) or 0.0) > self.sla_seconds
         ]
 
+    def needs_review(self) -> list[str]:
+        """The documents with fields a person should look at (as of the last snapshot)."""
+        return [d.document_id for d in self.ordered() if d.review]
+
     def latest_errors(self, n: int = 5) -> list[tuple[str, str, str]]:
         """The last ``n`` errors as (document id, filename, message), newest first."""
         failed = [d for d in self.documents.values() if d.error]
@@ -249,7 +255,8 @@ class DashboardModel:
         return [(d.document_id, d.filename, d.error or "") for d in failed[:n]]
 
     def rows(self, now: datetime | None = None) -> list[dict]:
-        """One plain dict per document, for tables: id, file, status, stage, elapsed, attempts, SLA."""
+        """One plain dict per document, for tables: id, file, status, stage, elapsed, attempts, SLA, and
+        ``review``: how many fields a person should look at."""
         now = now or self.clock()
         late = set(self.sla_breached(now))
         return [
@@ -265,6 +272,7 @@ class DashboardModel:
                 "worker": d.worker,
                 "error": d.error,
                 "sla_breached": d.document_id in late,
+                "review": d.review,
             }
             for d in self.ordered()
         ]

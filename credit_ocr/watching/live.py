@@ -31,7 +31,7 @@ from redis.retry import Retry
 from credit_ocr.config import EVENTS_CHANNEL, ConfigurationError, get_settings
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 from credit_ocr.state.db import session_scope
-from credit_ocr.watching.tables import documents_query, events_query
+from credit_ocr.watching.tables import documents_query, events_query, review_query
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ class DocumentRow:
     created_at: datetime
     updated_at: datetime
     priority: int = 0
+    review: int = 0  # fields the extractor flagged that no reviewer corrected yet
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,15 @@ def read_snapshot(
     since: datetime | None = None,
     reason: str = "poll",
 ) -> Snapshot:
-    """Documents and their events (since ``since``) from the database: two queries, any number of documents."""
+    """Documents, their open review fields and their events (since ``since``): three queries, any number of
+    documents."""
     wanted = None if ids is None else list(ids)
     with session_scope() as session:  # the same two queries as the tables of credit_ocr.watching.tables
-        docs = [DocumentRow(**row._mapping) for row in session.execute(documents_query(wanted, batch_id))]
+        to_review = dict(session.execute(review_query(wanted)).all())
+        docs = [
+            DocumentRow(**row._mapping, review=int(to_review.get(row.document_id, 0)))
+            for row in session.execute(documents_query(wanted, batch_id))
+        ]
         evs = [TransitionEvent(*row[1:]) for row in session.execute(events_query(wanted, batch_id, since))]
     return Snapshot(docs, evs, reason)
 

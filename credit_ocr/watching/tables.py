@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, func, select
 
 from credit_ocr.config import get_settings
-from credit_ocr.state.db import Document, StatusEvent, session_scope, utcnow
+from credit_ocr.state.db import Document, FieldCorrection, FieldReview, StatusEvent, session_scope, utcnow
 from credit_ocr.state.status import TERMINAL, Status
 
 #: The stages in pipeline order, with the event that starts each one.
@@ -76,6 +76,26 @@ def documents_query(ids: Iterable[str] | str | None = None, batch_id: str | None
     if batch_id is not None:
         stmt = stmt.where(Document.batch_id == batch_id)
     return stmt
+
+
+def review_query(ids: Iterable[str] | str | None = None) -> Select:
+    """(document id, open review fields): the fields the extractor flagged that no reviewer corrected."""
+    corrected = exists().where(
+        FieldCorrection.document_id == FieldReview.document_id, FieldCorrection.field == FieldReview.field
+    )
+    stmt = (
+        select(FieldReview.document_id, func.count(FieldReview.id))
+        .where(~corrected)
+        .group_by(FieldReview.document_id)
+    )
+    wanted = _ids(ids)
+    return stmt if wanted is None else stmt.where(FieldReview.document_id.in_(wanted))
+
+
+def review_counts(ids: Iterable[str] | str | None = None) -> dict[str, int]:
+    """How many fields of each document still need a person's look (documents with none are left out)."""
+    with session_scope() as session:
+        return {doc_id: int(n) for doc_id, n in session.execute(review_query(ids))}
 
 
 def _read(stmt: Select, *dates: str) -> pd.DataFrame:

@@ -85,6 +85,9 @@ def test_extract_command_reads_the_reference_application(tmp_path: Path, use_tex
     }
     assert not wrong
     assert all(out["valid"].values())
+    if use_text_layer == "true":
+        assert out["review"] == []  # nothing on a clean text layer needs a person's look
+    assert all("OCR was unsure" in item["reason"] for item in out["review"])  # at most the tick boxes
     assert out["timings"]["total"] >= out["timings"]["ocr"] > 0
 
 

@@ -9,7 +9,8 @@ from conftest import REFERENCE
 
 from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, values_match
-from credit_ocr.reading.extraction.rules import extract_rules, find_label
+from credit_ocr.reading.extraction.phrases import find_label
+from credit_ocr.reading.extraction.rules import extract_rules
 
 TABLE = """Loan Application for a Commercial Real Estate Loan -
 Company Profile

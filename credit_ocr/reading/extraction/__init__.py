@@ -14,7 +14,8 @@ from credit_ocr.reading.extraction.result import (
     LLMPermanentError,
     LLMTransientError,
 )
-from credit_ocr.reading.extraction.rules import extract_rules
+from credit_ocr.reading.extraction.review import with_review
+from credit_ocr.reading.extraction.rules import LineWords, extract_rules
 
 __all__ = [
     "ExtractionError",
@@ -25,13 +26,20 @@ __all__ = [
 ]
 
 
-def extract(text: str, extractor: str | None = None) -> ExtractionResult:
-    """Extract the fields of one document's OCR text with the configured (or named) extractor."""
+def extract(
+    text: str, extractor: str | None = None, words: LineWords | None = None, layout: str | None = None
+) -> ExtractionResult:
+    """Extract the fields of one document's OCR text with the configured (or named) extractor.
+
+    ``words`` (each line's words with tesseract's confidences) lets the rules extractor say how sure
+    the OCR was of each value; ``layout`` (the text with its columns kept, ``lines.layout_text``) is
+    what the LLM reads when given. Both extractors return a confidence and a review list per field.
+    """
     name = extractor or get_settings().extractor
     if name == "rules":
-        return extract_rules(text)
+        return extract_rules(text, words)
     if name == "llm":
         from credit_ocr.reading.extraction.llm import extract_llm  # deferred: openai's import costs ~0.5 s
 
-        return extract_llm(text)
+        return with_review(extract_llm(layout or text))
     raise ValueError(f"Unknown extractor {name!r}: set CREDIT_OCR_EXTRACTOR to rules or llm.")

@@ -137,6 +137,8 @@ def _norm_vat(raw: Raw) -> str | None:
         return None
     head, tail = text[:2], text[2:].translate(str.maketrans({"O": "0", "I": "1", "L": "1", "|": "1"}))
     head = {"0E": "DE", "D€": "DE", "DF": "DE"}.get(head, head)
+    if head == "DE":  # a German VAT number is all digits after DE: S, B, Z, G are OCR's 5, 8, 2, 6
+        tail = tail.translate(str.maketrans({"S": "5", "B": "8", "Z": "2", "G": "6"}))
     text = head + tail
     return text if _VAT.fullmatch(text) else None
 
@@ -149,8 +151,11 @@ _BOX = set("[](){}☐□▢")
 _YES = {"yes", "y", "ja", "j", "true", "1", "x", "✓", "✔", "☒", "☑"}
 _NO = {"no", "n", "nein", "false", "0"}
 _TICKED = re.compile(
-    r"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|Il])[xX](?![A-Za-z])|[xX](?=[\])|])|[×✓✔✗✘☒☑■▣*]"
+    r"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|Il])[xX](?![A-Za-z])|[xX](?=[\])|])|(?<=[\[(])[xX][lI1|]|[×✓✔✗✘☒☑■▣*]"
 )
+#: How OCR reads a filled square box (■): 'm', 'mm', '™', '#'.
+_FILLED = re.compile(r"(?<![A-Za-z])(?:m{1,2}|M{1,2}|™|#)(?![A-Za-z])")
+_GLUED = re.compile(r"(?<=[m™#■])(?=(?:No|Yes|Nein|Ja)\b)")
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
 
@@ -167,11 +172,13 @@ def _norm_bool(raw: Raw) -> bool | None:
         return True
     if low in _NO:
         return False
+    text = _GLUED.sub(" ", text)  # 'mNo': a filled box read onto its word
     answers = list(_ANSWER.finditer(text))
     if not answers:
         return None
     before_first = text[: answers[0].start()]
-    marks_lead = any(ch in _BOX or ch in _TICK for ch in before_first)
+    lead = before_first.strip()
+    marks_lead = any(ch in _BOX or ch in _TICK for ch in before_first) or 0 < len(lead) <= 3
     gaps: list[str] = []
     for i, answer in enumerate(answers):
         if marks_lead:
@@ -180,7 +187,11 @@ def _norm_bool(raw: Raw) -> bool | None:
         else:
             end = answers[i + 1].start() if i + 1 < len(answers) else len(text)
             gaps.append(text[answer.end() : end])
-    ticked = {answers[i][1].lower() in ("yes", "ja") for i, gap in enumerate(gaps) if _TICKED.search(gap)}
+    ticked = {
+        answers[i][1].lower() in ("yes", "ja")
+        for i, gap in enumerate(gaps)
+        if _TICKED.search(gap) or _FILLED.search(gap)
+    }
     if len(ticked) == 1:
         return ticked.pop()
     if not any(any(c in _BOX or c in _TICK for c in gap) for gap in gaps) and len(answers) == 1:

@@ -40,12 +40,14 @@ class LLMPermanentError(ExtractionError):
 
 @dataclass
 class ExtractionResult:
-    """The 21 normalized fields, per-field validity and confidence, and which extractor made them."""
+    """The 21 normalized fields, per-field validity and confidence (0..1), which extractor made them, and
+    ``review``: the fields a person should look at, each ``{"field": ..., "reason": ...}``."""
 
     extractor: str
     fields: dict[str, Any]
     valid: dict[str, bool] = field(default_factory=dict)
     confidence: dict[str, float] = field(default_factory=dict)
+    review: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready data."""

@@ -1,0 +1,234 @@
+"""Which field a printed label names, by what its words mean rather than by an exact phrase.
+
+Forms word their labels freely: "Desired Financing Amount", "Financing Amount Requested", "Amount of
+Funding Needed" all name ``requested_amount``. Each field has a small vocabulary of word stems with
+weights (``VOCABULARY``: "financ" and "fund" point strongly at the requested amount, "amount" only
+weakly, since the loan amount has one too), and a label is scored by the stems its words start with,
+OCR slips forgiven by a fuzzy comparison. Known phrases (``spec.py``) still count: a phrase read
+exactly is the surest label. Words that carry no meaning here ("of", "desired", "applied") are
+neutral; a word that is neither makes a candidate less likely to be a label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from credit_ocr.reading.extraction.spec import FIELDS
+
+__all__ = ["FILLER", "VOCABULARY", "LabelMatch", "known_words", "label_end", "match_label", "word_fields"]
+
+#: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
+VOCABULARY: dict[str, dict[str, float]] = {
+    "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrow": 2,
+                     "applicant": 2, "name": 2, "entity": 1},
+    "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 1, "incorporat": 1,
+                   "compan": 1, "corporat": 1},
+    "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "date": 2, "since": 1},
+    "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
+                         "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1},
+    "commercial_register": {"regist": 3, "reg": 2, "hr": 3, "court": 2, "commercial": 1, "trade": 1, "entry": 1,
+                            "number": 0.5, "no": 0.5},
+    "vat_id": {"vat": 3, "tax": 3, "ust": 3, "idnr": 3, "sales": 1, "identif": 1, "id": 1, "number": 0.5,
+               "no": 0.5},
+    "property_type": {"type": 3, "kind": 3, "categor": 3, "class": 3, "property": 1, "object": 1, "asset": 1,
+                      "real": 0.5, "estate": 0.5, "building": 1},
+    "property_name": {"name": 2, "title": 2, "designation": 2, "project": 2, "property": 1, "object": 1,
+                      "building": 1},
+    "property_address": {"address": 3, "adress": 3, "location": 3, "located": 3, "site": 3, "situated": 3,
+                         "property": 1, "object": 1},
+    "purchase_price": {"price": 3, "cost": 3, "purchas": 2, "acquisit": 2, "invest": 2, "construct": 1,
+                       "building": 1},
+    "requested_amount": {"financ": 3, "fund": 2, "amount": 1, "volume": 1, "need": 1, "demand": 1, "sought": 1,
+                         "required": 1},
+    "purpose": {"purpose": 4, "use": 3, "intend": 2, "usage": 2, "fund": 0.5},
+    "equity_share": {"equity": 4, "own": 2, "contribut": 2, "capital": 2, "resource": 2, "portion": 1,
+                     "share": 1},
+    "construction_year": {"year": 3, "built": 3, "construct": 2, "complet": 2, "build": 1},
+    "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "usable": 1,
+                   "gross": 1, "lettable": 1},
+    "loan_amount": {"loan": 3, "credit": 3, "amount": 1, "sum": 1, "volume": 1},
+    "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2,
+             "time": 1, "loan": 0.5, "year": 0.5},
+    "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
+                        "repayment": 1},
+    "interest_rate": {"interest": 4, "rate": 1, "nominal": 1},
+    "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2},
+    "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "state": 2, "aid": 2,
+                       "support": 1, "fund": 1},
+}  # fmt: skip
+
+#: Words a label may hold that say nothing about which field it is.
+FILLER = frozenset(
+    [
+        "of",
+        "the",
+        "for",
+        "in",
+        "per",
+        "a",
+        "an",
+        "to",
+        "be",
+        "are",
+        "is",
+        "what",
+        "on",
+        "at",
+        "and",
+        "or",
+        "by",
+        "with",
+        "its",
+        "our",
+        "your",
+        "applied",
+        "desired",
+        "wanted",
+        "preferred",
+        "preference",
+        "target",
+        "agreed",
+        "option",
+        "right",
+        "made",
+        "application",
+        "requested",
+        "needed",
+        "total",
+        "eur",
+        "euro",
+        "in",
+        "years",
+        "date",
+        "details",
+        "information",
+        "please",
+        "arrangement",
+        "provided",
+        "given",
+        "planned",
+        "expected",
+        "overall",
+    ]
+)
+_KIND = {spec.name: spec.kind for spec in FIELDS}
+#: Stems this short match only whole words ('no' must not match 'note').
+_WHOLE_WORD = 3
+#: How close an OCR'd word must be to a stem to count (difflib ratio over the stem's length).
+_FUZZY = 0.85
+#: A candidate is a label only when its best field scores at least this (one word that names a field).
+MIN_SCORE = 3.0
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """The field a label names, how surely (0..1), and how many of the candidate's words it used."""
+
+    field: str
+    score: float
+    words: int
+
+
+def _fold_word(word: str) -> str:
+    return re.sub(r"[^a-z]", "", word.lower().replace("ß", "ss").removesuffix("'s"))
+
+
+@lru_cache(maxsize=8192)
+def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
+    """(field, weight) pairs a word points at; () for a filler word; None for a word of no label."""
+    folded = _fold_word(word)
+    if not folded:  # punctuation: '/' and '?' belong to labels, a tick box or a rule never does
+        return None if any(ch in "[](){}☐☒□■|_—–-" for ch in word) else ()  # a dash separates label and value
+    if folded in FILLER:
+        return ()
+    for fuzzy in (False, True):  # a slip-free reading first: 'building' is not a slip of 'built'
+        found: dict[str, float] = {}
+        for field, stems in VOCABULARY.items():
+            for stem, weight in stems.items():
+                if _starts(folded, stem, fuzzy):
+                    found[field] = max(found.get(field, 0.0), weight)
+        if found:
+            return tuple(found.items())
+    return None
+
+
+def _starts(word: str, stem: str, fuzzy: bool) -> bool:
+    if len(stem) <= _WHOLE_WORD:
+        return word == stem
+    if not fuzzy:
+        return word.startswith(stem)
+    if len(stem) >= 6 and len(word) >= len(stem) - 1 and word[0] == stem[0]:
+        return SequenceMatcher(None, word[: len(stem)], stem).ratio() >= _FUZZY
+    return False
+
+
+def match_label(words: list[str], section: str | None = None) -> LabelMatch | None:
+    """The field the first words of ``words`` name, or None when they do not start a label.
+
+    The label is the shortest prefix that reaches the best field's highest score, so a value after a
+    label on the same row is not swallowed. ``section`` (applicant, property, loan) breaks near ties.
+    """
+    totals: dict[str, float] = {}
+    best: tuple[float, int, str] | None = None  # (score, words, field)
+    for count, word in enumerate(words[:10], start=1):
+        if any(ch.isdigit() for ch in word):
+            break
+        pointed = word_fields(word)
+        if pointed is None:
+            break
+        for field, weight in pointed:
+            totals[field] = totals.get(field, 0.0) + weight
+        if totals:
+            field, score = max(totals.items(), key=lambda kv: kv[1] + _section_bonus(kv[0], section))
+            # only a word that says much moves the label's end ('Building Type | Office Building')
+            if best is None or (
+                score > best[0] and (best[0] < MIN_SCORE or dict(pointed).get(field, 0.0) >= 2)
+            ):
+                best = (score, count, field)
+    if best is None or best[0] < MIN_SCORE:
+        return None
+    score, count, field = best
+    # a rival of another kind is no rival: the value's shape tells a date from a legal form
+    rival = max((v for k, v in totals.items() if k != field and _KIND[k] == _KIND[field]), default=0.0)
+    return LabelMatch(field, round(score / (score + rival), 3), count)
+
+
+_SECTION_FIELDS = {
+    "applicant": {"company_name", "legal_form", "founding_date", "business_address", "commercial_register", "vat_id"},
+    "property": {"property_type", "property_name", "property_address", "purchase_price", "requested_amount",
+                 "purpose", "equity_share", "construction_year", "total_area"},
+    "loan": {"loan_amount", "term", "monthly_payment", "interest_rate", "early_repayment", "public_funding"},
+}  # fmt: skip
+
+
+def _section_bonus(field: str, section: str | None) -> float:
+    return 1.5 if section and field in _SECTION_FIELDS.get(section, ()) else 0.0
+
+
+def label_end(words: list[str], start: int, field: str) -> int:
+    """Where a label found in ``words[:start]`` really ends: over the words that go on saying the same.
+
+    'Purpose of the Loan Purchase': 'of the Loan' still belongs to the label (filler words, and a word
+    right after them); 'Type of Property Office Building' stops before 'Office' (another field's word,
+    straight after the label).
+    """
+    end = start
+    while end < len(words):
+        pointed = word_fields(words[end])
+        if pointed is None or any(ch.isdigit() for ch in words[end]):
+            break
+        after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
+        same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
+        if pointed == () or after_filler or field in dict(pointed) or same_kind:
+            end += 1  # 'Equity Amount': another amount's word, still the same label
+            continue
+        break
+    return end
+
+
+def known_words(words: list[str]) -> bool:
+    """True if every word is a label word (a field's word or filler) and none holds a digit."""
+    return all(word_fields(w) is not None and not any(ch.isdigit() for ch in w) for w in words)

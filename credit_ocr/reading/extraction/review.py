@@ -1,0 +1,151 @@
+"""How sure the extractor is of each field, and which fields a person should look at, with a reason.
+
+A field's confidence multiplies three things the extractor knows: how surely tesseract read the value's
+words (its word confidences; 1.0 for a text layer), how surely the label named the field, and whether
+the value has the shape the field needs (a valid VAT number, a legal form that names one...). The
+``review`` list says why a field deserves a look: not found, a value that does not validate, two
+different values on the form, a value whose place was uncertain (columns that did not line up, a
+label's end guessed), an unsure OCR reading, a loose label, or amounts that do not add up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
+from credit_ocr.reading.extraction.result import ExtractionResult
+
+__all__ = ["Evidence", "ReviewItem", "confidence_of", "plausible", "review", "with_review"]
+
+#: A value word tesseract read with less confidence than this (0-100) is worth a look.
+LOW_WORD_CONFIDENCE = 40.0
+#: A label that named its field less surely than this (0..1) is worth a look.
+LOOSE_LABEL = 0.6
+#: Fields whose confidence is below this are listed for review even without another reason.
+LOW_CONFIDENCE = 0.3
+
+_LEGAL_FORM = re.compile(
+    r"GmbH|\bAG\b|\bKG\b|\bUG\b|\bSE\b|OHG|GbR|\be\.?\s?K\b|Compan|Partnership|Corporation|Limited|Ltd|Inc\b|LLC",
+    re.I,
+)
+_REGISTER = re.compile(r"\bHR\s?[AB]\b|regist|court|amtsgericht", re.I)
+_RATE_WORDS = {"fixed", "variable", "floating", "fix", "variabel", "fest"}
+
+
+@dataclass
+class Evidence:
+    """What the extractor knows about one field's value."""
+
+    found: bool = False
+    label_score: float = 0.0  # 0..1
+    word_confidence: float | None = None  # 0..100, lowest of the value's words; None: no OCR words
+    plausible: bool = False
+    conflict: str | None = None  # another value the form offers for the field
+    doubt: str | None = None  # why the value's place on the page is uncertain
+
+
+@dataclass
+class ReviewItem:
+    """One field a person should look at, and why."""
+
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def plausible(name: str, value: object) -> bool:
+    """True if ``value`` is valid for the field and looks like what the field holds, not like its neighbour's."""
+    if not is_valid(name, value):
+        return False
+    text = str(value)
+    if name == "legal_form":
+        return bool(_LEGAL_FORM.search(text))
+    if name == "commercial_register":
+        return bool(_REGISTER.search(text))
+    if name in ("business_address", "property_address"):
+        return bool(re.search(r"\d", text)) and bool(re.search(r"[A-Za-z]{3}", text))
+    if name in ("company_name", "property_type", "property_name", "purpose"):
+        return bool(re.search(r"[A-Za-z]{2}", text)) and not re.search(r"€|\bEUR\b|\d{1,3}[.,]\d{3}", text)
+    if name == "interest_rate":  # a commercial loan's rate lies between 0% and 20%
+        return text.lower() in _RATE_WORDS if not text.endswith("%") else 0 < float(text[:-1]) < 20
+    return True
+
+
+def confidence_of(evidence: Evidence) -> float:
+    """0..1: the OCR's certainty of the words times the label's, a value of the wrong shape cut hard."""
+    if not evidence.found:
+        return 0.0
+    ocr = 1.0 if evidence.word_confidence is None else max(0.0, min(1.0, evidence.word_confidence / 100))
+    score = ocr * (0.5 + 0.5 * evidence.label_score) * (1.0 if evidence.plausible else 0.3)
+    return round(score * (0.7 if evidence.conflict or evidence.doubt else 1.0), 3)
+
+
+def _reason(name: str, value: object, ev: Evidence) -> str | None:
+    kind = FIELD_BY_NAME[name].kind
+    if not ev.found:
+        return "not found on the document"
+    if not ev.plausible:
+        return f"{value!r} does not read as a {kind if kind != 'text' else name.replace('_', ' ')}"
+    if ev.conflict:
+        return f"the form also offers {ev.conflict!r}"
+    if ev.doubt:
+        return ev.doubt
+    if ev.word_confidence is not None and ev.word_confidence < LOW_WORD_CONFIDENCE:
+        return f"the OCR was unsure of a word (confidence {ev.word_confidence:.0f})"
+    if ev.label_score < LOOSE_LABEL:
+        return f"its label matched loosely ({ev.label_score:.2f})"
+    return None
+
+
+def _money(value: object) -> Decimal | None:
+    if not isinstance(value, str) or not value.startswith("€"):
+        return None
+    return Decimal(value[1:].split(" ")[0].replace(",", ""))
+
+
+def _cross_checks(fields: dict[str, object]) -> list[ReviewItem]:
+    """Amounts that do not add up: price = equity + requested amount, a loan no larger than the need."""
+    price, equity, requested = (
+        _money(fields.get(n)) for n in ("purchase_price", "equity_share", "requested_amount")
+    )
+    items = []
+    if price is not None and equity is not None and requested is not None and price != equity + requested:
+        items += [
+            ReviewItem(n, "purchase price is not equity + requested amount")
+            for n in ("purchase_price", "equity_share", "requested_amount")
+        ]
+    loan = _money(fields.get("loan_amount"))
+    if loan is not None and requested is not None and loan > requested:
+        items.append(ReviewItem("loan_amount", "the loan is larger than the financing requested"))
+    return items
+
+
+def review(fields: dict[str, object], evidence: dict[str, Evidence]) -> list[ReviewItem]:
+    """The fields a person should look at, one reason each, in field order."""
+    items: dict[str, ReviewItem] = {}
+    for name in FIELD_NAMES:
+        ev = evidence.get(name, Evidence())
+        reason = _reason(name, fields.get(name), ev)
+        if reason is None and ev.found and confidence_of(ev) < LOW_CONFIDENCE:
+            reason = f"low confidence ({confidence_of(ev):.2f})"
+        if reason:
+            items[name] = ReviewItem(name, reason)
+    for item in _cross_checks(fields):
+        items.setdefault(item.field, item)
+    return [items[name] for name in FIELD_NAMES if name in items]
+
+
+def with_review(result: ExtractionResult) -> ExtractionResult:
+    """An extractor's result with confidences and a review list from its values alone (the LLM's case:
+    no label scores, no word confidences; a value of the wrong shape or a missing one is still caught)."""
+    evidence = {
+        name: Evidence(found=value is not None, label_score=1.0, plausible=plausible(name, value))
+        for name, value in result.fields.items()
+    }
+    result.confidence = {name: confidence_of(ev) for name, ev in evidence.items()}
+    result.review = [item.as_dict() for item in review(result.fields, evidence)]
+    return result

@@ -1,0 +1,223 @@
+"""Where a form puts its values: beside the label, after a colon or dot leaders, below it, or in the next cell.
+
+:func:`candidates` walks a document's rebuilt lines (a wide gap between words is two spaces, see
+``reading/lines.py``) and yields every (field, printed value) pair it can see, with the label's score,
+the section it sits in and the line the value came from. Labels are found as known phrases
+(:mod:`.phrases`) or by meaning (:mod:`.labels`); a row of labels with nothing after them takes its
+values from the next row, one per column (labels above values, table cells). Choosing among
+candidates is :mod:`.rules`' job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from credit_ocr.reading.extraction.labels import known_words, label_end, match_label, word_fields
+from credit_ocr.reading.extraction.phrases import find_label, fold
+
+__all__ = ["Candidate", "candidates"]
+
+_WIDE_GAP = re.compile(r"\s{2,}|\t")
+_LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
+_ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
+_GENERIC_ADDRESS = {"address", "adress", "location"}
+_TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
+
+
+@dataclass
+class Candidate:
+    """One value a form offers for one field, and what speaks for it."""
+
+    field: str
+    raw: str
+    label: str  # the printed label, as matched
+    label_score: float  # 0..1: 1 is a known phrase read exactly
+    how: str  # phrase | meaning
+    section: str  # applicant | property | loan
+    line: int  # index of the value's line in the text's lines
+    below: bool = False  # the value was on the row below its label
+    alternatives: tuple[str, ...] = ()  # shorter readings of the value, should ``raw`` not fit
+    doubt: str | None = None  # why the value's place on the page is uncertain
+
+
+@dataclass
+class _Label:
+    field: str
+    score: float
+    how: str
+    label: str
+    remainder: str
+    alternatives: tuple[str, ...] = ()  # the remainder without one or two more words, should it not fit
+    maybe_alone: bool = False  # the remainder may be the label's own last words: the value may be below
+    used: int = 0  # words of the segment the label was first found in
+
+
+def section_of(line: str, current: str) -> str:
+    """'applicant', 'property' or 'loan' when ``line`` is a section heading that says so, else ``current``."""
+    folded = fold(line)
+    if len(folded.split()) > 8:
+        return current
+    if re.search(r"\b(property|object|real estate|building)", folded):
+        return "property"
+    if re.search(r"\b(loan|credit|financing proposal|terms|conditions)\b", folded):
+        return "loan"
+    if re.search(r"\b(applicant|company|borrower|company details)\b", folded):
+        return "applicant"
+    return current
+
+
+def _finish(field: str, score: float, how: str, words: list[str], used: int) -> _Label:
+    """The label over ``words[:used]``, stretched over the words that still belong to it (labels.label_end)."""
+    end = label_end(words, used, field)
+    rest = words[end:]
+    if rest and rest[0] in ("?", ")"):
+        end, rest = end + 1, rest[1:]
+    alternatives = tuple(" ".join(rest[k:]) for k in (1, 2) if k < len(rest) and known_words(rest[:k]))
+    alone = bool(rest) and len(rest) <= 3 and known_words(rest)
+    label, remainder = " ".join(words[:end]), " ".join(rest).lstrip("?) ")
+    return _Label(field, score, how, label, remainder, alternatives, alone, used)
+
+
+def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
+    head, colon, tail = segment.partition(":")
+    words = (head if colon else segment).split()
+    found = match_label(words, section)
+    if found is None:
+        return None
+    if colon:
+        if not known_words(words[found.words :]):
+            return None  # 'Loan Application No. 12: ...' is not a label with a value
+        return _Label(found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words))
+    return _finish(found.field, found.score, "meaning", words, found.words)
+
+
+def _label(segment: str, section: str, has_next: bool) -> _Label | None:
+    """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more."""
+    phrase = find_label(segment)
+    meaning = _meaning(segment, section, has_next)
+    if phrase is None:
+        return meaning
+    field = phrase.field
+    if field == "property_address" and phrase.label in _GENERIC_ADDRESS and section == "applicant":
+        field = "business_address"
+    if ":" in segment and phrase.remainder == segment.partition(":")[2].strip():
+        from_phrase = _Label(
+            field, phrase.score, "phrase", phrase.label, phrase.remainder, used=len(phrase.label.split())
+        )
+    else:
+        words = segment.split()
+        used = len(words) - len(phrase.remainder.split())
+        from_phrase = _finish(field, phrase.score, "phrase", words, used)
+    if meaning is None:
+        return from_phrase
+    if meaning.used > from_phrase.used or len(meaning.remainder.split()) < len(from_phrase.remainder.split()):
+        return meaning  # 'Financing Amount Requested €9,380,000': the meaning reads the whole label
+    if meaning.field != from_phrase.field and phrase.score < 0.95:
+        return meaning  # 'Building Type' is a near miss of the phrase 'Building Year', but names a type
+    return from_phrase
+
+
+def _split(line: str) -> tuple[bool, list[str]]:
+    body = _LEADERS.sub("  ", line.strip())
+    numbered = bool(_ENUMERATOR.match(body))
+    body = _ENUMERATOR.sub("", body)
+    segments = [s.strip() for s in _WIDE_GAP.split(body) if s.strip()]
+    return numbered, [part for segment in segments for part in _cells(segment)]
+
+
+def _cells(segment: str) -> list[str]:
+    """A segment cut before a second label inside it: two table cells read without a wide gap between.
+
+    'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
+    more that names its field surely counts, after a value word (a digit or a known unit).
+    """
+    words = segment.split()
+    for j in range(2, len(words) - 1):
+        if not re.search(r"\d|EUR|€|m2|m²|sqm|yrs|years|month", words[j - 1]) or not word_fields(words[j]):
+            continue
+        found = match_label(words[j:], None)
+        if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
+            return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
+    return [segment]
+
+
+_ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
+
+
+def _clean(text: str) -> str:
+    text = " ".join(text.split()).lstrip(" :;|_—–-").rstrip(" :;|_")  # rules and dashes before a value
+    if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
+        text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
+    return text
+
+
+def _spread(segments: list[str], columns: int) -> list[str]:
+    """The value row's segments shared among ``columns`` labels above it, in order."""
+    if len(segments) == columns:
+        return segments
+    if columns and len(segments) % columns == 0:
+        size = len(segments) // columns
+        return [" ".join(segments[i : i + size]) for i in range(0, len(segments), size)]
+    return [" ".join(segments)] + [""] * (columns - 1) if columns else []
+
+
+def candidates(lines: list[str]) -> list[Candidate]:
+    """Every (field, value) a form's lines offer, in reading order."""
+    found: list[Candidate] = []
+    section = "applicant"
+    pending: list[tuple[_Label, str]] = []  # labels alone on their row: their values are on the next row
+    for number, raw_line in enumerate(lines):
+        numbered, segments = _split(raw_line)
+        if not segments:
+            continue
+        labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
+        if pending:
+            if labels[0] is None and not numbered:
+                aligned = len(segments) == len(pending)
+                for (label, sec), value in zip(pending, _spread(segments, len(pending)), strict=True):
+                    if value:
+                        cand = _candidate(label, value, sec, number, below=True)
+                        cand.doubt = None if aligned else "its column of labels and values did not line up"
+                        found.append(cand)
+                pending = []
+                continue
+            pending = []
+        explicit = ":" in raw_line or len(segments) > 1
+        if labels[0] is None or (numbered and not explicit):
+            section = section_of(" ".join(segments), section)
+            continue
+        current: _Label | None = None
+        parts: list[str] = []
+        for segment, label in zip(segments, labels, strict=True):
+            if label is not None and (current is None or parts or _is_label_only(label)):
+                if current is not None:
+                    _close(found, pending, current, parts, section, number)
+                current, parts = label, ([label.remainder] if label.remainder else [])
+            else:
+                parts.append(segment)
+        if current is not None:
+            _close(found, pending, current, parts, section, number)
+    return found
+
+
+def _is_label_only(label: _Label) -> bool:
+    """A strong label with nothing after it starts a new field even right after another label (a label row)."""
+    return not label.remainder and label.score >= 0.6
+
+
+def _close(found, pending, label: _Label, parts: list[str], section: str, number: int) -> None:
+    if parts and label.maybe_alone and label.remainder and len(parts) > 1:
+        # 'Interest Rate Type   Fixed': the remainder may be the label's last words, the value after the gap
+        label.alternatives = (*label.alternatives, " ".join(parts[1:]))
+    if parts:
+        found.append(_candidate(label, " ".join(parts), section, number))
+    if not parts or (label.maybe_alone and len(parts) == 1):
+        pending.append((label, section))
+
+
+def _candidate(label: _Label, raw: str, section: str, number: int, below: bool = False) -> Candidate:
+    alternatives = () if below else tuple(_clean(a) for a in label.alternatives)
+    return Candidate(
+        label.field, _clean(raw), label.label, label.score, label.how, section, number, below, alternatives
+    )

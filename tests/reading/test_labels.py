@@ -1,0 +1,106 @@
+"""Labels by meaning and values wherever they sit: the rules extractor's parts, without tesseract."""
+
+from __future__ import annotations
+
+import pytest
+
+from credit_ocr.reading.extraction.labels import label_end, match_label, word_fields
+from credit_ocr.reading.extraction.rules import extract_rules
+from credit_ocr.reading.extraction.spec import FIELDS
+from credit_ocr.reading.extraction.walk import candidates, section_of
+from credit_ocr.reading.sample_pools import POOLS
+
+SECTION = {name: "applicant" for name in ("company_name", "legal_form", "founding_date", "business_address",
+                                          "commercial_register", "vat_id")}  # fmt: skip
+SECTION |= {n: "loan" for n in ("loan_amount", "term", "monthly_payment", "interest_rate", "early_repayment",
+                                 "public_funding")}  # fmt: skip
+
+
+def _one(text: str) -> dict:
+    return {c.field: c.raw for c in candidates(text.splitlines())}
+
+
+def _readings(text: str) -> dict:
+    """Each field's value and the shorter readings the extractor tries when it does not fit."""
+    return {c.field: (c.raw, *c.alternatives) for c in candidates(text.splitlines())}
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [  # the wordings issue 15 names, none of them in spec.py's phrase lists
+        ("Register Entry", "commercial_register"),
+        ("Target Interest Rate", "interest_rate"),
+        ("Financing Amount Requested", "requested_amount"),
+        ("Option for Early Repayment?", "early_repayment"),
+        ("Public Funding Requested?", "public_funding"),
+    ],
+)
+def test_unseen_wordings_find_their_field_by_meaning(label: str, field: str) -> None:
+    phrases = {p.lower() for spec in FIELDS for p in (spec.label, *spec.synonyms)}
+    assert label.lower() not in phrases
+    found = match_label(label.split(), SECTION.get(field, "property"))
+    assert found is not None and found.field == field
+
+
+def test_every_tune_wording_finds_its_field_beside_and_above_its_value() -> None:
+    headings = {"applicant": "1. Applicant", "property": "2. The Property", "loan": "3. Loan Terms"}
+    for field, labels in POOLS["tune"].labels.items():
+        head = headings[SECTION.get(field, "property")] + "\n"
+        for label in labels:
+            assert _one(f"{head}{label}: Value X1")[field] == "Value X1", label  # after a colon
+            beside = _readings(f"{head}{label}  Value X1")
+            assert "Value X1" in beside.get(field, ()), (label, beside)  # across a wide gap
+            assert _one(f"{head}{label}\nValue X1").get(field) == "Value X1", label  # below it
+
+
+def test_a_value_is_no_label_and_a_label_no_value() -> None:
+    for value in (
+        "Office and Commercial Building",
+        "Purchase and Renovation",
+        "15 years",
+        "HRB 123456 / Court",
+    ):
+        assert match_label(value.split(), "property") is None, value
+    assert word_fields("of") == () and word_fields("Xylophone") is None
+    assert word_fields("[x]") is None  # a tick box never belongs to a label
+
+
+def test_the_label_ends_where_the_value_begins() -> None:
+    words = ["Purpose", "of", "the", "Loan", "Purchase"]
+    assert label_end(words, 1, "purpose") == 4  # 'of the Loan' still belongs to the label
+    words = ["Type", "of", "Property", "Office", "Building"]
+    assert label_end(words, 3, "property_type") == 3  # 'Office' starts the value
+    assert extract_rules("Equity Amount EUR 1,850,000").fields["equity_share"] == "€1,850,000"
+
+
+def test_values_in_cells_columns_and_after_leaders() -> None:
+    found = _one("Purchase Price 18 500 000 EUR Financing Demand 14 380 000 EUR")  # two cells, no gap
+    assert found == {"purchase_price": "18 500 000 EUR", "requested_amount": "14 380 000 EUR"}
+    found = _one("Company Name    Legal Form\nHansa Bau AG    Stock Corporation (AG)")  # labels above
+    assert found == {"company_name": "Hansa Bau AG", "legal_form": "Stock Corporation (AG)"}
+    assert _one("Loan Volume .............. EUR 13,450,000") == {"loan_amount": "EUR 13,450,000"}
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [("☒ Yes   ☐ No", True), ("☐ Yes   ☒ No", False), ("Yes [x]   No [ ]", True), ("( ) Yes   (x) No", False),
+     ("Ja", True), ("Nein", False), ("■ Yes   □ No", True)],
+)  # fmt: skip
+def test_yes_and_no_as_marks_or_words(printed: str, expected: bool) -> None:
+    result = extract_rules(f"Early Repayment Desired?  {printed}")
+    assert result.fields["early_repayment"] is expected
+
+
+def test_sections_tell_the_generic_labels_apart() -> None:
+    assert section_of("II. Object to be Financed", "applicant") == "property"
+    assert section_of("C. Desired Credit Conditions", "property") == "loan"
+    text = "A. About the Applicant\nAddress: Main Street 1, 70173 Stuttgart\nB. The Property\nAddress: Park 2, 10115 Berlin"
+    fields = extract_rules(text).fields
+    assert fields["business_address"].startswith("Main Street")
+    assert fields["property_address"].startswith("Park 2")
+
+
+def test_the_form_after_a_cover_letter() -> None:
+    letter = "Dear Sir or Madam,\nplease find enclosed our application for a loan.\nYours faithfully,\n\n"
+    result = extract_rules(letter + "Loan Amount Requested: EUR 2,000,000\nRepayment Period: 15 years")
+    assert result.fields["loan_amount"] == "€2,000,000" and result.fields["term"] == "15 years"
