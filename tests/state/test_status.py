@@ -358,7 +358,7 @@ def test_done_and_its_extraction_are_one_write(any_db: Settings, monkeypatch) ->
     from credit_ocr.reading.extraction import ExtractionResult
 
     result = ExtractionResult("rules", {"name": "Ana", "amount": 1.5}, {"name": True}, {"name": 0.9})
-    monkeypatch.setattr(stages, "extract", lambda _text, _extractor: result)
+    monkeypatch.setattr(stages, "extract", lambda _text, _extractor, *_words_and_layout: result)
     doc_id = document_in(Status.OCR_RUNNING)
     done = stages.run_extraction(doc_id)
     assert not done.skipped and current_status(doc_id) is Status.DONE
