@@ -114,6 +114,11 @@ class StageTask(Task):
     reject_on_worker_lost = True
     stage = ""  # "ocr" or "extract", set by each task
 
+    @property
+    def running_status(self) -> Status:
+        """The status a document is in while this task's stage runs."""
+        return Status.OCR_RUNNING if self.stage == "ocr" else Status.LLM_RUNNING
+
     def before_start(self, task_id: str, args: tuple, kwargs: dict) -> None:
         """Name the document, task and stage on every log line, and the worker on every event."""
         task_context.set({"doc": args[0], "task": task_id, "stage": self.stage})
@@ -155,7 +160,8 @@ class StageTask(Task):
         log.warning("event=retry n=%d countdown=%s reason=%r", n, when, reason)
         try:
             detail = f"retry {n}/{self.max_retries} of {self.stage}{wait}: {reason}"
-            record_event(args[0], "retry", detail, task_id=task_id)
+            # the retried task may already have run (jitter can make the countdown 0): name this stage
+            record_event(args[0], "retry", detail, task_id=task_id, status=self.running_status)
         except Exception as record_exc:  # noqa: BLE001 - never let the bookkeeping stop the retry
             log.warning("event=retry_not_recorded reason=%r", student_message(record_exc))
 
@@ -172,7 +178,7 @@ class StageTask(Task):
             return
         message = failure_message(exc, self.stage, self.request.retries)
         log.error("event=failed error=%r", message)
-        running = Status.OCR_RUNNING if self.stage == "ocr" else Status.LLM_RUNNING
+        running = self.running_status
         try:
             failed = stages.fail(
                 document_id,

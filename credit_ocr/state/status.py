@@ -253,17 +253,19 @@ def note(
     *,
     task_id: str | None = None,
     worker: str | None = None,
+    status: Status | None = None,
 ) -> None:
-    """An event that moves nothing (a retry, a redelivery, ``ocr_done``, a reconcile pickup), at the
-    current status, in ``conn``'s transaction. It touches ``updated_at``: the document is alive."""
+    """An event that moves nothing (a retry, a redelivery, ``ocr_done``, a reconcile pickup), at the current
+    status or ``status``, in ``conn``'s transaction. It touches ``updated_at``: the document is alive."""
     at = utcnow()
     row = conn.execute(
         update(_docs).where(_docs.c.id == document_id).values(updated_at=at).returning(*_ROW)
     ).one_or_none()
     if row is None:
         raise DocumentNotFound(document_id)
+    at_status = status.value if status is not None else row.status
     event = event_row(
-        document_id, kind=kind, from_status=row.status, to_status=row.status, at=at, task_id=task_id,
+        document_id, kind=kind, from_status=at_status, to_status=at_status, at=at, task_id=task_id,
         worker=worker, detail=detail,
     )  # fmt: skip
     add_events(conn, [event], row.batch_id, [{"filename": row.filename, "attempts": row.attempts}])
@@ -290,8 +292,9 @@ def resubmit(document_id: str, *, detail: str = "resubmitted") -> TransitionResu
 
 
 def record_event(
-    document_id: str, kind: str, detail: str, *, task_id: str | None = None, worker: str | None = None
-) -> None:
+    document_id: str, kind: str, detail: str, *, task_id: str | None = None, worker: str | None = None,
+    status: Status | None = None,
+) -> None:  # fmt: skip
     """:func:`note` in a transaction of its own (committed, then published)."""
     with transaction() as conn:
-        note(conn, document_id, kind, detail, task_id=task_id, worker=worker)
+        note(conn, document_id, kind, detail, task_id=task_id, worker=worker, status=status)

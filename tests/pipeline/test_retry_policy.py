@@ -156,6 +156,18 @@ def test_on_retry_records_the_retry_with_its_reason_and_wait(any_db: Settings) -
     assert documents.get_document(doc_id).status == "llm_running"
 
 
+@BOTH_DBS
+def test_a_retry_recorded_after_its_retried_task_finished_names_its_stage_not_done(any_db: Settings) -> None:
+    """Jitter can make a retry's countdown 0: the retried task may finish before ``on_retry`` commits."""
+    doc_id = _document_in(Status.OCR_RUNNING, Status.LLM_RUNNING, Status.DONE)
+    exc = LLMTransientError("LLM endpoint answered HTTP 503", status=503)
+    _call(tasks.extract, "on_retry", exc, doc_id, _einfo(Retry(exc=exc, when=0)))
+    last = _events(doc_id)[-1]
+    assert (last.kind, last.from_status, last.to_status) == ("retry", "llm_running", "llm_running")
+    assert [e.to_status for e in _events(doc_id) if e.to_status == "done"] == ["done"]  # one done, still
+    assert documents.get_document(doc_id).status == "done"
+
+
 def test_on_retry_never_raises_when_the_database_is_the_outage(kit: Settings) -> None:
     exc = sqlalchemy.exc.OperationalError("x", {}, Exception("gone"))
     _call(tasks.ocr, "on_retry", exc, "no-such-document", _einfo(Retry(exc=exc, when=1)))
