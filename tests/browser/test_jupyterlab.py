@@ -1,0 +1,132 @@
+"""The course in a real browser: JupyterLab in headless Chromium, notebooks run as a student runs them.
+
+Notebooks 01 and 05 with Run ▸ Run All Cells; notebook 06 cell by cell with Shift+Enter, its dashboard's
+buttons clicked. What is asserted is what the page shows: widgets that render (never "Error displaying
+widget"), counts that move during the batch, file names and attempts in the dashboard's rows, buttons
+that act while the dashboard is open and are disabled once it is closed, a side panel that keeps the
+dashboard in sight and keeps its last view after the cleanup, plots drawn as PNG images, no error in
+any cell. With ``CREDIT_OCR_SCREENSHOTS=<folder>`` the tests also write the pictures of docs/img there.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lab_page import DASHBOARD, SIDE_PANEL, NotebookTab
+from lab_server import SAMPLES, LabServer
+from playwright.sync_api import Locator, Page, expect
+
+from credit_ocr.faces import lessons
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.tesseract]
+
+PNG_IMAGE = 'img[src^="data:image/png;base64,"]'
+COUNTS = re.compile(r"(pending|ocr_running|llm_running|done|failed)(\d+)")
+
+
+def counts_of(text: str) -> dict[str, int]:
+    """``pending0ocr_running2...`` (the text of the dashboard's counts) as a dict."""
+    return {status: int(n) for status, n in COUNTS.findall(text)}
+
+
+def test_run_all_01_setup(page: Page, lab: LabServer) -> None:
+    nb = NotebookTab(page, lab.notebook_url("01_setup")).open()
+    nb.run_all()
+    scan_cell = nb.index_of("lessons.show_image(pages[0]")
+    expect(nb.outputs(scan_cell).locator(PNG_IMAGE)).to_be_visible()
+    expect(nb.panel).to_contain_text("blob store round trip: True")
+    expect(nb.panel).to_contain_text("stopped what this notebook started: True")
+
+
+def test_run_all_05_async_processing(page: Page, lab: LabServer, screenshots: Path | None) -> None:
+    nb = NotebookTab(page, lab.notebook_url("05_async_processing")).open()
+    nb.run_all()
+    expect(nb.panel).to_contain_text("feed connected: True")
+    expect(nb.panel).to_contain_text("stages add up to the total: True")
+    expect(nb.panel).to_contain_text(f"documents seen reaching done: {sum(SAMPLES.values())}")
+    expect(nb.panel).to_contain_text("workers alive: False")
+    nb.screenshot(screenshots, "notebook_05_run_all.png")
+
+
+def _dashboards(page: Page) -> tuple[Locator, Locator]:
+    """The dashboard in the cell's output and in the side panel."""
+    return page.locator(f".jp-NotebookPanel {DASHBOARD}"), page.locator(f"{SIDE_PANEL} {DASHBOARD}")
+
+
+def _check_buttons_act(side: Locator) -> None:
+    """Start worker, then Stop worker: each click reaches the kernel and says what it did."""
+    message = side.locator(".credit-ocr-message")
+    side.get_by_role("button", name="Start worker").click()
+    expect(message).to_have_text(re.compile(r"^started worker both-\w+ \(pid \d+\)$"), timeout=90_000)
+    side.get_by_role("button", name="Stop worker").click()
+    expect(message).to_have_text(re.compile(r"^stopped worker both-\w+$"), timeout=90_000)
+
+
+def _check_rows(dashboard: Locator, files: list[str]) -> None:
+    """One row per document, with its file name and at least one attempt."""
+    rows = dashboard.locator("table tr")
+    expect(rows).to_have_count(len(files) + 1)
+    header = rows.first.locator("th").all_inner_texts()
+    file_col, attempts_col = header.index("file"), header.index("attempts")
+    cells = [row.locator("td").all_inner_texts() for row in rows.all()[1:]]
+    assert sorted(c[file_col] for c in cells) == sorted(files)
+    assert all(int(c[attempts_col]) >= 1 for c in cells), cells
+
+
+def _batch_files(lab: LabServer) -> list[str]:
+    """The files notebook 06 submits (its own choice, read from the suite's samples)."""
+    samples = lab.root / "data" / "samples"
+    paths = lessons.sample_paths("text", limit=4, directory=samples)
+    return [p.name for p in paths + lessons.sample_paths("scan", limit=4, directory=samples)]
+
+
+def test_06_cell_by_cell_with_the_dashboard(page: Page, lab: LabServer, screenshots: Path | None) -> None:
+    nb = NotebookTab(page, lab.notebook_url("06_live_monitoring")).open()
+    shown = nb.run_through(0, "dash = Dashboard(")
+    inline, side = _dashboards(page)
+    expect(inline).to_be_visible()
+    expect(side).to_be_visible()  # JupyterLab's side panel: in sight wherever the notebook scrolls
+    expect(side).to_contain_text("live (Redis pub/sub)")
+    _check_buttons_act(side)
+
+    # The batch, cell by cell: the counts move while the cell waits, then every row is filled.
+    nb.record_texts(f"{SIDE_PANEL} .credit-ocr-counts", "counts")
+    done = nb.run_through(shown + 1, "submit.submit(paths, batch_id=batch)")
+    files = _batch_files(lab)
+    seen = [counts_of(text) for text in nb.recorded("counts")]
+    assert any(sum(c.values()) > 0 and c["done"] + c["failed"] < len(files) for c in seen), seen
+    assert seen[-1]["done"] == len(files), seen[-1]
+    for dashboard in (inline, side):
+        _check_rows(dashboard, files)
+
+    # The plots: PNG images in the page.
+    last = nb.run_through(done + 1, "{flower_url}/metrics")
+    for text, name in (("plots.timeline(", "timeline.png"), ("plots.status_counts(", "status_counts.png")):
+        image = nb.outputs(nb.index_of(text)).locator(PNG_IMAGE)
+        expect(image).to_be_visible()
+        nb.save_image(screenshots, name, image)
+
+    # Submit samples: the workers of the notebook take them, the dashboard moves again.
+    progress = side.locator(".credit-ocr-progress")
+    side.get_by_role("button", name="Submit samples").click()
+    total = len(files) + sum(SAMPLES.values())
+    expect(side.locator(".credit-ocr-message")).to_have_text(f"submitted {sum(SAMPLES.values())} samples")
+    expect(progress).to_contain_text(f"/{total} finished")
+    nb.screenshot(screenshots, "dashboard_midrun.png", side)
+    nb.screenshot(screenshots, "jupyterlab_dashboard.png")
+    expect(progress).to_contain_text(f"{total}/{total} finished", timeout=120_000)
+
+    # The cleanup closes the dashboard: the buttons are disabled, the last view stays in both places.
+    cleanup = nb.run_through(last + 1, "dash.close()")
+    expect(nb.outputs(cleanup)).to_contain_text(
+        f"the dashboard keeps its last view: True | {total} of {total}"
+    )
+    for dashboard in (inline, side):
+        expect(dashboard).to_contain_text("closed: a snapshot")
+        expect(dashboard.locator(".credit-ocr-progress")).to_contain_text(f"{total}/{total} finished")
+        for name in ("Start worker", "Stop worker", "Submit samples"):
+            expect(dashboard.get_by_role("button", name=name)).to_be_disabled()
+    nb.screenshot(screenshots, "dashboard_final.png", side)
+    nb.assert_no_errors()
