@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from lab_server import LabServer, start_lab, stop_lab
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 #: Debian's chromium, or the program CREDIT_OCR_CHROMIUM names.
 CHROMIUM = Path(os.environ.get("CREDIT_OCR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: How long a page condition may take to come true: a batch on a busy machine of two cores.
+expect.set_options(timeout=120_000)
 #: Where the suite writes its screenshots when asked (``make screenshots`` sets it to docs/img).
 SCREENSHOTS = os.environ.get("CREDIT_OCR_SCREENSHOTS")
 
@@ -59,7 +61,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
             args=CHROMIUM_ARGS,
             viewport={"width": 1680, "height": 1050},
         )
-        context.set_default_timeout(60_000)
+        context.set_default_timeout(120_000)
         try:
             yield context
         finally:

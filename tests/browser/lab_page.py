@@ -18,6 +18,8 @@ DONE_PROMPT = re.compile(r"^\[\d+\]:$")
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 DASHBOARD = ".credit-ocr-dashboard"
 SIDE_PANEL = ".jupyterlab-sidecar"
+#: What ipywidgets draws in place of a widget whose model or view fails to load.
+WIDGET_ERROR = ".jupyter-widgets-error-widget"
 
 #: True once every code cell has run, or an error (stderr) output shows (Run All stops there).
 _ALL_RAN_OR_ERROR = """() => {
@@ -28,12 +30,17 @@ _ALL_RAN_OR_ERROR = """() => {
   return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
 }"""
 
-#: Records every text the element shows (a MutationObserver): what a student saw move, not one sample.
+#: Records every text an element shows, from before it exists (a MutationObserver on the whole page):
+#: what a student saw move, not one sample taken at some moment.
 _RECORD_TEXTS = """([selector, key]) => {
-  const el = document.querySelector(selector);
-  window[key] = [el.textContent];
-  new MutationObserver(() => window[key].push(el.textContent))
-    .observe(el, {subtree: true, childList: true, characterData: true});
+  window[key] = [];
+  const note = () => {
+    const el = document.querySelector(selector);
+    const text = el ? el.textContent : null;
+    if (text !== null && text !== window[key][window[key].length - 1]) window[key].push(text);
+  };
+  note();
+  new MutationObserver(note).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
 
@@ -55,10 +62,15 @@ class NotebookTab:
         return self
 
     # -- running ------------------------------------------------------------------------------
-    def run_all(self, timeout: float = 180.0) -> None:
-        """Run ▸ Run All Cells, then wait until every cell ran (or one shows an error)."""
+    def run_all(self, wait: bool = True) -> None:
+        """Run ▸ Run All Cells, then (``wait``) wait until every cell ran."""
         self.page.get_by_role("menuitem", name="Run", exact=True).click()
         self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        if wait:
+            self.wait_all_ran()
+
+    def wait_all_ran(self, timeout: float = 180.0) -> None:
+        """Wait until every code cell has run, or one shows an error (Run All stops there)."""
         self.page.wait_for_function(_ALL_RAN_OR_ERROR, timeout=timeout * 1000)
         self.assert_no_errors()
 
@@ -102,11 +114,16 @@ class NotebookTab:
     def assert_no_errors(self) -> None:
         errors = self.panel.locator(STDERR).all_inner_texts()
         assert not errors, "a cell shows an error:\n" + "\n---\n".join(e[-1500:] for e in errors)
-        widget_errors = self.page.get_by_text("Error displaying widget")
-        assert widget_errors.count() == 0, "a widget did not render: Error displaying widget"
+        broken = self.page.locator(WIDGET_ERROR).count()
+        assert broken == 0, (
+            f"{broken} widget view(s) failed to load in the browser (ipywidgets' error widget)"
+        )
+        shown = self.page.get_by_text("Error displaying widget").count()
+        assert shown == 0, "a widget did not render: Error displaying widget"
 
     def record_texts(self, selector: str, key: str) -> None:
-        """Start recording every text of the first element matching ``selector`` into ``window[key]``."""
+        """Record every text the first element matching ``selector`` shows (now or once it exists) into
+        ``window[key]``; :meth:`recorded` reads them back."""
         self.page.evaluate(_RECORD_TEXTS, [selector, key])
 
     def recorded(self, key: str) -> list[str]:

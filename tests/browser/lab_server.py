@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SAMPLES_DIR = ROOT / "data" / "samples"
 #: How many samples of each layer the suite's checkout holds (notebook 06 takes 4 text and up to 4 scans).
-SAMPLES = {"text": 4, "scan": 2, "image": 1}
+SAMPLES = {"text": 4, "scan": 1, "image": 1}
 #: JupyterLab user settings: no news or update pop-up over the page, every cell in the DOM.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
@@ -57,7 +57,8 @@ class LabServer(ServerProcess):
             return False
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/notebooks/{name}.ipynb?token={self.token}"
+        """The notebook in a fresh workspace (``reset``: no tab of an earlier test comes back)."""
+        return f"{self.url}/lab/tree/notebooks/{name}.ipynb?reset&token={self.token}"
 
 
 def _link_samples(folder: Path) -> None:
