@@ -69,11 +69,12 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
 
 
 @pytest.fixture
-def page(browser_context: BrowserContext) -> Iterator[Page]:
-    """A new tab, closed after the test."""
+def page(browser_context: BrowserContext, lab: LabServer) -> Iterator[Page]:
+    """A new tab; after the test it is closed and the kernels it started are shut down."""
     tab = browser_context.new_page()
     yield tab
     tab.close()
+    lab.end_sessions()
 
 
 @pytest.fixture

@@ -56,6 +56,12 @@ class LabServer(ServerProcess):
         except httpx.HTTPError:
             return False
 
+    def end_sessions(self) -> None:
+        """Shut down every notebook's kernel: the next test opens its notebook in a new one."""
+        api = f"{self.url}/api/sessions"
+        for session in httpx.get(api, params={"token": self.token}, timeout=10).json():
+            httpx.delete(f"{api}/{session['id']}", params={"token": self.token}, timeout=30)
+
     def notebook_url(self, name: str) -> str:
         """The notebook in a fresh workspace (``reset``: no tab of an earlier test comes back)."""
         return f"{self.url}/lab/tree/notebooks/{name}.ipynb?reset&token={self.token}"
