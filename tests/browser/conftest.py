@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lab_server import LabServer, start_lab, stop_lab
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+
+from browser.lab_server import LabServer, start_lab, stop_lab
 
 #: Debian's chromium, or the program CREDIT_OCR_CHROMIUM names.
 CHROMIUM = Path(os.environ.get("CREDIT_OCR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")

@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from lab_page import DASHBOARD, SIDE_PANEL, NotebookTab
-from lab_server import SAMPLES, LabServer
 from playwright.sync_api import Locator, Page, expect
 
+from browser.lab_page import DASHBOARD, SIDE_PANEL, NotebookTab
+from browser.lab_server import SAMPLES, LabServer
 from credit_ocr.faces import lessons
 
 # Each xdist worker that runs some of these tests starts its own JupyterLab and browser (module
