@@ -69,6 +69,12 @@ class NotebookTab:
         if wait:
             self.wait_all_ran()
 
+    def run_below(self, index: int) -> None:
+        """Select cell ``index``, then Run ▸ Run Selected Cell and All Below (without waiting)."""
+        self.cells.nth(index).locator(".jp-InputPrompt").click()
+        self.page.get_by_role("menuitem", name="Run", exact=True).click()
+        self.page.get_by_role("menuitem", name="Run Selected Cell and All Below", exact=True).click()
+
     def wait_all_ran(self, timeout: float = 180.0) -> None:
         """Wait until every code cell has run, or one shows an error (Run All stops there)."""
         self.page.wait_for_function(_ALL_RAN_OR_ERROR, timeout=timeout * 1000)

@@ -1,7 +1,7 @@
 """The course in a real browser: JupyterLab in headless Chromium, notebooks run as a student runs them.
 
-Notebooks 05 and 06 with Run ▸ Run All Cells, and 06 again cell by cell with Shift+Enter, its dashboard's
-buttons clicked. What is asserted is what the page shows: widgets that render (never "Error displaying
+Notebook 05 with Run ▸ Run All Cells; notebook 06 cell by cell with Shift+Enter up to its dashboard, whose
+buttons are clicked, then with Run ▸ Run Selected Cell and All Below (Run All's scrolling and cleanup). What is asserted is what the page shows: widgets that render (never "Error displaying
 widget"), counts that move during the batch, file names and attempts in the dashboard's rows, buttons
 that act while the dashboard is open and are disabled once it is closed, a side panel that keeps the
 dashboard in sight and keeps its last view after the cleanup, plots drawn as PNG images, no error in
@@ -56,7 +56,9 @@ def _check_counts_moved(nb: NotebookTab, key: str, total: int) -> None:
 
 
 def _check_buttons_act(side: Locator) -> None:
-    """Start worker, then Stop worker: each click reaches the kernel and says what it did."""
+    """Start worker, then Stop worker: each click reaches the kernel and says what it did. (Submit
+    samples is clicked in tests/faces/test_widgets.py: here it would add to the batch the notebook
+    waits for.)"""
     message = side.locator(".credit-ocr-message")
     side.get_by_role("button", name="Start worker").click()
     expect(message).to_have_text(re.compile(r"^started worker both-\w+ \(pid \d+\)$"), timeout=90_000)
@@ -82,73 +84,47 @@ def _batch_files(lab: LabServer) -> list[str]:
     return [p.name for p in paths + lessons.sample_paths("scan", limit=4, directory=samples)]
 
 
-def test_06_cell_by_cell_with_the_dashboard(page: Page, lab: LabServer, screenshots: Path | None) -> None:
+def test_06_cell_by_cell_then_run_below_with_the_dashboard(
+    page: Page, lab: LabServer, screenshots: Path | None
+) -> None:
     nb = NotebookTab(page, lab.notebook_url("06_live_monitoring")).open()
-    shown = nb.run_through(0, "dash = Dashboard(")
+    shown = nb.run_through(0, "dash = Dashboard(")  # Shift+Enter, cell after cell
     inline, side = _dashboards(page)
     expect(inline).to_be_visible()
-    expect(side).to_be_visible()  # JupyterLab's side panel: in sight wherever the notebook scrolls
+    expect(side).to_be_visible()  # JupyterLab's side panel (sidecar)
     expect(side).to_contain_text("live (Redis pub/sub)")
     _check_buttons_act(side)
 
-    # The batch, cell by cell: the counts move while the cell waits, then every row is filled.
+    # Run ▸ Run Selected Cell and All Below: like Run All, the notebook scrolls to its end and the
+    # cleanup closes the dashboard right after the batch; the side panel is where the batch is seen.
     nb.record_texts(f"{SIDE_PANEL} .credit-ocr-counts", "counts")
-    done = nb.run_through(shown + 1, "submit.submit(paths, batch_id=batch)")
+    nb.run_below(shown + 1)
+    expect(side.locator(".credit-ocr-progress")).to_have_text(re.compile(r"^[1-9]\d*/\d+ finished"))
+    expect(side).to_be_in_viewport()
+    nb.screenshot(screenshots, "jupyterlab_run_all.png")
+    nb.screenshot(screenshots, "dashboard_midrun.png", side)
+    nb.wait_all_ran()
     files = _batch_files(lab)
     _check_counts_moved(nb, "counts", len(files))
+    expect(inline).not_to_be_in_viewport()  # the notebook is at its end, far below the dashboard's cell
+    expect(side).to_be_in_viewport()
+
+    # The cleanup closed the dashboard: the last view stays, rows filled, buttons disabled.
+    cleanup = nb.index_of("dash.close()")
+    expect(nb.outputs(cleanup)).to_contain_text(f"the dashboard keeps its last view: True | {len(files)} of")
     for dashboard in (inline, side):
+        expect(dashboard).to_contain_text("closed: a snapshot")
+        expect(dashboard.locator(".credit-ocr-progress")).to_contain_text(
+            f"{len(files)}/{len(files)} finished"
+        )
         _check_rows(dashboard, files)
+        for name in ("Start worker", "Stop worker", "Submit samples"):
+            expect(dashboard.get_by_role("button", name=name)).to_be_disabled()
+    nb.screenshot(screenshots, "dashboard_final.png", side)
 
     # The plots: PNG images in the page.
-    last = nb.run_through(done + 1, "{flower_url}/metrics")
     for text, name in (("plots.timeline(", "timeline.png"), ("plots.status_counts(", "status_counts.png")):
         image = nb.outputs(nb.index_of(text)).locator(PNG_IMAGE)
         expect(image).to_be_visible()
         nb.save_image(screenshots, name, image)
-
-    # Submit samples: the workers of the notebook take them, the dashboard moves again.
-    nb.record_texts(f"{SIDE_PANEL} .credit-ocr-counts", "more")
-    side.get_by_role("button", name="Submit samples").click()
-    total = len(files) + sum(SAMPLES.values())
-    expect(side.locator(".credit-ocr-message")).to_have_text(f"submitted {sum(SAMPLES.values())} samples")
-    progress = side.locator(".credit-ocr-progress")
-    expect(progress).to_contain_text(f"/{total} finished")  # the new documents are shown
-    nb.screenshot(screenshots, "dashboard_midrun.png", side)
-    expect(progress).to_contain_text(f"{total}/{total} finished")
-    _check_counts_moved(nb, "more", total)
-
-    # The cleanup closes the dashboard: the buttons are disabled, the last view stays in both places.
-    cleanup = nb.run_through(last + 1, "dash.close()")
-    expect(nb.outputs(cleanup)).to_contain_text(
-        f"the dashboard keeps its last view: True | {total} of {total}"
-    )
-    for dashboard in (inline, side):
-        expect(dashboard).to_contain_text("closed: a snapshot")
-        expect(dashboard.locator(".credit-ocr-progress")).to_contain_text(f"{total}/{total} finished")
-        for name in ("Start worker", "Stop worker", "Submit samples"):
-            expect(dashboard.get_by_role("button", name=name)).to_be_disabled()
-    nb.screenshot(screenshots, "dashboard_final.png", side)
     nb.assert_no_errors()
-
-
-def test_run_all_06_keeps_the_dashboard_in_sight(
-    page: Page, lab: LabServer, screenshots: Path | None
-) -> None:
-    """Run All scrolls the notebook to its end and the cleanup closes the dashboard right after the
-    batch: the side panel is where the student sees it move, and what it shows stays after the cleanup."""
-    nb = NotebookTab(page, lab.notebook_url("06_live_monitoring")).open()
-    nb.record_texts(f"{SIDE_PANEL} .credit-ocr-counts", "counts")
-    inline, side = _dashboards(page)
-    nb.run_all(wait=False)
-    expect(side.locator(".credit-ocr-progress")).to_have_text(re.compile(r"^[1-9]\d*/\d+ finished"))
-    expect(side).to_be_in_viewport()
-    nb.screenshot(screenshots, "jupyterlab_run_all.png")
-    nb.wait_all_ran()
-    files = _batch_files(lab)
-    _check_counts_moved(nb, "counts", len(files))
-    expect(inline).not_to_be_in_viewport()  # Run All left the notebook at its end, far below the cell
-    expect(side).to_be_in_viewport()
-    expect(side).to_contain_text("closed: a snapshot")
-    expect(side.locator(".credit-ocr-progress")).to_contain_text(f"{len(files)}/{len(files)} finished")
-    _check_rows(side, files)
-    expect(side.get_by_role("button", name="Submit samples")).to_be_disabled()
