@@ -6,13 +6,14 @@ export PATH := $(BIN):$(PATH)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 SANITIZE := $(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg,)
 
-.PHONY: demo test deps python-deps system-deps azurite lint format notebooks clean distclean help
+.PHONY: demo test deps python-deps system-deps azurite lint format notebooks screenshots clean distclean help
 
 help:
 	@echo "make demo    start the services and workers, run the samples through, print the report"
 	@echo "make test    the unit and integration tests and the notebooks (nbval), in parallel"
 	@echo "make deps    only install what is missing (.venv, package, tesseract, redis-server, Azurite)"
 	@echo "make lint    ruff check, format check, and the layers contract (lint-imports)"
+	@echo "make screenshots  the pictures of docs/img, taken by the browser tests (JupyterLab in Chromium)"
 	@echo "make clean   remove var/ and caches;  make distclean  also .venv and node_modules"
 
 demo: deps
@@ -24,6 +25,10 @@ test: deps
 
 notebooks: python-deps
 	$(BIN)/pytest --nbval --nbval-current-env $(SANITIZE) $(NOTEBOOKS)
+
+# The browser tests (tests/browser, also part of `make test`) write their screenshots into docs/img.
+screenshots: python-deps system-deps
+	CREDIT_OCR_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/pytest -p no:cacheprovider tests/browser
 
 deps: python-deps system-deps azurite
 

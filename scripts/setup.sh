@@ -3,7 +3,9 @@
 #
 #   scripts/setup.sh venv      .venv (python3 -m venv) when missing
 #   scripts/setup.sh python    pip install -e '.[dev]' when pyproject.toml changed since the last install
-#   scripts/setup.sh system    tesseract-ocr and redis-server (apt-get as root; otherwise says how)
+#   scripts/setup.sh system    tesseract-ocr and redis-server (apt-get as root; otherwise says how), and
+#                              chromium + chromium-driver for the browser tests (apt-get as root; otherwise
+#                              says how, without stopping `make demo`, which does not need a browser)
 #   scripts/setup.sh azurite   node_modules/.bin/azurite-blob via npm ci (package-lock.json) when missing
 #   scripts/setup.sh all       all four, in that order
 set -euo pipefail
@@ -66,6 +68,24 @@ system_deps() {
   then run make again."
 }
 
+# The browser of tests/browser (JupyterLab driven by Playwright, with Debian's chromium: Playwright's own
+# browser downloads are not used). CREDIT_OCR_CHROMIUM names another Chromium or Chrome program.
+browser() {
+  if [ -n "${CREDIT_OCR_CHROMIUM:-}" ] && [ -x "$CREDIT_OCR_CHROMIUM" ]; then return; fi
+  if command -v chromium >/dev/null; then return; fi
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "installing chromium and chromium-driver with apt-get (for the browser tests)"
+    apt-cache show chromium chromium-driver >/dev/null 2>&1 || apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+    return
+  fi
+  say "chromium not found: the browser tests (tests/browser) will fail until it is installed:
+    Debian/Ubuntu:  sudo apt-get install -y chromium chromium-driver
+    macOS:          brew install --cask chromium, then export CREDIT_OCR_CHROMIUM=/Applications/Chromium.app/Contents/MacOS/Chromium
+    elsewhere:      install Chromium or Chrome and set CREDIT_OCR_CHROMIUM to its program
+  (\`playwright install\` is not needed: the tests use the system's browser.)"
+}
+
 azurite() {
   if [ -x node_modules/.bin/azurite-blob ]; then return; fi
   if ! command -v npm >/dev/null; then
@@ -90,8 +110,8 @@ azurite() {
 case "${1:-all}" in
   venv) venv ;;
   python) python_deps ;;
-  system) system_deps ;;
+  system) system_deps; browser ;;
   azurite) azurite ;;
-  all) python_deps; system_deps; azurite ;;
+  all) python_deps; system_deps; browser; azurite ;;
   *) die "usage: $0 venv|python|system|azurite|all" ;;
 esac

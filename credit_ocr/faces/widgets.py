@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_ocr.config import PROJECT_ROOT
+from credit_ocr.faces.side_panel import show_beside
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.watching.dashboard import STATUS_COLOURS, STATUSES, DashboardModel, fmt_seconds
 from credit_ocr.watching.live import Dispatch, LiveFeed, TransitionEvent
@@ -124,7 +125,7 @@ def render_table(model: DashboardModel, now: datetime | None = None, limit: int 
     rows = model.rows(now)
     out = [
         "<table style='border-collapse:collapse;font-family:monospace;font-size:12px'>",
-        "<tr>" + "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in
+        "<tr>" + "".join(f"<th style='text-align:left;padding:2px 8px;white-space:nowrap'>{h}</th>" for h in
                          ("document", "file", "status", "stage", "elapsed", "in stage", "attempts", "worker", "SLA")) + "</tr>",
     ]  # fmt: skip
     for r in rows[:limit]:
@@ -143,7 +144,11 @@ def render_table(model: DashboardModel, now: datetime | None = None, limit: int 
             html.escape(r["worker"] or ""),
             sla,
         ]
-        out.append("<tr>" + "".join(f"<td style='padding:2px 8px'>{c}</td>" for c in cells) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(f"<td style='padding:2px 8px;white-space:nowrap'>{c}</td>" for c in cells)
+            + "</tr>"
+        )
     if len(rows) > limit:
         out.append(f"<tr><td colspan=9>... and {len(rows) - limit} more</td></tr>")
     out.append("</table>")
@@ -153,8 +158,9 @@ def render_table(model: DashboardModel, now: datetime | None = None, limit: int 
 class Dashboard:
     """The live dashboard of some documents (``ids``) or a batch (``batch_id``); both None: all documents.
 
-    In a notebook, end a cell with ``dash = Dashboard(batch_id=b); dash`` to show it; ``dash.close()``
-    stops its feed (and a worker it started). Outside a kernel (tests, scripts) updates queue up until
+    In a notebook, end a cell with ``dash = Dashboard(batch_id=b); dash`` to show it (in JupyterLab also
+    in a side panel; ``beside=False``: not there); ``dash.close()`` stops its feed (and a worker it
+    started) and leaves the last view. Outside a kernel (tests, scripts) updates queue up until
     :meth:`pump` applies them on the calling thread.
     """
 
@@ -167,8 +173,11 @@ class Dashboard:
         start: bool = True,
         render_interval: float = 0.2,
         samples_dir: Path | None = None,
+        beside: bool = True,
     ) -> None:
         self.model = DashboardModel(ids=ids, batch_id=batch_id)
+        self.beside = beside  # shown, also open a view in JupyterLab's side panel
+        self.panel: Any = None  # that panel, once open
         self._queue: queue.SimpleQueue | None = None
         self._dispatch = dispatch or kernel_dispatch()
         if self._dispatch is None:
@@ -222,16 +231,25 @@ class Dashboard:
         self.start_button.on_click(lambda b: self._run_action(self.controller.start_worker))
         self.stop_button.on_click(lambda b: self._run_action(self.controller.stop_worker))
         self.submit_button.on_click(lambda b: self._run_action(self.controller.submit_samples))
-        return W.VBox(
+        counts = W.VBox(bar_rows)
+        for widget, name in (
+            (counts, "counts"),
+            (self.progress_label, "progress"),
+            (self.message, "message"),
+        ):
+            widget.add_class(f"credit-ocr-{name}")  # names for a page's CSS and the browser tests
+        view = W.VBox(
             [
                 self.title,
-                W.VBox(bar_rows),
+                counts,
                 W.HBox([self.progress, self.progress_label]),
                 W.HBox([self.start_button, self.stop_button, self.submit_button, self.message]),
                 self.table,
                 self.errors,
             ]
         )
+        view.add_class("credit-ocr-dashboard")
+        return view
 
     # -- plumbing -----------------------------------------------------------------------------
     def _run_action(self, action: Callable[[], Any]) -> None:
@@ -331,9 +349,13 @@ class Dashboard:
         )
 
     def _ipython_display_(self) -> None:
+        """The view in the cell's output and, the first time, a second one in JupyterLab's side panel,
+        which stays in sight while Run All scrolls the notebook (see :mod:`credit_ocr.faces.side_panel`)."""
         from IPython.display import display
 
         display(self.widget)
+        if self.beside and self.panel is None:
+            self.panel = show_beside(self.widget)
 
     def close(self) -> None:
         """Stop the feed and any worker the buttons started; the buttons are disabled, the last view stays."""

@@ -161,3 +161,26 @@ def test_a_closed_dashboard_keeps_its_last_view_and_refuses_clicks(kit, tmp_path
     assert dash.controller.submitted == [] and dash.controller.worker is None
     assert "closed" in dash.message.value
     assert "closed" in dash.title.value and "unreachable" not in dash.title.value
+
+
+def test_shown_it_also_opens_a_side_panel_that_the_next_dashboard_takes_over(kit) -> None:
+    """Run All scrolls the notebook: a second view of the dashboard goes to JupyterLab's side panel
+    (sidecar), as an output of the panel, so no other front end shows it twice."""
+    first, second = Dashboard(start=False), Dashboard(start=False)
+    hidden = Dashboard(start=False, beside=False)
+    try:
+        first._ipython_display_()
+        panel = first.panel
+        assert panel is not None and panel.title == "credit-ocr dashboard"
+        (shown,) = panel.outputs
+        assert shown["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == first.widget.model_id
+        first._ipython_display_()  # shown again: the same panel
+        assert first.panel is panel and len(panel.outputs) == 1
+        second._ipython_display_()  # the next dashboard: its own panel, the first one is closed
+        assert second.panel is not panel and panel.comm is None
+        hidden._ipython_display_()
+        assert hidden.panel is None
+    finally:
+        for dash in (first, second, hidden):
+            dash.close()
+    assert second.panel.comm is not None  # closing the dashboard keeps its last view in the panel
