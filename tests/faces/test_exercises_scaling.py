@@ -1,45 +1,50 @@
-"""Exercise 07.1 reads the student's measurement: which concurrencies ran, which was fastest, and why.
-
-The measurement itself (a bench lab with real workers) runs in the solution notebook under nbval; here
-the check is given results of known shape, so that every hint is reached in milliseconds.
-"""
+"""Exercise 07.1: one batch per OCR concurrency through real workers; the check reads their event logs."""
 
 from __future__ import annotations
 
-from credit_ocr.faces.bench.core import ConfigResult, ExperimentResult
+import pytest
+
+from credit_ocr.config import cpu_count
+from credit_ocr.faces.exercises import scaling
 from credit_ocr.faces.exercises.core import verdict
+from credit_ocr.faces.lessons import sample_paths
+from credit_ocr.pipeline import submit, workers
+from credit_ocr.watching import tables as monitor
+from credit_ocr.watching.wait import wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract]
 
 
-def _result(rates: dict[int, float], cores: int = 2, done: int = 4) -> ExperimentResult:
-    configs = [ConfigResult(f"ocr prefork x{c}", docs=4, done=done, docs_per_min=r) for c, r in rates.items()]
-    return ExperimentResult(
-        "ocr-concurrency", "OCR processes", configs[0].name, "docs_per_min", configs, 4, cores, "", 1.0
-    )
-
-
-def test_07_1_the_fastest_measured_concurrency_bound_by_the_cores() -> None:
-    result = _result({1: 60.0, 2: 110.0, 3: 104.0})
-    passed = verdict("07.1", {"result": result, "best": 2, "bound_by": "the CPU cores"})
+def test_07_1_the_fastest_measured_concurrency_bound_by_the_cores(kit) -> None:
+    levels = (1, cpu_count(), cpu_count() + 1)
+    batches = {}
+    with workers.running_workers({"preset": "llm", "concurrency": 2}):
+        for level in levels:  # the solution: a batch of scans per OCR worker concurrency
+            batch = batches[level] = submit.new_batch_id()
+            with workers.running_workers({"preset": "ocr", "concurrency": level}):
+                ids = submit.submit(sample_paths("scan", limit=3), batch_id=batch)
+                wait_for(ids, timeout=300, progress=False)
+    assert scaling.ocr_overlap(batches[1]) == 1 and scaling.ocr_overlap(batches[levels[1]]) == 2
+    rates = {level: monitor.summary(batch_id=b).throughput_per_minute for level, b in batches.items()}
+    best = max(rates, key=rates.get)
+    passed = verdict("07.1", {"batches": batches, "best": best, "bound_by": "the CPU cores"})
     assert passed.passed, passed.message
-    # noise: within 10% of the fastest counts as the fastest
-    assert verdict("07.1", {"result": result, "best": 3, "bound_by": "cores"}).passed
 
-
-def test_07_1_hints() -> None:
-    result = _result({1: 60.0, 2: 110.0, 3: 104.0})
-    slow = verdict("07.1", {"result": result, "best": 1, "bound_by": "cores"})
-    assert "x2 is clearly faster than x1" in slow.message
-    gil = verdict("07.1", {"result": result, "best": 2, "bound_by": "the GIL"})
+    slowest = min(rates, key=rates.get)
+    if rates[slowest] < scaling.NEAR_BEST * rates[best]:
+        slow = verdict("07.1", {"batches": batches, "best": slowest, "bound_by": "cores"})
+        assert f"x{best} was clearly faster than x{slowest}" in slow.message
+    gil = verdict("07.1", {"batches": batches, "best": best, "bound_by": "the GIL"})
     assert "their own interpreter and GIL" in gil.message
-    below = verdict("07.1", {"result": _result({1: 60.0, 2: 110.0}), "best": 2, "bound_by": "cores"})
-    assert "at least three concurrencies" in below.message
-    not_above = _result({1: 60.0, 2: 110.0, 3: 120.0}, cores=4)
-    assert "and above them" in verdict("07.1", {"result": not_above, "best": 3, "bound_by": "cores"}).message
-    failed = verdict(
-        "07.1", {"result": _result({1: 1.0, 2: 2.0, 3: 2.0}, done=3), "best": 2, "bound_by": "cores"}
-    )
-    assert "3 of 4 documents finished" in failed.message
+    claims_more = {**batches, levels[1]: batches[1]}  # the batch of x1 passed off as x2
     assert (
-        "what run_experiment returned"
-        in verdict("07.1", {"result": {}, "best": 2, "bound_by": "cores"}).message
+        "never had two documents in OCR at once"
+        in verdict("07.1", {"batches": claims_more, "best": best, "bound_by": "cores"}).message
     )
+    claims_less = {**batches, 1: batches[levels[1]]}  # the batch of x2 passed off as x1
+    assert (
+        "more than 1 process(es) served it"
+        in verdict("07.1", {"batches": claims_less, "best": best, "bound_by": "cores"}).message
+    )
+    below = {level: b for level, b in batches.items() if level <= cpu_count()}
+    assert "at least three" in verdict("07.1", {"batches": below, "best": 1, "bound_by": "cores"}).message

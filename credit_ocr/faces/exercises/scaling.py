@@ -1,23 +1,23 @@
 """Exercise of lesson 07: the OCR concurrency that maximises throughput on this machine, and why.
 
-The check reads the student's own measurement (an :class:`ExperimentResult` from a bench lab with real
-workers): which concurrencies ran, whether every document finished, and which one was fastest.
+The student runs one batch per concurrency through real workers; the check reads each batch's event
+log: every document done, how many documents were in OCR at once (never more than the concurrency the
+answer claims, and more than one when it claims more than one), and its throughput over the makespan.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
-from credit_ocr.faces.bench.core import ExperimentResult
+from credit_ocr.config import cpu_count
 from credit_ocr.faces.exercises.core import NotYet, exercise
+from credit_ocr.watching import tables as monitor
 
-__all__ = ["NEAR_BEST"]
+__all__ = ["NEAR_BEST", "ocr_overlap"]
 
 #: A pick within this share of the fastest measured rate counts as the fastest (runs are noisy).
 NEAR_BEST = 0.9
-_LEVEL = re.compile(r"x(\d+)\b")
 _WRONG_BOUNDS = {
     "gil": "prefork processes each have their own interpreter and GIL; and tesseract runs outside the GIL.",
     "memory": "each OCR process holds a few hundred MB: memory limits how many fit, not how fast they go.",
@@ -28,44 +28,68 @@ _WRONG_BOUNDS = {
 }
 
 
-def _levels(result: ExperimentResult) -> dict[int, float]:
-    """Concurrency → documents per minute, from configurations named like ``ocr prefork x2``."""
+def ocr_overlap(batch_id: str) -> int:
+    """The most documents of a batch that were in OCR at the same moment, from the event log."""
+    spans = monitor.stage_spans(batch_id=batch_id).query("stage == 'ocr'")
+    marks = sorted([(t, 1) for t in spans["start"]] + [(t, -1) for t in spans["end"]])  # ends first on ties
+    running = most = 0
+    for _at, step in marks:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def _rates(batches: Any) -> dict[int, float]:
+    """Concurrency → documents per minute of its batch, after checking each batch in the database."""
+    if not isinstance(batches, dict) or not batches:
+        raise NotYet("'batches' should be a dict {concurrency: batch id}.")
     rates: dict[int, float] = {}
-    for config in result.configs:
-        found = _LEVEL.search(config.name)
-        if not found:
-            raise NotYet(f"name each configuration with its concurrency ('ocr prefork x2'): {config.name!r}.")
-        if config.done != config.docs or not config.docs:
-            raise NotYet(f"{config.name}: {config.done} of {config.docs} documents finished ({config.note}).")
-        rates[int(found.group(1))] = config.docs_per_min
+    for level, batch in batches.items():
+        if isinstance(level, bool) or not isinstance(level, int) or not isinstance(batch, str):
+            raise NotYet(f"expected {{concurrency (int): batch id (str)}}, got {level!r}: {batch!r}.")
+        summary = monitor.summary(batch_id=batch)
+        if not summary.documents:
+            raise NotYet(f"batch {batch!r} has no documents in this database.")
+        if summary.done != summary.documents:
+            raise NotYet(f"x{level}: {summary.done} of the batch's {summary.documents} documents are done.")
+        seen = ocr_overlap(batch)
+        if seen > level:
+            raise NotYet(
+                f"the batch of x{level} had {seen} documents in OCR at once: more than {level} process(es) "
+                "served it (another OCR worker on the queue?)."
+            )
+        if level > 1 and seen < 2:
+            raise NotYet(
+                f"the batch of x{level} never had two documents in OCR at once: was its OCR worker really at "
+                f"concurrency {level}?"
+            )
+        rates[level] = summary.throughput_per_minute
     return rates
 
 
 @exercise(
     "07.1",
     "The best OCR concurrency on this machine, and why",
-    "Set `answer` to {'result': <your ExperimentResult>, 'best': <the concurrency you pick, an int>, "
-    "'bound_by': <what sets that number, in a word>}.",
+    "Set `answer` to {'batches': {concurrency: batch id, ...}, 'best': <the concurrency you pick>, "
+    "'bound_by': <what sets that number, in a word>}, one batch per concurrency.",
 )
 def _best_concurrency(answer: Any) -> str:
-    if not isinstance(answer, dict) or not {"result", "best", "bound_by"} <= set(answer):
-        raise NotYet("expected a dict with the keys 'result', 'best' and 'bound_by'.")
-    result = answer["result"]
-    if not isinstance(result, ExperimentResult):
-        raise NotYet(f"'result' should be what run_experiment returned, got {type(result).__name__}.")
-    rates = _levels(result)
+    if not isinstance(answer, dict) or not {"batches", "best", "bound_by"} <= set(answer):
+        raise NotYet("expected a dict with the keys 'batches', 'best' and 'bound_by'.")
+    rates = _rates(answer["batches"])
+    cores = cpu_count()
     if len(rates) < 3:
-        raise NotYet(f"measure at least three concurrencies; your run has {sorted(rates)}.")
-    if min(rates) > result.cores or max(rates) <= result.cores:
+        raise NotYet(f"measure at least three concurrencies; you have {sorted(rates)}.")
+    if min(rates) > cores or max(rates) <= cores:
         raise NotYet(
-            f"measure at or below this machine's {result.cores} cores and above them, to see where it stops."
+            f"measure at or below this machine's {cores} cores and above them, to see where it stops."
         )
     best = answer["best"]
     if isinstance(best, bool) or not isinstance(best, int) or best not in rates:
         raise NotYet(f"'best' should be one of the concurrencies you measured: {sorted(rates)}.")
     fastest = max(rates, key=lambda level: rates[level] if not math.isnan(rates[level]) else -1.0)
     if not rates[best] >= NEAR_BEST * rates[fastest]:
-        raise NotYet(f"your own table says x{fastest} is clearly faster than x{best}: read it again.")
+        raise NotYet(f"by the event log x{fastest} was clearly faster than x{best}: read your numbers again.")
     bound = str(answer["bound_by"]).lower()
     if "core" not in bound and "cpu" not in bound:
         why = next((text for word, text in _WRONG_BOUNDS.items() if word in bound), "")
