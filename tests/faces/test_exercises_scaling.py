@@ -7,6 +7,7 @@ import pytest
 from credit_ocr.config import cpu_count
 from credit_ocr.faces.exercises import scaling
 from credit_ocr.faces.exercises.core import verdict
+from credit_ocr.faces.exercises.pipeline import ocr_at_once
 from credit_ocr.faces.lessons import sample_paths
 from credit_ocr.pipeline import submit, workers
 from credit_ocr.watching import tables as monitor
@@ -24,7 +25,7 @@ def test_07_1_the_fastest_measured_concurrency_bound_by_the_cores(kit) -> None:
             with workers.running_workers({"preset": "ocr", "concurrency": level}):
                 ids = submit.submit(sample_paths("scan", limit=3), batch_id=batch)
                 wait_for(ids, timeout=300, progress=False)
-    assert scaling.ocr_overlap(batches[1]) == 1 and scaling.ocr_overlap(batches[levels[1]]) == 2
+    assert ocr_at_once(batch_id=batches[1]) == 1 and ocr_at_once(batch_id=batches[levels[1]]) == 2
     rates = {level: monitor.summary(batch_id=b).throughput_per_minute for level, b in batches.items()}
     best = max(rates, key=rates.get)
     passed = verdict("07.1", {"batches": batches, "best": best, "bound_by": "the CPU cores"})

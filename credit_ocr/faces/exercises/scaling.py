@@ -12,9 +12,10 @@ from typing import Any
 
 from credit_ocr.config import cpu_count
 from credit_ocr.faces.exercises.core import NotYet, exercise
+from credit_ocr.faces.exercises.pipeline import ocr_at_once
 from credit_ocr.watching import tables as monitor
 
-__all__ = ["NEAR_BEST", "ocr_overlap"]
+__all__ = ["NEAR_BEST"]
 
 #: A pick within this share of the fastest measured rate counts as the fastest (runs are noisy).
 NEAR_BEST = 0.9
@@ -26,17 +27,6 @@ _WRONG_BOUNDS = {
     "network": "OCR waits on no network: the LLM stage does, and it has its own threads worker.",
     "redis": "the broker hands out a message in well under a millisecond: it is not what OCR waits for.",
 }
-
-
-def ocr_overlap(batch_id: str) -> int:
-    """The most documents of a batch that were in OCR at the same moment, from the event log."""
-    spans = monitor.stage_spans(batch_id=batch_id).query("stage == 'ocr'")
-    marks = sorted([(t, 1) for t in spans["start"]] + [(t, -1) for t in spans["end"]])  # ends first on ties
-    running = most = 0
-    for _at, step in marks:
-        running += step
-        most = max(most, running)
-    return most
 
 
 def _rates(batches: Any) -> dict[int, float]:
@@ -52,7 +42,7 @@ def _rates(batches: Any) -> dict[int, float]:
             raise NotYet(f"batch {batch!r} has no documents in this database.")
         if summary.done != summary.documents:
             raise NotYet(f"x{level}: {summary.done} of the batch's {summary.documents} documents are done.")
-        seen = ocr_overlap(batch)
+        seen = ocr_at_once(batch_id=batch)
         if seen > level:
             raise NotYet(
                 f"the batch of x{level} had {seen} documents in OCR at once: more than {level} process(es) "
