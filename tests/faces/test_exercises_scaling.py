@@ -19,12 +19,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract]
 def test_07_1_the_fastest_measured_concurrency_bound_by_the_cores(kit) -> None:
     levels = (1, cpu_count(), cpu_count() + 1)
     batches = {}
-    with workers.running_workers({"preset": "llm", "concurrency": 2}):
-        for level in levels:  # the solution: a batch of scans per OCR worker concurrency
-            batch = batches[level] = submit.new_batch_id()
-            with workers.running_workers({"preset": "ocr", "concurrency": level}):
-                ids = submit.submit(sample_paths("scan", limit=3), batch_id=batch)
-                wait_for(ids, timeout=300, progress=False)
+    for level in levels:  # the solution: one worker per concurrency, alone on both queues, a batch of scans
+        batch = batches[level] = submit.new_batch_id()
+        with workers.running_workers({"queues": ["ocr", "llm"], "concurrency": level}):
+            wait_for(
+                submit.submit(sample_paths("scan", limit=3), batch_id=batch), timeout=300, progress=False
+            )
     assert ocr_at_once(batch_id=batches[1]) == 1 and ocr_at_once(batch_id=batches[levels[1]]) == 2
     rates = {level: monitor.summary(batch_id=b).throughput_per_minute for level, b in batches.items()}
     best = max(rates, key=rates.get)
