@@ -1,11 +1,12 @@
 #!/usr/bin/env python
 """Execute the lesson notebooks in place and make their outputs the committed, comparable ones.
 
-    .venv/bin/python scripts/run_notebooks.py                 # every notebooks/*.ipynb
-    .venv/bin/python scripts/run_notebooks.py 02 05           # those whose name starts so
+    .venv/bin/python scripts/run_notebooks.py                 # every lesson, then every solution notebook
+    .venv/bin/python scripts/run_notebooks.py 02 05           # those whose name starts so (lesson and solutions)
+    .venv/bin/python scripts/run_notebooks.py solutions/      # the solution notebooks only
     .venv/bin/python scripts/run_notebooks.py --strip-only    # only clean what is there
 
-Each notebook runs top to bottom in its own kernel (``python3``, from ``notebooks/``), as nbval will run
+Each notebook runs top to bottom in its own kernel (``python3``, from its own folder), as nbval will run
 it; then widget state (``metadata.widgets``), per-cell timing metadata and execution noise are removed,
 so that the file holds only the outputs nbval compares. ``make test`` checks them with
 ``pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks/``.
@@ -65,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strip-only", action="store_true", help="do not execute, only strip")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     args = parser.parse_args(argv)
-    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    paths = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(NOTEBOOKS.glob("solutions/*.ipynb"))
     if args.prefixes:
-        paths = [p for p in paths if any(p.name.startswith(x) for x in args.prefixes)]
+        paths = [
+            p
+            for p in paths
+            if any(p.name.startswith(x) or p.relative_to(NOTEBOOKS).as_posix().startswith(x) for x in args.prefixes)
+        ]
     if not paths:
         print("no notebooks matched", file=sys.stderr)
         return 1

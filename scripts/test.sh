@@ -10,7 +10,7 @@ BIN=${BIN:-.venv/bin}
 NOTEBOOK_LOG=$(mktemp)
 trap 'rm -f "$NOTEBOOK_LOG"' EXIT
 
-"$BIN/pytest" --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks/*.ipynb \
+"$BIN/pytest" --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks/*.ipynb notebooks/solutions/*.ipynb \
   >"$NOTEBOOK_LOG" 2>&1 &
 notebooks=$!
 "$BIN/pytest" -n 3 tests

@@ -3,7 +3,9 @@
 nbval (``make test``) runs every notebook and compares its outputs with the committed ones; these checks
 catch, in a second, what would make that comparison meaningless or a lesson unreadable: a notebook saved
 without outputs or with an error, a path of the author's machine, widget state, a code cell with no
-markdown lead-in, a call to a ``credit_ocr`` function that does not exist (any more).
+markdown lead-in, a call to a ``credit_ocr`` function that does not exist (any more). The solution
+notebooks (``notebooks/solutions/``) get the same checks, and every exercise is checked both ways: its
+check prints "not yet" in the lesson as shipped and ✓ in its solutions.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ LESSONS = (
     "08_failures_and_recovery",
 )
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+SOLUTIONS = sorted((NOTEBOOK_DIR / "solutions").glob("*.ipynb"))
+EVERY = NOTEBOOKS + SOLUTIONS
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|root|home|Users)/")
 IGNORE = "# NBVAL_IGNORE_OUTPUT"
 
@@ -64,7 +68,7 @@ def test_every_lesson_of_the_course_is_there() -> None:
     assert _ids(NOTEBOOKS) == list(LESSONS)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", EVERY, ids=_ids(EVERY))
 def test_notebook_is_saved_executed_with_outputs_and_a_kernel(path: Path) -> None:
     nb = _read(path)
     nbformat.validate(nb)
@@ -80,7 +84,7 @@ def test_notebook_is_saved_executed_with_outputs_and_a_kernel(path: Path) -> Non
     assert sum(bool(c.outputs) for c in cells) >= len(cells) // 2, "most cells should show what they did"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", EVERY, ids=_ids(EVERY))
 def test_no_errors_no_machine_paths_no_widget_state(path: Path) -> None:
     nb = _read(path)
     assert "widgets" not in nb.metadata, (
@@ -108,18 +112,92 @@ def test_lesson_structure_title_learn_leadins_summary_cleanup(path: Path) -> Non
         "title first: '# NN · ...'"
     )
     assert "What you will learn" in first.source
+    _lead_ins_and_cleanup(nb)
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()]
+    assert any(h.startswith("## Summary") for h in headings), "a '## Summary' section"
+
+
+def _lead_ins_and_cleanup(nb: nbformat.NotebookNode) -> None:
     for before, cell in zip(nb.cells, nb.cells[1:], strict=False):
         if cell.cell_type == "code":
             assert before.cell_type == "markdown" and before.source.strip(), (
                 f"code cell without a markdown lead-in: {cell.source.splitlines()[0] if cell.source else ''!r}"
             )
     headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()]
-    assert any(h.startswith("## Summary") for h in headings), "a '## Summary' section"
     assert any(h.startswith("## Cleanup") for h in headings), "a '## Cleanup' section"
     assert nb.cells[-1].cell_type == "code", "the last cell is the cleanup code"
 
 
+# --------------------------------------------------------------------------------------------
+# the exercises: in the lessons as shipped, and solved in notebooks/solutions/
+
+CHECK_CALL = re.compile(r"""check\(["'](\d\d\.\d+)["']""")
+
+
+def _exercise_keys(number: str) -> list[str]:
+    from credit_ocr.faces.exercises import EXERCISES
+
+    return sorted(key for key in EXERCISES if key.startswith(f"{number}."))
+
+
+def _checks(nb: nbformat.NotebookNode) -> dict[str, list[str]]:
+    """Exercise key → the output lines its check printed, for each ``check("NN.k", ...)`` cell."""
+    found: dict[str, list[str]] = {}
+    for cell in _code_cells(nb):
+        for key in CHECK_CALL.findall(cell.source):
+            lines = [line for text in _output_texts(cell) for line in text.splitlines()]
+            found[key] = [line for line in lines if line.startswith((f"✓ {key}:", f"✗ {key} not yet:"))]
+    return found
+
+
+def test_lessons_02_to_08_have_exercises_with_their_solutions() -> None:
+    numbers = {path.stem[:2] for path in NOTEBOOKS if _exercise_keys(path.stem[:2])}
+    assert numbers == {"02", "03", "04", "05", "06", "07", "08"}
+    assert sorted(p.stem for p in SOLUTIONS) == sorted(
+        f"{p.stem}_solutions" for p in NOTEBOOKS if p.stem[:2] in numbers
+    )
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_a_lesson_as_shipped_prints_not_yet_for_each_exercise(path: Path) -> None:
+    keys = _exercise_keys(path.stem[:2])
+    nb = _read(path)
+    checks = _checks(nb)
+    assert sorted(checks) == keys, "each exercise of the lesson is checked in it"
+    for key in keys:
+        assert len(checks[key]) == 1 and checks[key][0].startswith(f"✗ {key} not yet:"), (
+            f"{key}: the shipped placeholder should print its hint, got {checks[key]}"
+        )
+    if keys:
+        learn, summary = nb.cells[0].source, next(c.source for c in nb.cells if "## Summary" in c.source)
+        for key in keys:
+            assert key in learn and key in summary, f"'What you will learn' and the summary name {key}"
+        sources = [c.source for c in nb.cells]
+        exercises = next(i for i, text in enumerate(sources) if text.startswith("## Exercise"))
+        summary_at = next(i for i, text in enumerate(sources) if "## Summary" in text)
+        assert exercises < summary_at, "the exercises come before the summary and the cleanup"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_a_solution_notebook_prints_a_tick_for_each_exercise(path: Path) -> None:
+    nb = _read(path)
+    number = path.stem[:2]
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith(f"# {number} · Solutions"), (
+        "title first: '# NN · Solutions: ...'"
+    )
+    _lead_ins_and_cleanup(nb)
+    checks = _checks(nb)
+    keys = _exercise_keys(number)
+    assert sorted(checks) == keys, "every exercise of the lesson is solved"
+    for key in keys:
+        assert key in first.source
+        assert len(checks[key]) == 1 and checks[key][0].startswith(f"✓ {key}:"), (
+            f"{key}: the solution's check should print ✓, got {checks[key]}"
+        )
+
+
+@pytest.mark.parametrize("path", EVERY, ids=_ids(EVERY))
 def test_only_truly_nondeterministic_cells_are_ignored(path: Path) -> None:
     nb = _read(path)
     cells = [c for c in _code_cells(nb) if c.source.strip()]
@@ -197,7 +275,7 @@ def _package_calls(nb: nbformat.NotebookNode) -> tuple[list[str], list[str]]:
     return missing, checked
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+@pytest.mark.parametrize("path", EVERY, ids=_ids(EVERY))
 def test_every_package_function_a_notebook_calls_exists(path: Path) -> None:
     missing, checked = _package_calls(_read(path))
     assert checked, "a lesson that does not use the package"
