@@ -1,8 +1,9 @@
 """Page preparation: a document's pages as clean grayscale images (or its text layer), untrusted input refused.
 
-PDF pages are rasterized with pypdfium2 at ``settings.ocr_dpi``, images decoded with Pillow (EXIF
-rotation honoured); every page is then turned straight (:func:`deskew`) and, just before OCR, cleared of
-its table rules (:func:`remove_rules`). Untrusted input is refused early and by name: encrypted, corrupt
+PDF pages are rasterized with pypdfium2 at ``settings.ocr_dpi``, images (PNG, JPEG, TIFF) decoded with
+Pillow (EXIF rotation honoured) and brought down to that resolution; every page is then prepared where a
+measurement says it needs it (:mod:`credit_ocr.reading.prepare`: a photo flattened, a sideways page
+turned, a skewed one straightened) and, just before OCR, cleared of its table rules (:func:`remove_rules`). Untrusted input is refused early and by name: encrypted, corrupt
 or empty files, too many pages (``max_pages``), and pages too large to decode (``max_pixels``: measured
 from the PDF page size or the image header, before any pixel is decoded: no decompression bomb).
 """
@@ -29,9 +30,12 @@ from credit_ocr.reading.errors import (
     UnsupportedDocument,
 )
 from credit_ocr.reading.lines import OcrPageResult, text_layer_page
+from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angle
 from credit_ocr.state.documents import sniff_mime
 
-__all__ = ["PDF", "deskew", "document_mime", "image_pages", "load_pages", "pdf_pages", "remove_rules"]
+__all__ = [
+    "PDF", "deskew", "document_mime", "image_pages", "load_pages", "pdf_pages", "remove_rules", "skew_angle",
+]  # fmt: skip
 
 PDF = "application/pdf"
 
@@ -66,7 +70,7 @@ def document_mime(data: bytes, mime_type: str | None) -> str:
 def pdf_pages(
     data: bytes, settings: Settings, *, want_text_layer: bool
 ) -> Iterator[OcrPageResult | Image.Image]:
-    """Each page as an OcrPageResult (complete text layer) or a rasterized, deskewed grayscale image."""
+    """Each page as an OcrPageResult (complete text layer) or a rasterized, prepared grayscale image."""
     with _PDFIUM_LOCK:
         pdf = _open_pdf(data)
     try:
@@ -82,7 +86,9 @@ def pdf_pages(
         for index in range(count):
             with _PDFIUM_LOCK:
                 item = _pdf_page(pdf, index, settings, want_text_layer)
-            yield item if isinstance(item, OcrPageResult) else deskew(item)
+            yield (
+                item if isinstance(item, OcrPageResult) else prepare_page(item, None, settings.ocr_dpi).image
+            )
     finally:
         with _PDFIUM_LOCK:
             pdf.close()
@@ -134,7 +140,8 @@ def _open_pdf(data: bytes) -> pdfium.PdfDocument:
 
 
 def image_pages(data: bytes, settings: Settings) -> Iterator[Image.Image]:
-    """The frames of an image file as grayscale images, upright (EXIF) and deskewed, size checked first."""
+    """The frames of an image file (PNG, JPEG, TIFF: multi-page, bi-level, group 4) as prepared grayscale
+    pages at ``settings.ocr_dpi`` (:func:`~credit_ocr.reading.prepare.prepare_page`), size checked first."""
     Image.MAX_IMAGE_PIXELS = settings.max_pixels
     try:
         with warnings.catch_warnings():
@@ -171,7 +178,7 @@ def _frame(frame: Image.Image, number: int, settings: Settings) -> Image.Image:
         raise CorruptDocument(f"Page {number} of the image is empty ({width} x {height} pixels).")
     try:
         upright = ImageOps.exif_transpose(frame) if number == 1 else frame.copy()
-        return deskew(upright.convert("L"))
+        return prepare_page(upright.convert("L"), page_dpi(frame), settings.ocr_dpi).image
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptDocument(
             f"The image cannot be decoded ({exc}): it is truncated or damaged; scan it again."
@@ -180,49 +187,6 @@ def _frame(frame: Image.Image, number: int, settings: Settings) -> Image.Image:
 
 # --------------------------------------------------------------------------------------------
 # clean-up before OCR
-
-
-#: How the deskewed page is resampled: bilinear reads as well as bicubic on the samples, at 40% of its cost.
-DESKEW_RESAMPLE = Image.Resampling.BILINEAR
-
-
-def deskew(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> Image.Image:
-    """The page turned straight: a scan skewed by a degree breaks table rules into short steps that
-    :func:`remove_rules` cannot see, and tilts rows so that label and value drift apart."""
-    best = skew_angle(image, max_angle, step)
-    if best is None:
-        return image
-    return image.rotate(best, resample=DESKEW_RESAMPLE, fillcolor=255)
-
-
-def skew_angle(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> float | None:
-    """The rotation (degrees, PIL's sense) that straightens the page, or None when it is straight.
-
-    The angle is the one whose rotation makes the row profile of dark pixels sharpest (text lines and
-    rules all horizontal). Each candidate projects the dark pixels of a 1/4-size copy onto the rotated
-    vertical axis (a bincount, no image is rotated): coarse 0.5° steps, then ``step`` around the best.
-    """
-    small = image.reduce(4) if min(image.size) > 800 else image
-    ys, xs = np.nonzero(np.asarray(small) < 160)
-    if ys.size == 0:
-        return None
-    ys = ys.astype(np.float64)
-    xs = xs.astype(np.float64) - small.width / 2
-
-    def sharpness(angle: float) -> float:
-        theta = np.deg2rad(angle)
-        rows = np.rint(ys * np.cos(theta) - xs * np.sin(theta)).astype(np.int64)
-        profile = np.bincount(rows - rows.min()).astype(np.float64)
-        return float(np.square(np.diff(profile)).sum())
-
-    coarse = np.arange(-max_angle, max_angle + 0.25, 0.5)
-    around = float(coarse[int(np.argmax([sharpness(round(float(a), 2)) for a in coarse]))])
-    angles = np.arange(around - 0.5, around + 0.5 + step / 2, step)
-    scores = [sharpness(round(float(a), 2)) for a in angles]
-    best = round(float(angles[int(np.argmax(scores))]), 2)
-    if abs(best) < 0.05 or max(scores) <= sharpness(0.0) * 1.01:
-        return None
-    return best
 
 
 def remove_rules(image: Image.Image) -> Image.Image:
