@@ -30,7 +30,7 @@ from credit_ocr.reading.errors import (
     UnsupportedDocument,
 )
 from credit_ocr.reading.lines import OcrPageResult, text_layer_page
-from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angle
+from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angle, to_dpi
 from credit_ocr.state.documents import sniff_mime
 
 __all__ = [
@@ -43,12 +43,15 @@ PDF = "application/pdf"
 _PDFIUM_LOCK = threading.Lock()
 
 
-def load_pages(data: bytes, mime: str | None = None, settings: Settings | None = None) -> list[Image.Image]:
-    """The pages as grayscale images (PDF rasterized at ``settings.ocr_dpi``), e.g. to draw word boxes on."""
+def load_pages(
+    data: bytes, mime: str | None = None, settings: Settings | None = None, *, prepare: bool = True
+) -> list[Image.Image]:
+    """The pages as grayscale images at ``settings.ocr_dpi``, e.g. to draw word boxes on; with
+    ``prepare=False`` as they came (only brought to that resolution): the OCR limit's pages."""
     settings = settings or get_settings()
     if document_mime(data, mime) == PDF:
-        return list(pdf_pages(data, settings, want_text_layer=False))  # type: ignore[arg-type]
-    return list(image_pages(data, settings))
+        return list(pdf_pages(data, settings, want_text_layer=False, prepare=prepare))  # type: ignore[arg-type]
+    return list(image_pages(data, settings, prepare=prepare))
 
 
 def document_mime(data: bytes, mime_type: str | None) -> str:
@@ -68,7 +71,7 @@ def document_mime(data: bytes, mime_type: str | None) -> str:
 
 
 def pdf_pages(
-    data: bytes, settings: Settings, *, want_text_layer: bool
+    data: bytes, settings: Settings, *, want_text_layer: bool, prepare: bool = True
 ) -> Iterator[OcrPageResult | Image.Image]:
     """Each page as an OcrPageResult (complete text layer) or a rasterized, prepared grayscale image."""
     with _PDFIUM_LOCK:
@@ -87,7 +90,9 @@ def pdf_pages(
             with _PDFIUM_LOCK:
                 item = _pdf_page(pdf, index, settings, want_text_layer)
             yield (
-                item if isinstance(item, OcrPageResult) else prepare_page(item, None, settings.ocr_dpi).image
+                item
+                if isinstance(item, OcrPageResult) or not prepare
+                else prepare_page(item, None, settings.ocr_dpi).image
             )
     finally:
         with _PDFIUM_LOCK:
@@ -139,7 +144,7 @@ def _open_pdf(data: bytes) -> pdfium.PdfDocument:
 # images
 
 
-def image_pages(data: bytes, settings: Settings) -> Iterator[Image.Image]:
+def image_pages(data: bytes, settings: Settings, *, prepare: bool = True) -> Iterator[Image.Image]:
     """The frames of an image file (PNG, JPEG, TIFF: multi-page, bi-level, group 4) as prepared grayscale
     pages at ``settings.ocr_dpi`` (:func:`~credit_ocr.reading.prepare.prepare_page`), size checked first."""
     Image.MAX_IMAGE_PIXELS = settings.max_pixels
@@ -164,10 +169,10 @@ def image_pages(data: bytes, settings: Settings) -> Iterator[Image.Image]:
                 "(CREDIT_OCR_MAX_PAGES): split it into smaller documents."
             )
         for number, frame in enumerate(ImageSequence.Iterator(image), 1):
-            yield _frame(frame, number, settings)
+            yield _frame(frame, number, settings, prepare)
 
 
-def _frame(frame: Image.Image, number: int, settings: Settings) -> Image.Image:
+def _frame(frame: Image.Image, number: int, settings: Settings, prepare: bool = True) -> Image.Image:
     width, height = frame.size
     if width * height > settings.max_pixels:
         raise ImageTooLarge(
@@ -178,7 +183,9 @@ def _frame(frame: Image.Image, number: int, settings: Settings) -> Image.Image:
         raise CorruptDocument(f"Page {number} of the image is empty ({width} x {height} pixels).")
     try:
         upright = ImageOps.exif_transpose(frame) if number == 1 else frame.copy()
-        return prepare_page(upright.convert("L"), page_dpi(frame), settings.ocr_dpi).image
+        if not prepare:
+            return to_dpi(upright.convert("L"), page_dpi(frame), settings.ocr_dpi)[0]
+        return prepare_page(upright, page_dpi(frame), settings.ocr_dpi).image
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptDocument(
             f"The image cannot be decoded ({exc}): it is truncated or damaged; scan it again."

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from credit_ocr.reading import orient, photo
 
@@ -25,6 +25,10 @@ __all__ = ["A4_INCHES", "Prepared", "deskew", "page_dpi", "prepare_page", "skew_
 
 #: An A4 sheet in inches (short side, long side): the page size assumed when an image says no dpi.
 A4_INCHES = (8.27, 11.69)
+
+#: Bi-level pages (faxes) are softened this much (px) before OCR: measured on 8 generated 150-dpi faxes,
+#: 0.881 of fields read as they came, 0.905 softened, 0.625 with a median filter.
+BILEVEL_BLUR = 0.8
 
 #: How the deskewed page is resampled: bilinear reads as well as bicubic on the samples, at 40% of its cost.
 DESKEW_RESAMPLE = Image.Resampling.BILINEAR
@@ -42,6 +46,9 @@ def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepare
     """The page in grayscale at ``ocr_dpi``, flattened, upright and straight where it needs to be."""
     gray = image if image.mode == "L" else image.convert("L")
     steps: list[str] = []
+    if image.mode == "1":  # a fax: black and white, its glyphs' edges cut to steps
+        gray = gray.filter(ImageFilter.GaussianBlur(BILEVEL_BLUR))
+        steps.append("smoothed")
     if photo.looks_like_photo(gray):
         flat = photo.flatten(gray, ocr_dpi)
         if flat is not None:

@@ -160,16 +160,17 @@ def run_sync(
 # the machine's OCR limit: bare tesseract on the pages the pipeline reads
 
 
-def prepare_pages(docs: Sequence[BenchDoc], folder: Path) -> list[list[Path]]:
-    """Each document's pages exactly as the pipeline hands them to tesseract (deskewed, rules erased),
-    saved as uncompressed PGM, which the program reads without decoding work (untimed)."""
+def prepare_pages(docs: Sequence[BenchDoc], folder: Path, *, raw: bool = False) -> list[list[Path]]:
+    """Each document's pages exactly as the pipeline hands them to tesseract (prepared, rules erased),
+    saved as uncompressed PGM, which the program reads without decoding work (untimed). ``raw``: the
+    pages as they came, only brought to the pipeline's resolution (``ocr_dpi``): the OCR limit's input."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for i, doc in enumerate(docs):
         paths = []
-        for p, page in enumerate(ocr.load_pages(doc.data)):
+        for p, page in enumerate(ocr.load_pages(doc.data, prepare=not raw)):
             path = folder / f"doc{i:03d}-p{p}.pgm"
-            ocr.remove_rules(page).save(path, format="PPM")
+            (page if raw else ocr.remove_rules(page)).save(path, format="PPM")
             paths.append(path)
         out.append(paths)
     return out
