@@ -173,61 +173,40 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/samples"),
-    show_default=True,
-    help="Folder the documents and their ground truths are written to.",
+    default=None,
+    help="Folder the documents and their ground truths are written to [default: data/samples; "
+    "with --mail: var/mail].",
 )
-@click.option("--count", type=int, default=24, show_default=True, help="How many documents.")
+@click.option("--count", type=int, default=None, help="How many documents [default: 24; with --mail: 20].")
 @click.option(
     "--seed", type=int, default=7, show_default=True, help="The same seed makes the same documents."
 )
-def samples(out: Path, count: int, seed: int) -> None:
+@click.option(
+    "--mail",
+    is_flag=True,
+    help="Hard mail instead: pages turned 90/180/270, phone photos, group-4 TIFF faxes (score with eval).",
+)
+def samples(out: Path | None, count: int | None, seed: int, mail: bool) -> None:
     """Generate sample loan applications with their ground truth."""
+    if mail:
+        from credit_ocr.reading.mail import generate_mail  # lazy: --help stays fast
+
+        out = out or Path("var/mail")
+        infos = generate_mail(out, count=count or 20, seed=seed)
+        kinds = sorted({i.variant.mail or "" for i in infos})
+        counted = ", ".join(f"{sum(i.variant.mail == k for i in infos)} {k}" for k in kinds)
+        size = sum(info.path.stat().st_size for info in infos)
+        click.echo(f"Wrote {len(infos)} pieces of mail ({counted}; {size / 1e6:.1f} MB) to {out}")
+        return
     from credit_ocr.reading.samples import generate  # lazy: --help stays fast
 
-    infos = generate(out, count=count, seed=seed)
+    out = out or Path("data/samples")
+    infos = generate(out, count=count or 24, seed=seed)
     size = sum(info.path.stat().st_size for info in infos)
     kinds = ", ".join(f"{sum(i.variant.layer == k for i in infos)} {k}" for k in ("text", "scan", "image"))
     click.echo(
         f"Wrote {len(infos)} documents ({kinds}; {size / 1e6:.1f} MB) with <name>.json truths to {out}"
     )
-
-
-@main.command("llm-server")
-@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
-@click.option(
-    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
-)
-@click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
-@click.option("--fail-rate", type=float, default=0.0, help="Share of calls answered 500 or 429.")
-@click.option("--malformed-rate", type=float, default=0.0, help="Share of answers that are not valid JSON.")
-@click.option(
-    "--malformed",
-    type=click.Choice(["not_json", "fenced", "missing_keys", "mixed"]),
-    default="not_json",
-    help="Kind of malformed answer.",
-)
-@click.option("--seed", type=int, default=None, help="Seed of the fault-injection RNG (reproducible runs).")
-def llm_server(
-    port: int,
-    host: str,
-    latency: float,
-    fail_rate: float,
-    malformed_rate: float,
-    malformed: str,
-    seed: int | None,
-) -> None:
-    """OpenAI-compatible stand-in LLM on loopback (for tests, teaching and benchmarks)."""
-    from credit_ocr.faces.llm_server import StandInError, serve  # lazy: --help stays fast
-
-    try:
-        serve(host, port, latency, fail_rate, malformed_rate=malformed_rate, malformed=malformed, seed=seed)
-    except (StandInError, ValueError) as exc:
-        _fail(str(exc))
-
-
-# --------------------------------------------------------------------------------------------
-# pipeline (issue 4)
 
 
 @main.command()

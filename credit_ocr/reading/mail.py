@@ -51,23 +51,24 @@ def photograph(page: Image.Image, rng: np.random.Generator) -> Image.Image:
     warped = cv2.warpPerspective(sheet, matrix, (width, height), flags=cv2.INTER_AREA)
     inside = cv2.warpPerspective(np.ones_like(sheet), matrix, (width, height)) > 0.5
     desk_colour = rng.uniform([70, 50, 35], [130, 100, 80])  # wood to grey-brown
-    texture = cv2.GaussianBlur(rng.normal(0, 12, (height, width)).astype(np.float32), (0, 0), 3)
+    texture = cv2.GaussianBlur(rng.standard_normal((height, width), dtype=np.float32) * 12, (0, 0), 3)
+    light = _shadow(height, width, rng)
     photo = np.empty((height, width, 3), dtype=np.float32)
     for c in range(3):
         paper_tint = (1.0, 0.98, 0.93)[c]
-        photo[..., c] = np.where(inside, warped * paper_tint, desk_colour[c] + texture)
-    photo *= _shadow(height, width, rng)[..., None]
-    photo += rng.normal(0, 3.0, photo.shape)
+        photo[..., c] = np.where(inside, warped * paper_tint, desk_colour[c] + texture) * light
+    photo += rng.standard_normal((height, width, 1), dtype=np.float32) * 3.0  # sensor noise
     return Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8), mode="RGB")
 
 
 def _shadow(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Uneven light: brightness falling off across the photo, a soft shadow from one side."""
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    yy, xx = np.mgrid[0:1:64j, 0:1:64j].astype(np.float32)  # smooth: made small, then enlarged
     theta = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(theta) * (xx / width - 0.5) + np.sin(theta) * (yy / height - 0.5)) + 0.5
+    ramp = (np.cos(theta) * (xx - 0.5) + np.sin(theta) * (yy - 0.5)) + 0.5
     depth = rng.uniform(0.25, 0.4)
-    return 1.0 - depth * np.clip(ramp, 0, 1) ** 1.5
+    light = (1.0 - depth * np.clip(ramp, 0, 1) ** 1.5).astype(np.float32)
+    return cv2.resize(light, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def fax_tiff(pages: list[Image.Image], rng: np.random.Generator, dpi: int = samples.DPI) -> bytes:

@@ -147,7 +147,7 @@ def _open_pdf(data: bytes) -> pdfium.PdfDocument:
 def image_pages(data: bytes, settings: Settings, *, prepare: bool = True) -> Iterator[Image.Image]:
     """The frames of an image file (PNG, JPEG, TIFF: multi-page, bi-level, group 4) as prepared grayscale
     pages at ``settings.ocr_dpi`` (:func:`~credit_ocr.reading.prepare.prepare_page`), size checked first."""
-    Image.MAX_IMAGE_PIXELS = settings.max_pixels
+    previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, settings.max_pixels  # checked at open
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -161,6 +161,8 @@ def image_pages(data: bytes, settings: Settings, *, prepare: bool = True) -> Ite
         raise CorruptDocument(
             f"The image cannot be read ({exc}): it is truncated or damaged; scan or export it again."
         ) from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous  # other readers (reportlab, notebooks) keep Pillow's own
     with image:
         frames = getattr(image, "n_frames", 1)
         if frames > settings.max_pages:
