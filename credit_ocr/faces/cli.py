@@ -209,6 +209,43 @@ def samples(out: Path | None, count: int | None, seed: int, mail: bool) -> None:
     )
 
 
+@main.command("llm-server")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
+)
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every answer.")
+@click.option("--fail-rate", type=float, default=0.0, help="Share of calls answered 500 or 429.")
+@click.option("--malformed-rate", type=float, default=0.0, help="Share of answers that are not valid JSON.")
+@click.option(
+    "--malformed",
+    type=click.Choice(["not_json", "fenced", "missing_keys", "mixed"]),
+    default="not_json",
+    help="Kind of malformed answer.",
+)
+@click.option("--seed", type=int, default=None, help="Seed of the fault-injection RNG (reproducible runs).")
+def llm_server(
+    port: int,
+    host: str,
+    latency: float,
+    fail_rate: float,
+    malformed_rate: float,
+    malformed: str,
+    seed: int | None,
+) -> None:
+    """OpenAI-compatible stand-in LLM on loopback (for tests, teaching and benchmarks)."""
+    from credit_ocr.faces.llm_server import StandInError, serve  # lazy: --help stays fast
+
+    try:
+        serve(host, port, latency, fail_rate, malformed_rate=malformed_rate, malformed=malformed, seed=seed)
+    except (StandInError, ValueError) as exc:
+        _fail(str(exc))
+
+
+# --------------------------------------------------------------------------------------------
+# pipeline (issue 4)
+
+
 @main.command()
 def demo() -> None:
     """The main job: services, workers, the samples through the pipeline, live progress, a report."""
