@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # tesseract is installed at build time, never when a container starts: the program (pytesseract, the
 # lessons) and the eng model that the pipeline's tesserocr loads from /usr/share/tesseract-ocr/5/tessdata
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd \
     && rm -rf /var/lib/apt/lists/* \
     && tesseract --version
 

@@ -3,9 +3,9 @@
 #
 #   scripts/setup.sh venv      .venv (python3 -m venv) when missing
 #   scripts/setup.sh python    pip install -e '.[dev]' when pyproject.toml changed since the last install
-#   scripts/setup.sh system    tesseract-ocr and redis-server (apt-get as root; otherwise says how), and
-#                              chromium + chromium-driver for the browser tests (apt-get as root; otherwise
-#                              says how, without stopping `make demo`, which does not need a browser)
+#   scripts/setup.sh system    tesseract-ocr (with its osd model) and redis-server (apt-get as root; otherwise
+#                              says how), and chromium + chromium-driver for the browser tests (apt-get as
+#                              root; otherwise says how, without stopping `make demo`, which needs no browser)
 #   scripts/setup.sh azurite   node_modules/.bin/azurite-blob via npm ci (package-lock.json) when missing
 #   scripts/setup.sh all       all four, in that order
 set -euo pipefail
@@ -42,6 +42,17 @@ python_deps() {
 # program -> Debian package, Homebrew formula, conda-forge package
 PROGRAMS="tesseract:tesseract-ocr:tesseract:tesseract redis-server:redis-server:redis:redis-server"
 
+# tesseract's orientation model (turned pages): Debian's tesseract-ocr depends on tesseract-ocr-osd,
+# Homebrew's and conda-forge's tesseract ship it; a trimmed install may still lack it.
+has_osd_model() {
+  local folder
+  for folder in "${TESSDATA_PREFIX:-}" "${CREDIT_OCR_TESSDATA:-}" "$VENV/share/tessdata" /usr/share/tesseract-ocr/*/tessdata \
+      /usr/share/tessdata /usr/local/share/tessdata /opt/homebrew/share/tessdata /usr/local/share/tesseract-ocr/*/tessdata; do
+    [ -n "$folder" ] && [ -f "$folder/osd.traineddata" ] && return 0
+  done
+  return 1
+}
+
 system_deps() {
   local missing_apt="" missing_brew="" missing_conda="" entry prog apt brew conda
   for entry in $PROGRAMS; do
@@ -50,6 +61,9 @@ system_deps() {
       missing_apt+=" $apt"; missing_brew+=" $brew"; missing_conda+=" $conda"
     fi
   done
+  if command -v tesseract >/dev/null && ! has_osd_model; then
+    missing_apt+=" tesseract-ocr-osd"; missing_brew+=" tesseract"; missing_conda+=" tesseract"
+  fi
   [ -z "$missing_apt" ] && return
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     say "installing${missing_apt} with apt-get"

@@ -174,11 +174,11 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/samples"),
-    show_default=True,
-    help="Folder the documents and their ground truths are written to.",
+    default=None,
+    help="Folder the documents and their ground truths are written to [default: data/samples; "
+    "with --mail: var/mail].",
 )
-@click.option("--count", type=int, default=24, show_default=True, help="How many documents.")
+@click.option("--count", type=int, default=None, help="How many documents [default: 24; with --mail: 20].")
 @click.option(
     "--seed", type=int, default=7, show_default=True, help="The same seed makes the same documents."
 )
@@ -190,11 +190,27 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
     show_default=True,
     help="base: the kit's own forms; tune: unseen wordings and layouts to develop on; heldout: only measure.",
 )
-def samples(out: Path, count: int, seed: int, pool: str) -> None:
+@click.option(
+    "--mail",
+    is_flag=True,
+    help="Hard mail instead: pages turned 90/180/270, phone photos, group-4 TIFF faxes (score with eval).",
+)
+def samples(out: Path | None, count: int | None, seed: int, pool: str, mail: bool) -> None:
     """Generate sample loan applications with their ground truth."""
+    if mail:
+        from credit_ocr.reading.mail import generate_mail  # lazy: --help stays fast
+
+        out = out or Path("var/mail")
+        infos = generate_mail(out, count=count or 20, seed=seed)
+        kinds = sorted({i.variant.mail or "" for i in infos})
+        counted = ", ".join(f"{sum(i.variant.mail == k for i in infos)} {k}" for k in kinds)
+        size = sum(info.path.stat().st_size for info in infos)
+        click.echo(f"Wrote {len(infos)} pieces of mail ({counted}; {size / 1e6:.1f} MB) to {out}")
+        return
     from credit_ocr.reading.samples import generate  # lazy: --help stays fast
 
-    infos = generate(out, count=count, seed=seed, pool=pool)
+    out = out or Path("data/samples")
+    infos = generate(out, count=count or 24, seed=seed, pool=pool)
     size = sum(info.path.stat().st_size for info in infos)
     kinds = ", ".join(f"{sum(i.variant.layer == k for i in infos)} {k}" for k in ("text", "scan", "image"))
     click.echo(

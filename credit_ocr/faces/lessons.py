@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import Image, display
 from matplotlib.figure import Figure
+from PIL import Image as PILImage  # IPython's Image displays; PIL's draws
 
 from credit_ocr.config import PROJECT_ROOT, get_settings
 from credit_ocr.faces.bench import experiments
@@ -42,6 +43,7 @@ __all__ = [
     "ocr_thread_lesson",
     "sample_paths",
     "samples_frame",
+    "show_before_after",
     "show_figure",
     "show_image",
     "start_services",
@@ -140,6 +142,16 @@ def show_image(image: Any, width: int = 720) -> None:
     buf = io.BytesIO()
     small.save(buf, format="PNG")
     display(Image(data=buf.getvalue(), format="png"))
+
+
+def show_before_after(before: Any, after: Any, width: int = 720, height: int = 480) -> None:
+    """Two pages side by side at the same height, as one PNG: a preparation step at a glance."""
+    sides = [page.convert("RGB") for page in (before, after)]
+    sides = [page.resize((max(1, round(page.width * height / page.height)), height)) for page in sides]
+    canvas = PILImage.new("RGB", (sides[0].width + sides[1].width + 16, height), "white")
+    canvas.paste(sides[0], (0, 0))
+    canvas.paste(sides[1], (sides[0].width + 16, 0))
+    show_image(canvas, width=width)
 
 
 # --------------------------------------------------------------------------------------------

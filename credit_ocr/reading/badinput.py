@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen import canvas
@@ -145,6 +146,55 @@ def _bomb_png(_: int) -> bytes:
     )
 
 
+def _fax_page(text: str) -> Image.Image:
+    """A small black-and-white page with one line of text."""
+    page = Image.new("1", (400, 120), 1)
+    ImageDraw.Draw(page).text((20, 50), text, fill=0)
+    return page
+
+
+def _tiff_pages(_: int) -> bytes:
+    """A group-4 TIFF fax of 30 pages (a few KB): refused by its page count before any page is read."""
+    pages = [_fax_page(f"Page {i + 1} of 30") for i in range(30)]
+    buf = io.BytesIO()
+    pages[0].save(buf, "TIFF", compression="group4", save_all=True, append_images=pages[1:])
+    return buf.getvalue()
+
+
+def _tiff_bomb(_: int) -> bytes:
+    """A two-page group-4 TIFF whose second page claims 40000 x 40000 pixels: the first page is a real
+    one, so only a check of each page's size before it is decoded stops the second."""
+    first = io.BytesIO()
+    _fax_page("Page 1 of 2").save(first, "TIFF", compression="group4")
+    data = bytearray(first.getvalue())
+    strip = len(data)
+    data += b"\x00" * 16  # the second page's "compressed data"
+    ifd = len(data)
+    entries = [  # tag, type (3 SHORT, 4 LONG), value: a bi-level, group-4 page of 1.6 billion pixels
+        (256, 4, 40000), (257, 4, 40000), (258, 3, 1), (259, 3, 4), (262, 3, 0),
+        (273, 4, strip), (277, 3, 1), (278, 4, 40000), (279, 4, 16),
+    ]  # fmt: skip
+    data += struct.pack("<H", len(entries))
+    for tag, kind, value in entries:  # a SHORT is stored left-aligned in the entry's 4 value bytes
+        data += struct.pack("<HHI", tag, kind, 1) + struct.pack("<I" if kind == 4 else "<H2x", value)
+    data += struct.pack("<I", 0)
+    _link_last_ifd(data, ifd)
+    return bytes(data)
+
+
+def _link_last_ifd(data: bytearray, new_ifd: int) -> None:
+    """Point the last page's next-page offset of a little-endian TIFF at ``new_ifd``."""
+    offset = struct.unpack_from("<I", data, 4)[0]
+    while True:
+        count = struct.unpack_from("<H", data, offset)[0]
+        link = offset + 2 + 12 * count
+        following = struct.unpack_from("<I", data, link)[0]
+        if following == 0:
+            struct.pack_into("<I", data, link, new_ifd)
+            return
+        offset = following
+
+
 def _oversize_header(_: int) -> bytes:
     return b"%PDF-1.7\n% a file over the size limit (sparse: it takes no disk space)\n"
 
@@ -181,6 +231,10 @@ CASES: tuple[BadInput, ...] = (
              "a PDF with 400 pages: refused before any page is read", _many_pages),
     BadInput("bomb_png", "bomb.png", "failed", r"too large|pixels .*CREDIT_OCR_MAX_PIXELS",
              "a PNG whose header claims 40000 x 40000 pixels: refused before decoding", _bomb_png),
+    BadInput("pages_tiff", "fax.tif", "failed", r"30 pages.*CREDIT_OCR_MAX_PAGES",
+             "a group-4 TIFF fax of 30 pages: refused by its page count", _tiff_pages),
+    BadInput("bomb_tiff", "fax2.tif", "failed", r"Page 2 is .*pixels .*CREDIT_OCR_MAX_PIXELS",
+             "a TIFF whose second page claims 40000 x 40000 pixels: refused before it is decoded", _tiff_bomb),
     BadInput("blank_page", "blank.pdf", "failed", r"No text found",
              "a blank page: nothing to extract", _blank),
     BadInput("path_traversal_name", "..%2f..%2fetc%2fpasswd.pdf", "done", "",

@@ -15,16 +15,13 @@ page that takes too long (tesserocr lets the soft limit's signal cancel recognit
 
 from __future__ import annotations
 
-import glob
 import os
 import resource
 import shutil
 import statistics
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import pytesseract
@@ -32,6 +29,7 @@ import tesserocr
 from PIL import Image, ImageDraw
 
 from credit_ocr.config import Settings, get_settings
+from credit_ocr.reading import orient
 from credit_ocr.reading.errors import (
     CorruptDocument,
     EmptyDocument,
@@ -45,6 +43,7 @@ from credit_ocr.reading.errors import (
 )
 from credit_ocr.reading.lines import OcrPageResult, rebuild_lines
 from credit_ocr.reading.pages import PDF, document_mime, image_pages, load_pages, pdf_pages, remove_rules
+from credit_ocr.reading.tessdata import TESSDATA_GLOBS, tessdata_dir
 from credit_ocr.runtime.services import install_hint
 
 # The tesseract program's OpenMP threads cost 3-5x throughput when several OCR processes share the
@@ -55,14 +54,8 @@ __all__ = [
     "CorruptDocument", "EmptyDocument", "EncryptedDocument", "ImageTooLarge", "OcrError", "OcrPageResult",
     "OcrResourceLimit", "OcrResult", "OcrUnavailable", "TooManyPages", "UnsupportedDocument",
     "draw_word_boxes", "engine", "limit_memory", "load_pages", "ocr_bytes", "parse_tsv",
-    "remove_rules", "tessdata_dir", "words",
+    "remove_rules", "TESSDATA_GLOBS", "tessdata_dir", "words",
 ]  # fmt: skip
-
-#: Where packages put tesseract's language models (Debian/Ubuntu, Fedora, Homebrew, conda), newest first.
-TESSDATA_GLOBS = (
-    "/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata", "/usr/local/share/tessdata",
-    "/opt/homebrew/share/tessdata", "/usr/local/share/tesseract-ocr/*/tessdata",
-)  # fmt: skip
 
 
 @dataclass
@@ -117,8 +110,18 @@ def _read_pages(data: bytes, mime: str, settings: Settings) -> list[OcrPageResul
     ]
 
 
+#: Mean word confidence below which a page may be upside down (measured: upright pages of the samples
+#: read 93-95, upside-down ones 33-39): only then does tesseract's orientation detection run.
+DOUBTFUL_CONFIDENCE = 70.0
+
+
 def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
-    found = words(remove_rules(image), settings)  # image: deskewed by the loaders
+    found = words(remove_rules(image), settings)  # image: prepared by the loaders
+    if _mean_conf(found) < DOUBTFUL_CONFIDENCE and (turn := orient.upright_turn(image)):
+        turned = image.rotate(turn, expand=True)
+        again = words(remove_rules(turned), settings)
+        if _mean_conf(again) > _mean_conf(found):
+            found, image = again, turned
     keys = [w.pop("_key") for w in found]
     lines = rebuild_lines(found, keys)
     confs = [w["conf"] for w in found if w["conf"] >= 0]
@@ -132,6 +135,11 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
         width=image.width,
         height=image.height,
     )
+
+
+def _mean_conf(found: list[dict]) -> float:
+    confs = [w["conf"] for w in found if w["conf"] >= 0]
+    return statistics.fmean(confs) if confs else 0.0
 
 
 def draw_word_boxes(image: Image.Image, words: list[dict]) -> Image.Image:
@@ -194,30 +202,6 @@ def engine(settings: Settings | None = None) -> tesserocr.PyTessBaseAPI:
         raise OcrUnavailable(f"Tesseract could not load its model from {key[1]} ({exc}).") from exc
     _local.engine = (key, api)
     return api
-
-
-def tessdata_dir(settings: Settings | None = None) -> Path:
-    """The folder with the ``<lang>.traineddata`` models: ``settings.tessdata``, else ``TESSDATA_PREFIX``,
-    else where the system's tesseract packages put them."""
-    settings = settings or get_settings()
-    langs = settings.ocr_lang.split("+")
-    given = settings.tessdata or os.environ.get("TESSDATA_PREFIX")
-    globs = (str(Path(sys.prefix) / "share" / "tessdata"), *TESSDATA_GLOBS)  # conda's first
-    candidates = [Path(given)] if given else [Path(p) for g in globs for p in _newest_first(g)]
-    for folder in candidates:
-        if all((folder / f"{lang}.traineddata").is_file() for lang in langs):
-            return folder
-    missing = " ".join(f"tesseract-ocr-{lang}" for lang in langs)
-    where = ", ".join(str(c) for c in candidates) or ", ".join(TESSDATA_GLOBS)
-    raise OcrUnavailable(
-        f"No tesseract model for {settings.ocr_lang!r} (CREDIT_OCR_OCR_LANG) in {where}: install it "
-        f"(`sudo apt-get install -y {missing}`), or set CREDIT_OCR_TESSDATA to the folder that holds "
-        f"{langs[0]}.traineddata."
-    )
-
-
-def _newest_first(pattern: str) -> list[str]:
-    return sorted(glob.glob(pattern), reverse=True)
 
 
 def _program_tsv(gray: Image.Image, settings: Settings) -> str:

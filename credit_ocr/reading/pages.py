@@ -1,8 +1,9 @@
 """Page preparation: a document's pages as clean grayscale images (or its text layer), untrusted input refused.
 
-PDF pages are rasterized with pypdfium2 at ``settings.ocr_dpi``, images decoded with Pillow (EXIF
-rotation honoured); every page is then turned straight (:func:`deskew`) and, just before OCR, cleared of
-its table rules (:func:`remove_rules`). Untrusted input is refused early and by name: encrypted, corrupt
+PDF pages are rasterized with pypdfium2 at ``settings.ocr_dpi``, images (PNG, JPEG, TIFF) decoded with
+Pillow (EXIF rotation honoured) and brought down to that resolution; every page is then prepared where a
+measurement says it needs it (:mod:`credit_ocr.reading.prepare`: a photo flattened, a sideways page
+turned, a skewed one straightened) and, just before OCR, cleared of its table rules (:func:`remove_rules`). Untrusted input is refused early and by name: encrypted, corrupt
 or empty files, too many pages (``max_pages``), and pages too large to decode (``max_pixels``: measured
 from the PDF page size or the image header, before any pixel is decoded: no decompression bomb).
 """
@@ -15,6 +16,7 @@ import threading
 import warnings
 from collections.abc import Iterator
 
+import cv2
 import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps, ImageSequence
@@ -29,22 +31,31 @@ from credit_ocr.reading.errors import (
     UnsupportedDocument,
 )
 from credit_ocr.reading.lines import OcrPageResult, text_layer_page
+from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angle, to_dpi
 from credit_ocr.state.documents import sniff_mime
 
-__all__ = ["PDF", "deskew", "document_mime", "image_pages", "load_pages", "pdf_pages", "remove_rules"]
+__all__ = [
+    "PDF", "deskew", "document_mime", "image_pages", "load_pages", "pdf_pages", "remove_rules", "skew_angle",
+]  # fmt: skip
 
 PDF = "application/pdf"
+
+#: The EXIF tag that says how a camera held the image (1: as stored).
+ORIENTATION = 0x0112
 
 # pdfium is not thread-safe: one document operation at a time per process (OCR itself runs outside).
 _PDFIUM_LOCK = threading.Lock()
 
 
-def load_pages(data: bytes, mime: str | None = None, settings: Settings | None = None) -> list[Image.Image]:
-    """The pages as grayscale images (PDF rasterized at ``settings.ocr_dpi``), e.g. to draw word boxes on."""
+def load_pages(
+    data: bytes, mime: str | None = None, settings: Settings | None = None, *, prepare: bool = True
+) -> list[Image.Image]:
+    """The pages as grayscale images at ``settings.ocr_dpi``, e.g. to draw word boxes on; with
+    ``prepare=False`` as they came (only brought to that resolution): the OCR limit's pages."""
     settings = settings or get_settings()
     if document_mime(data, mime) == PDF:
-        return list(pdf_pages(data, settings, want_text_layer=False))  # type: ignore[arg-type]
-    return list(image_pages(data, settings))
+        return list(pdf_pages(data, settings, want_text_layer=False, prepare=prepare))  # type: ignore[arg-type]
+    return list(image_pages(data, settings, prepare=prepare))
 
 
 def document_mime(data: bytes, mime_type: str | None) -> str:
@@ -64,9 +75,9 @@ def document_mime(data: bytes, mime_type: str | None) -> str:
 
 
 def pdf_pages(
-    data: bytes, settings: Settings, *, want_text_layer: bool
+    data: bytes, settings: Settings, *, want_text_layer: bool, prepare: bool = True
 ) -> Iterator[OcrPageResult | Image.Image]:
-    """Each page as an OcrPageResult (complete text layer) or a rasterized, deskewed grayscale image."""
+    """Each page as an OcrPageResult (complete text layer) or a rasterized, prepared grayscale image."""
     with _PDFIUM_LOCK:
         pdf = _open_pdf(data)
     try:
@@ -82,7 +93,11 @@ def pdf_pages(
         for index in range(count):
             with _PDFIUM_LOCK:
                 item = _pdf_page(pdf, index, settings, want_text_layer)
-            yield item if isinstance(item, OcrPageResult) else deskew(item)
+            yield (
+                item
+                if isinstance(item, OcrPageResult) or not prepare
+                else prepare_page(item, None, settings.ocr_dpi).image
+            )
     finally:
         with _PDFIUM_LOCK:
             pdf.close()
@@ -133,9 +148,10 @@ def _open_pdf(data: bytes) -> pdfium.PdfDocument:
 # images
 
 
-def image_pages(data: bytes, settings: Settings) -> Iterator[Image.Image]:
-    """The frames of an image file as grayscale images, upright (EXIF) and deskewed, size checked first."""
-    Image.MAX_IMAGE_PIXELS = settings.max_pixels
+def image_pages(data: bytes, settings: Settings, *, prepare: bool = True) -> Iterator[Image.Image]:
+    """The frames of an image file (PNG, JPEG, TIFF: multi-page, bi-level, group 4) as prepared grayscale
+    pages at ``settings.ocr_dpi`` (:func:`~credit_ocr.reading.prepare.prepare_page`), size checked first."""
+    previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, settings.max_pixels  # checked at open
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -149,6 +165,8 @@ def image_pages(data: bytes, settings: Settings) -> Iterator[Image.Image]:
         raise CorruptDocument(
             f"The image cannot be read ({exc}): it is truncated or damaged; scan or export it again."
         ) from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous  # other readers (reportlab, notebooks) keep Pillow's own
     with image:
         frames = getattr(image, "n_frames", 1)
         if frames > settings.max_pages:
@@ -157,10 +175,10 @@ def image_pages(data: bytes, settings: Settings) -> Iterator[Image.Image]:
                 "(CREDIT_OCR_MAX_PAGES): split it into smaller documents."
             )
         for number, frame in enumerate(ImageSequence.Iterator(image), 1):
-            yield _frame(frame, number, settings)
+            yield _frame(frame, number, settings, prepare)
 
 
-def _frame(frame: Image.Image, number: int, settings: Settings) -> Image.Image:
+def _frame(frame: Image.Image, number: int, settings: Settings, prepare: bool = True) -> Image.Image:
     width, height = frame.size
     if width * height > settings.max_pixels:
         raise ImageTooLarge(
@@ -170,8 +188,11 @@ def _frame(frame: Image.Image, number: int, settings: Settings) -> Image.Image:
     if width == 0 or height == 0:
         raise CorruptDocument(f"Page {number} of the image is empty ({width} x {height} pixels).")
     try:
-        upright = ImageOps.exif_transpose(frame) if number == 1 else frame.copy()
-        return deskew(upright.convert("L"))
+        turned = number == 1 and frame.getexif().get(ORIENTATION, 1) != 1  # a phone's "rotate on view"
+        upright = ImageOps.exif_transpose(frame) if turned else frame.copy()  # the next frame reuses it
+        if not prepare:
+            return to_dpi(upright.convert("L"), page_dpi(frame), settings.ocr_dpi)[0]
+        return prepare_page(upright, page_dpi(frame), settings.ocr_dpi).image
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptDocument(
             f"The image cannot be decoded ({exc}): it is truncated or damaged; scan it again."
@@ -182,89 +203,22 @@ def _frame(frame: Image.Image, number: int, settings: Settings) -> Image.Image:
 # clean-up before OCR
 
 
-#: How the deskewed page is resampled: bilinear reads as well as bicubic on the samples, at 40% of its cost.
-DESKEW_RESAMPLE = Image.Resampling.BILINEAR
-
-
-def deskew(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> Image.Image:
-    """The page turned straight: a scan skewed by a degree breaks table rules into short steps that
-    :func:`remove_rules` cannot see, and tilts rows so that label and value drift apart."""
-    best = skew_angle(image, max_angle, step)
-    if best is None:
-        return image
-    return image.rotate(best, resample=DESKEW_RESAMPLE, fillcolor=255)
-
-
-def skew_angle(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> float | None:
-    """The rotation (degrees, PIL's sense) that straightens the page, or None when it is straight.
-
-    The angle is the one whose rotation makes the row profile of dark pixels sharpest (text lines and
-    rules all horizontal). Each candidate projects the dark pixels of a 1/4-size copy onto the rotated
-    vertical axis (a bincount, no image is rotated): coarse 0.5° steps, then ``step`` around the best.
-    """
-    small = image.reduce(4) if min(image.size) > 800 else image
-    ys, xs = np.nonzero(np.asarray(small) < 160)
-    if ys.size == 0:
-        return None
-    ys = ys.astype(np.float64)
-    xs = xs.astype(np.float64) - small.width / 2
-
-    def sharpness(angle: float) -> float:
-        theta = np.deg2rad(angle)
-        rows = np.rint(ys * np.cos(theta) - xs * np.sin(theta)).astype(np.int64)
-        profile = np.bincount(rows - rows.min()).astype(np.float64)
-        return float(np.square(np.diff(profile)).sum())
-
-    coarse = np.arange(-max_angle, max_angle + 0.25, 0.5)
-    around = float(coarse[int(np.argmax([sharpness(round(float(a), 2)) for a in coarse]))])
-    angles = np.arange(around - 0.5, around + 0.5 + step / 2, step)
-    scores = [sharpness(round(float(a), 2)) for a in angles]
-    best = round(float(angles[int(np.argmax(scores))]), 2)
-    if abs(best) < 0.05 or max(scores) <= sharpness(0.0) * 1.01:
-        return None
-    return best
-
-
 def remove_rules(image: Image.Image) -> Image.Image:
     """The page without long horizontal and vertical lines (table grids, underlines).
 
     Tesseract takes a ruled table cell for a picture and drops its text (the reference form loses
-    two thirds of its fields); erasing the rules first keeps every cell readable.
+    two thirds of its fields); erasing the rules first keeps every cell readable. A morphological
+    opening with a long thin line keeps exactly the dark runs at least that long: no glyph is.
     """
     gray = np.asarray(image, dtype=np.uint8)
-    height, width = gray.shape
-    min_run = max(40, min(width, height) // 17)  # ~0.5 inch at 200 dpi: no glyph is that long
-    dark = gray < 200
+    min_run = max(40, min(gray.shape) // 17)  # ~0.5 inch at 200 dpi
+    dark = (gray < 200).astype(np.uint8)
     erase = np.zeros_like(dark)
-    for axis in (1, 0):
-        view = dark if axis == 1 else dark.T
-        target = erase if axis == 1 else erase.T
-        rows = np.flatnonzero(view.sum(axis=1) >= min_run)
-        if rows.size == 0:
-            continue
-        covered = _run_cover(view[rows], min_run)
-        target[rows] |= covered
-        # the anti-aliased fringe next to a rule
-        target[np.clip(rows - 1, 0, target.shape[0] - 1)] |= covered
-        target[np.clip(rows + 1, 0, target.shape[0] - 1)] |= covered
+    for run, fringe in (((min_run, 1), (1, 3)), ((1, min_run), (3, 1))):  # (width, height): rows, columns
+        rules = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
+        erase |= cv2.dilate(rules, np.ones(fringe[::-1], np.uint8))  # and the anti-aliased fringe beside it
     if not erase.any():
         return image
     cleaned = gray.copy()
-    cleaned[erase] = 255
+    cleaned[erase.astype(bool)] = 255
     return Image.fromarray(cleaned, mode="L")
-
-
-def _run_cover(mask: np.ndarray, length: int) -> np.ndarray:
-    """Per row, the cells that belong to a run of at least ``length`` consecutive True cells."""
-    n_rows, n_cols = mask.shape
-    if n_cols < length:
-        return np.zeros_like(mask)
-    cum = np.zeros((n_rows, n_cols + 1), dtype=np.int32)
-    np.cumsum(mask, axis=1, out=cum[:, 1:])
-    full = (cum[:, length:] - cum[:, :-length]) == length  # a run of `length` starts here
-    starts = np.zeros((n_rows, full.shape[1] + 1), dtype=np.int32)
-    np.cumsum(full, axis=1, out=starts[:, 1:])
-    col = np.arange(n_cols)
-    lo = np.clip(col - length + 1, 0, full.shape[1])
-    hi = np.clip(col + 1, 0, full.shape[1])
-    return (starts[:, hi] - starts[:, lo]) > 0

@@ -53,16 +53,19 @@ class Variant:
     layout: str
     pages: int
     font: str
-    format: str  # pdf | png | jpeg
+    format: str  # pdf | png | jpeg | tiff
     damage: dict[str, float] | None = None  # skew (degrees), blur (px), noise (sigma) for scans and images
     missing: tuple[str, ...] = ()  # fields the document does not state (their truth is null)
     pool: str = "base"  # base (the kit's own forms), tune or heldout (sample_pools)
     boxes: str = "brackets"  # how yes/no is printed (sample_layouts.tick_text)
     cover: bool = False  # a cover letter page comes before the form
+    mail: str | None = None  # how it arrived, for hard mail (reading/mail.py): turned-90, photo, fax, ...
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["missing"] = list(self.missing)
+        if data["mail"] is None:  # the kit's own samples: their manifests stay as they were
+            del data["mail"]
         return data
 
     @classmethod

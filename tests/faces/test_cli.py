@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from credit_ocr import __version__
 from credit_ocr.faces.cli import main
+from credit_ocr.reading.samples import load_samples
 
 BLUEPRINT_COMMANDS = [
     "demo", "services", "worker", "submit", "status", "fields", "extract", "eval", "watch", "reconcile",
@@ -132,3 +133,10 @@ def test_fields_tell_a_missing_value_from_an_invalid_one(kit) -> None:
     assert lines["company_name"].rstrip().endswith("Heavy Lift GmbH")
     assert "(not stated in the document)" in lines["vat_id"] and "None" not in lines["vat_id"]
     assert "(read, but not a valid value)" in lines["loan_amount"]
+
+
+def test_samples_mail_writes_hard_mail_that_eval_can_read(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["samples", "--mail", "--out", str(tmp_path), "--count", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 pieces of mail (1 turned-180, 1 turned-90" in result.output
+    assert [i.variant.mail for i in load_samples(tmp_path)] == ["turned-90", "turned-180"]

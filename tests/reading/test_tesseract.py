@@ -126,7 +126,7 @@ def test_a_page_over_the_memory_limit_is_named_and_the_process_reads_on(tmp_path
     """Under the OCR process's address-space limit (set here as ``worker_process_init`` sets it), a page
     that needs more memory is ``OcrResourceLimit`` naming the setting; the same engine reads the next page."""
     big = tmp_path / "big.png"
-    Image.new("L", (6000, 6000), 255).save(big)
+    Image.new("L", (6000, 6000), 255).save(big, dpi=(150, 150))  # said 150 dpi: read at full size
     small = tmp_path / "small.png"
     _page(FORM).save(small)
     script = textwrap.dedent(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from credit_ocr.config import cpu_count
+from credit_ocr.config import cpu_count, get_settings
 from credit_ocr.faces.bench import runners
 from credit_ocr.faces.bench.core import (
     DEFAULT_POSTGRES_URL,
@@ -54,10 +54,16 @@ def _pages(docs: list) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+#: The OCR limit the pipeline is measured against (issue 15): tesseract's library loaded once per core,
+#: reading the same documents at the pipeline's own resolution, nothing prepared.
+LIMIT_BASELINE = "tesserocr x cores, pages as they came (the limit)"
+
+
 def _limit(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
     docs = corpus(n)
     pages = runners.prepare_pages(docs, lab.root / "pages")
     configs = [
+        runners.run_ocr_pool(lab, LIMIT_BASELINE, docs, bare=True),
         runners.run_bare_tesseract(lab, "bare tesseract x cores", pages),
         runners.run_bare_tesseract(lab, "tesserocr x cores (loaded once)", pages, engine="tesserocr"),
         runners.run_ocr_pool(lab, "ocr_bytes x cores (no queue, no db)", docs),
@@ -72,8 +78,11 @@ def _limit(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
         "limit.",
         "ocr_bytes adds rasterizing, deskewing, rule removal and line rebuilding; the pipeline adds "
         "upload, queues, status, events and the rules extractor on the same cores.",
+        f"baseline, first row: tesserocr loaded once per core (a process each) opening the same documents, "
+        f"their pages as they came at the pipeline's resolution ({get_settings().ocr_dpi} dpi), nothing "
+        "prepared: the least any reader must do, the machine's OCR limit.",
     ]
-    return configs, configs[0].name, "docs_per_min", notes
+    return configs, LIMIT_BASELINE, "docs_per_min", notes
 
 
 def _sync_vs_async(lab: Lab, n: int) -> tuple[list[ConfigResult], str, str, list[str]]:
@@ -233,7 +242,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     e.name: e
     for e in (
         Experiment("limit", "The machine's OCR limit: bare tesseract vs the pipeline", 32, 1,
-                   "pipeline >= 0.90 of bare tesseract", _limit),
+                   "pipeline >= 0.90 of tesserocr loaded once per core", _limit),
         Experiment("sync-vs-async", "One process in a loop vs the pipeline with workers", 64, 2,
                    "async >= 1.8x the sync loop", _sync_vs_async),
         Experiment("workers", "OCR queue: concurrency 1, 2, 4, prefork vs threads", 6, 1,
@@ -256,10 +265,13 @@ def _verdict(name: str, result: ExperimentResult) -> str:
     try:
         if name == "limit":
             r = result.config(c[-1].name).ratio
-            loaded_once = c[-1].docs_per_min / c[1].docs_per_min if c[1].docs_per_min else math.nan
+            program = result.config("bare tesseract x cores").docs_per_min
+            vs_program = c[-1].docs_per_min / program if program else math.nan
+            cpu = c[0].cpu_per_doc_s / c[-1].cpu_per_doc_s  # the same ratio, by CPU: less noisy when shared
             return (
-                f"pipeline at {r:.2f} of bare tesseract: {'met' if r >= 0.90 else 'NOT met'} (>= 0.90); "
-                f"{loaded_once:.2f} of tesserocr loaded once"
+                f"pipeline at {r:.2f} of tesserocr loaded once per core on the pages as they came: "
+                f"{'met' if r >= 0.90 else 'NOT met'} (>= 0.90); by CPU per document {cpu:.2f}; "
+                f"{vs_program:.2f} of the tesseract program"
             )
         if name == "sync-vs-async":
             r = c[-1].ratio
