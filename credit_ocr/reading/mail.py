@@ -21,9 +21,10 @@ from typing import Any
 import cv2
 import numpy as np
 from PIL import Image, ImageFilter
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from credit_ocr.reading import samples
+from credit_ocr.reading import sample_scans, samples
 
 __all__ = ["MAIL_KINDS", "fax_tiff", "generate_mail", "make_mail", "photograph", "turned_scan"]
 
@@ -34,7 +35,7 @@ FAX_DPI = 150
 def turned_scan(page: Image.Image, angle: int, rng: np.random.Generator) -> Image.Image:
     """A desk scan (skew, blur, noise) of ``page`` fed in turned ``angle`` degrees counter-clockwise."""
     damage = {"skew": round(float(rng.uniform(-1.0, 1.0)), 2), "blur": 0.5, "noise": 5.0}
-    return samples._damage(page, rng, damage).rotate(angle, expand=True)
+    return sample_scans.damage_page(page, rng, damage).rotate(angle, expand=True)
 
 
 def photograph(page: Image.Image, rng: np.random.Generator) -> Image.Image:
@@ -71,7 +72,7 @@ def _shadow(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     return cv2.resize(light, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def fax_tiff(pages: list[Image.Image], rng: np.random.Generator, dpi: int = samples.DPI) -> bytes:
+def fax_tiff(pages: list[Image.Image], rng: np.random.Generator, dpi: int = sample_scans.DPI) -> bytes:
     """The pages sent by fax: 150 dpi, black and white, a little skew and noise, group-4 TIFF."""
     frames = []
     for page in pages:
@@ -96,7 +97,7 @@ def _image_pdf(images: list[Image.Image], dpi: float) -> bytes:
         pdf.setPageSize((width, height))
         jpeg = io.BytesIO()
         img.save(jpeg, "JPEG", quality=80)
-        pdf.drawImage(samples.ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width=width, height=height)
+        pdf.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width=width, height=height)
         pdf.showPage()
     pdf.save()
     return buf.getvalue()
@@ -116,22 +117,22 @@ def make_mail(seed: int, index: int) -> tuple[bytes, str, dict[str, Any], dict[s
     """
     kind = MAIL_KINDS[index % len(MAIL_KINDS)]
     data, name, truth, variant = samples.make_document(seed, 3 * index)  # index % 3 == 0: text layer
-    pages = samples._rasterize(data)
+    pages = sample_scans.rasterize(data)
     rng = np.random.default_rng([seed, index, 2026])
     stem = f"mail_{index + 1:03d}_{kind}"
     if kind.startswith("turned"):
         turned = [turned_scan(p, int(kind.split("-")[1]), rng) for p in pages]
         if len(turned) == 1 and index % 2:
-            data, fmt, layer = _jpeg(turned[0], 80, samples.DPI), "jpeg", "image"
+            data, fmt, layer = _jpeg(turned[0], 80, sample_scans.DPI), "jpeg", "image"
         else:
-            data, fmt, layer = _image_pdf(turned, samples.DPI), "pdf", "scan"
+            data, fmt, layer = _image_pdf(turned, sample_scans.DPI), "pdf", "scan"
     elif kind == "photo":
         photos = [photograph(p, rng) for p in pages]
         quality = int(rng.integers(75, 90))
         if len(photos) == 1:
             data, fmt, layer = _jpeg(photos[0], quality), "jpeg", "image"
         else:
-            data, fmt, layer = _image_pdf(photos, samples.DPI), "pdf", "scan"
+            data, fmt, layer = _image_pdf(photos, sample_scans.DPI), "pdf", "scan"
     else:
         data, fmt, layer = fax_tiff(pages, rng), "tiff", "image"
     ext = {"pdf": "pdf", "jpeg": "jpg", "tiff": "tif"}[fmt]
@@ -143,7 +144,7 @@ def generate_mail(out_dir: Path, count: int = 20, seed: int = 7) -> list[samples
     """Write ``count`` pieces of hard mail with their truths and ``manifest.json`` into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    samples._remove_previous(out_dir)
+    samples.remove_previous(out_dir)
     infos, manifest = [], []
     for index in range(count):
         data, name, truth, variant = make_mail(seed, index)

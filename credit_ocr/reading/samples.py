@@ -204,7 +204,7 @@ def generate(
         raise ValueError(f"Unknown sample kinds {sorted(unknown)}: choose from {', '.join(LAYERS)}.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_previous(out_dir)
+    remove_previous(out_dir)
     infos: list[SampleInfo] = []
     manifest: list[dict[str, Any]] = []
     index = 0
@@ -224,7 +224,7 @@ def generate(
     return infos
 
 
-def _remove_previous(out_dir: Path) -> None:
+def remove_previous(out_dir: Path) -> None:
     """Delete the documents an earlier run listed, so a smaller run leaves no stale samples behind."""
     manifest_path = out_dir / MANIFEST
     if not manifest_path.exists():

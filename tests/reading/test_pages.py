@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from credit_ocr.config import override_settings
-from credit_ocr.reading import mail, ocr, samples
+from credit_ocr.reading import mail, ocr, sample_scans, samples
 from credit_ocr.reading.evaluate import values_match
 from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES
@@ -26,10 +26,10 @@ def clean() -> tuple[Image.Image, dict]:
     """A one-page sample form rendered at 200 dpi, and its truth."""
     data, _name, truth, variant = samples.make_document(7, 0)
     assert variant["pages"] == 1
-    return samples._rasterize(data)[0], truth
+    return sample_scans.rasterize(data)[0], truth
 
 
-def _png(image: Image.Image, dpi: int = samples.DPI) -> bytes:
+def _png(image: Image.Image, dpi: int = sample_scans.DPI) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "PNG", dpi=(dpi, dpi))
     return buf.getvalue()
