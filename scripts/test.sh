@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # `make test`: the tests and the notebooks at the same time, on a machine of two cores.
 #
-# The tests run in three pytest-xdist processes (they wait on real workers and services more than they
-# compute); the notebooks run under strict nbval in a second pytest, one after another, because they
-# share the kit's home folder (var/) as a student's do. Their report is printed after the tests'.
+# Three streams side by side, because they wait on real workers and services more than they compute:
+#   - the tests, in four pytest-xdist processes;
+#   - the lessons under strict nbval, one after another, because they share the kit's home folder (var/)
+#     as a student's do;
+#   - the exercises' solutions under strict nbval, in a home folder of their own (var-solutions/).
+# The notebooks' reports are printed after the tests'.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-NOTEBOOK_LOG=$(mktemp)
-trap 'rm -f "$NOTEBOOK_LOG"' EXIT
+LESSONS_LOG=$(mktemp)
+SOLUTIONS_LOG=$(mktemp)
+trap 'rm -f "$LESSONS_LOG" "$SOLUTIONS_LOG"' EXIT
+NBVAL=(--nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg)
 
-"$BIN/pytest" --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg notebooks/*.ipynb notebooks/solutions/*.ipynb \
-  >"$NOTEBOOK_LOG" 2>&1 &
-notebooks=$!
-"$BIN/pytest" -n 3 tests
+"$BIN/pytest" "${NBVAL[@]}" notebooks/*.ipynb >"$LESSONS_LOG" 2>&1 &
+lessons=$!
+CREDIT_OCR_HOME=var-solutions "$BIN/pytest" "${NBVAL[@]}" notebooks/solutions/*.ipynb >"$SOLUTIONS_LOG" 2>&1 &
+solutions=$!
+"$BIN/pytest" -n 4 tests
 tests_status=$?
-wait "$notebooks"
-notebooks_status=$?
-printf '\n==== the notebooks (pytest --nbval notebooks/) ====\n'
-cat "$NOTEBOOK_LOG"
-exit $(( tests_status != 0 || notebooks_status != 0 ))
+wait "$lessons"
+lessons_status=$?
+wait "$solutions"
+solutions_status=$?
+printf '\n==== the lessons (pytest --nbval notebooks/) ====\n'
+cat "$LESSONS_LOG"
+printf '\n==== the solutions (pytest --nbval notebooks/solutions/, home var-solutions/) ====\n'
+cat "$SOLUTIONS_LOG"
+exit $(( tests_status != 0 || lessons_status != 0 || solutions_status != 0 ))
