@@ -2,7 +2,7 @@
 # `make test`: the tests and the notebooks at the same time, on a machine of two cores.
 #
 # Three streams side by side, because they wait on real workers and services more than they compute:
-#   - the tests, in four pytest-xdist processes;
+#   - the tests, in three pytest-xdist processes;
 #   - the lessons under strict nbval, one after another, because they share the kit's home folder (var/)
 #     as a student's do;
 #   - the exercises' solutions under strict nbval, in a home folder of their own (var-solutions/).
@@ -19,7 +19,7 @@ NBVAL=(--nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg)
 lessons=$!
 CREDIT_OCR_HOME=var-solutions "$BIN/pytest" "${NBVAL[@]}" notebooks/solutions/*.ipynb >"$SOLUTIONS_LOG" 2>&1 &
 solutions=$!
-"$BIN/pytest" -n 4 tests
+"$BIN/pytest" -n 3 tests
 tests_status=$?
 wait "$lessons"
 lessons_status=$?

@@ -34,7 +34,12 @@ def _bench_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize("name", list(EXPERIMENTS))
+#: Run by notebook 07 under strict nbval on every `make test` (each configuration must finish all its
+#: documents there), so the report's shape is checked here on the others only.
+IN_NOTEBOOK_07 = {"workers", "queues"}
+
+
+@pytest.mark.parametrize("name", [n for n in EXPERIMENTS if n not in IN_NOTEBOOK_07])
 def test_experiment_report_shape_and_ratios(name: str) -> None:
     result = run_experiment(name, tiny=True)
     assert isinstance(result, ExperimentResult)

@@ -23,7 +23,7 @@ def test_07_1_the_fastest_measured_concurrency_bound_by_the_cores(kit) -> None:
         batch = batches[level] = submit.new_batch_id()
         with workers.running_workers({"queues": ["ocr", "llm"], "concurrency": level}):
             wait_for(
-                submit.submit(sample_paths("scan", limit=3), batch_id=batch), timeout=300, progress=False
+                submit.submit(sample_paths("scan", limit=2), batch_id=batch), timeout=300, progress=False
             )
     assert ocr_at_once(batch_id=batches[1]) == 1 and ocr_at_once(batch_id=batches[levels[1]]) == 2
     rates = {level: monitor.summary(batch_id=b).throughput_per_minute for level, b in batches.items()}
