@@ -35,9 +35,7 @@ python_deps() {
   if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then return; fi
   say "installing the package and its dev tools (pip install -e '.[dev]')"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  # --no-compile: Python compiles what is imported on first use; compiling all of site-packages up front
-  # (JupyterLab, pandas, matplotlib, ...) cost 23 of the 39 s of this step on a 2-core machine
-  "$VENV/bin/python" -m pip install --quiet --no-compile -e '.[dev]'
+  "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
   echo "$want" > "$STAMP"
 }
 
