@@ -36,7 +36,7 @@ def _bench_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 #: Run by notebook 07 under strict nbval on every `make test` (each configuration must finish all its
 #: documents there), so the report's shape is checked here on the others only.
-IN_NOTEBOOK_07 = {"workers", "queues"}
+IN_NOTEBOOK_07 = {"sync-vs-async", "workers", "queues"}
 
 
 @pytest.mark.parametrize("name", [n for n in EXPERIMENTS if n not in IN_NOTEBOOK_07])
