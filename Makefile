@@ -6,7 +6,7 @@ export PATH := $(BIN):$(PATH)
 NOTEBOOKS := $(wildcard notebooks/*.ipynb notebooks/solutions/*.ipynb)
 SANITIZE := $(if $(wildcard notebooks/sanitize.cfg),--nbval-sanitize-with notebooks/sanitize.cfg,)
 
-.PHONY: demo test deps python-deps system-deps azurite lint format notebooks screenshots clean distclean help
+.PHONY: demo test deps browser-deps python-deps system-deps azurite lint format notebooks screenshots clean distclean help
 
 help:
 	@echo "make demo    start the services and workers, run the samples through, print the report"
@@ -20,20 +20,25 @@ demo: deps
 	$(BIN)/credit-ocr demo
 
 # The tests (3 processes) and the notebooks (strict nbval) at the same time: scripts/test.sh.
-test: deps
+test: deps browser-deps
 	@BIN=$(BIN) bash scripts/test.sh
 
 notebooks: python-deps
 	$(BIN)/pytest --nbval --nbval-current-env $(SANITIZE) $(NOTEBOOKS)
 
 # The browser tests (tests/browser, also part of `make test`) write their screenshots into docs/img.
-screenshots: python-deps system-deps
+screenshots: deps browser-deps
 	CREDIT_OCR_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/pytest -p no:cacheprovider tests/browser
 
-# The three installs at once: pip, apt-get and npm wait on the network and the disk more than on the CPU
-# (on a 2-core machine npm's 16 s hide behind pip's 40 s).
+# apt-get first (one apt-get at a time: it holds a lock), then pip and npm at once: they wait on the
+# network and the disk more than on the CPU (on a 2-core machine npm's 16 s hide behind pip's 40 s).
 deps:
-	@$(MAKE) --no-print-directory -j3 python-deps system-deps azurite
+	@$(MAKE) --no-print-directory system-deps
+	@$(MAKE) --no-print-directory -j2 python-deps azurite
+
+# The browser of the browser tests: only `make test` needs it.
+browser-deps:
+	@bash scripts/setup.sh browser
 
 $(VENV)/bin/python:
 	@bash scripts/setup.sh venv

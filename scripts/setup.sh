@@ -4,8 +4,9 @@
 #   scripts/setup.sh venv      .venv (python3 -m venv) when missing
 #   scripts/setup.sh python    pip install -e '.[dev]' when pyproject.toml changed since the last install
 #   scripts/setup.sh system    tesseract-ocr (with its osd model) and redis-server (apt-get as root; otherwise
-#                              says how), and chromium + chromium-driver for the browser tests (apt-get as
-#                              root; otherwise says how, without stopping `make demo`, which needs no browser)
+#                              says how)
+#   scripts/setup.sh browser   chromium + chromium-driver for the browser tests, `make test` only (apt-get as
+#                              root; otherwise says how)
 #   scripts/setup.sh azurite   node_modules/.bin/azurite-blob via npm ci (package-lock.json) when missing
 #   scripts/setup.sh all       all four, in that order
 set -euo pipefail
@@ -124,8 +125,9 @@ azurite() {
 case "${1:-all}" in
   venv) venv ;;
   python) python_deps ;;
-  system) system_deps; browser ;;
+  system) system_deps ;;
+  browser) browser ;;
   azurite) azurite ;;
   all) python_deps; system_deps; browser; azurite ;;
-  *) die "usage: $0 venv|python|system|azurite|all" ;;
+  *) die "usage: $0 venv|python|system|browser|azurite|all" ;;
 esac
