@@ -42,12 +42,16 @@ class EmptyFile(UploadError):
 
 
 class FileTooLarge(UploadError):
+    size: int = 0  # bytes of the refused file
+
     @classmethod
     def of(cls, name: str, size: int, limit: int) -> FileTooLarge:
-        return cls(
+        exc = cls(
             f"{name} is {size:,} bytes, over the limit of {limit:,} bytes ({limit / 2**20:.1f} MiB, "
             "CREDIT_OCR_MAX_FILE_BYTES): split or compress it."
         )
+        exc.size = size  # the refused row records it: a file over the limit is never read
+        return exc
 
 
 class UnsupportedFileType(UploadError):
@@ -192,7 +196,10 @@ def upload_many(
             doc_id = new_id()
             if isinstance(mime, UploadError):
                 docs.append(_new_row(doc_id, "", data, name, "unknown", priority, batch_id))
-                docs[-1].update(status=Status.FAILED.value, error=f"refused at upload: {mime}")
+                docs[-1].update(
+                    status=Status.FAILED.value, error=f"refused at upload: {mime}",
+                    size_bytes=getattr(mime, "size", len(data)),
+                )  # fmt: skip
             else:
                 docs.append(
                     _new_row(doc_id, blob_key_for(doc_id, mime), data, name, mime, priority, batch_id)

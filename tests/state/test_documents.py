@@ -109,7 +109,9 @@ def test_file_over_the_limit_becomes_failed_and_is_never_stored(
     _refused(documents.upload(at_limit + b"0", "big.pdf"), "CREDIT_OCR_MAX_FILE_BYTES")
     big = tmp_path / "big.pdf"
     big.write_bytes(at_limit * 5)
-    _refused(documents.upload(big), "big.pdf is 5,000 bytes, over the limit of 1,000 bytes")
+    refused = documents.upload(big)
+    _refused(refused, "big.pdf is 5,000 bytes, over the limit of 1,000 bytes")
+    assert refused.size_bytes == 5000  # recorded from the file's size, though it was never read
     with pytest.raises(FileTooLarge):
         documents.validate(at_limit + b"0", "big.pdf")
     assert len(_stored_files(kit.home_dir)) == 1  # only ok.pdf's bytes
