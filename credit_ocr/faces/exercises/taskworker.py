@@ -31,7 +31,7 @@ from credit_ocr.config import get_settings
 from credit_ocr.faces.exercises.core import NotYet
 from credit_ocr.pipeline.workers import worker_env
 from credit_ocr.runtime.processes import ChildProcess, ServiceError, python_module
-from credit_ocr.runtime.waiting import wait_until
+from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
 
 __all__ = [
     "TASK_MODULE",
@@ -181,10 +181,21 @@ _RUNS: list[TaskRun] = []
 
 
 def _registered(app: Celery, hostname: str) -> dict[str, str]:
-    """The worker's tasks (of the student's module) with their retry options, as the worker reports them."""
-    replies = app.control.inspect(destination=[hostname], timeout=5).registered(*OPTIONS) or {}
+    """The worker's tasks (of the student's module) with their retry options, as the worker reports them.
+
+    Asked until the worker answers: its online event can come before its control queue listens.
+    """
+
+    def answer() -> tuple[list[str]] | None:
+        replies = app.control.inspect(destination=[hostname], timeout=1).registered(*OPTIONS) or {}
+        return (replies[hostname],) if hostname in replies else None
+
+    try:
+        (lines,) = wait_until(answer, 30, what=f"{hostname} to list its tasks")
+    except ConditionTimeout as exc:
+        raise TaskModuleError(f"The worker on {TASK_MODULE}.py does not answer: {exc}") from exc
     out = {}
-    for line in replies.get(hostname, []):
+    for line in lines:
         name, _, options = line.partition(" ")
         if name.startswith(f"{TASK_MODULE}."):
             out[name] = options.strip("[]")
