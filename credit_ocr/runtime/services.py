@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import redis
 
 from credit_ocr.config import SERVICES_FILE, Settings, get_settings, redacted, reset_settings
@@ -66,10 +67,10 @@ class ServiceStatus:
     detail: str = ""
 
 
-def _recorded_redis_answers(rec: dict) -> bool:
+def _redis_answers(url: str | None) -> bool:
     try:
-        return bool(redis.Redis.from_url(rec["url"], socket_timeout=1, socket_connect_timeout=1).ping())
-    except (redis.RedisError, KeyError, ValueError):
+        return bool(redis.Redis.from_url(url or "", socket_timeout=1, socket_connect_timeout=1).ping())
+    except (redis.RedisError, ValueError):
         return False
 
 
@@ -80,7 +81,7 @@ def up(*, azurite: bool = False, flower: bool = False, settings: Settings | None
     changed = False
     if not settings.broker_url:
         rec = state.get("redis")
-        if not (rec and pid_alive(rec.get("pid")) and _recorded_redis_answers(rec)):
+        if not (rec and pid_alive(rec.get("pid")) and _redis_answers(rec.get("url"))):
             state["redis"] = start_redis(folder=settings.home_dir / "redis").record()
             changed = True
     if azurite and not settings.azure_connection_string:
@@ -107,9 +108,9 @@ def _still_ours(pid: int | None, name: str) -> bool:
     if not pid_alive(pid):
         return False
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return True  # no /proc (macOS): trust the recorded pid
+        cmdline = " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return True  # its command line is not ours to read: trust the recorded pid
     return {"redis": "redis-server", "azurite": "azurite", "flower": "flower"}.get(name, name) in cmdline
 
 
@@ -137,19 +138,14 @@ def status(settings: Settings | None = None) -> list[ServiceStatus]:
     state = settings.services_state()
     out: list[ServiceStatus] = []
     if settings.broker_url:
-        try:
-            ok = bool(
-                redis.Redis.from_url(settings.broker_url, socket_timeout=1, socket_connect_timeout=1).ping()
-            )
-        except redis.RedisError:
-            ok = False
+        ok = _redis_answers(settings.broker_url)
         out.append(
             ServiceStatus("redis", redacted(settings.broker_url) or "", ok, False, "CREDIT_OCR_BROKER_URL")
         )
     elif "redis" in state:
         rec = state["redis"]
         out.append(
-            ServiceStatus("redis", rec["url"], _recorded_redis_answers(rec), True, f"pid {rec['pid']}")
+            ServiceStatus("redis", rec["url"], _redis_answers(rec.get("url")), True, f"pid {rec['pid']}")
         )
     else:
         out.append(ServiceStatus("redis", "-", False, False, "not started: run `credit-ocr services up`"))
