@@ -6,9 +6,11 @@ document id (:func:`blob_key_for`), never from a user's filename, so no upload c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -110,12 +112,18 @@ class AzureBlobStore:
         )
         self.container = container
         self._client = self._service.get_container_client(container)
-        try:
+        with self._translated("creating the container"), contextlib.suppress(ResourceExistsError):
             self._client.create_container()
-        except ResourceExistsError:
-            pass
+
+    @contextlib.contextmanager
+    def _translated(self, what: str) -> Iterator[None]:
+        """Every error of the Azure client inside the block becomes one of ours (:meth:`_translate`)."""
+        try:
+            yield
+        except StorageError:
+            raise
         except Exception as exc:  # noqa: BLE001 - translate every transport error to ours
-            raise self._translate(exc, "creating the container") from exc
+            raise self._translate(exc, what) from exc
 
     @staticmethod
     def _translate(exc: Exception, what: str) -> StorageError:
@@ -140,40 +148,22 @@ class AzureBlobStore:
         )
 
     def put(self, key: str, data: bytes) -> None:
-        try:
+        with self._translated(f"writing {key}"):
             self._client.upload_blob(_check_key(key), data, overwrite=True)
-        except StorageError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise self._translate(exc, f"writing {key}") from exc
 
     def get(self, key: str) -> bytes:
-        try:
+        with self._translated(f"reading {key}"):
             return self._client.download_blob(_check_key(key)).readall()
-        except StorageError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise self._translate(exc, f"reading {key}") from exc
 
     def delete(self, key: str) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
-        try:
+        with self._translated(f"deleting {key}"), contextlib.suppress(ResourceNotFoundError):
             self._client.delete_blob(_check_key(key))
-        except ResourceNotFoundError:
-            pass
-        except StorageError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise self._translate(exc, f"deleting {key}") from exc
 
     def exists(self, key: str) -> bool:
-        try:
+        with self._translated(f"checking {key}"):
             return bool(self._client.get_blob_client(_check_key(key)).exists())
-        except StorageError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            raise self._translate(exc, f"checking {key}") from exc
 
     def __repr__(self) -> str:
         return f"AzureBlobStore(account={self._service.account_name!r}, container={self.container!r})"
