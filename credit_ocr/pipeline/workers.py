@@ -7,10 +7,9 @@ shutdown (running tasks finish) and ``kill()`` is a crash (SIGKILL to every proc
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psutil
@@ -155,19 +154,6 @@ def start_worker(
     if wait:
         handle.wait_ready(timeout)
     return handle
-
-
-@contextlib.contextmanager
-def running_workers(*specs: dict) -> Iterator[list[WorkerHandle]]:
-    """``with running_workers({"preset": "ocr"}, {"preset": "llm"}) as ws:`` — stopped on exit."""
-    handles: list[WorkerHandle] = []
-    try:
-        for spec in specs:
-            handles.append(start_worker(**spec))
-        yield handles
-    finally:
-        for h in handles:
-            h.stop()
 
 
 def ping_workers(timeout: float = 1.0, destination: list[str] | None = None) -> list[str]:

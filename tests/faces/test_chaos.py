@@ -8,6 +8,7 @@ import shutil
 import pgcluster
 import pytest
 from conftest import skip_or_fail
+from running import running_workers
 
 from credit_ocr.faces.chaos import run_chaos
 from credit_ocr.runtime import services
@@ -49,14 +50,14 @@ def test_twenty_documents_under_faults_none_lost_none_twice_none_good_failed(kit
 
 def test_a_stage_over_its_time_limit_is_retried_once_then_failed_clearly(kit, configure) -> None:
     """What the chaos run taught: a good page can overrun once on a loaded machine; twice is the page."""
-    from credit_ocr.pipeline import submit, workers
+    from credit_ocr.pipeline import submit
     from credit_ocr.reading.samples import make_document
     from credit_ocr.state import documents
 
     # a scanned page takes seconds of OCR; at 600 dpi it has 16 times the pixels: far over the limit
     configure(soft_time_limit=2, time_limit=30, ocr_dpi=600)
     scan, name, _, _ = make_document(3, 4)  # a two-page scan: several seconds of OCR
-    with workers.running_workers({"preset": "both", "concurrency": 1}):
+    with running_workers({"preset": "both", "concurrency": 1}):
         doc_id = submit.submit([scan], filenames=[name])[0]
         state = wait_for([doc_id], timeout=60, progress=False)[doc_id]
         assert state == "failed", [

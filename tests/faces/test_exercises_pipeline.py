@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from running import running_workers
 
 from credit_ocr.faces.exercises.core import verdict
 from credit_ocr.faces.lessons import sample_paths
-from credit_ocr.pipeline import submit, workers
+from credit_ocr.pipeline import submit
 from credit_ocr.watching import tables as monitor
 from credit_ocr.watching.wait import wait_for
 
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract]
 
 def test_05_1_urgent_overtakes_then_06_stage_times_from_the_log(kit) -> None:
     batch = submit.new_batch_id()
-    with workers.running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}):
+    with running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}):
         # 05.1's solution: a backlog of scans, then one urgent document
         backlog = submit.submit(sample_paths("scan", limit=6), batch_id=batch)
         urgent = submit.submit(sample_paths("text", limit=1), priority=9, batch_id=batch)

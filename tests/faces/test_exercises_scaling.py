@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from running import running_workers
 
 from credit_ocr.config import cpu_count
 from credit_ocr.faces.exercises import scaling
 from credit_ocr.faces.exercises.core import verdict
 from credit_ocr.faces.exercises.pipeline import ocr_at_once
 from credit_ocr.faces.lessons import sample_paths
-from credit_ocr.pipeline import submit, workers
+from credit_ocr.pipeline import submit
 from credit_ocr.watching import tables as monitor
 from credit_ocr.watching.wait import wait_for
 
@@ -21,7 +22,7 @@ def test_07_1_the_fastest_measured_concurrency_bound_by_the_cores(kit) -> None:
     batches = {}
     for level in levels:  # the solution: one worker per concurrency, alone on both queues, a batch of scans
         batch = batches[level] = submit.new_batch_id()
-        with workers.running_workers({"queues": ["ocr", "llm"], "concurrency": level}):
+        with running_workers({"queues": ["ocr", "llm"], "concurrency": level}):
             wait_for(
                 submit.submit(sample_paths("scan", limit=2), batch_id=batch), timeout=300, progress=False
             )

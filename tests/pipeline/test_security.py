@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import skip_or_fail
 from PIL import Image
 from reads import read_blob
+from running import running_workers
 
 from credit_ocr.config import EVENTS_CHANNEL, get_settings, override_settings
 from credit_ocr.pipeline import submit, workers
@@ -55,7 +56,7 @@ def test_pickled_message_is_refused_by_a_real_worker_which_keeps_working(kit, tm
     from kombu import Connection
 
     marker = tmp_path / "pwned"
-    with workers.running_workers({"preset": "both", "concurrency": 1}) as (worker,):
+    with running_workers({"preset": "both", "concurrency": 1}) as (worker,):
         task_id = str(uuid.uuid4())
         headers = {
             "lang": "py", "task": "credit_ocr.ocr", "id": task_id, "root_id": task_id, "parent_id": None,
@@ -90,7 +91,7 @@ def test_redis_with_a_password_refuses_strangers_and_serves_the_pipeline(kit, tm
             redis.Redis(host=own.host, port=own.port, socket_timeout=2).ping()
         with (
             override_settings(broker_url=own.url),
-            workers.running_workers({"preset": "both", "concurrency": 1}),
+            running_workers({"preset": "both", "concurrency": 1}),
         ):
             ids = _good_ids()
             assert wait_for(ids, timeout=60, progress=False) == {ids[0]: "done"}
@@ -135,7 +136,7 @@ def test_rediss_url_with_password_and_private_ca_carries_the_pipeline(kit, tmp_p
             assert "ssl_cert_reqs=required" in get_settings().broker, "certificates are verified by default"
             with pytest.raises(redis.ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
                 redis.Redis.from_url(url.split("?")[0] + "?ssl_cert_reqs=required", socket_timeout=3).ping()
-            with workers.running_workers({"preset": "both", "concurrency": 1}):
+            with running_workers({"preset": "both", "concurrency": 1}):
                 ids = _good_ids()
                 assert wait_for(ids, timeout=60, progress=False) == {ids[0]: "done"}
             assert [e["to_status"] for e in documents.document_events(ids[0]) if e["kind"] == "transition"][
@@ -199,7 +200,7 @@ def test_secrets_never_reach_logs_events_errors_or_the_database(kit, tmp_path, m
         bad = badinput.case("truncated_pdf").make(0)
         ocr_worker = workers.start_worker(preset="ocr", concurrency=1)
         try:
-            with workers.running_workers({"preset": "llm", "concurrency": 2}):
+            with running_workers({"preset": "llm", "concurrency": 2}):
                 ids = _good_ids(3) + submit.submit([bad], filenames=["broken.pdf"])
                 final = wait_for(ids, timeout=90, progress=False)
             assert list(final.values()) == ["done", "done", "done", "failed"], final
@@ -207,7 +208,7 @@ def test_secrets_never_reach_logs_events_errors_or_the_database(kit, tmp_path, m
             # the same pipeline with a wrong key: the endpoint echoes it back in its 401, like OpenAI's
             with (
                 override_settings(llm_api_key=wrong_key),
-                workers.running_workers({"preset": "llm", "concurrency": 1}),
+                running_workers({"preset": "llm", "concurrency": 1}),
             ):
                 refused = _good_ids()[0]
                 assert wait_for([refused], timeout=60, progress=False)[refused] == "failed"
@@ -286,7 +287,7 @@ def test_hostile_pages_fail_their_document_never_the_worker(kit, tmp_path, confi
     configure(ocr_memory_mb=200)  # a form page needs less, the noise far more
     noise = _noise_page(tmp_path / "noise.png")
     scan, scan_name, _, _ = make_document(11, 1)  # a scanned form: OCR within the same limit
-    with workers.running_workers({"preset": "both", "concurrency": 1}) as (worker,):
+    with running_workers({"preset": "both", "concurrency": 1}) as (worker,):
         hostile = submit.submit([noise, _pdf_page_bomb()], filenames=["noise.png", "bomb.pdf"])
         good = _good_ids() + submit.submit([scan], filenames=[scan_name])
         final = wait_for(hostile + good, timeout=120, progress=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import sample_files
 from PIL import Image
+from running import running_workers
 
 from credit_ocr.config import override_settings
 from credit_ocr.pipeline import submit, workers
@@ -51,7 +52,7 @@ def assert_all_done_once(ids: list[str]) -> None:
 
 
 def test_ten_documents_split_workers_all_done_with_four_events(kit) -> None:
-    with workers.running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}) as ws:
+    with running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}) as ws:
         ids = submit.submit(ten_documents())
         final = wait_for(ids, timeout=240, progress=False)
         assert set(final.values()) == {"done"}
@@ -65,7 +66,7 @@ def test_ten_documents_split_workers_all_done_with_four_events(kit) -> None:
 
 
 def test_single_both_worker_like_the_original_course(kit) -> None:
-    with workers.running_workers({"preset": "both"}):
+    with running_workers({"preset": "both"}):
         ids = submit.submit(ten_documents())
         wait_for(ids, timeout=240, progress=False)
     assert_all_done_once(ids)
@@ -76,7 +77,7 @@ def test_higher_priority_overtakes_the_queue(kit) -> None:
     low = submit.submit([files[i % len(files)] for i in range(6)], priority=0)
     high = submit.submit(files[0], priority=9)[0]
     # the queue is full before the (single, one-process) worker starts: it takes the urgent one first
-    with workers.running_workers({"preset": "both", "concurrency": 1}):
+    with running_workers({"preset": "both", "concurrency": 1}):
         wait_for([*low, high], timeout=240, progress=False)
     started = {d: monitor.events([d]).query("to_status == 'ocr_running'")["at"].min() for d in [*low, high]}
     order = sorted(started, key=started.get)
@@ -117,7 +118,7 @@ def test_broker_restart_then_reconcile_brings_every_document_home(kit, monkeypat
             own.restart()  # no persistence: the queued messages are gone
             assert workers.queue_lengths()["ocr"] == 0
             assert {documents.get_document(i).status for i in ids} == {"pending"}
-            with workers.running_workers({"preset": "both"}):
+            with running_workers({"preset": "both"}):
                 pickups = reconcile(older_than=0)
                 assert {p.document_id for p in pickups} == set(ids) and all(p.enqueued for p in pickups)
                 final = wait_for(ids, timeout=180, progress=False)
@@ -138,7 +139,7 @@ def _bomb_png() -> bytes:
 def test_corrupt_pdf_and_image_bomb_fail_fast_rest_done_worker_alive(kit) -> None:
     good = sample_files("text")[:3]
     corrupt = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b"\x00garbage" * 50
-    with workers.running_workers({"preset": "both"}) as (w,):
+    with running_workers({"preset": "both"}) as (w,):
         bad_ids = submit.submit([corrupt, _bomb_png()], filenames=["broken.pdf", "bomb.png"])
         good_ids = submit.submit(good)
         final = wait_for([*bad_ids, *good_ids], timeout=180, progress=False)
@@ -169,7 +170,7 @@ def llm_kit(kit, configure):
 
 def test_flaky_llm_30_percent_every_document_done_retries_visible(llm_kit) -> None:
     llm_kit.configure(fail_rate=0.3, seed=11)
-    with workers.running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}):
+    with running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}):
         ids = submit.submit(sample_files("text")[:8])
         final = wait_for(ids, timeout=240, progress=False)
     assert set(final.values()) == {"done"}, final
