@@ -287,7 +287,7 @@ def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -
     import os
 
     from credit_ocr.pipeline.celery_app import QUEUES  # lazy: --help stays fast
-    from credit_ocr.pipeline.workers import _worker_env, presets, worker_command  # lazy: --help stays fast
+    from credit_ocr.pipeline.workers import presets, worker_command, worker_env  # lazy: --help stays fast
 
     wanted = tuple(q.strip() for q in queues.split(",") if q.strip())
     unknown = sorted(set(wanted) - set(QUEUES))
@@ -301,7 +301,7 @@ def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -
         f"{'-'.join(wanted)}-{os.getpid()}",
         beat=beat,
     )
-    os.execve(argv[0], argv, _worker_env("ocr" in wanted, None))
+    os.execve(argv[0], argv, worker_env(omp_thread_limit="ocr" in wanted))
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,18 @@ def test_every_option_says_what_it_does() -> None:
     assert not silent, f"options without help: {silent}"
     for name, command in _commands(main):
         assert command.help and ".py" not in command.help, f"{name}: {command.help!r}"
+
+
+def test_worker_becomes_celery_with_the_settings_in_its_environment(kit, monkeypatch) -> None:
+    """`credit-ocr worker` replaces itself with `celery worker`: the queues asked for, the settings passed."""
+    ran: dict = {}
+    monkeypatch.setattr(os, "execve", lambda path, argv, env: ran.update(path=path, argv=argv, env=env))
+    result = CliRunner().invoke(main, ["worker", "--queues", "ocr"])
+    assert result.exit_code == 0, result.output
+    argv = ran["argv"]
+    assert ran["path"] == argv[0] and argv[argv.index("--queues") + 1] == "ocr"
+    assert ran["env"]["CREDIT_OCR_BROKER_URL"] == kit.broker_url
+    assert ran["env"]["OMP_THREAD_LIMIT"] == "1"  # OCR processes must not share cores with threads
 
 
 def test_status_is_a_table_with_a_header_and_a_limit(kit) -> None:
