@@ -244,10 +244,6 @@ class DashboardModel:
             if not d.terminal and (d.elapsed(now) or 0.0) > self.sla_seconds
         ]
 
-    def needs_review(self) -> list[str]:
-        """The documents with fields a person should look at (as of the last snapshot)."""
-        return [d.document_id for d in self.ordered() if d.review]
-
     def latest_errors(self, n: int = 5) -> list[tuple[str, str, str]]:
         """The last ``n`` errors as (document id, filename, message), newest first."""
         failed = [d for d in self.documents.values() if d.error]

@@ -92,12 +92,6 @@ def review_query(ids: Iterable[str] | str | None = None) -> Select:
     return stmt if wanted is None else stmt.where(FieldReview.document_id.in_(wanted))
 
 
-def review_counts(ids: Iterable[str] | str | None = None) -> dict[str, int]:
-    """How many fields of each document still need a person's look (documents with none are left out)."""
-    with session_scope() as session:
-        return {doc_id: int(n) for doc_id, n in session.execute(review_query(ids))}
-
-
 def _read(stmt: Select, *dates: str) -> pd.DataFrame:
     """One query into a DataFrame (pandas reads it through SQLAlchemy), its timestamps in UTC."""
     with session_scope() as session:
