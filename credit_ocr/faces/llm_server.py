@@ -60,8 +60,7 @@ class _Server(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = super().get_request()
-        if self.owner.tcp_nodelay:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.owner._count(connections=1)
         return sock, addr
 
@@ -129,9 +128,8 @@ class StandInLLM:
         settings = Settings(llm_base_url=llm.url)
     """
 
-    def __init__(self, *, tcp_nodelay: bool = True, **config: Any) -> None:
+    def __init__(self, **config: Any) -> None:
         self.config = StandInConfig().updated(config)
-        self.tcp_nodelay = tcp_nodelay  # off only to measure what Nagle costs
         self._lock = threading.Lock()
         self._rng = random.Random(self.config.seed)
         self._stats = StandInStats()
@@ -188,11 +186,6 @@ class StandInLLM:
             raise StandInError("The stand-in LLM is not started: call .start() first.")
         host, port = self._server.server_address[:2]
         return str(host), int(port)
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        return self.address[1]
 
     @property
     def url(self) -> str:
