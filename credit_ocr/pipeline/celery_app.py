@@ -30,7 +30,6 @@ TASK_OCR = "credit_ocr.ocr"
 TASK_EXTRACT = "credit_ocr.extract"
 TASK_NOTIFY = "credit_ocr.notify"
 TASK_RECONCILE = "credit_ocr.reconcile"
-TASK_NOOP = "credit_ocr.noop"
 
 
 def broker_priority(priority: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select
@@ -62,7 +62,6 @@ class StageResult:
     skipped: bool = False
     seconds: float = 0.0
     detail: str = ""
-    extras: dict = field(default_factory=dict)
 
 
 def start_stage(
@@ -152,12 +151,7 @@ def run_ocr(
     with transaction() as conn:
         _store_pages(conn, document_id, result)
         note(conn, document_id, "ocr_done", detail, task_id=task_id)
-    return StageResult(document_id, "ocr", seconds=seconds, detail=detail, extras={"path": result.path})
-
-
-def document_text(document_id: str) -> str:
-    """The OCR text of all pages of a document, in page order."""
-    return document_pages(document_id)[0]
+    return StageResult(document_id, "ocr", seconds=seconds, detail=detail)
 
 
 def document_pages(document_id: str) -> tuple[str, LineWords | None, str | None]:

@@ -29,7 +29,6 @@ from credit_ocr.config import get_settings
 from credit_ocr.pipeline import stages
 from credit_ocr.pipeline.celery_app import (
     TASK_EXTRACT,
-    TASK_NOOP,
     TASK_NOTIFY,
     TASK_OCR,
     app,
@@ -222,12 +221,6 @@ def extract(self: StageTask, document_id: str) -> dict:
     if not result.skipped:
         notify_when_terminal(document_id)
     return self.report(result)
-
-
-@app.task(name=TASK_NOOP)
-def noop(value: str) -> str:
-    """A task that does nothing: to try a worker and the broker without the kit (``noop.delay("x")``)."""
-    return value
 
 
 def enqueue(

@@ -148,7 +148,7 @@ def test_pipeline_upserts_store_all_pages_and_overwrite(any_db: Settings) -> Non
         assert [(r.extractor, r.fields, r.valid) for r in rows] == [
             ("second", {"name": "second"}, {"name": True})
         ]
-    assert pipeline.document_text(doc.id) == "second one\n\nsecond two"
+    assert pipeline.document_pages(doc.id)[0] == "second one\n\nsecond two"
 
 
 def test_utcnow_is_aware_with_microseconds() -> None:
