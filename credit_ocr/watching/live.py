@@ -122,9 +122,7 @@ class FeedStats:
 
     messages: int = 0
     reconciles: int = 0
-    polls: int = 0
     disconnects: int = 0
-    last_error: str | None = None
 
 
 class LiveFeed:
@@ -252,7 +250,6 @@ class LiveFeed:
                 if self._stop.is_set():
                     break
                 self.stats.disconnects += 1
-                self.stats.last_error = f"{exc.__class__.__name__}: {exc}"
                 self._set_state(False)
                 log.info("live feed: Redis unreachable (%s); polling the database meanwhile", exc)
                 backoff = self._poll_while_waiting(backoff)
@@ -283,7 +280,6 @@ class LiveFeed:
         def poll() -> bool:
             try:
                 self._deliver_snapshot(self._read(since=self._since(), reason="poll"))
-                self.stats.polls += 1
             except Exception as exc:  # noqa: BLE001 - the database may be away too; try again later
                 log.warning("live feed: database poll failed (%s)", exc)
             return False  # never "done": polls until the backoff is over (or the feed stops)
