@@ -169,9 +169,7 @@ class Dashboard:
         ids: Iterable[str] | None = None,
         batch_id: str | None = None,
         *,
-        dispatch: Dispatch | None = None,
         start: bool = True,
-        render_interval: float = 0.2,
         samples_dir: Path | None = None,
         beside: bool = True,
     ) -> None:
@@ -179,11 +177,11 @@ class Dashboard:
         self.beside = beside  # shown, also open a view in JupyterLab's side panel
         self.panel: Any = None  # that panel, once open
         self._queue: queue.SimpleQueue | None = None
-        self._dispatch = dispatch or kernel_dispatch()
+        self._dispatch = kernel_dispatch()
         if self._dispatch is None:
             self._queue = queue.SimpleQueue()
             self._dispatch = lambda fn, *args: self._queue.put((fn, args))  # type: ignore[union-attr]
-        self.render_interval = render_interval
+        self.render_interval = 0.2  # seconds: a burst of events is drawn once
         self.feed = LiveFeed(
             ids=ids,
             batch_id=batch_id,

@@ -124,8 +124,6 @@ def start_worker(
     wait: bool = True,
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
-    beat: bool = False,
-    loglevel: str = "INFO",
     settings: Settings | None = None,
 ) -> WorkerHandle:
     """Start a real Celery worker with the settings in force; by default wait until it answers a ping.
@@ -143,7 +141,7 @@ def start_worker(
     name = name or f"{preset or '-'.join(queues)}-{uuid.uuid4().hex[:6]}"
     handle = WorkerHandle(
         name=name,
-        argv=worker_command(queues, concurrency, pool, name, beat=beat, loglevel=loglevel),
+        argv=worker_command(queues, concurrency, pool, name),
         log_path=settings.log_dir / f"worker-{name}.log",
         env=worker_env(settings, omp_thread_limit=chosen.omp_thread_limit and "ocr" in queues, extra=env),
         queues=queues,

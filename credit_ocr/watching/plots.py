@@ -41,7 +41,6 @@ def timeline(
     ids: Iterable[str] | str | None = None,
     batch_id: str | None = None,
     *,
-    spans: pd.DataFrame | None = None,
     max_documents: int = 60,
 ) -> Figure:
     """A Gantt chart: one row per document with one bar per stage, and below it one lane per worker.
@@ -50,7 +49,7 @@ def timeline(
     Bottom: the same OCR and extraction bars placed on the lane of the worker that ran them, so that
     idle workers and queueing show at a glance. Times are seconds since the first upload.
     """
-    spans = monitor.stage_spans(ids, batch_id) if spans is None else spans
+    spans = monitor.stage_spans(ids, batch_id)
     docs = monitor.documents_frame(ids, batch_id)
     names = dict(zip(docs["document_id"], docs["filename"], strict=True))
     order = [d for d in docs["document_id"] if d in set(spans["document_id"])][:max_documents]
