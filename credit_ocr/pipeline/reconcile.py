@@ -31,8 +31,8 @@ class Pickup:
     enqueued: bool
 
 
-def stuck_documents(older_than: float | None = None) -> list[tuple[str, str, float]]:
-    """(id, status, idle seconds) of non-terminal documents untouched for ``older_than`` seconds, and of
+def stuck_documents(older_than: float | None = None) -> list[tuple[str, str, float, int]]:
+    """(id, status, idle seconds, priority) of non-terminal documents untouched for ``older_than`` seconds, and of
     those whose last word is that they were stored but not sent (``submit`` met no broker): at once."""
     older_than = get_settings().reconcile_after if older_than is None else older_than
     now = utcnow()
@@ -44,31 +44,22 @@ def stuck_documents(older_than: float | None = None) -> list[tuple[str, str, flo
     )
     with session_scope() as session:
         rows = session.execute(
-            select(Document.id, Document.status, Document.updated_at)
+            select(Document.id, Document.status, Document.updated_at, Document.priority)
             .where(
                 Document.status.in_([s.value for s in ACTIVE]), or_(Document.updated_at <= cutoff, never_sent)
             )
             .order_by(Document.updated_at)
         ).all()
-    return [(r.id, r.status, (now - r.updated_at).total_seconds()) for r in rows]
+    return [(r.id, r.status, (now - r.updated_at).total_seconds(), r.priority) for r in rows]
 
 
 def reconcile(older_than: float | None = None) -> list[Pickup]:
     """Re-enqueue every stuck document from its current stage; each pickup is recorded as an event."""
     pickups = []
-    priorities: dict[str, int] = {}
-    stuck = stuck_documents(older_than)
-    if stuck:
-        with session_scope() as session:
-            priorities = dict(
-                session.execute(
-                    select(Document.id, Document.priority).where(Document.id.in_([s[0] for s in stuck]))
-                ).all()
-            )
-    for doc_id, status, idle in stuck:
+    for doc_id, status, idle, priority in stuck_documents(older_than):
         record_event(doc_id, "reconcile", f"re-enqueued after {idle:.0f}s idle in {status}")
         try:
-            enqueue(doc_id, priority=priorities.get(doc_id, 0), start=Status(status))
+            enqueue(doc_id, priority=priority, start=Status(status))
             enqueued = True
         except Exception as exc:  # noqa: BLE001 - broker still away: the next run tries again
             log.warning("reconcile could not enqueue %s: %s", doc_id, exc.__class__.__name__)

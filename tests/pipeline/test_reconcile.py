@@ -20,7 +20,7 @@ def test_only_non_terminal_documents_past_the_deadline_are_picked_up(kit) -> Non
     finished = documents.upload(b"%PDF-1.4 c", "c.pdf").id
     transition(finished, Status.FAILED, error="x")
     assert stuck_documents(older_than=3600) == []
-    stuck = {doc_id: status for doc_id, status, _ in stuck_documents(older_than=0)}
+    stuck = {doc_id: status for doc_id, status, *_ in stuck_documents(older_than=0)}
     assert stuck == {pending: "pending", running: "llm_running"}
 
     pickups = reconcile(older_than=0)
