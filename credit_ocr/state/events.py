@@ -43,13 +43,8 @@ def warm_publisher() -> None:
     redis_client().ping()
 
 
-def publish(message: dict[str, Any]) -> bool:
-    """Publish one event as JSON on ``credit_ocr:events``; False (and a log line) when Redis is away."""
-    return publish_many([message])
-
-
 def publish_many(messages: list[dict[str, Any]]) -> bool:
-    """Publish events in order: one PUBLISH, or a pipeline (one round trip) for several.
+    """Publish events as JSON on ``credit_ocr:events``, in order, through a pipeline (one round trip).
 
     Best effort: a Redis outage or no broker configured is logged and returns False, never raises.
     """
@@ -57,14 +52,10 @@ def publish_many(messages: list[dict[str, Any]]) -> bool:
         return True
     payloads = [json.dumps(message, default=str) for message in messages]
     try:
-        client = redis_client()
-        if len(payloads) == 1:
-            client.publish(EVENTS_CHANNEL, payloads[0])
-        else:
-            pipe = client.pipeline(transaction=False)
-            for payload in payloads:
-                pipe.publish(EVENTS_CHANNEL, payload)
-            pipe.execute()
+        pipe = redis_client().pipeline(transaction=False)
+        for payload in payloads:
+            pipe.publish(EVENTS_CHANNEL, payload)
+        pipe.execute()
         return True
     except ConfigurationError:
         log.debug("no broker configured; %d event(s) not published", len(payloads))

@@ -96,14 +96,14 @@ def test_each_transition_is_received_by_a_subscriber(any_db: Settings) -> None:
 def test_redis_away_never_fails_a_transition(kit: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     doc = documents.upload(PDF, "a.pdf")
     with override_settings(broker_url=f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens
-        assert events.publish({"document_id": doc.id}) is False
+        assert events.publish_many([{"document_id": doc.id}]) is False
         assert transition(doc.id, Status.OCR_RUNNING).changed
         assert current_status(doc.id) is Status.OCR_RUNNING
 
 
 def test_no_broker_configured_is_no_error_for_publish(kit: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     with override_settings(broker_url=None):
-        assert events.publish({"document_id": "x"}) is False
+        assert events.publish_many([{"document_id": "x"}]) is False
         doc = documents.upload(PDF, "a.pdf")
         assert transition(doc.id, Status.FAILED, error="given up").changed
 
@@ -119,14 +119,14 @@ def test_publish_one_or_several_in_order_and_survive_a_closed_connection(kit: Se
     admin = redis.Redis.from_url(kit.broker)
     pubsub = _subscribe(kit.broker)
     try:
-        assert events.publish({"document_id": "a", "n": 1})
+        assert events.publish_many([{"document_id": "a", "n": 1}])
         assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [1]
         assert events.publish_many([{"document_id": "a", "n": n} for n in (2, 3, 4)])
         assert [m["n"] for m in _messages_for(pubsub, "a", 3)] == [2, 3, 4]
         admin.client_kill_filter(_type="normal", skipme=True)  # every client but the admin's own
         pubsub.close()
         pubsub = _subscribe(kit.broker)
-        assert events.publish({"document_id": "a", "n": 5})
+        assert events.publish_many([{"document_id": "a", "n": 5}])
         assert [m["n"] for m in _messages_for(pubsub, "a", 1)] == [5]
     finally:
         pubsub.close()
