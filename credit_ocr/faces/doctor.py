@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import importlib
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pytesseract
 import redis
 import tesserocr
 from sqlalchemy import text
@@ -60,10 +60,8 @@ def check_python_packages() -> Check:
 def check_tesseract() -> Check:
     if not shutil.which("tesseract"):
         return Check("tesseract", False, "not on PATH", install_hint("tesseract"))
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=20)
-    langs = [line.strip() for line in (out.stdout + out.stderr).splitlines()[1:] if line.strip()]
-    version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=20)
-    first = (version.stdout or version.stderr).splitlines()[0] if (version.stdout or version.stderr) else "?"
+    langs = pytesseract.get_languages()
+    first = f"tesseract {pytesseract.get_tesseract_version()}"
     wanted = get_settings().ocr_lang.split("+")
     lacking = [lang for lang in wanted if lang not in langs]
     if lacking:
