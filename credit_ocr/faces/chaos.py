@@ -30,8 +30,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import func, select
-
 from credit_ocr.config import cpu_count, override_settings
 from credit_ocr.faces.standin import start_llm_server_process
 from credit_ocr.pipeline import submit, workers
@@ -39,8 +37,9 @@ from credit_ocr.pipeline.reconcile import reconcile
 from credit_ocr.reading.samples import _plan, make_document
 from credit_ocr.runtime import services
 from credit_ocr.runtime.waiting import ConditionTimeout, wait_until
-from credit_ocr.state.db import Document, StatusEvent, session_scope
+from credit_ocr.state import documents
 from credit_ocr.state.status import TERMINAL
+from credit_ocr.watching import tables as monitor
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +158,8 @@ class _Run:
         if not ids:
             return
         try:
-            with session_scope() as session:
-                n = session.execute(
-                    select(func.count()).where(Document.id.in_(ids), Document.status.in_(_TERMINAL))
-                ).scalar_one()
-            self.terminal = int(n)
+            counts = documents.count_by_status(ids)
+            self.terminal = sum(counts[status] for status in _TERMINAL)
         except Exception:  # noqa: BLE001 - the database may be the outage of the moment
             pass
 
@@ -262,29 +258,11 @@ class _Run:
 
 def _count_events(ids: list[str]) -> tuple[Counter[str], int, Counter[str], dict[str, int]]:
     """Events by kind, documents with >1 `done`, statuses, and failed documents' errors."""
-    kinds: Counter[str] = Counter()
-    done_per_doc: Counter[str] = Counter()
-    statuses: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        with session_scope() as session:
-            for kind, to_status, doc_id in session.execute(
-                select(StatusEvent.kind, StatusEvent.to_status, StatusEvent.document_id).where(
-                    StatusEvent.document_id.in_(chunk)
-                )
-            ):
-                kinds[kind] += 1
-                if kind == "transition" and to_status == "done":
-                    done_per_doc[doc_id] += 1
-            for status, error in session.execute(
-                select(Document.status, Document.error).where(Document.id.in_(chunk))
-            ):
-                statuses[status] += 1
-                if status == "failed":
-                    errors[(error or "")[:160]] += 1
-    duplicated = sum(1 for n in done_per_doc.values() if n > 1)
-    return kinds, duplicated, statuses, dict(errors)
+    events, docs = monitor.events(ids), monitor.documents_frame(ids)
+    done = events[(events["kind"] == "transition") & (events["to_status"] == "done")]
+    duplicated = int((done.groupby("document_id").size() > 1).sum())
+    errors = Counter(error[:160] for error in docs.loc[docs["status"] == "failed", "error"].fillna(""))
+    return Counter(events["kind"]), duplicated, Counter(docs["status"]), dict(errors)
 
 
 def _own_services(run: _Run, root: Path, report: ChaosReport, postgres: RestartableDatabase | None) -> None:
