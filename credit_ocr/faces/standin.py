@@ -250,35 +250,24 @@ class StandInProcess(ServerProcess):
 
 
 def start_llm_server_process(
-    port: int | None = None,
     latency: float = 0.0,
     fail_rate: float = 0.0,
     *,
-    host: str = "127.0.0.1",
-    malformed_rate: float = 0.0,
     seed: int | None = None,
-    wait: float = 20.0,
     settings: Settings | None = None,
 ) -> StandInProcess:
-    """Start the stand-in as a separate process and return once it answers on ``/v1/models``.
+    """Start the stand-in as a separate process on a free loopback port; return once it answers on
+    ``/v1/models``.
 
-    Worker processes of a pipeline test reach it over TCP like any real endpoint; ``port=None``
-    picks a free one. Its log is ``CREDIT_OCR_HOME/logs/llm-standin-<port>.log``.
+    Worker processes of a pipeline test reach it over TCP like any real endpoint. Its log is
+    ``CREDIT_OCR_HOME/logs/llm-standin-<port>.log``.
     """
     settings = settings or get_settings()
-    port = port or free_port(host)
-    options = {
-        "--host": host,
-        "--port": port,
-        "--latency": latency,
-        "--fail-rate": fail_rate,
-        "--malformed-rate": malformed_rate,
-        "--seed": seed,
-    }
-    command = python_module("credit_ocr", "llm-server")
-    for option, value in options.items():
-        if value is not None:
-            command += [option, str(value)]
+    host, port = "127.0.0.1", free_port()
+    command = python_module("credit_ocr", "llm-server", "--host", host, "--port", str(port))
+    command += ["--latency", str(latency), "--fail-rate", str(fail_rate)]
+    if seed is not None:
+        command += ["--seed", str(seed)]
     handle = StandInProcess(
         name="llm-standin",
         argv=command,
@@ -287,5 +276,5 @@ def start_llm_server_process(
         host=host,
         port=port,
     )
-    handle.start(timeout=wait)
+    handle.start(timeout=20.0)
     return handle
