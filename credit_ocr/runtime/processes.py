@@ -231,9 +231,6 @@ class ServerProcess(ChildProcess):
     def ready(self) -> bool:
         return port_open(self.host, self.port)
 
-    def answers(self) -> bool:
-        return self.ready()
-
     def record(self) -> dict:
         return {**super().record(), "host": self.host, "port": self.port}
 
