@@ -74,6 +74,11 @@ def _redis_answers(url: str | None) -> bool:
         return False
 
 
+def _serves(rec: dict | None) -> bool:
+    """Whether a recorded server still runs and accepts connections on its port."""
+    return bool(rec and pid_alive(rec.get("pid")) and port_open(rec["host"], rec["port"]))
+
+
 def up(*, azurite: bool = False, flower: bool = False, settings: Settings | None = None) -> dict:
     """Start what is not running yet (idempotent) and record it; returns the recorded state."""
     settings = settings or get_settings()
@@ -84,19 +89,15 @@ def up(*, azurite: bool = False, flower: bool = False, settings: Settings | None
         if not (rec and pid_alive(rec.get("pid")) and _redis_answers(rec.get("url"))):
             state["redis"] = start_redis(folder=settings.home_dir / "redis").record()
             changed = True
-    if azurite and not settings.azure_connection_string:
-        rec = state.get("azurite")
-        if not (rec and pid_alive(rec.get("pid")) and port_open(rec["host"], rec["port"])):
-            state["azurite"] = start_azurite(folder=settings.home_dir / "azurite").record()
-            changed = True
-    if flower:
-        rec = state.get("flower")
-        if not (rec and pid_alive(rec.get("pid")) and port_open(rec["host"], rec["port"])):
-            port = settings.flower_port if not port_open("127.0.0.1", settings.flower_port) else free_port()
-            broker = settings.broker_url or state["redis"]["url"]
-            server = start_flower(broker, port, folder=settings.log_dir)
-            state["flower"] = {**server.record(), "url": f"http://127.0.0.1:{port}"}
-            changed = True
+    if azurite and not settings.azure_connection_string and not _serves(state.get("azurite")):
+        state["azurite"] = start_azurite(folder=settings.home_dir / "azurite").record()
+        changed = True
+    if flower and not _serves(state.get("flower")):
+        port = settings.flower_port if not port_open("127.0.0.1", settings.flower_port) else free_port()
+        broker = settings.broker_url or state["redis"]["url"]
+        server = start_flower(broker, port, folder=settings.log_dir)
+        state["flower"] = {**server.record(), "url": f"http://127.0.0.1:{port}"}
+        changed = True
     if changed:
         _write_state(settings, state)
         reset_settings()  # the broker and blob store in force may have changed
@@ -149,22 +150,10 @@ def status(settings: Settings | None = None) -> list[ServiceStatus]:
         )
     else:
         out.append(ServiceStatus("redis", "-", False, False, "not started: run `credit-ocr services up`"))
-    if "azurite" in state:
-        rec = state["azurite"]
-        out.append(
-            ServiceStatus(
-                "azurite",
-                f"http://{rec['host']}:{rec['port']}",
-                port_open(rec["host"], rec["port"]),
-                True,
-                f"pid {rec['pid']}",
-            )
-        )
-    if "flower" in state:
-        rec = state["flower"]
-        out.append(
-            ServiceStatus(
-                "flower", rec["url"], port_open(rec["host"], rec["port"]), True, f"pid {rec['pid']}"
-            )
-        )
+    for name in ("azurite", "flower"):
+        rec = state.get(name)
+        if rec:
+            address = rec.get("url") or f"http://{rec['host']}:{rec['port']}"  # Flower records its URL
+            answers = port_open(rec["host"], rec["port"])
+            out.append(ServiceStatus(name, address, answers, True, f"pid {rec['pid']}"))
     return out
