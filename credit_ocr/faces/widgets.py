@@ -80,11 +80,7 @@ class DashboardController:
         if not paths:
             self.message = f"no samples in {self.samples_dir}: run `credit-ocr samples` first"
             return []
-        ids = (
-            submit.submit(paths, batch_id=self.model.batch_id)
-            if self.model.batch_id
-            else submit.submit(paths)
-        )
+        ids = submit.submit(paths, batch_id=self.model.batch_id)
         self.submitted.extend(ids)
         if self.model.ids is not None:
             self.model.watch(ids)
