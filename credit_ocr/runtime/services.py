@@ -47,12 +47,8 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _state_path(settings: Settings) -> Path:
-    return settings.home_dir / SERVICES_FILE
-
-
 def _write_state(settings: Settings, state: dict) -> None:
-    path = _state_path(settings)
+    path = settings.home_dir / SERVICES_FILE
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2))
     os.replace(tmp, path)
