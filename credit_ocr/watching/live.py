@@ -218,16 +218,13 @@ class LiveFeed:
         self.stop()
 
     # -- the thread ---------------------------------------------------------------------------
-    def _broker_url(self) -> str:
-        return self._url or get_settings().broker
-
     def _run(self) -> None:
         backoff = 0.1
         while not self._stop.is_set():
             pubsub = None
             try:
                 client = redis.Redis.from_url(
-                    self._broker_url(),
+                    self._url or get_settings().broker,
                     socket_connect_timeout=2,
                     socket_timeout=10,
                     health_check_interval=5,
