@@ -138,20 +138,14 @@ class StandInLLM:
         self.started_at = int(time.time())
 
     # ---- lifecycle ----------------------------------------------------------------------
-    def bind(self, host: str = "127.0.0.1", port: int = 0) -> StandInLLM:
-        """Open the listening socket (port 0: a free one) without serving yet."""
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> StandInLLM:
+        """Listen (port 0: a free one) and serve in a daemon thread; returns at once, ready to answer."""
         try:
-            self._server = _Server((host, port), self)
+            server = self._server = _Server((host, port), self)
         except OSError as exc:
             raise StandInError(
                 f"The stand-in LLM cannot listen on {host}:{port} ({exc}): choose another --port."
             ) from exc
-        return self
-
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> StandInLLM:
-        """Serve in a daemon thread; returns at once, ready to answer."""
-        server = self.bind(host, port)._server
-        assert server is not None
         # a short poll interval: stop() returns within 50 ms
         self._thread = threading.Thread(
             target=server.serve_forever, args=(0.05,), name="standin-llm", daemon=True
@@ -312,17 +306,16 @@ def serve(
     """Run the stand-in in the foreground until interrupted (``credit-ocr llm-server``)."""
     llm = StandInLLM(
         latency=latency, fail_rate=fail_rate, malformed_rate=malformed_rate, malformed=malformed, seed=seed
-    ).bind(host, port)
+    ).start(host, port)
     print(
         f"{standin.STANDIN_NOTICE}\nlistening on {llm.url} (latency {latency:g}s, fail rate {fail_rate:g}, "
         f"malformed rate {malformed_rate:g}); set CREDIT_OCR_LLM_BASE_URL={llm.url} to use it. Ctrl-C stops.",
         file=sys.stderr,
         flush=True,
     )
-    assert llm._server is not None
     try:
-        llm._server.serve_forever()
+        threading.Event().wait()  # the server's thread serves until Ctrl-C
     except KeyboardInterrupt:
         pass
     finally:
-        llm._server.server_close()
+        llm.stop()
