@@ -151,6 +151,8 @@ class _Run:
         self.postgres: RestartableDatabase | None = None
         self.azurite: services.AzuriteServer | None = None
         self.errors: list[str] = []
+        #: (share of documents finished, service): each service is restarted once, in this order
+        self.schedule: list[tuple[float, str]] = [(0.2, "redis"), (0.45, "postgres"), (0.7, "azurite")]
 
     # --- the database view ---------------------------------------------------------------
     def count_terminal(self) -> None:
@@ -240,17 +242,19 @@ class _Run:
         self.faults[f"restart {name}"] += 1
 
     def fault_loop(self) -> None:
-        schedule = [(0.2, "redis"), (0.45, "postgres"), (0.7, "azurite")]
-        turn = 0
-        while not self.stop.wait(self.kill_every):
+        """Restart each service once, at its share of the documents finished, and kill a worker every
+        ``kill_every`` seconds. Progress is looked at twice a second: a small run can go from 70% to
+        100% within one kill interval, and a restart that never happened would prove nothing."""
+        turn, next_kill = 0, time.monotonic() + self.kill_every
+        while not self.stop.wait(0.5):
             progress = self.terminal / max(1, self.docs)
             try:
-                while schedule and progress >= schedule[0][0]:
-                    self.restart_service(schedule.pop(0)[1])
-                if self.stop.is_set():
-                    return
+                while self.schedule and progress >= self.schedule[0][0]:
+                    self.restart_service(self.schedule.pop(0)[1])
+                if self.stop.is_set() or time.monotonic() < next_kill:
+                    continue
                 self.kill_worker(("ocr", "llm")[turn % 2])
-                turn += 1
+                turn, next_kill = turn + 1, time.monotonic() + self.kill_every
             except Exception as exc:  # noqa: BLE001 - a fault that could not be injected is reported
                 self.errors.append(f"fault injection failed: {exc}")
                 log.exception("chaos: fault injection failed")
@@ -322,7 +326,8 @@ def _drive(run: _Run, started: float, limit: float, report: ChaosReport) -> None
         if time.monotonic() - said[0] > 15:
             run.say(f"{run.terminal}/{run.docs} terminal, faults so far: {dict(run.faults)}")
             said[0] = time.monotonic()
-        return run.fed.is_set() and run.terminal >= len(run.ids)
+        # the run ends once every document is terminal and every scheduled restart has happened
+        return run.fed.is_set() and run.terminal >= len(run.ids) and not run.schedule
 
     try:
         wait_until(all_terminal, max(0.0, limit - (time.monotonic() - started)), interval=0.5)
