@@ -77,7 +77,7 @@ class NotifyResult:
 
 def document_payload(document_id: str) -> dict | None:
     """The JSON for one finished document (None while it is not terminal)."""
-    from credit_ocr.watching import tables as monitor
+    from credit_ocr.watching import tables as monitor  # pandas: not at a worker's start-up
 
     table = monitor.status_table([document_id])
     if table.empty or table.loc[0, "status"] not in _TERMINAL:
@@ -99,7 +99,7 @@ def document_payload(document_id: str) -> dict | None:
 
 def batch_payload(batch_id: str) -> dict | None:
     """The JSON for a finished batch (None while any of its documents is not terminal)."""
-    from credit_ocr.watching import tables as monitor
+    from credit_ocr.watching import tables as monitor  # pandas: not at a worker's start-up
 
     docs = monitor.documents_frame(batch_id=batch_id)
     if docs.empty or not docs["status"].isin(_TERMINAL).all():
@@ -253,7 +253,7 @@ class Completion:
     ) -> None:
         if ids is None and batch_id is None:
             raise ValueError("on_complete needs ids=[...] or batch_id=...: which documents to wait for?")
-        from credit_ocr.watching.wait import Follower
+        from credit_ocr.watching.wait import Follower  # matplotlib's colours: not at a worker's start-up
 
         self.follower = Follower(ids, batch_id)
         self.feed = self.follower.feed
