@@ -103,11 +103,13 @@ def conclude(result: ExperimentResult) -> Conclusion:
     c = result.configs
     if result.name == "sync-vs-async":
         r, bound = c[-1].ratio, sync_async_bound(result)
-        return _judge(result, r >= EFFICIENCY * bound,
-                      f"the pipeline ran {r:.2f}x a sync loop on {result.cores} cores, {r / bound:.0%} of the "
-                      f"{bound:.2f}x these {result.docs} documents allow (their sync times, {result.cores} at a "
-                      f"time, the last alone) (the lesson: close to one document per core at once, >= "
-                      f"{EFFICIENCY:.0%} of that bound; {EFFICIENCY * result.cores:.1f}x as the batch grows)", OVERHEAD)  # fmt: skip
+        claim = (
+            f"the pipeline ran {r:.2f}x a sync loop on {result.cores} cores, {r / bound:.0%} of the {bound:.2f}x "
+            f"these {result.docs} documents allow (their sync times, {result.cores} at a time, the last alone) "
+            f"(the lesson: close to one document per core at once, >= {EFFICIENCY:.0%} of that bound; "
+            f"{EFFICIENCY * result.cores:.1f}x as the batch grows)"
+        )
+        return _judge(result, r >= EFFICIENCY * bound, claim, OVERHEAD)
     if result.name == "workers":
         rate = {cfg.name: cfg.docs_per_min for cfg in c}
         up = rate["ocr prefork x2"] / rate["ocr prefork x1"]
