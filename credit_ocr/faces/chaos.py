@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 __all__ = ["ChaosError", "ChaosReport", "chaos_documents", "run_chaos"]
 
 _TERMINAL = {s.value for s in TERMINAL}
+#: Each service restarts once, when this share of the documents is terminal.
+RESTARTS = ((0.2, "redis"), (0.45, "postgres"), (0.7, "azurite"))
+#: How often the fault thread looks at the progress (workers are killed every ``kill_every`` seconds).
+PROGRESS_EVERY = 0.5
 
 
 class RestartableDatabase(Protocol):
@@ -152,6 +156,7 @@ class _Run:
         self.postgres: RestartableDatabase | None = None
         self.azurite: services.AzuriteServer | None = None
         self.errors: list[str] = []
+        self.restarts = list(RESTARTS)  # still to do: the run does not end before every one is done
 
     # --- the database view ---------------------------------------------------------------
     def count_terminal(self) -> None:
@@ -244,17 +249,19 @@ class _Run:
         self.faults[f"restart {name}"] += 1
 
     def fault_loop(self) -> None:
-        schedule = [(0.2, "redis"), (0.45, "postgres"), (0.7, "azurite")]
-        turn = 0
-        while not self.stop.wait(self.kill_every):
+        """Restart each service when its share of the documents is terminal (the progress is read every
+        ``PROGRESS_EVERY`` s, so a fast run cannot slip past one), kill a worker every ``kill_every`` s."""
+        turn, next_kill = 0, time.monotonic() + self.kill_every
+        while not self.stop.wait(PROGRESS_EVERY):
             progress = self.terminal / max(1, self.docs)
             try:
-                while schedule and progress >= schedule[0][0]:
-                    self.restart_service(schedule.pop(0)[1])
-                if self.stop.is_set():
-                    return
+                while self.restarts and progress >= self.restarts[0][0]:
+                    self.restart_service(self.restarts.pop(0)[1])
+                if self.stop.is_set() or time.monotonic() < next_kill:
+                    continue
                 self.kill_worker(("ocr", "llm")[turn % 2])
                 turn += 1
+                next_kill = time.monotonic() + self.kill_every
             except Exception as exc:  # noqa: BLE001 - a fault that could not be injected is reported
                 self.errors.append(f"fault injection failed: {exc}")
                 log.exception("chaos: fault injection failed")
@@ -344,7 +351,7 @@ def _drive(run: _Run, started: float, limit: float, report: ChaosReport) -> None
         if time.monotonic() - said[0] > 15:
             run.say(f"{run.terminal}/{run.docs} terminal, faults so far: {dict(run.faults)}")
             said[0] = time.monotonic()
-        return run.fed.is_set() and run.terminal >= len(run.ids)
+        return run.fed.is_set() and run.terminal >= len(run.ids) and not run.restarts
 
     try:
         wait_until(all_terminal, max(0.0, limit - (time.monotonic() - started)), interval=0.5)
