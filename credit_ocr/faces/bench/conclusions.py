@@ -29,7 +29,7 @@ def tail_bound(seconds: Sequence[float], cores: int) -> float:
     Workers that fetch one message at a time take the documents in submit order, each as soon as one of
     them is free; the batch ends with its last document, while the other processes have nothing left to
     do. The bound is the one-process time over that schedule's makespan: ``cores`` for a large batch,
-    less for a small one (12 documents on 2 cores: about 1.9x).
+    less for a small one (notebook 07's 12 documents on 2 cores: about 1.95x).
     """
     if not seconds or cores < 1:
         return math.nan
