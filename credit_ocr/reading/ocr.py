@@ -24,7 +24,6 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-import pytesseract
 import tesserocr
 from PIL import Image, ImageDraw
 
@@ -206,6 +205,8 @@ def engine(settings: Settings | None = None) -> tesserocr.PyTessBaseAPI:
 
 def _program_tsv(gray: Image.Image, settings: Settings) -> str:
     """One run of the ``tesseract`` program on one page (pytesseract), its TSV."""
+    import pytesseract  # only this engine needs it, and it imports pandas: a worker's start-up skips both
+
     program = shutil.which(settings.tesseract_program)
     if not program:
         raise OcrUnavailable(install_hint("tesseract"))

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from tenacity import (
@@ -31,9 +31,12 @@ from credit_ocr.config import get_settings
 from credit_ocr.pipeline.celery_app import TASK_NOTIFY, app
 from credit_ocr.state.events import redis_client
 from credit_ocr.state.status import TERMINAL
-from credit_ocr.watching import tables as monitor
-from credit_ocr.watching.dashboard import DashboardModel
-from credit_ocr.watching.wait import Follower
+
+if TYPE_CHECKING:
+    from credit_ocr.watching.dashboard import DashboardModel
+
+# Every worker imports this module (a task of it is registered); the tables (pandas) and the live wait
+# (matplotlib's colours through the dashboard) are imported where used: a second of start-up less each.
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,8 @@ class NotifyResult:
 
 def document_payload(document_id: str) -> dict | None:
     """The JSON for one finished document (None while it is not terminal)."""
+    from credit_ocr.watching import tables as monitor  # pandas: not at a worker's start-up
+
     table = monitor.status_table([document_id])
     if table.empty or table.loc[0, "status"] not in _TERMINAL:
         return None
@@ -94,6 +99,8 @@ def document_payload(document_id: str) -> dict | None:
 
 def batch_payload(batch_id: str) -> dict | None:
     """The JSON for a finished batch (None while any of its documents is not terminal)."""
+    from credit_ocr.watching import tables as monitor  # pandas: not at a worker's start-up
+
     docs = monitor.documents_frame(batch_id=batch_id)
     if docs.empty or not docs["status"].isin(_TERMINAL).all():
         return None
@@ -246,6 +253,8 @@ class Completion:
     ) -> None:
         if ids is None and batch_id is None:
             raise ValueError("on_complete needs ids=[...] or batch_id=...: which documents to wait for?")
+        from credit_ocr.watching.wait import Follower  # matplotlib's colours: not at a worker's start-up
+
         self.follower = Follower(ids, batch_id)
         self.feed = self.follower.feed
         self.callback, self.on_document, self.batch_id = callback, on_document, batch_id

@@ -1,28 +1,29 @@
-"""Exercises 05.1, 06.1 and 06.2 on one batch through real workers: hint, then ✓ (one batch for the three)."""
+"""Exercises 05.1, 06.1 and 06.2 on one batch: hints, then ✓ (one batch for the three).
+
+The solutions themselves run through real workers in notebooks/solutions/05_* and 06_* under strict
+nbval (their ✓ is compared). Here the batch is an event log written to a plan
+(``eventlog.made_batch``), so that every hint is checked on the shape it needs: a backlog of six scans on
+two OCR processes, an urgent document submitted after them that overtakes the four still queued but the
+one a process had already taken.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
-from running import running_workers
+from eventlog import Plan, made_batch
 
 from credit_ocr.faces.exercises.core import verdict
-from credit_ocr.faces.lessons import sample_paths
-from credit_ocr.pipeline import submit
 from credit_ocr.watching import tables as monitor
-from credit_ocr.watching.wait import wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.tesseract]
+#: Two OCR processes: b0 and b1 at once, then b2 (already taken) and the urgent one, then b3, b4, b5.
+BACKLOG = [Plan(0.1, 1.0), Plan(0.11, 1.0), Plan(1.0, 2.0), Plan(1.2, 2.2), Plan(2.0, 3.0), Plan(2.2, 3.2)]
+URGENT = Plan(1.001, 1.2, pending=0.5, priority=9)
 
 
 def test_05_1_urgent_overtakes_then_06_stage_times_from_the_log(kit) -> None:
-    batch = submit.new_batch_id()
-    with running_workers({"preset": "ocr"}, {"preset": "llm", "concurrency": 4}):
-        # 05.1's solution: a backlog of scans, then one urgent document
-        backlog = submit.submit(sample_paths("scan", limit=6), batch_id=batch)
-        urgent = submit.submit(sample_paths("text", limit=1), priority=9, batch_id=batch)
-        ids = backlog + urgent
-        assert set(wait_for(ids, timeout=300, progress=False).values()) == {"done"}
+    batch, ids = made_batch([*BACKLOG, URGENT])
+    backlog = ids[:-1]
+    # 05.1's solution: their ocr_running transitions in time order
     log = monitor.events(ids)
     starts = log[(log["kind"] == "transition") & (log["to_status"] == "ocr_running")].sort_values("at")
     order = starts["document_id"].tolist()

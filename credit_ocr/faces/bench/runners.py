@@ -138,21 +138,27 @@ def run_pipeline(
 def run_sync(
     lab: Lab, name: str, docs: Sequence[BenchDoc], *, env: dict[str, str] | None = None
 ) -> ConfigResult:
+    """The documents one after the other in this process; each one's seconds kept in ``extra["doc_seconds"]``
+    (what :func:`~credit_ocr.faces.bench.conclusions.tail_bound` spreads over the cores)."""
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name, env=env):
         ocr.engine(get_settings())  # as the workers do before their first task: start-up is not timed
         meter = ResourceMeter({"sync loop": os.getpid()}).start()
         started = time.perf_counter()
-        ids = []
+        ids, seconds = [], []
         for doc in docs:
+            began = time.perf_counter()
             try:
                 ids.append(process_sync(doc.data, doc.filename))
             except Exception:  # noqa: BLE001 - a failed document is counted, not fatal
                 continue
+            finally:
+                seconds.append(time.perf_counter() - began)
         makespan = time.perf_counter() - started
         cpu = meter.stop()
         _stages(result, ids)
         result.failed = len(docs) - result.done
+        result.extra["doc_seconds"] = [round(s, 4) for s in seconds]  # in submit order: the tail bound
     return _fill(result, makespan, cpu, lab.cores, meter)
 
 
