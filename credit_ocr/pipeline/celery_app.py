@@ -46,6 +46,9 @@ def _transport_options(settings: Settings) -> dict:
         # after its visibility timeout, not up to 100 s later. One cheap ZRANGE per sweep.
         "unacked_restore_interval": max(1, min(10, settings.visibility_timeout // 4)),
         "unacked_restore_throttle": 1,
+        # a sweep holds a Redis lock for milliseconds; one of a worker SIGKILLed mid-sweep would block every
+        # other worker's sweeps for kombu's default 300 s: let it lapse after 15 s instead
+        "unacked_mutex_expire": 15,
         "priority_steps": list(range(PRIORITY_LEVELS)),
         "sep": ":",
         "queue_order_strategy": "priority",

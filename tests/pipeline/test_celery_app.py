@@ -38,6 +38,8 @@ def test_late_acks_and_the_visibility_timeout_above_the_hard_limit() -> None:
     assert transport["visibility_timeout"] > conf["task_time_limit"]
     # a killed worker's message is swept back within seconds of its visibility timeout, not 100 s later
     assert transport["unacked_restore_interval"] * transport["unacked_restore_throttle"] <= 10
+    # ... even when the worker was killed in a sweep, holding kombu's sweep lock (300 s by default)
+    assert transport["unacked_mutex_expire"] <= 15
 
 
 def test_sending_retries_through_a_broker_restart_of_a_few_seconds() -> None:
