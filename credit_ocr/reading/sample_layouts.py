@@ -2,7 +2,7 @@
 
 :func:`render_form` lays a :class:`~credit_ocr.reading.sample_forms.SampleDoc` out as a text-layer PDF in
 one of the layouts of :mod:`credit_ocr.reading.sample_pools` (``table``, ``lines``, ``above``, ``cells``,
-``leaders``, ``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
+``leaders``, ``spaced``, ``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
 :func:`tick_text` prints a yes/no answer in one of the tick-box styles real forms use.
 """
 
@@ -31,6 +31,8 @@ _TTF = {
 _STANDARD_BOLD = {"Helvetica": "Helvetica-Bold", "Times-Roman": "Times-Bold", "Courier": "Courier-Bold"}
 _SECTION_FIELDS = (FIELD_NAMES[:6], FIELD_NAMES[6:15], FIELD_NAMES[15:])
 _MARGIN = 50.0
+#: What fills the gap between a label and its value, per layout: tight dots, spaced middle dots, a rule.
+_LEADER_MARKS = {"dots": ".", "spaced": " \u00b7", "leaders": "_"}
 
 
 def register_font(name: str) -> tuple[str, str]:
@@ -59,6 +61,8 @@ def tick_text(style: str, yes: bool, rng: random.Random) -> str:
         return "■ Yes   □ No" if yes else "□ Yes   ■ No"
     if style == "ballot":
         return "☒ Yes   ☐ No" if yes else "☐ Yes   ☒ No"
+    if style == "checks":  # ballot boxes with a check mark
+        return "Yes ☑   No ☐" if yes else "Yes ☐   No ☑"
     if style == "german":
         return "Ja" if yes else "Nein"
     return rng.choice(("Yes", "yes")) if yes else rng.choice(("No", "no"))  # words
@@ -120,7 +124,7 @@ def _pairs(form: _Form, names: list[str]) -> list[tuple[str, str]]:
 
 
 def _rows(form: _Form, names: list[str], layout: str) -> None:
-    """One field per row: a label and its value beside it (table, lines, leaders, dots) or below it (above)."""
+    """One field per row: a label and its value beside it (table, lines, leaders, dots, spaced) or below (above)."""
     size, lead = form.size, form.size * 1.75
     label_width = max(pdfmetrics.stringWidth(form.doc.labels[n], form.font, size) for n in FIELD_NAMES) + 16
     for label, value in _pairs(form, names):
@@ -139,9 +143,9 @@ def _rows(form: _Form, names: list[str], layout: str) -> None:
         else:
             form.text(_MARGIN + 6, form.y, label)
             form.text(_MARGIN + label_width + 6, form.y, value)
-            if layout in ("dots", "leaders"):  # dot leaders, or an underscore rule up to the value
+            if layout in _LEADER_MARKS:  # dot leaders, or an underscore rule up to the value
                 start = _MARGIN + 6 + pdfmetrics.stringWidth(label, form.font, size) + 4
-                mark = "." if layout == "dots" else "_"
+                mark = _LEADER_MARKS[layout]
                 count = int((_MARGIN + label_width - start) / pdfmetrics.stringWidth(mark, form.font, size))
                 form.text(start, form.y, mark * count)
             elif layout == "table":

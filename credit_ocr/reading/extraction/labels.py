@@ -130,6 +130,7 @@ class LabelMatch:
     field: str
     score: float
     words: int
+    also: tuple[str, ...] = ()  # fields of another kind the label names as strongly: the value decides
 
 
 def _fold_word(word: str) -> str:
@@ -191,9 +192,18 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
     if best is None or best[0] < MIN_SCORE:
         return None
     score, count, field = best
-    # a rival of another kind is no rival: the value's shape tells a date from a legal form
-    rival = max((v for k, v in totals.items() if k != field and _KIND[k] == _KIND[field]), default=0.0)
-    return LabelMatch(field, round(score / (score + rival), 3), count)
+    # a rival of another kind is no rival: the value's shape tells a date from a legal form; a rival
+    # from another section of the form counts half ('Type of Legal Entity' under the applicant)
+    rival = max(
+        (
+            v * _section_weight(k, section)
+            for k, v in totals.items()
+            if k != field and _KIND[k] == _KIND[field]
+        ),
+        default=0.0,
+    )
+    also = tuple(k for k, v in totals.items() if _KIND[k] != _KIND[field] and v >= score)
+    return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
 
 _SECTION_FIELDS = {
@@ -206,6 +216,10 @@ _SECTION_FIELDS = {
 
 def _section_bonus(field: str, section: str | None) -> float:
     return 1.5 if section and field in _SECTION_FIELDS.get(section, ()) else 0.0
+
+
+def _section_weight(field: str, section: str | None) -> float:
+    return 0.5 if section in _SECTION_FIELDS and field not in _SECTION_FIELDS[section] else 1.0
 
 
 def label_end(words: list[str], start: int, field: str) -> int:

@@ -53,6 +53,12 @@ def parse_number(text: str) -> Decimal | None:
         # OCR often drops one of these narrow spaces ('1980 000', '7 630000'): groups after the first
         # must still be whole thousands
         groups = text.split(" ")
+        if re.fullmatch(r"\d{1,3}[.,]\d{3}", groups[0]) and all(
+            re.fullmatch(r"\d{3}", g) for g in groups[1:]
+        ):
+            groups[0] = (
+                groups[0].replace(".", "").replace(",", "")
+            )  # '2.980 000': one narrow space read as '.'
         if not groups[0].isdigit() or not all(re.fullmatch(r"(\d{3})+", g) for g in groups[1:-1]):
             return None
         if not re.fullmatch(r"(\d{3})+([.,]\d{1,2})?", groups[-1]):

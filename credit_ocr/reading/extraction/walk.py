@@ -23,6 +23,16 @@ _LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
 _ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
 _GENERIC_ADDRESS = {"address", "adress", "location"}
 _TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
+#: Lower-case words that start a sentence's continuation, never a label ('and kindly ask for ...').
+#: Words that say what a loan is for, whatever its label was called.
+_PURPOSE_WORDS = re.compile(
+    r"\b(acquisition|purchase|refinanc\w*|renovat\w*|moderni[sz]\w*|construction|extension|conversion"
+    r"|expansion|refurbish\w*|redevelopment)\b",
+    re.IGNORECASE,
+)
+_PROSE_START = frozenset(
+    ("and", "or", "to", "of", "is", "are", "be", "by", "with", "as", "that", "we", "which")
+)
 
 
 @dataclass
@@ -51,6 +61,7 @@ class _Label:
     alternatives: tuple[str, ...] = ()  # the remainder without one or two more words, should it not fit
     maybe_alone: bool = False  # the remainder may be the label's own last words: the value may be below
     used: int = 0  # words of the segment the label was first found in
+    also: tuple[str, ...] = ()  # fields of another kind the label names as strongly (labels.LabelMatch)
 
 
 def section_of(line: str, current: str) -> str:
@@ -67,7 +78,7 @@ def section_of(line: str, current: str) -> str:
     return current
 
 
-def _finish(field: str, score: float, how: str, words: list[str], used: int) -> _Label:
+def _finish(field: str, score: float, how: str, words: list[str], used: int, also: tuple = ()) -> _Label:
     """The label over ``words[:used]``, stretched over the words that still belong to it (labels.label_end)."""
     end = label_end(words, used, field)
     rest = words[end:]
@@ -76,24 +87,30 @@ def _finish(field: str, score: float, how: str, words: list[str], used: int) -> 
     alternatives = tuple(" ".join(rest[k:]) for k in (1, 2) if k < len(rest) and known_words(rest[:k]))
     alone = bool(rest) and len(rest) <= 3 and known_words(rest)
     label, remainder = " ".join(words[:end]), " ".join(rest).lstrip("?) ")
-    return _Label(field, score, how, label, remainder, alternatives, alone, used)
+    return _Label(field, score, how, label, remainder, alternatives, alone, used, also)
 
 
 def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
     head, colon, tail = segment.partition(":")
     words = (head if colon else segment).split()
+    if words and words[0] in _PROSE_START:
+        return None  # 'and the type of financing we have in mind': a sentence of a letter, no label
     found = match_label(words, section)
     if found is None:
         return None
     if colon:
         if not known_words(words[found.words :]):
             return None  # 'Loan Application No. 12: ...' is not a label with a value
-        return _Label(found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words))
-    return _finish(found.field, found.score, "meaning", words, found.words)
+        return _Label(
+            found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words), also=found.also
+        )
+    return _finish(found.field, found.score, "meaning", words, found.words, found.also)
 
 
 def _label(segment: str, section: str, has_next: bool) -> _Label | None:
     """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more."""
+    if segment.split(maxsplit=1)[0] in _PROSE_START:
+        return None
     phrase = find_label(segment)
     meaning = _meaning(segment, section, has_next)
     if phrase is None:
@@ -176,8 +193,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
             if labels[0] is None and not numbered:
                 aligned = len(segments) == len(pending)
                 for (label, sec), value in zip(pending, _spread(segments, len(pending)), strict=True):
-                    if value:
-                        cand = _candidate(label, value, sec, number, below=True)
+                    for cand in _candidates(label, value, sec, number, below=True) if value else ():
                         cand.doubt = None if aligned else "its column of labels and values did not line up"
                         found.append(cand)
                 pending = []
@@ -186,6 +202,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
         explicit = ":" in raw_line or len(segments) > 1
         if labels[0] is None or (numbered and not explicit):
             section = section_of(" ".join(segments), section)
+            found.extend(_by_value(segments[-1], section, number))
             continue
         current: _Label | None = None
         parts: list[str] = []
@@ -201,6 +218,14 @@ def candidates(lines: list[str]) -> list[Candidate]:
     return found
 
 
+def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
+    """A value no label named, offered to the field its words belong to: 'Energy-efficient Renovation'
+    under a label of words no vocabulary foresaw is still a loan's purpose. The weakest of candidates."""
+    if len(segment.split()) > 4 or not _PURPOSE_WORDS.search(segment) or re.search(r"\d", segment):
+        return []
+    return [Candidate("purpose", _clean(segment), "", 0.2, "value", section, number)]
+
+
 def _is_label_only(label: _Label) -> bool:
     """A strong label with nothing after it starts a new field even right after another label (a label row)."""
     return not label.remainder and label.score >= 0.6
@@ -211,13 +236,17 @@ def _close(found, pending, label: _Label, parts: list[str], section: str, number
         # 'Interest Rate Type   Fixed': the remainder may be the label's last words, the value after the gap
         label.alternatives = (*label.alternatives, " ".join(parts[1:]))
     if parts:
-        found.append(_candidate(label, " ".join(parts), section, number))
+        found.extend(_candidates(label, " ".join(parts), section, number))
     if not parts or (label.maybe_alone and len(parts) == 1):
         pending.append((label, section))
 
 
-def _candidate(label: _Label, raw: str, section: str, number: int, below: bool = False) -> Candidate:
+def _candidates(label: _Label, raw: str, section: str, number: int, below: bool = False) -> list[Candidate]:
+    """The value offered to the label's field, and to each field of another kind it names as strongly."""
     alternatives = () if below else tuple(_clean(a) for a in label.alternatives)
-    return Candidate(
-        label.field, _clean(raw), label.label, label.score, label.how, section, number, below, alternatives
-    )
+    return [
+        Candidate(
+            field, _clean(raw), label.label, label.score, label.how, section, number, below, alternatives
+        )
+        for field in (label.field, *label.also)
+    ]
