@@ -98,6 +98,8 @@ def _norm_date(raw: Raw) -> str | None:
         found = _real_date(day, month, year)
         if found is None and m[2] == "/":  # a US-style 05/13/2018
             found = _real_date(month, day, year)
+    elif m := re.fullmatch(r"(\d{1,2})[\s,.]+(\d{1,2})[\s,.]+(\d{4})", text):  # '04 03 1964': dots lost
+        found = _real_date(int(m[1]), int(m[2]), int(m[3]))
     elif m := re.fullmatch(r"(\d{1,2})\.?\s*([A-Za-zäÄ]+)\.?,?\s*(\d{4})", text):
         month = _MONTHS.get(m[2].lower())
         found = _real_date(int(m[1]), month, int(m[3])) if month else None

@@ -19,6 +19,9 @@ from credit_ocr.reading.extraction.phrases import find_label, fold
 __all__ = ["Candidate", "candidates"]
 
 _WIDE_GAP = re.compile(r"\s{2,}|\t")
+#: Words OCR glued together: a rule's remnant between them ('Use_Energy'), or no space after a number
+#: ('€23,350,000Desired').
+_GLUED = re.compile(r"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{2,})")
 _LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
 _ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
 _GENERIC_ADDRESS = {"address", "adress", "location"}
@@ -136,7 +139,7 @@ def _label(segment: str, section: str, has_next: bool) -> _Label | None:
 
 
 def _split(line: str) -> tuple[bool, list[str]]:
-    body = _LEADERS.sub("  ", line.strip())
+    body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
     numbered = bool(_ENUMERATOR.match(body))
     body = _ENUMERATOR.sub("", body)
     segments = [s.strip() for s in _WIDE_GAP.split(body) if s.strip()]
@@ -147,11 +150,15 @@ def _cells(segment: str) -> list[str]:
     """A segment cut before a second label inside it: two table cells read without a wide gap between.
 
     'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
-    more that names its field surely counts, after a value word (a digit or a known unit).
+    more that names its field surely counts, after a value word (a digit, a known unit, or a word no
+    label uses: 'Ruhr Industriepark AG Corporate Form Stock Corporation (AG)').
     """
     words = segment.split()
     for j in range(2, len(words) - 1):
-        if not re.search(r"\d|EUR|€|m2|m²|sqm|yrs|years|month", words[j - 1]) or not word_fields(words[j]):
+        value_word = re.search(r"\d|EUR|€|m2|m²|sqm|yrs|years|month", words[j - 1]) or (
+            word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None
+        )
+        if not value_word or word_fields(words[j]) is None:
             continue
         found = match_label(words[j:], None)
         if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
