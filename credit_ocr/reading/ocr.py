@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-import pytesseract
 import numpy as np
+import pytesseract
 import tesserocr
 from PIL import Image, ImageDraw
 

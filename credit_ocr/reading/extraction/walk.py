@@ -158,8 +158,10 @@ def _cells(segment: str) -> list[str]:
         value_word = re.search(r"\d|EUR|€|m2|m²|sqm|yrs|years|month", words[j - 1]) or (
             word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None
         )
-        if not value_word or word_fields(words[j]) is None:
-            continue
+        pointed = word_fields(words[j])
+        if not value_word or pointed is None or (pointed == () and not words[j][0].isupper()):
+            continue  # a label starts with a word of a label, or a capital filler ('Desired'), not 'per month'
+
         found = match_label(words[j:], None)
         if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
             return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
