@@ -222,7 +222,7 @@ def _section_weight(field: str, section: str | None) -> float:
     return 0.5 if section in _SECTION_FIELDS and field not in _SECTION_FIELDS[section] else 1.0
 
 
-def label_end(words: list[str], start: int, field: str) -> int:
+def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = ()) -> int:
     """Where a label found in ``words[:start]`` really ends: over the words that go on saying the same.
 
     'Purpose of the Loan Purchase': 'of the Loan' still belongs to the label (filler words, and a word
@@ -236,7 +236,8 @@ def label_end(words: list[str], start: int, field: str) -> int:
             break
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
         same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
-        if pointed == () or after_filler or field in dict(pointed) or same_kind:
+        named = any(f in dict(pointed) for f in (field, *also))  # 'Incorporation Form': also a legal form's
+        if pointed == () or after_filler or named or same_kind:
             end += 1  # 'Equity Amount': another amount's word, still the same label
             continue
         break

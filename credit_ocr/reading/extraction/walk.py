@@ -83,7 +83,7 @@ def section_of(line: str, current: str) -> str:
 
 def _finish(field: str, score: float, how: str, words: list[str], used: int, also: tuple = ()) -> _Label:
     """The label over ``words[:used]``, stretched over the words that still belong to it (labels.label_end)."""
-    end = label_end(words, used, field)
+    end = label_end(words, used, field, also)
     rest = words[end:]
     if rest and rest[0] in ("?", ")"):
         end, rest = end + 1, rest[1:]

@@ -1,0 +1,69 @@
+"""Wordings and OCR slips no phrase list foresaw: the field found by what its label means, where it sits
+in the form and what its value looks like (text in, fields out: no tesseract needed)."""
+
+from __future__ import annotations
+
+from credit_ocr.reading.extraction.fields import normalize
+from credit_ocr.reading.extraction.rules import extract_rules
+
+
+def test_a_label_that_names_two_kinds_of_field_lets_the_value_decide() -> None:
+    """'Incorporation' says founding date, 'Form' says legal form: a legal form's value settles it."""
+    fields = extract_rules("Incorporation Form   Entrepreneurial Company (UG)\nFounded   24/03/1950").fields
+    assert fields["legal_form"] == "Entrepreneurial Company (UG)"
+    assert fields["founding_date"] == "24.03.1950"
+
+
+def test_a_rival_from_another_section_counts_less() -> None:
+    """'Type of Legal Entity' under the applicant is a legal form, not a property type: a label of its own
+    in a row of labels, not part of the company's name."""
+    text = "I. Borrower\nBusiness Name  Type of Legal Entity\nAllgaeu Gastro KG  Limited Partnership (KG)"
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Allgaeu Gastro KG"
+    assert fields["legal_form"] == "Limited Partnership (KG)"
+
+
+def test_a_cover_letters_sentences_are_no_labels() -> None:
+    """'and kindly ask ...', 'and the type of financing we have in mind': prose, not 'Type' and a value."""
+    text = (
+        "we kindly ask you to consider the enclosed request\n"
+        "and the type of financing we have in mind, as described on the form.\n"
+        "and kindly ask for a binding offer. Do not hesitate to call us.\n"
+        "Type of Property  Student Residence"
+    )
+    assert extract_rules(text).fields["property_type"] == "Student Residence"
+
+
+def test_a_purpose_is_known_by_its_words_under_a_label_no_vocabulary_has() -> None:
+    beside = extract_rules("Reason We Borrow ........ Extension and Modernisation").fields
+    below = extract_rules("Reason We Borrow\nEnergy-efficient Renovation").fields
+    assert beside["purpose"] == "Extension and Modernisation"
+    assert below["purpose"] == "Energy-efficient Renovation"
+    assert (
+        extract_rules("Purpose of Use  Acquisition\nNotes  Full Refinancing").fields["purpose"]
+        == "Acquisition"
+    )
+
+
+def test_table_cells_read_without_a_gap_between_them_are_cut() -> None:
+    """A photo loses the cell borders' gap: the second label still starts a cell of its own."""
+    text = (
+        "Section 1: The Company\n"
+        "Name of the Company Ruhr Industriepark AG Corporate Form Stock Corporation (AG)\n"
+        "Purchase Price / Construction Costs €23,350,000Desired Financing Amount €18,040,000\n"
+        "Purpose of Use_Energy-efficient Renovation\n"
+        "Preferred Installment Amount €83,800 per month  Rate of Interest Desired Fixed"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Ruhr Industriepark AG"
+    assert fields["legal_form"] == "Stock Corporation (AG)"
+    assert (fields["purchase_price"], fields["requested_amount"]) == ("€23,350,000", "€18,040,000")
+    assert fields["purpose"] == "Energy-efficient Renovation"
+    assert fields["monthly_payment"] == "€83,800 per month"
+    assert fields["interest_rate"] == "Fixed"
+
+
+def test_numbers_and_dates_whose_separators_ocr_changed() -> None:
+    assert normalize("equity_share", "2.980 000 EUR") == "€2,980,000"  # a narrow space read as '.'
+    assert normalize("founding_date", "04 03 1964") == "04.03.1964"  # the dots lost
+    assert normalize("founding_date", "04,03.1964") == "04.03.1964"
