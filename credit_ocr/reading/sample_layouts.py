@@ -68,6 +68,14 @@ def tick_text(style: str, yes: bool, rng: random.Random) -> str:
     return rng.choice(("Yes", "yes")) if yes else rng.choice(("No", "no"))  # words
 
 
+def _has_glyphs(font: str, value: str) -> bool:
+    """True if ``font`` can print every character of ``value`` (the standard fonts: Latin-1 only)."""
+    if font in _STANDARD_BOLD or font in _STANDARD_BOLD.values():
+        return all(ord(ch) <= 255 for ch in value)
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    return all(ord(ch) in glyphs for ch in value if not ch.isspace())
+
+
 class _Form:
     """A reportlab canvas with a cursor that starts a new page when the next block does not fit."""
 
@@ -82,9 +90,10 @@ class _Form:
 
     def text(self, x: float, y: float, value: str, size: float | None = None, bold: bool = False) -> None:
         font = self.bold if bold else self.font
-        standard = font in _STANDARD_BOLD.values() or font in _STANDARD_BOLD
-        if standard and any(ord(ch) > 255 for ch in value):  # no ■, ☒ or ☐ in the standard fonts: DejaVu has
-            font = register_font("DejaVuSans")[0]
+        if not _has_glyphs(font, value):  # no ☒ or ☐ in the standard fonts, nor in DejaVu Serif: DejaVu
+            font = register_font("DejaVuSans")[
+                0
+            ]  # Sans has them (a form's glyph is printed, not a blank box)
         self.pdf.setFont(font, size or self.size)
         self.pdf.drawString(x, y, value)
 

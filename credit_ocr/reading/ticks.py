@@ -17,11 +17,11 @@ import numpy as np
 
 __all__ = ["Box", "find_boxes", "mark_ticks"]
 
-#: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'No[').
-_ANSWER = re.compile(r"^(?P<pre>.{0,3}?)(?P<word>yes|no|ja|nein)(?P<post>[^A-Za-z]{0,2})$", re.IGNORECASE)
+#: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'myYes', 'Nol').
+_ANSWER = re.compile(r"^(?P<pre>.{0,3}?)(?P<word>yes|no|ja|nein)(?P<post>.{0,2}?)$", re.IGNORECASE)
 _WORDS = {"yes", "no", "ja", "nein"}
 #: A box is this many times the answer word's height, at least and at most.
-_SIZE = (0.7, 2.3)
+_SIZE = (0.5, 2.3)
 #: Share of a box's inside (its outline left out) that must be ink for it to be ticked.
 TICKED_INK = 0.12
 

@@ -80,9 +80,9 @@ def test_labels_after_dot_leaders_are_read_whole(leader: str, font: str) -> None
 
 def test_a_leader_is_a_row_of_dots_and_a_full_stop_is_not() -> None:
     """Only rows of evenly close dots are leaders: the full stops of 'e.K.' or 'No. 5.' stay."""
-    page = Image.new("L", (1240, 200), 255)
+    page = Image.new("L", A4_150, 255)
     draw, face = ImageDraw.Draw(page), _font("DejaVuSans.ttf")
-    draw.text((40, 30), "Weinhandel e.K.  Reg. No. 5.", fill=0, font=face)
+    draw.text((40, 30), "Weinhandel e.K.  Reg. No. 5. Founded 24.03.1950 ...", fill=0, font=face)
     draw.text((40, 110), "Company Name " + "." * 40 + " Weinhandel", fill=0, font=face)
     mask = leader_mask((np.asarray(page) < 170).astype(np.uint8))
     rows = np.nonzero(mask.any(axis=1))[0]
@@ -98,7 +98,7 @@ TICK_ROWS = {
 
 
 @pytest.mark.parametrize("style", sorted(TICK_ROWS))
-@pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSerif.ttf"])
+@pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSansMono.ttf"])
 def test_tick_boxes_are_read_by_their_ink(style: str, font: str) -> None:
     """Tesseract reads ☒ and ☐ alike ('0 Yes 0 No', '®Yes ONo'): the box with ink inside is the tick."""
     yes, no = TICK_ROWS[style]
@@ -112,9 +112,9 @@ def test_tick_boxes_are_read_by_their_ink(style: str, font: str) -> None:
     assert fields["public_funding"] is False
 
 
-def test_a_text_layer_that_cannot_name_its_tick_glyphs_is_read_by_ocr() -> None:
-    """A subset font may print ☒ and ☐ with no Unicode behind them: both come out as '�', so the answer
-    is lost in the text layer and found on the page's picture instead."""
+def test_a_text_layer_that_cannot_name_a_glyph_is_not_trusted() -> None:
+    """DejaVu Serif has no ☒: the PDF prints a blank box, its text layer a '�'. Such a layer may hide a
+    value, so the page is read from its picture (the box, blank on paper too, stays unanswered)."""
     if not (DEJAVU / "DejaVuSerif.ttf").is_file():
         pytest.skip("DejaVuSerif is not installed")
     if "TestSerif" not in pdfmetrics.getRegisteredFontNames():
@@ -122,11 +122,12 @@ def test_a_text_layer_that_cannot_name_its_tick_glyphs_is_read_by_ocr() -> None:
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setFont("TestSerif", 11)
-    for i, line in enumerate(["Company Name   Hansa Bau AG", "Early Repayment Desired?   ☐ Yes   ☒ No",
-                              "Public Funding Requested?   ☒ Yes   ☐ No"]):  # fmt: skip
+    for i, line in enumerate(
+        ["Company Name   Hansa Bau AG", "VAT ID   DE764763892", "Early Repayment Desired?   ☒ Yes"]
+    ):
         pdf.drawString(60, 760 - 24 * i, line)
     pdf.save()
     result = ocr_bytes(out.getvalue())
+    assert result.path == "ocr"
     fields = extract(result.text, "rules").fields
-    assert "\ufffd" not in result.text
-    assert (fields["early_repayment"], fields["public_funding"]) == (False, True)
+    assert (fields["company_name"], fields["vat_id"]) == ("Hansa Bau AG", "DE764763892")

@@ -21,7 +21,7 @@ from credit_ocr.reading.lines import LineWords
 __all__ = ["LineWords", "extract_rules"]
 
 
-_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
 
@@ -29,7 +29,7 @@ _KINDS = {spec.name: spec.kind for spec in FIELDS}
 def _normalize(name: str, raw: str):
     """``fields.normalize``, then once more after undoing OCR slips it cannot know about.
 
-    '7 630000 EUR' (a space read into a number) and '3,721 m?2' (m² read as 'm?2') are read as what
+    '7 630000 EUR' or '6,680 ,000' (a space read into a number) and '3,721 m?2' (m² read as 'm?2') are read as what
     they were printed as; the slip-free reading is only tried when the first one fails.
     """
     value = normalize(name, raw)
