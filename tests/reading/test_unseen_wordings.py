@@ -67,3 +67,11 @@ def test_numbers_and_dates_whose_separators_ocr_changed() -> None:
     assert normalize("equity_share", "2.980 000 EUR") == "€2,980,000"  # a narrow space read as '.'
     assert normalize("founding_date", "04 03 1964") == "04.03.1964"  # the dots lost
     assert normalize("founding_date", "04,03.1964") == "04.03.1964"
+
+
+def test_an_addresss_commas_read_as_full_stops_or_lost_are_put_back() -> None:
+    """A fax's commas come out as full stops or not at all; an abbreviation's full stop stays."""
+    text = "Business Address  Lindenallee 6. 04109 Leipzig. Germany\nProperty Address  Hauptstr. 5 80331 St. Georg"
+    fields = extract_rules(text).fields
+    assert fields["business_address"] == "Lindenallee 6, 04109 Leipzig, Germany"
+    assert fields["property_address"] == "Hauptstr. 5, 80331 St. Georg"

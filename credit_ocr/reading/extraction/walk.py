@@ -19,6 +19,7 @@ from credit_ocr.reading.extraction.phrases import find_label, fold
 __all__ = ["Candidate", "candidates"]
 
 _WIDE_GAP = re.compile(r"\s{2,}|\t")
+_VALUE_WORD = re.compile(r"\d|EUR|€|m2|m²|sqm|yrs|years|month")
 #: Words OCR glued together: a rule's remnant between them ('Use_Energy'), or no space after a number
 #: ('€23,350,000Desired').
 _GLUED = re.compile(r"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{2,})")
@@ -155,11 +156,16 @@ def _cells(segment: str) -> list[str]:
     """
     words = segment.split()
     for j in range(2, len(words) - 1):
-        value_word = re.search(r"\d|EUR|€|m2|m²|sqm|yrs|years|month", words[j - 1]) or (
+        value_word = _VALUE_WORD.search(words[j - 1]) or (
             word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None
         )
         pointed = word_fields(words[j])
-        if not value_word or pointed is None or (pointed == () and not words[j][0].isupper()):
+        if (
+            not value_word
+            or pointed is None
+            or _VALUE_WORD.search(words[j])
+            or (pointed == () and words[j].islower())
+        ):
             continue  # a label starts with a word of a label, or a capital filler ('Desired'), not 'per month'
 
         found = match_label(words[j:], None)
