@@ -75,3 +75,16 @@ def test_an_addresss_commas_read_as_full_stops_or_lost_are_put_back() -> None:
     fields = extract_rules(text).fields
     assert fields["business_address"] == "Lindenallee 6, 04109 Leipzig, Germany"
     assert fields["property_address"] == "Hauptstr. 5, 80331 St. Georg"
+
+
+def test_a_photos_edge_before_a_row_and_amounts_whose_separators_slipped() -> None:
+    """'|' or '7' before a wide gap is the sheet's edge; '€8, 960,000' and '€8.670,000' are amounts."""
+    text = (
+        "|  Type of Property  Mixed-Use Building\n"
+        "7  Property Name  Station Plaza\n"
+        "Desired Loan Amount  €8, 960,000\n"
+        "Equity Contribution  €8.670,000"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["property_type"], fields["property_name"]) == ("Mixed-Use Building", "Station Plaza")
+    assert (fields["loan_amount"], fields["equity_share"]) == ("€8,960,000", "€8,670,000")

@@ -67,6 +67,8 @@ def parse_number(text: str) -> Decimal | None:
     if not re.fullmatch(r"\d([\d.,]*\d)?", text):
         return None
     dots, commas = text.count("."), text.count(",")
+    if dots and commas and re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
+        return _decimal(re.sub(r"[.,]", "", text))  # '8.670,000': a comma read as a dot, no 3-place decimals
     if dots and commas:
         dec = "." if text.rfind(".") > text.rfind(",") else ","
         thousands = "," if dec == "." else "."

@@ -144,6 +144,8 @@ def _split(line: str) -> tuple[bool, list[str]]:
     numbered = bool(_ENUMERATOR.match(body))
     body = _ENUMERATOR.sub("", body)
     segments = [s.strip() for s in _WIDE_GAP.split(body) if s.strip()]
+    while len(segments) > 1 and len(segments[0]) == 1:
+        segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
     return numbered, [part for segment in segments for part in _cells(segment)]
 
 
