@@ -2,7 +2,7 @@
 
 :func:`render_form` lays a :class:`~credit_ocr.reading.sample_forms.SampleDoc` out as a text-layer PDF in
 one of the layouts of :mod:`credit_ocr.reading.sample_pools` (``table``, ``lines``, ``above``, ``cells``,
-``leaders``, ``spaced``, ``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
+``leaders``, ``spaced``, ``stacked``, ``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
 :func:`tick_text` prints a yes/no answer in one of the tick-box styles real forms use.
 """
 
@@ -165,7 +165,7 @@ def _rows(form: _Form, names: list[str], layout: str) -> None:
 
 
 def _columns(form: _Form, names: list[str], layout: str) -> None:
-    """Two fields per row: label | value | label | value cells (cells), or labels above values (grid, boxed)."""
+    """Two fields per row: label | value | label | value cells (cells), or labels above values (grid, boxed, stacked)."""
     size = form.size
     rows: list[list[tuple[str, str]]] = []
     for pair in _pairs(form, names):  # a long value (an address) gets a row of its own
@@ -186,6 +186,9 @@ def _columns(form: _Form, names: list[str], layout: str) -> None:
                 form.text(x + label_w + 4, form.y, value, size - 0.5 if len(value) > 30 else size)
                 form.box(x, top, x + label_w, top - height)
                 form.box(x + label_w, top, x + half, top - height)
+            elif layout == "stacked":  # labels above values, two columns, no rules, the value indented
+                form.text(x, form.y, label, size - 1)
+                form.text(x + 10, form.y - size * 1.4, value)
             else:
                 form.text(x + 4, form.y, label, size - 2, bold=layout == "grid")
                 form.text(x + 4, form.y - size * 1.35, value)
@@ -207,7 +210,7 @@ def render_form(doc, layout: str, font: str, size: float, letter: str | None = N
         form.need(size * 6)
         form.text(_MARGIN, form.y, title, size + 1.5, bold=True)
         form.y -= size * 2.4
-        if layout in ("cells", "grid", "boxed"):
+        if layout in ("cells", "grid", "boxed", "stacked"):
             _columns(form, list(names), layout)
         else:
             _rows(form, list(names), layout)

@@ -88,7 +88,7 @@ POOLS: dict[str, Pool] = {
             ("Part B - Property and Financing Need", "Section 2: The Property"),
             ("Part C - Loan Request", "Section 3: Loan Terms"),
         ),
-        layouts=("table", "lines", "above", "cells", "leaders", "spaced"),
+        layouts=("table", "lines", "above", "cells", "leaders", "spaced", "stacked"),
         fonts=("Helvetica", "Times-Roman", "DejaVuSans"),
         boxes=("brackets", "words", "mark", "squares", "checks"),
         letters=(

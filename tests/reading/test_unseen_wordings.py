@@ -88,3 +88,20 @@ def test_a_photos_edge_before_a_row_and_amounts_whose_separators_slipped() -> No
     fields = extract_rules(text).fields
     assert (fields["property_type"], fields["property_name"]) == ("Mixed-Use Building", "Station Plaza")
     assert (fields["loan_amount"], fields["equity_share"]) == ("€8,960,000", "€8,670,000")
+
+
+def test_a_letters_closing_is_no_label_and_a_row_of_labels_keeps_their_tails() -> None:
+    """'Kind regards,' is no property type; 'Interest Rate Model' beside another label is one label,
+    its value below; a yes/no answer cut by a wide gap is still one field's answer."""
+    text = (
+        "Kind regards,\nNeckar Medical SE\n"
+        "Application for a Commercial Real Estate Loan\n"
+        "Desired Monthly Installment  Interest Rate Model\n"
+        "53 600 EUR per month  fixed\n"
+        "Prepayment Right Requested?  Subsidies Requested?\n"
+        "(x) Yes  (_) No  () Yes = (x) No"
+    )
+    fields = extract_rules(text).fields
+    assert fields["property_type"] is None
+    assert (fields["monthly_payment"], fields["interest_rate"]) == ("€53,600 per month", "Fixed")
+    assert (fields["early_repayment"], fields["public_funding"]) == (True, False)

@@ -20,6 +20,7 @@ __all__ = ["Candidate", "candidates"]
 
 _WIDE_GAP = re.compile(r"\s{2,}|\t")
 _VALUE_WORD = re.compile(r"\d|EUR|€|m2|m²|sqm|yrs|years|month")
+_YES, _NO = re.compile(r"\b(yes|ja)\b", re.IGNORECASE), re.compile(r"\b(no|nein)\b", re.IGNORECASE)
 #: Words OCR glued together: a rule's remnant between them ('Use_Energy'), or no space after a number
 #: ('€23,350,000Desired').
 _GLUED = re.compile(r"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{2,})")
@@ -117,6 +118,8 @@ def _label(segment: str, section: str, has_next: bool) -> _Label | None:
         return None
     phrase = find_label(segment)
     meaning = _meaning(segment, section, has_next)
+    if segment.endswith(",") and any(f and len(f.remainder.split()) <= 1 for f in (meaning, phrase)):
+        return None  # a letter's greeting or closing ('Kind regards,'), not a label and its value
     if phrase is None:
         return meaning
     field = phrase.field
@@ -188,6 +191,8 @@ def _clean(text: str) -> str:
 
 def _spread(segments: list[str], columns: int) -> list[str]:
     """The value row's segments shared among ``columns`` labels above it, in order."""
+    if len(segments) > columns:
+        segments = _paired(segments)
     if len(segments) == columns:
         return segments
     if columns and len(segments) % columns == 0:
@@ -224,7 +229,9 @@ def candidates(lines: list[str]) -> list[Candidate]:
         current: _Label | None = None
         parts: list[str] = []
         for segment, label in zip(segments, labels, strict=True):
-            if label is not None and (current is None or parts or _is_label_only(label)):
+            if label is not None and (
+                current is None or parts or _is_label_only(label) or _in_row(current, label)
+            ):
                 if current is not None:
                     _close(found, pending, current, parts, section, number)
                 current, parts = label, ([label.remainder] if label.remainder else [])
@@ -241,6 +248,38 @@ def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
     if len(segment.split()) > 4 or not _PURPOSE_WORDS.search(segment) or re.search(r"\d", segment):
         return []
     return [Candidate("purpose", _clean(segment), "", 0.2, "value", section, number)]
+
+
+def _paired(segments: list[str]) -> list[str]:
+    """A yes/no answer split by a wide gap joined again: '(x) Yes  (_) No' is one field's answer."""
+    out: list[str] = []
+    for segment in segments:
+        if (
+            out
+            and _NO.search(segment)
+            and not _YES.search(segment)
+            and _YES.search(out[-1])
+            and not _NO.search(out[-1])
+        ):
+            out[-1] = f"{out[-1]}  {segment}"
+        else:
+            out.append(segment)
+    return out
+
+
+def _in_row(current: _Label, label: _Label) -> bool:
+    """In a row of labels (the one before has nothing after it), a label's short tail of words no
+    vocabulary knows is still its own ('Interest Rate Model'): its value is on the row below."""
+    tail = label.remainder.split()
+    if (
+        current.remainder
+        or not 0 < len(tail) <= 2
+        or _VALUE_WORD.search(label.remainder)
+        or label.score < 0.6
+    ):
+        return False
+    label.maybe_alone = True
+    return True
 
 
 def _is_label_only(label: _Label) -> bool:
