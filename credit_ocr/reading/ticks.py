@@ -15,25 +15,27 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-__all__ = ["Box", "find_boxes", "mark_ticks"]
+__all__ = ["Box", "find_boxes", "mark_ticks", "ticked"]
 
 #: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'myYes', 'Nol').
 _ANSWER = re.compile(r"^(?P<pre>.{0,3}?)(?P<word>yes|no|ja|nein)(?P<post>.{0,2}?)$", re.IGNORECASE)
 _WORDS = {"yes", "no", "ja", "nein"}
 #: A box is this many times the answer word's height, at least and at most.
 _SIZE = (0.5, 2.3)
-#: Share of a box's inside (its outline left out) that must be ink for it to be ticked.
+#: Share of a box's inside (its outline left out) that must be ink for a lone box to be ticked.
 TICKED_INK = 0.12
+#: Boxes of one row whose inks differ by this much are told apart by each other, not by ``TICKED_INK``.
+TICKED_GAP = 0.04
 
 
 class Box(NamedTuple):
-    """One tick box, in page pixels, and whether it holds ink."""
+    """One tick box, in page pixels, and the share of its inside that is ink."""
 
     left: int
     top: int
     width: int
     height: int
-    ticked: bool
+    ink: float
 
 
 def _answer(word: dict) -> re.Match | None:
@@ -56,30 +58,40 @@ def find_boxes(dark: np.ndarray, height: int, top: int = 0) -> list[Box]:
         left, y, width, tall, _area = stats[index]
         if not (_SIZE[0] * height <= tall <= _SIZE[1] * height and 0.7 <= width / tall <= 1.4):
             continue
-        patch = labels[y : y + tall, left : left + width] == index
-        if not _is_box(patch):
+        if not _is_box(labels[y : y + tall, left : left + width] == index):
             continue
         margin = max(2, tall // 5)
         inside = dark[y + margin : y + tall - margin, left + margin : left + width - margin]
-        boxes.append(Box(int(left), int(y) + top, int(width), int(tall), bool(inside.mean() >= TICKED_INK)))
+        boxes.append(Box(int(left), int(y) + top, int(width), int(tall), float(inside.mean())))
     return boxes
+
+
+def ticked(boxes: list[Box]) -> list[bool]:
+    """Which boxes of one row are ticked: those with clearly more ink inside than the emptiest one (a
+    thin check mark blurred by a scan is still far more ink than an empty box), else by an absolute bar."""
+    inks = [box.ink for box in boxes]
+    if len(inks) >= 2 and max(inks) - min(inks) >= TICKED_GAP:
+        bar = (max(inks) + min(inks)) / 2
+        return [ink >= bar for ink in inks]
+    return [ink >= TICKED_INK for ink in inks]
 
 
 def mark_ticks(gray: np.ndarray, words: list[dict]) -> None:
     """Rewrite, in place, what tesseract read over each tick box beside an answer word as [x] or [ ]."""
     answers = [w for w in words if _answer(w)]
-    done: set[tuple[int, int]] = set()
-    for word in answers:
+    rows: list[tuple[int, int]] = []
+    for word in sorted(answers, key=lambda w: w["top"]):
+        if any(y0 <= word["top"] + word["height"] / 2 < y1 for y0, y1 in rows):
+            continue  # this answer's row is read already
         height = word["height"]
         y0, y1 = max(0, word["top"] - height), min(gray.shape[0], word["top"] + 2 * height)
-        if (y0, y1) in done:
-            continue
-        done.add((y0, y1))
-        for box in find_boxes((gray[y0:y1] < 150).astype(np.uint8), height, y0):
-            _replace(words, answers, box)
+        rows.append((y0, y1))
+        boxes = find_boxes((gray[y0:y1] < 150).astype(np.uint8), height, y0)
+        for box, tick in zip(boxes, ticked(boxes), strict=True):
+            _replace(words, answers, box, tick)
 
 
-def _replace(words: list[dict], answers: list[dict], box: Box) -> None:
+def _replace(words: list[dict], answers: list[dict], box: Box, tick: bool) -> None:
     """The words over ``box`` dropped (an answer read into it cut free), a [x] or [ ] beside the nearest answer."""
     middle = box.top + box.height / 2
     for word in list(words):
@@ -95,7 +107,7 @@ def _replace(words: list[dict], answers: list[dict], box: Box) -> None:
     if not same_row:
         return
     nearest = min(same_row, key=lambda a: _gap(a, box.left, box.width))
-    mark = {"text": "[x]" if box.ticked else "[ ]", "conf": nearest["conf"], "_key": nearest.get("_key")}
+    mark = {"text": "[x]" if tick else "[ ]", "conf": nearest["conf"], "_key": nearest.get("_key")}
     mark |= {"left": box.left, "top": box.top, "width": box.width, "height": box.height}
     words.insert(words.index(nearest), mark)
 

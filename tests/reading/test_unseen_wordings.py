@@ -105,3 +105,9 @@ def test_a_letters_closing_is_no_label_and_a_row_of_labels_keeps_their_tails() -
     assert fields["property_type"] is None
     assert (fields["monthly_payment"], fields["interest_rate"]) == ("€53,600 per month", "Fixed")
     assert (fields["early_repayment"], fields["public_funding"]) == (True, False)
+
+
+def test_a_question_ends_at_its_mark() -> None:
+    """'no' is a register's word ('Reg. No.') but after 'Desired?' it is the answer."""
+    fields = extract_rules("Early Repayment Desired? no  Public Aid Requested? No").fields
+    assert (fields["early_repayment"], fields["public_funding"]) == (False, False)

@@ -115,6 +115,7 @@ FILLER = frozenset(
     ]
 )
 _KIND = {spec.name: spec.kind for spec in FIELDS}
+_ANSWERS = frozenset(("yes", "no", "ja", "nein"))
 #: Stems this short match only whole words ('no' must not match 'note').
 _WHOLE_WORD = 3
 #: How close an OCR'd word must be to a stem to count (difflib ratio over the stem's length).
@@ -231,6 +232,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
     """
     end = start
     while end < len(words):
+        if (end and words[end - 1].endswith("?")) or _fold_word(words[end]) in _ANSWERS:
+            break  # a question ends at its mark, and 'no' is an answer ('Desired? no')
         pointed = word_fields(words[end])
         if pointed is None or any(ch.isdigit() for ch in words[end]):
             break
