@@ -22,6 +22,8 @@ _ANSWER = re.compile(r"^(?P<pre>.{0,3}?)(?P<word>yes|no|ja|nein)(?P<post>.{0,2}?
 _WORDS = {"yes", "no", "ja", "nein"}
 #: A box is this many times the answer word's height, at least and at most.
 _SIZE = (0.5, 2.3)
+#: Grey levels darker than this are ink: a box's thin outline, blurred by a scan, is light grey.
+INK = 180
 #: Share of a box's inside (its outline left out) that must be ink for a lone box to be ticked.
 TICKED_INK = 0.12
 #: Boxes of one row whose inks differ by this much are told apart by each other, not by ``TICKED_INK``.
@@ -86,7 +88,7 @@ def mark_ticks(gray: np.ndarray, words: list[dict]) -> None:
         height = word["height"]
         y0, y1 = max(0, word["top"] - height), min(gray.shape[0], word["top"] + 2 * height)
         rows.append((y0, y1))
-        boxes = find_boxes((gray[y0:y1] < 150).astype(np.uint8), height, y0)
+        boxes = find_boxes((gray[y0:y1] < INK).astype(np.uint8), height, y0)
         for box, tick in zip(boxes, ticked(boxes), strict=True):
             _replace(words, answers, box, tick)
 
