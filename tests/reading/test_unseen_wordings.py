@@ -111,3 +111,5 @@ def test_a_question_ends_at_its_mark() -> None:
     """'no' is a register's word ('Reg. No.') but after 'Desired?' it is the answer."""
     fields = extract_rules("Early Repayment Desired? no  Public Aid Requested? No").fields
     assert (fields["early_repayment"], fields["public_funding"]) == (False, False)
+    register = extract_rules("Registration Court / No. ....... HRB 720409 / Freiburg Local Court").fields
+    assert register["commercial_register"] == "HRB 720409 / Freiburg Local Court"  # a register's 'No.' stays
