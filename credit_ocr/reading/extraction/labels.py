@@ -235,7 +235,7 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
         if (end and words[end - 1].endswith("?")) or (
             _KIND[field] == "bool" and _fold_word(words[end]) in _ANSWERS
         ):
-            break  # a question ends at its mark, and its 'no' is an answer ('Desired? no'), not 'Reg. No.'"
+            break  # a question ends at its mark, and its 'no' is an answer ('Desired? no'), not 'Reg. No.'
         pointed = word_fields(words[end])
         if pointed is None or any(ch.isdigit() for ch in words[end]):
             break
