@@ -113,3 +113,4 @@ def test_a_question_ends_at_its_mark() -> None:
     assert (fields["early_repayment"], fields["public_funding"]) == (False, False)
     register = extract_rules("Registration Court / No. ....... HRB 720409 / Freiburg Local Court").fields
     assert register["commercial_register"] == "HRB 720409 / Freiburg Local Court"  # a register's 'No.' stays
+    assert normalize("vat_id", "DEQ00020615") == "DE000020615"  # Q and D are OCR's zeros too

@@ -139,8 +139,10 @@ def _norm_vat(raw: Raw) -> str | None:
         return None
     head, tail = text[:2], text[2:].translate(str.maketrans({"O": "0", "I": "1", "L": "1", "|": "1"}))
     head = {"0E": "DE", "D€": "DE", "DF": "DE"}.get(head, head)
-    if head == "DE":  # a German VAT number is all digits after DE: S, B, Z, G are OCR's 5, 8, 2, 6
-        tail = tail.translate(str.maketrans({"S": "5", "B": "8", "Z": "2", "G": "6"}))
+    if (
+        head == "DE"
+    ):  # a German VAT number is all digits after DE: S, B, Z, G, Q, D are OCR's 5, 8, 2, 6, 0, 0
+        tail = tail.translate(str.maketrans({"S": "5", "B": "8", "Z": "2", "G": "6", "Q": "0", "D": "0"}))
     text = head + tail
     return text if _VAT.fullmatch(text) else None
 
