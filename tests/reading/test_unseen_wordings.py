@@ -67,6 +67,7 @@ def test_numbers_and_dates_whose_separators_ocr_changed() -> None:
     assert normalize("equity_share", "2.980 000 EUR") == "€2,980,000"  # a narrow space read as '.'
     assert normalize("founding_date", "04 03 1964") == "04.03.1964"  # the dots lost
     assert normalize("founding_date", "04,03.1964") == "04.03.1964"
+    assert normalize("vat_id", "DEQ00020615") == "DE000020615"  # Q and D are OCR's zeros too
 
 
 def test_an_addresss_commas_read_as_full_stops_or_lost_are_put_back() -> None:
@@ -108,9 +109,8 @@ def test_a_letters_closing_is_no_label_and_a_row_of_labels_keeps_their_tails() -
 
 
 def test_a_question_ends_at_its_mark() -> None:
-    """'no' is a register's word ('Reg. No.') but after 'Desired?' it is the answer."""
+    """'no' is a register's word ('Reg. No.') but after 'Desired?' it is the answer; a register's stays."""
     fields = extract_rules("Early Repayment Desired? no  Public Aid Requested? No").fields
     assert (fields["early_repayment"], fields["public_funding"]) == (False, False)
     register = extract_rules("Registration Court / No. ....... HRB 720409 / Freiburg Local Court").fields
     assert register["commercial_register"] == "HRB 720409 / Freiburg Local Court"  # a register's 'No.' stays
-    assert normalize("vat_id", "DEQ00020615") == "DE000020615"  # Q and D are OCR's zeros too
