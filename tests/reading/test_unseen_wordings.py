@@ -67,6 +67,7 @@ def test_numbers_and_dates_whose_separators_ocr_changed() -> None:
     assert normalize("equity_share", "2.980 000 EUR") == "€2,980,000"  # a narrow space read as '.'
     assert normalize("founding_date", "04 03 1964") == "04.03.1964"  # the dots lost
     assert normalize("founding_date", "04,03.1964") == "04.03.1964"
+    assert normalize("monthly_payment", "EUR 27,300 month") == "€27,300 per month"  # 'per' lost
     assert normalize("vat_id", "DEQ00020615") == "DE000020615"  # Q and D are OCR's zeros too
 
 

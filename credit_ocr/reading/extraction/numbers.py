@@ -160,7 +160,8 @@ def norm_money(raw: Raw) -> str | None:
 
 
 _PER_MONTH = re.compile(
-    r"(per\s+month|a\s+month|each\s+month|/\s*month|/\s*mo\b\.?|monthly|p\.\s?m\.?|\bpm\b|pro\s+monat|/\s*monat|monatlich|mtl\.?)",
+    r"(per\s+month|a\s+month|each\s+month|/\s*month|/\s*mo\b\.?|monthly|p\.\s?m\.?|\bpm\b|pro\s+monat|/\s*monat|monatlich|mtl\.?"
+    r"|\bmonth$)",  # 'per' lost to a blur: 'EUR 27,300 month'
     re.I,
 )
 _PER_YEAR = re.compile(
