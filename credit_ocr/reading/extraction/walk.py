@@ -1,11 +1,11 @@
 """Where a form puts its values: beside the label, after a colon or dot leaders, below it, or in the next cell.
 
-:func:`candidates` walks a document's rebuilt lines (a wide gap between words is two spaces, see
-``reading/lines.py``) and yields every (field, printed value) pair it can see, with the label's score,
+:func:`candidates` walks a document's rebuilt lines, cut into segments by :mod:`.segments`, and yields every (field, printed value) pair it can see, with the label's score,
 the section it sits in and the line the value came from. Labels are found as known phrases
 (:mod:`.phrases`) or by meaning (:mod:`.labels`); a row of labels with nothing after them takes its
-values from the next row, one per column (labels above values, table cells). Choosing among
-candidates is :mod:`.rules`' job.
+values from the next row, one per column (labels above values, table cells). A loan's purpose is also
+known by its own words under a label no vocabulary has, and a letter's sentences are never labels.
+Choosing among candidates is :mod:`.rules`' job.
 """
 
 from __future__ import annotations
@@ -13,28 +13,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from credit_ocr.reading.extraction.labels import known_words, label_end, match_label, word_fields
+from credit_ocr.reading.extraction.labels import known_words, label_end, match_label
 from credit_ocr.reading.extraction.phrases import find_label, fold
+from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
 
 __all__ = ["Candidate", "candidates"]
 
-_WIDE_GAP = re.compile(r"\s{2,}|\t")
-_VALUE_WORD = re.compile(r"\d|EUR|€|m2|m²|sqm|yrs|years|month")
-_YES, _NO = re.compile(r"\b(yes|ja)\b", re.IGNORECASE), re.compile(r"\b(no|nein)\b", re.IGNORECASE)
-#: Words OCR glued together: a rule's remnant between them ('Use_Energy'), or no space after a number
-#: ('€23,350,000Desired').
-_GLUED = re.compile(r"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{2,})")
-_LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
-_ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
 _GENERIC_ADDRESS = {"address", "adress", "location"}
 _TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
-#: Lower-case words that start a sentence's continuation, never a label ('and kindly ask for ...').
 #: Words that say what a loan is for, whatever its label was called.
 _PURPOSE_WORDS = re.compile(
     r"\b(acquisition|purchase|refinanc\w*|renovat\w*|moderni[sz]\w*|construction|extension|conversion"
     r"|expansion|refurbish\w*|redevelopment)\b",
     re.IGNORECASE,
 )
+#: Lower-case words that start a sentence's continuation, never a label ('and kindly ask for ...').
 _PROSE_START = frozenset(
     ("and", "or", "to", "of", "is", "are", "be", "by", "with", "as", "that", "we", "which")
 )
@@ -48,7 +41,7 @@ class Candidate:
     raw: str
     label: str  # the printed label, as matched
     label_score: float  # 0..1: 1 is a known phrase read exactly
-    how: str  # phrase | meaning
+    how: str  # phrase | meaning | value (no label: the value's own words)
     section: str  # applicant | property | loan
     line: int  # index of the value's line in the text's lines
     below: bool = False  # the value was on the row below its label
@@ -142,79 +135,20 @@ def _label(segment: str, section: str, has_next: bool) -> _Label | None:
     return from_phrase
 
 
-def _split(line: str) -> tuple[bool, list[str]]:
-    body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
-    numbered = bool(_ENUMERATOR.match(body))
-    body = _ENUMERATOR.sub("", body)
-    segments = [s.strip() for s in _WIDE_GAP.split(body) if s.strip()]
-    while len(segments) > 1 and len(segments[0]) == 1:
-        segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
-    return numbered, [part for segment in segments for part in _cells(segment)]
-
-
-def _cells(segment: str) -> list[str]:
-    """A segment cut before a second label inside it: two table cells read without a wide gap between.
-
-    'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
-    more that names its field surely counts, after a value word (a digit, a known unit, or a word no
-    label uses: 'Ruhr Industriepark AG Corporate Form Stock Corporation (AG)').
-    """
-    words = segment.split()
-    for j in range(2, len(words) - 1):
-        value_word = _VALUE_WORD.search(words[j - 1]) or (
-            word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None
-        )
-        pointed = word_fields(words[j])
-        if (
-            not value_word
-            or pointed is None
-            or _VALUE_WORD.search(words[j])
-            or (pointed == () and words[j].islower())
-        ):
-            continue  # a label starts with a word of a label, or a capital filler ('Desired'), not 'per month'
-
-        found = match_label(words[j:], None)
-        if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
-            return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
-    return [segment]
-
-
-_ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
-
-
-def _clean(text: str) -> str:
-    text = " ".join(text.split()).lstrip(" :;|_—–-").rstrip(" :;|_")  # rules and dashes before a value
-    if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
-        text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
-    return text
-
-
-def _spread(segments: list[str], columns: int) -> list[str]:
-    """The value row's segments shared among ``columns`` labels above it, in order."""
-    if len(segments) > columns:
-        segments = _paired(segments)
-    if len(segments) == columns:
-        return segments
-    if columns and len(segments) % columns == 0:
-        size = len(segments) // columns
-        return [" ".join(segments[i : i + size]) for i in range(0, len(segments), size)]
-    return [" ".join(segments)] + [""] * (columns - 1) if columns else []
-
-
 def candidates(lines: list[str]) -> list[Candidate]:
     """Every (field, value) a form's lines offer, in reading order."""
     found: list[Candidate] = []
     section = "applicant"
     pending: list[tuple[_Label, str]] = []  # labels alone on their row: their values are on the next row
     for number, raw_line in enumerate(lines):
-        numbered, segments = _split(raw_line)
+        numbered, segments = split_line(raw_line)
         if not segments:
             continue
         labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
         if pending:
             if labels[0] is None and not numbered:
                 aligned = len(segments) == len(pending)
-                for (label, sec), value in zip(pending, _spread(segments, len(pending)), strict=True):
+                for (label, sec), value in zip(pending, spread(segments, len(pending)), strict=True):
                     for cand in _candidates(label, value, sec, number, below=True) if value else ():
                         cand.doubt = None if aligned else "its column of labels and values did not line up"
                         found.append(cand)
@@ -247,36 +181,14 @@ def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
     under a label of words no vocabulary foresaw is still a loan's purpose. The weakest of candidates."""
     if len(segment.split()) > 4 or not _PURPOSE_WORDS.search(segment) or re.search(r"\d", segment):
         return []
-    return [Candidate("purpose", _clean(segment), "", 0.2, "value", section, number)]
-
-
-def _paired(segments: list[str]) -> list[str]:
-    """A yes/no answer split by a wide gap joined again: '(x) Yes  (_) No' is one field's answer."""
-    out: list[str] = []
-    for segment in segments:
-        if (
-            out
-            and _NO.search(segment)
-            and not _YES.search(segment)
-            and _YES.search(out[-1])
-            and not _NO.search(out[-1])
-        ):
-            out[-1] = f"{out[-1]}  {segment}"
-        else:
-            out.append(segment)
-    return out
+    return [Candidate("purpose", clean_value(segment), "", 0.2, "value", section, number)]
 
 
 def _in_row(current: _Label, label: _Label) -> bool:
     """In a row of labels (the one before has nothing after it), a label's short tail of words no
     vocabulary knows is still its own ('Interest Rate Model'): its value is on the row below."""
     tail = label.remainder.split()
-    if (
-        current.remainder
-        or not 0 < len(tail) <= 2
-        or _VALUE_WORD.search(label.remainder)
-        or label.score < 0.6
-    ):
+    if current.remainder or not 0 < len(tail) <= 2 or VALUE_WORD.search(label.remainder) or label.score < 0.6:
         return False
     label.maybe_alone = True
     return True
@@ -299,10 +211,10 @@ def _close(found, pending, label: _Label, parts: list[str], section: str, number
 
 def _candidates(label: _Label, raw: str, section: str, number: int, below: bool = False) -> list[Candidate]:
     """The value offered to the label's field, and to each field of another kind it names as strongly."""
-    alternatives = () if below else tuple(_clean(a) for a in label.alternatives)
+    alternatives = () if below else tuple(clean_value(a) for a in label.alternatives)
     return [
         Candidate(
-            field, _clean(raw), label.label, label.score, label.how, section, number, below, alternatives
+            field, clean_value(raw), label.label, label.score, label.how, section, number, below, alternatives
         )
         for field in (label.field, *label.also)
     ]
