@@ -115,3 +115,8 @@ def test_a_question_ends_at_its_mark() -> None:
     assert (fields["early_repayment"], fields["public_funding"]) == (False, False)
     register = extract_rules("Registration Court / No. ....... HRB 720409 / Freiburg Local Court").fields
     assert register["commercial_register"] == "HRB 720409 / Freiburg Local Court"  # a register's 'No.' stays
+
+
+def test_a_numbers_label_may_end_in_a_word_no_vocabulary_has() -> None:
+    """'Year of Erection  2015': 'Erection' is the label's, the number after the gap the value."""
+    assert extract_rules("Property\nYear of Erection  2015").fields["construction_year"] == 2015

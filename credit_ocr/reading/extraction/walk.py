@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from credit_ocr.reading.extraction.labels import known_words, label_end, match_label
 from credit_ocr.reading.extraction.phrases import find_label, fold
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
+from credit_ocr.reading.extraction.spec import FIELDS
 
 __all__ = ["Candidate", "candidates"]
 
 _GENERIC_ADDRESS = {"address", "adress", "location"}
+_KIND = {spec.name: spec.kind for spec in FIELDS}
+_NUMERIC = frozenset(("date", "money", "year", "area", "term", "monthly"))
 _TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
 #: Words that say what a loan is for, whatever its label was called.
 _PURPOSE_WORDS = re.compile(
@@ -82,8 +85,19 @@ def _finish(field: str, score: float, how: str, words: list[str], used: int, als
     rest = words[end:]
     if rest and rest[0] in ("?", ")"):
         end, rest = end + 1, rest[1:]
-    alternatives = tuple(" ".join(rest[k:]) for k in (1, 2) if k < len(rest) and known_words(rest[:k]))
-    alone = bool(rest) and len(rest) <= 3 and known_words(rest)
+    # the value without one or two more words, should the whole not fit: label words, or a typed value's
+    # leading words of no label ('Year of Erection 2015': 2015)
+    typed = _KIND[field] in _NUMERIC  # a number's field: words without a digit are not its value
+    alternatives = tuple(
+        " ".join(rest[k:])
+        for k in (1, 2)
+        if k < len(rest) and (known_words(rest[:k]) or (typed and not VALUE_WORD.search(" ".join(rest[:k]))))
+    )
+    alone = (
+        bool(rest)
+        and len(rest) <= 3
+        and (known_words(rest) or (typed and not VALUE_WORD.search(" ".join(rest))))
+    )
     label, remainder = " ".join(words[:end]), " ".join(rest).lstrip("?) ")
     return _Label(field, score, how, label, remainder, alternatives, alone, used, also)
 
@@ -214,7 +228,7 @@ def _candidates(label: _Label, raw: str, section: str, number: int, below: bool 
     alternatives = () if below else tuple(clean_value(a) for a in label.alternatives)
     return [
         Candidate(
-            field, clean_value(raw), label.label, label.score, label.how, section, number, below, alternatives
+            field, clean_value(raw), label.label, score, label.how, section, number, below, alternatives
         )
-        for field in (label.field, *label.also)
+        for field, score in ((label.field, label.score), *((f, label.score * 0.8) for f in label.also))
     ]
