@@ -179,8 +179,8 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
         return None
     chars = _chars(page)
     visible = [c for c, _ in chars if not c.isspace()]
-    if len(visible) < MIN_TEXT_LAYER_CHARS or visible.count("\ufffd") > 0.05 * len(visible):
-        return None
+    if len(visible) < MIN_TEXT_LAYER_CHARS or "\ufffd" in visible:
+        return None  # thin, or it prints glyphs it cannot name (a font's ☒ and ☐ both come out as '�')
     words = _words(chars, scale, page_height)
     lines = rebuild_lines(words, [None] * len(words))
     return OcrPageResult(

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import tesserocr
 from PIL import Image, ImageDraw
 
@@ -43,6 +44,7 @@ from credit_ocr.reading.errors import (
 from credit_ocr.reading.lines import OcrPageResult, rebuild_lines
 from credit_ocr.reading.pages import PDF, document_mime, image_pages, load_pages, pdf_pages, remove_rules
 from credit_ocr.reading.tessdata import TESSDATA_GLOBS, tessdata_dir
+from credit_ocr.reading.ticks import mark_ticks
 from credit_ocr.runtime.services import install_hint
 
 # The tesseract program's OpenMP threads cost 3-5x throughput when several OCR processes share the
@@ -121,6 +123,7 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
         again = words(remove_rules(turned), settings)
         if _mean_conf(again) > _mean_conf(found):
             found, image = again, turned
+    mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink
     keys = [w.pop("_key") for w in found]
     lines = rebuild_lines(found, keys)
     confs = [w["conf"] for w in found if w["conf"] >= 0]

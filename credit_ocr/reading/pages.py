@@ -30,6 +30,7 @@ from credit_ocr.reading.errors import (
     TooManyPages,
     UnsupportedDocument,
 )
+from credit_ocr.reading.leaders import leader_mask
 from credit_ocr.reading.lines import OcrPageResult, text_layer_page
 from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angle, to_dpi
 from credit_ocr.state.documents import sniff_mime
@@ -204,7 +205,7 @@ def _frame(frame: Image.Image, number: int, settings: Settings, prepare: bool = 
 
 
 def remove_rules(image: Image.Image) -> Image.Image:
-    """The page without long horizontal and vertical lines (table grids, underlines).
+    """The page without long horizontal and vertical lines (table grids, underlines) and dot leaders.
 
     Tesseract takes a ruled table cell for a picture and drops its text (the reference form loses
     two thirds of its fields); erasing the rules first keeps every cell readable. A morphological
@@ -217,6 +218,7 @@ def remove_rules(image: Image.Image) -> Image.Image:
     for run, fringe in (((min_run, 1), (1, 3)), ((1, min_run), (3, 1))):  # (width, height): rows, columns
         rules = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, run))
         erase |= cv2.dilate(rules, np.ones(fringe[::-1], np.uint8))  # and the anti-aliased fringe beside it
+    erase |= leader_mask((gray < 170).astype(np.uint8))  # and dot leaders: read as 'ceeseess:::'
     if not erase.any():
         return image
     cleaned = gray.copy()

@@ -2,7 +2,7 @@
 
 :func:`render_form` lays a :class:`~credit_ocr.reading.sample_forms.SampleDoc` out as a text-layer PDF in
 one of the layouts of :mod:`credit_ocr.reading.sample_pools` (``table``, ``lines``, ``above``, ``cells``,
-``leaders``, ``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
+``leaders``, ``spaced``, ``stacked``, ``grid``, ``boxed``, ``dots``), optionally after a cover letter page, in a standard or a DejaVu font.
 :func:`tick_text` prints a yes/no answer in one of the tick-box styles real forms use.
 """
 
@@ -31,6 +31,8 @@ _TTF = {
 _STANDARD_BOLD = {"Helvetica": "Helvetica-Bold", "Times-Roman": "Times-Bold", "Courier": "Courier-Bold"}
 _SECTION_FIELDS = (FIELD_NAMES[:6], FIELD_NAMES[6:15], FIELD_NAMES[15:])
 _MARGIN = 50.0
+#: What fills the gap between a label and its value, per layout: tight dots, spaced middle dots, a rule.
+_LEADER_MARKS = {"dots": ".", "spaced": " \u00b7", "leaders": "_"}
 
 
 def register_font(name: str) -> tuple[str, str]:
@@ -59,9 +61,19 @@ def tick_text(style: str, yes: bool, rng: random.Random) -> str:
         return "■ Yes   □ No" if yes else "□ Yes   ■ No"
     if style == "ballot":
         return "☒ Yes   ☐ No" if yes else "☐ Yes   ☒ No"
+    if style == "checks":  # ballot boxes with a check mark
+        return "Yes ☑   No ☐" if yes else "Yes ☐   No ☑"
     if style == "german":
         return "Ja" if yes else "Nein"
     return rng.choice(("Yes", "yes")) if yes else rng.choice(("No", "no"))  # words
+
+
+def _has_glyphs(font: str, value: str) -> bool:
+    """True if ``font`` can print every character of ``value`` (the standard fonts: Latin-1 only)."""
+    if font in _STANDARD_BOLD or font in _STANDARD_BOLD.values():
+        return all(ord(ch) <= 255 for ch in value)
+    glyphs = pdfmetrics.getFont(font).face.charToGlyph
+    return all(ord(ch) in glyphs for ch in value if not ch.isspace())
 
 
 class _Form:
@@ -78,9 +90,10 @@ class _Form:
 
     def text(self, x: float, y: float, value: str, size: float | None = None, bold: bool = False) -> None:
         font = self.bold if bold else self.font
-        standard = font in _STANDARD_BOLD.values() or font in _STANDARD_BOLD
-        if standard and any(ord(ch) > 255 for ch in value):  # no ■, ☒ or ☐ in the standard fonts: DejaVu has
-            font = register_font("DejaVuSans")[0]
+        if not _has_glyphs(font, value):  # no ☒ or ☐ in the standard fonts, nor in DejaVu Serif: DejaVu
+            font = register_font("DejaVuSans")[
+                0
+            ]  # Sans has them (a form's glyph is printed, not a blank box)
         self.pdf.setFont(font, size or self.size)
         self.pdf.drawString(x, y, value)
 
@@ -120,7 +133,7 @@ def _pairs(form: _Form, names: list[str]) -> list[tuple[str, str]]:
 
 
 def _rows(form: _Form, names: list[str], layout: str) -> None:
-    """One field per row: a label and its value beside it (table, lines, leaders, dots) or below it (above)."""
+    """One field per row: a label and its value beside it (table, lines, leaders, dots, spaced) or below (above)."""
     size, lead = form.size, form.size * 1.75
     label_width = max(pdfmetrics.stringWidth(form.doc.labels[n], form.font, size) for n in FIELD_NAMES) + 16
     for label, value in _pairs(form, names):
@@ -139,9 +152,9 @@ def _rows(form: _Form, names: list[str], layout: str) -> None:
         else:
             form.text(_MARGIN + 6, form.y, label)
             form.text(_MARGIN + label_width + 6, form.y, value)
-            if layout in ("dots", "leaders"):  # dot leaders, or an underscore rule up to the value
+            if layout in _LEADER_MARKS:  # dot leaders, or an underscore rule up to the value
                 start = _MARGIN + 6 + pdfmetrics.stringWidth(label, form.font, size) + 4
-                mark = "." if layout == "dots" else "_"
+                mark = _LEADER_MARKS[layout]
                 count = int((_MARGIN + label_width - start) / pdfmetrics.stringWidth(mark, form.font, size))
                 form.text(start, form.y, mark * count)
             elif layout == "table":
@@ -152,7 +165,7 @@ def _rows(form: _Form, names: list[str], layout: str) -> None:
 
 
 def _columns(form: _Form, names: list[str], layout: str) -> None:
-    """Two fields per row: label | value | label | value cells (cells), or labels above values (grid, boxed)."""
+    """Two fields per row: label | value | label | value cells (cells), or labels above values (grid, boxed, stacked)."""
     size = form.size
     rows: list[list[tuple[str, str]]] = []
     for pair in _pairs(form, names):  # a long value (an address) gets a row of its own
@@ -173,6 +186,9 @@ def _columns(form: _Form, names: list[str], layout: str) -> None:
                 form.text(x + label_w + 4, form.y, value, size - 0.5 if len(value) > 30 else size)
                 form.box(x, top, x + label_w, top - height)
                 form.box(x + label_w, top, x + half, top - height)
+            elif layout == "stacked":  # labels above values, two columns, no rules, the value indented
+                form.text(x, form.y, label, size - 1)
+                form.text(x + 10, form.y - size * 1.4, value)
             else:
                 form.text(x + 4, form.y, label, size - 2, bold=layout == "grid")
                 form.text(x + 4, form.y - size * 1.35, value)
@@ -194,7 +210,7 @@ def render_form(doc, layout: str, font: str, size: float, letter: str | None = N
         form.need(size * 6)
         form.text(_MARGIN, form.y, title, size + 1.5, bold=True)
         form.y -= size * 2.4
-        if layout in ("cells", "grid", "boxed"):
+        if layout in ("cells", "grid", "boxed", "stacked"):
             _columns(form, list(names), layout)
         else:
             _rows(form, list(names), layout)

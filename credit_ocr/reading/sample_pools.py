@@ -88,13 +88,16 @@ POOLS: dict[str, Pool] = {
             ("Part B - Property and Financing Need", "Section 2: The Property"),
             ("Part C - Loan Request", "Section 3: Loan Terms"),
         ),
-        layouts=("table", "lines", "above", "cells", "leaders"),
+        layouts=("table", "lines", "above", "cells", "leaders", "spaced", "stacked"),
         fonts=("Helvetica", "Times-Roman", "DejaVuSans"),
-        boxes=("brackets", "words", "mark", "squares"),
+        boxes=("brackets", "words", "mark", "squares", "checks"),
         letters=(
             "Dear Sir or Madam,\n\nplease find enclosed our application for a commercial real estate loan with "
             "{lender}.\nThe completed form follows on the next page. We would be glad to discuss the "
             "financing\nwith you in person.\n\nYours faithfully,\n\nThe Management\n{company}, {city}",
+            "Dear Sirs,\n\nwe kindly ask {lender} to consider the enclosed request\nand the type of financing "
+            "we have in mind, as described on the form.\nOur equity and the purchase price are stated there "
+            "too.\n\nSincerely,\n{company}",
         ),
         damage={"skew": (-2.5, 2.5), "blur": (0.4, 1.0), "noise": (5.0, 12.0)},
     ),

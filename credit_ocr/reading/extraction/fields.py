@@ -98,6 +98,8 @@ def _norm_date(raw: Raw) -> str | None:
         found = _real_date(day, month, year)
         if found is None and m[2] == "/":  # a US-style 05/13/2018
             found = _real_date(month, day, year)
+    elif m := re.fullmatch(r"(\d{1,2})[\s,.]+(\d{1,2})[\s,.]+(\d{4})", text):  # '04 03 1964': dots lost
+        found = _real_date(int(m[1]), int(m[2]), int(m[3]))
     elif m := re.fullmatch(r"(\d{1,2})\.?\s*([A-Za-zäÄ]+)\.?,?\s*(\d{4})", text):
         month = _MONTHS.get(m[2].lower())
         found = _real_date(int(m[1]), month, int(m[3])) if month else None
@@ -137,8 +139,10 @@ def _norm_vat(raw: Raw) -> str | None:
         return None
     head, tail = text[:2], text[2:].translate(str.maketrans({"O": "0", "I": "1", "L": "1", "|": "1"}))
     head = {"0E": "DE", "D€": "DE", "DF": "DE"}.get(head, head)
-    if head == "DE":  # a German VAT number is all digits after DE: S, B, Z, G are OCR's 5, 8, 2, 6
-        tail = tail.translate(str.maketrans({"S": "5", "B": "8", "Z": "2", "G": "6"}))
+    if (
+        head == "DE"
+    ):  # a German VAT number is all digits after DE: S, B, Z, G, Q, D are OCR's 5, 8, 2, 6, 0, 0
+        tail = tail.translate(str.maketrans({"S": "5", "B": "8", "Z": "2", "G": "6", "Q": "0", "D": "0"}))
     text = head + tail
     return text if _VAT.fullmatch(text) else None
 

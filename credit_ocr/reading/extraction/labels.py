@@ -115,6 +115,7 @@ FILLER = frozenset(
     ]
 )
 _KIND = {spec.name: spec.kind for spec in FIELDS}
+_ANSWERS = frozenset(("yes", "no", "ja", "nein"))
 #: Stems this short match only whole words ('no' must not match 'note').
 _WHOLE_WORD = 3
 #: How close an OCR'd word must be to a stem to count (difflib ratio over the stem's length).
@@ -130,6 +131,7 @@ class LabelMatch:
     field: str
     score: float
     words: int
+    also: tuple[str, ...] = ()  # fields of another kind the label names as strongly: the value decides
 
 
 def _fold_word(word: str) -> str:
@@ -191,9 +193,18 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
     if best is None or best[0] < MIN_SCORE:
         return None
     score, count, field = best
-    # a rival of another kind is no rival: the value's shape tells a date from a legal form
-    rival = max((v for k, v in totals.items() if k != field and _KIND[k] == _KIND[field]), default=0.0)
-    return LabelMatch(field, round(score / (score + rival), 3), count)
+    # a rival of another kind is no rival: the value's shape tells a date from a legal form; a rival
+    # from another section of the form counts half ('Type of Legal Entity' under the applicant)
+    rival = max(
+        (
+            v * _section_weight(k, section)
+            for k, v in totals.items()
+            if k != field and _KIND[k] == _KIND[field]
+        ),
+        default=0.0,
+    )
+    also = tuple(k for k, v in totals.items() if _KIND[k] != _KIND[field] and v >= score)
+    return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
 
 _SECTION_FIELDS = {
@@ -208,7 +219,11 @@ def _section_bonus(field: str, section: str | None) -> float:
     return 1.5 if section and field in _SECTION_FIELDS.get(section, ()) else 0.0
 
 
-def label_end(words: list[str], start: int, field: str) -> int:
+def _section_weight(field: str, section: str | None) -> float:
+    return 0.5 if section in _SECTION_FIELDS and field not in _SECTION_FIELDS[section] else 1.0
+
+
+def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = ()) -> int:
     """Where a label found in ``words[:start]`` really ends: over the words that go on saying the same.
 
     'Purpose of the Loan Purchase': 'of the Loan' still belongs to the label (filler words, and a word
@@ -217,12 +232,17 @@ def label_end(words: list[str], start: int, field: str) -> int:
     """
     end = start
     while end < len(words):
+        if (end and words[end - 1].endswith("?")) or (
+            _KIND[field] == "bool" and _fold_word(words[end]) in _ANSWERS
+        ):
+            break  # a question ends at its mark, and its 'no' is an answer ('Desired? no'), not 'Reg. No.'
         pointed = word_fields(words[end])
         if pointed is None or any(ch.isdigit() for ch in words[end]):
             break
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
         same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
-        if pointed == () or after_filler or field in dict(pointed) or same_kind:
+        named = any(f in dict(pointed) for f in (field, *also))  # 'Incorporation Form': also a legal form's
+        if pointed == () or after_filler or named or same_kind:
             end += 1  # 'Equity Amount': another amount's word, still the same label
             continue
         break

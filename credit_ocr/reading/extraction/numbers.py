@@ -53,6 +53,12 @@ def parse_number(text: str) -> Decimal | None:
         # OCR often drops one of these narrow spaces ('1980 000', '7 630000'): groups after the first
         # must still be whole thousands
         groups = text.split(" ")
+        if re.fullmatch(r"\d{1,3}[.,]\d{3}", groups[0]) and all(
+            re.fullmatch(r"\d{3}", g) for g in groups[1:]
+        ):
+            groups[0] = (
+                groups[0].replace(".", "").replace(",", "")
+            )  # '2.980 000': one narrow space read as '.'
         if not groups[0].isdigit() or not all(re.fullmatch(r"(\d{3})+", g) for g in groups[1:-1]):
             return None
         if not re.fullmatch(r"(\d{3})+([.,]\d{1,2})?", groups[-1]):
@@ -61,6 +67,8 @@ def parse_number(text: str) -> Decimal | None:
     if not re.fullmatch(r"\d([\d.,]*\d)?", text):
         return None
     dots, commas = text.count("."), text.count(",")
+    if dots and commas and re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
+        return _decimal(re.sub(r"[.,]", "", text))  # '8.670,000': a comma read as a dot, no 3-place decimals
     if dots and commas:
         dec = "." if text.rfind(".") > text.rfind(",") else ","
         thousands = "," if dec == "." else "."
@@ -152,7 +160,8 @@ def norm_money(raw: Raw) -> str | None:
 
 
 _PER_MONTH = re.compile(
-    r"(per\s+month|a\s+month|each\s+month|/\s*month|/\s*mo\b\.?|monthly|p\.\s?m\.?|\bpm\b|pro\s+monat|/\s*monat|monatlich|mtl\.?)",
+    r"(per\s+month|a\s+month|each\s+month|/\s*month|/\s*mo\b\.?|monthly|p\.\s?m\.?|\bpm\b|pro\s+monat|/\s*monat|monatlich|mtl\.?"
+    r"|\bmonth$)",  # 'per' lost to a blur: 'EUR 27,300 month'
     re.I,
 )
 _PER_YEAR = re.compile(

@@ -21,17 +21,23 @@ from credit_ocr.reading.lines import LineWords
 __all__ = ["LineWords", "extract_rules"]
 
 
-_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
+_DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
+#: A comma a fax or a blur turned into a full stop, or lost: after the house number before the postcode, and
+#: before the country ('Lindenallee 6. 04109 Leipzig. Germany'); 'Str. 5' and 'St. Georg' keep theirs.
+_ADDRESS_STOP = re.compile(r"(?<=\d)\.?(?= \d{4,5}\b)|(?<=[a-z]{3})\.(?= [A-Z][a-z]+$)")
 
 
 def _normalize(name: str, raw: str):
     """``fields.normalize``, then once more after undoing OCR slips it cannot know about.
 
-    '7 630000 EUR' (a space read into a number) and '3,721 m?2' (m² read as 'm?2') are read as what
+    An address's commas read as full stops are put back. '7 630000 EUR', '6,680 ,000' or '8, 960' (a space read
+    into a number) and '3,721 m?2' (m² read as 'm?2') are read as what
     they were printed as; the slip-free reading is only tried when the first one fails.
     """
+    if name in ("business_address", "property_address"):
+        raw = _ADDRESS_STOP.sub(",", raw)
     value = normalize(name, raw)
     if value is not None and is_valid(name, value):
         return value

@@ -1,11 +1,11 @@
 """Where a form puts its values: beside the label, after a colon or dot leaders, below it, or in the next cell.
 
-:func:`candidates` walks a document's rebuilt lines (a wide gap between words is two spaces, see
-``reading/lines.py``) and yields every (field, printed value) pair it can see, with the label's score,
+:func:`candidates` walks a document's rebuilt lines, cut into segments by :mod:`.segments`, and yields every (field, printed value) pair it can see, with the label's score,
 the section it sits in and the line the value came from. Labels are found as known phrases
 (:mod:`.phrases`) or by meaning (:mod:`.labels`); a row of labels with nothing after them takes its
-values from the next row, one per column (labels above values, table cells). Choosing among
-candidates is :mod:`.rules`' job.
+values from the next row, one per column (labels above values, table cells). A loan's purpose is also
+known by its own words under a label no vocabulary has, and a letter's sentences are never labels.
+Choosing among candidates is :mod:`.rules`' job.
 """
 
 from __future__ import annotations
@@ -13,16 +13,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from credit_ocr.reading.extraction.labels import known_words, label_end, match_label, word_fields
+from credit_ocr.reading.extraction.labels import known_words, label_end, match_label
 from credit_ocr.reading.extraction.phrases import find_label, fold
+from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
+from credit_ocr.reading.extraction.spec import FIELDS
 
 __all__ = ["Candidate", "candidates"]
 
-_WIDE_GAP = re.compile(r"\s{2,}|\t")
-_LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
-_ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
 _GENERIC_ADDRESS = {"address", "adress", "location"}
+_KIND = {spec.name: spec.kind for spec in FIELDS}
+_NUMERIC = frozenset(("date", "money", "year", "area", "term", "monthly"))
 _TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
+#: Words that say what a loan is for, whatever its label was called.
+_PURPOSE_WORDS = re.compile(
+    r"\b(acquisition|purchase|refinanc\w*|renovat\w*|moderni[sz]\w*|construction|extension|conversion"
+    r"|expansion|refurbish\w*|redevelopment)\b",
+    re.IGNORECASE,
+)
+#: Lower-case words that start a sentence's continuation, never a label ('and kindly ask for ...').
+_PROSE_START = frozenset(
+    ("and", "or", "to", "of", "is", "are", "be", "by", "with", "as", "that", "we", "which")
+)
 
 
 @dataclass
@@ -33,7 +44,7 @@ class Candidate:
     raw: str
     label: str  # the printed label, as matched
     label_score: float  # 0..1: 1 is a known phrase read exactly
-    how: str  # phrase | meaning
+    how: str  # phrase | meaning | value (no label: the value's own words)
     section: str  # applicant | property | loan
     line: int  # index of the value's line in the text's lines
     below: bool = False  # the value was on the row below its label
@@ -51,6 +62,7 @@ class _Label:
     alternatives: tuple[str, ...] = ()  # the remainder without one or two more words, should it not fit
     maybe_alone: bool = False  # the remainder may be the label's own last words: the value may be below
     used: int = 0  # words of the segment the label was first found in
+    also: tuple[str, ...] = ()  # fields of another kind the label names as strongly (labels.LabelMatch)
 
 
 def section_of(line: str, current: str) -> str:
@@ -67,35 +79,54 @@ def section_of(line: str, current: str) -> str:
     return current
 
 
-def _finish(field: str, score: float, how: str, words: list[str], used: int) -> _Label:
+def _finish(field: str, score: float, how: str, words: list[str], used: int, also: tuple = ()) -> _Label:
     """The label over ``words[:used]``, stretched over the words that still belong to it (labels.label_end)."""
-    end = label_end(words, used, field)
+    end = label_end(words, used, field, also)
     rest = words[end:]
     if rest and rest[0] in ("?", ")"):
         end, rest = end + 1, rest[1:]
-    alternatives = tuple(" ".join(rest[k:]) for k in (1, 2) if k < len(rest) and known_words(rest[:k]))
-    alone = bool(rest) and len(rest) <= 3 and known_words(rest)
+    # the value without one or two more words, should the whole not fit: label words, or a typed value's
+    # leading words of no label ('Year of Erection 2015': 2015)
+    typed = _KIND[field] in _NUMERIC  # a number's field: words without a digit are not its value
+    alternatives = tuple(
+        " ".join(rest[k:])
+        for k in (1, 2)
+        if k < len(rest) and (known_words(rest[:k]) or (typed and not VALUE_WORD.search(" ".join(rest[:k]))))
+    )
+    alone = (
+        bool(rest)
+        and len(rest) <= 3
+        and (known_words(rest) or (typed and not VALUE_WORD.search(" ".join(rest))))
+    )
     label, remainder = " ".join(words[:end]), " ".join(rest).lstrip("?) ")
-    return _Label(field, score, how, label, remainder, alternatives, alone, used)
+    return _Label(field, score, how, label, remainder, alternatives, alone, used, also)
 
 
 def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
     head, colon, tail = segment.partition(":")
     words = (head if colon else segment).split()
+    if words and words[0] in _PROSE_START:
+        return None  # 'and the type of financing we have in mind': a sentence of a letter, no label
     found = match_label(words, section)
     if found is None:
         return None
     if colon:
         if not known_words(words[found.words :]):
             return None  # 'Loan Application No. 12: ...' is not a label with a value
-        return _Label(found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words))
-    return _finish(found.field, found.score, "meaning", words, found.words)
+        return _Label(
+            found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words), also=found.also
+        )
+    return _finish(found.field, found.score, "meaning", words, found.words, found.also)
 
 
 def _label(segment: str, section: str, has_next: bool) -> _Label | None:
     """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more."""
+    if segment.split(maxsplit=1)[0] in _PROSE_START:
+        return None
     phrase = find_label(segment)
     meaning = _meaning(segment, section, has_next)
+    if segment.endswith(",") and any(f and len(f.remainder.split()) <= 1 for f in (meaning, phrase)):
+        return None  # a letter's greeting or closing ('Kind regards,'), not a label and its value
     if phrase is None:
         return meaning
     field = phrase.field
@@ -118,66 +149,21 @@ def _label(segment: str, section: str, has_next: bool) -> _Label | None:
     return from_phrase
 
 
-def _split(line: str) -> tuple[bool, list[str]]:
-    body = _LEADERS.sub("  ", line.strip())
-    numbered = bool(_ENUMERATOR.match(body))
-    body = _ENUMERATOR.sub("", body)
-    segments = [s.strip() for s in _WIDE_GAP.split(body) if s.strip()]
-    return numbered, [part for segment in segments for part in _cells(segment)]
-
-
-def _cells(segment: str) -> list[str]:
-    """A segment cut before a second label inside it: two table cells read without a wide gap between.
-
-    'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
-    more that names its field surely counts, after a value word (a digit or a known unit).
-    """
-    words = segment.split()
-    for j in range(2, len(words) - 1):
-        if not re.search(r"\d|EUR|€|m2|m²|sqm|yrs|years|month", words[j - 1]) or not word_fields(words[j]):
-            continue
-        found = match_label(words[j:], None)
-        if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
-            return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
-    return [segment]
-
-
-_ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
-
-
-def _clean(text: str) -> str:
-    text = " ".join(text.split()).lstrip(" :;|_—–-").rstrip(" :;|_")  # rules and dashes before a value
-    if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
-        text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
-    return text
-
-
-def _spread(segments: list[str], columns: int) -> list[str]:
-    """The value row's segments shared among ``columns`` labels above it, in order."""
-    if len(segments) == columns:
-        return segments
-    if columns and len(segments) % columns == 0:
-        size = len(segments) // columns
-        return [" ".join(segments[i : i + size]) for i in range(0, len(segments), size)]
-    return [" ".join(segments)] + [""] * (columns - 1) if columns else []
-
-
 def candidates(lines: list[str]) -> list[Candidate]:
     """Every (field, value) a form's lines offer, in reading order."""
     found: list[Candidate] = []
     section = "applicant"
     pending: list[tuple[_Label, str]] = []  # labels alone on their row: their values are on the next row
     for number, raw_line in enumerate(lines):
-        numbered, segments = _split(raw_line)
+        numbered, segments = split_line(raw_line)
         if not segments:
             continue
         labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
         if pending:
             if labels[0] is None and not numbered:
                 aligned = len(segments) == len(pending)
-                for (label, sec), value in zip(pending, _spread(segments, len(pending)), strict=True):
-                    if value:
-                        cand = _candidate(label, value, sec, number, below=True)
+                for (label, sec), value in zip(pending, spread(segments, len(pending)), strict=True):
+                    for cand in _candidates(label, value, sec, number, below=True) if value else ():
                         cand.doubt = None if aligned else "its column of labels and values did not line up"
                         found.append(cand)
                 pending = []
@@ -186,11 +172,14 @@ def candidates(lines: list[str]) -> list[Candidate]:
         explicit = ":" in raw_line or len(segments) > 1
         if labels[0] is None or (numbered and not explicit):
             section = section_of(" ".join(segments), section)
+            found.extend(_by_value(segments[-1], section, number))
             continue
         current: _Label | None = None
         parts: list[str] = []
         for segment, label in zip(segments, labels, strict=True):
-            if label is not None and (current is None or parts or _is_label_only(label)):
+            if label is not None and (
+                current is None or parts or _is_label_only(label) or _in_row(current, label)
+            ):
                 if current is not None:
                     _close(found, pending, current, parts, section, number)
                 current, parts = label, ([label.remainder] if label.remainder else [])
@@ -199,6 +188,24 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if current is not None:
             _close(found, pending, current, parts, section, number)
     return found
+
+
+def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
+    """A value no label named, offered to the field its words belong to: 'Energy-efficient Renovation'
+    under a label of words no vocabulary foresaw is still a loan's purpose. The weakest of candidates."""
+    if len(segment.split()) > 4 or not _PURPOSE_WORDS.search(segment) or re.search(r"\d", segment):
+        return []
+    return [Candidate("purpose", clean_value(segment), "", 0.2, "value", section, number)]
+
+
+def _in_row(current: _Label, label: _Label) -> bool:
+    """In a row of labels (the one before has nothing after it), a label's short tail of words no
+    vocabulary knows is still its own ('Interest Rate Model'): its value is on the row below."""
+    tail = label.remainder.split()
+    if current.remainder or not 0 < len(tail) <= 2 or VALUE_WORD.search(label.remainder) or label.score < 0.6:
+        return False
+    label.maybe_alone = True
+    return True
 
 
 def _is_label_only(label: _Label) -> bool:
@@ -211,13 +218,17 @@ def _close(found, pending, label: _Label, parts: list[str], section: str, number
         # 'Interest Rate Type   Fixed': the remainder may be the label's last words, the value after the gap
         label.alternatives = (*label.alternatives, " ".join(parts[1:]))
     if parts:
-        found.append(_candidate(label, " ".join(parts), section, number))
+        found.extend(_candidates(label, " ".join(parts), section, number))
     if not parts or (label.maybe_alone and len(parts) == 1):
         pending.append((label, section))
 
 
-def _candidate(label: _Label, raw: str, section: str, number: int, below: bool = False) -> Candidate:
-    alternatives = () if below else tuple(_clean(a) for a in label.alternatives)
-    return Candidate(
-        label.field, _clean(raw), label.label, label.score, label.how, section, number, below, alternatives
-    )
+def _candidates(label: _Label, raw: str, section: str, number: int, below: bool = False) -> list[Candidate]:
+    """The value offered to the label's field, and to each field of another kind it names as strongly."""
+    alternatives = () if below else tuple(clean_value(a) for a in label.alternatives)
+    return [
+        Candidate(
+            field, clean_value(raw), label.label, score, label.how, section, number, below, alternatives
+        )
+        for field, score in ((label.field, label.score), *((f, label.score * 0.8) for f in label.also))
+    ]

@@ -1,0 +1,101 @@
+"""How a form's line is cut into segments: a label, a value, a cell each, wherever the printed gaps are.
+
+A wide gap between words (two spaces, see ``reading/lines.py``), dot leaders and an underscore rule all
+separate a label from its value; table cells read without a gap are cut before a second label. A value
+row under a row of labels is shared among them (:func:`spread`), a yes/no answer kept whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from credit_ocr.reading.extraction.labels import label_end, match_label, word_fields
+
+__all__ = ["VALUE_WORD", "clean_value", "split_line", "spread"]
+
+_WIDE_GAP = re.compile(r"\s{2,}|\t")
+VALUE_WORD = re.compile(r"\d|EUR|€|m2|m²|sqm|yrs|years|month")
+_YES, _NO = re.compile(r"\b(yes|ja)\b", re.IGNORECASE), re.compile(r"\b(no|nein)\b", re.IGNORECASE)
+#: Words OCR glued together: a rule's remnant between them ('Use_Energy'), or no space after a number
+#: ('€23,350,000Desired').
+_GLUED = re.compile(r"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{2,})")
+_LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
+_ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
+
+
+def split_line(line: str) -> tuple[bool, list[str]]:
+    """(whether the line starts with an enumerator like '3.' or 'b)', its segments)."""
+    body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
+    numbered = bool(_ENUMERATOR.match(body))
+    body = _ENUMERATOR.sub("", body)
+    segments = [s.strip() for s in _WIDE_GAP.split(body) if s.strip()]
+    while len(segments) > 1 and len(segments[0]) == 1:
+        segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
+    return numbered, [part for segment in segments for part in _cells(segment)]
+
+
+def _cells(segment: str) -> list[str]:
+    """A segment cut before a second label inside it: two table cells read without a wide gap between.
+
+    'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
+    more that names its field surely counts, after a value word (a digit, a known unit, or a word no
+    label uses: 'Ruhr Industriepark AG Corporate Form Stock Corporation (AG)').
+    """
+    words = segment.split()
+    for j in range(2, len(words) - 1):
+        value_word = VALUE_WORD.search(words[j - 1]) or (
+            word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None
+        )
+        pointed = word_fields(words[j])
+        if (
+            not value_word
+            or pointed is None
+            or VALUE_WORD.search(words[j])
+            or (pointed == () and words[j].islower())
+        ):
+            continue  # a label starts with a word of a label, or a capital filler ('Desired'), not 'per month'
+
+        found = match_label(words[j:], None)
+        if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
+            return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
+    return [segment]
+
+
+_ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
+
+
+def clean_value(text: str) -> str:
+    """A value without the rules, dashes and specks OCR leaves at its edges."""
+    text = " ".join(text.split()).lstrip(" :;|_—–-").rstrip(" :;|_")  # rules and dashes before a value
+    if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
+        text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
+    return text
+
+
+def spread(segments: list[str], columns: int) -> list[str]:
+    """The value row's segments shared among ``columns`` labels above it, in order."""
+    if len(segments) > columns:
+        segments = _paired(segments)
+    if len(segments) == columns:
+        return segments
+    if columns and len(segments) % columns == 0:
+        size = len(segments) // columns
+        return [" ".join(segments[i : i + size]) for i in range(0, len(segments), size)]
+    return [" ".join(segments)] + [""] * (columns - 1) if columns else []
+
+
+def _paired(segments: list[str]) -> list[str]:
+    """A yes/no answer split by a wide gap joined again: '(x) Yes  (_) No' is one field's answer."""
+    out: list[str] = []
+    for segment in segments:
+        if (
+            out
+            and _NO.search(segment)
+            and not _YES.search(segment)
+            and _YES.search(out[-1])
+            and not _NO.search(out[-1])
+        ):
+            out[-1] = f"{out[-1]}  {segment}"
+        else:
+            out.append(segment)
+    return out

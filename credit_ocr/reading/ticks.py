@@ -1,0 +1,130 @@
+"""Tick boxes read by their ink, not by tesseract's guess at their glyph.
+
+Tesseract has no letter for ☒, ☐, ☑ or ■: it reads them as '0', 'O', '&', '®', 'e' or nothing, and a
+ticked box looks like an empty one. The picture tells them apart at once: a box is a small square
+outline near a 'Yes' or 'No' (or 'Ja' / 'Nein'), and a ticked box has ink inside it. :func:`mark_ticks`
+finds the boxes beside the answer words tesseract read, and rewrites what it read there as ``[x]`` or
+``[ ]`` beside the answer, the form every extractor already understands.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+__all__ = ["Box", "find_boxes", "mark_ticks", "ticked"]
+
+#: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'myYes', 'Nol').
+_ANSWER = re.compile(r"^(?P<pre>.{0,3}?)(?P<word>yes|no|ja|nein)(?P<post>.{0,2}?)$", re.IGNORECASE)
+_WORDS = {"yes", "no", "ja", "nein"}
+#: A box is this many times the answer word's height, at least and at most.
+_SIZE = (0.5, 2.3)
+#: Grey levels darker than this are ink: a box's thin outline, blurred by a scan, is light grey.
+INK = 180
+#: Share of a box's inside (its outline left out) that must be ink for a lone box to be ticked.
+TICKED_INK = 0.12
+#: Boxes of one row whose inks differ by this much are told apart by each other, not by ``TICKED_INK``.
+TICKED_GAP = 0.04
+
+
+class Box(NamedTuple):
+    """One tick box, in page pixels, and the share of its inside that is ink."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    ink: float
+
+
+def _answer(word: dict) -> re.Match | None:
+    found = _ANSWER.match(word["text"])
+    return found if found and found["word"].lower() in _WORDS else None
+
+
+def _is_box(patch: np.ndarray) -> bool:
+    """A square outline: ink along almost all of each of its four sides (an 'O' or a '0' has no corners)."""
+    band = max(1, min(patch.shape) // 6)
+    sides = (patch[:band].any(0), patch[-band:].any(0), patch[:, :band].any(1), patch[:, -band:].any(1))
+    return all(side.mean() >= 0.9 for side in sides)
+
+
+def find_boxes(dark: np.ndarray, height: int, top: int = 0) -> list[Box]:
+    """The tick boxes in ``dark`` (1 = ink) about ``height`` pixels tall; ``top`` shifts their rows."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    boxes = []
+    for index in range(1, count):
+        left, y, width, tall, _area = stats[index]
+        if not (_SIZE[0] * height <= tall <= _SIZE[1] * height and 0.7 <= width / tall <= 1.4):
+            continue
+        if not _is_box(labels[y : y + tall, left : left + width] == index):
+            continue
+        margin = max(2, tall // 5)
+        inside = dark[y + margin : y + tall - margin, left + margin : left + width - margin]
+        boxes.append(Box(int(left), int(y) + top, int(width), int(tall), float(inside.mean())))
+    return boxes
+
+
+def ticked(boxes: list[Box]) -> list[bool]:
+    """Which boxes of one row are ticked: those with clearly more ink inside than the emptiest one (a
+    thin check mark blurred by a scan is still far more ink than an empty box), else by an absolute bar."""
+    inks = [box.ink for box in boxes]
+    if len(inks) >= 2 and max(inks) - min(inks) >= TICKED_GAP:
+        bar = (max(inks) + min(inks)) / 2
+        return [ink >= bar for ink in inks]
+    return [ink >= TICKED_INK for ink in inks]
+
+
+def mark_ticks(gray: np.ndarray, words: list[dict]) -> None:
+    """Rewrite, in place, what tesseract read over each tick box beside an answer word as [x] or [ ]."""
+    answers = [w for w in words if _answer(w)]
+    rows: list[tuple[int, int]] = []
+    for word in sorted(answers, key=lambda w: w["top"]):
+        if any(y0 <= word["top"] + word["height"] / 2 < y1 for y0, y1 in rows):
+            continue  # this answer's row is read already
+        height = word["height"]
+        y0, y1 = max(0, word["top"] - height), min(gray.shape[0], word["top"] + 2 * height)
+        rows.append((y0, y1))
+        boxes = find_boxes((gray[y0:y1] < INK).astype(np.uint8), height, y0)
+        for box, tick in zip(boxes, ticked(boxes), strict=True):
+            _replace(words, answers, box, tick)
+
+
+def _replace(words: list[dict], answers: list[dict], box: Box, tick: bool) -> None:
+    """The words over ``box`` dropped (an answer read into it cut free), a [x] or [ ] beside the nearest answer."""
+    middle = box.top + box.height / 2
+    for word in list(words):
+        overlap = min(word["left"] + word["width"], box.left + box.width) - max(word["left"], box.left)
+        if overlap <= 0 or abs(word["top"] + word["height"] / 2 - middle) > box.height:
+            continue
+        found = _answer(word)
+        if found is not None and (found["pre"] or found["post"]):
+            _cut_free(word, found, box)  # 'ONo': the box was read into the word
+        elif found is None and overlap >= 0.5 * min(word["width"], box.width):
+            words.remove(word)  # the box's glyph, as tesseract guessed it
+    same_row = [a for a in answers if a in words and abs(a["top"] + a["height"] / 2 - middle) <= box.height]
+    if not same_row:
+        return
+    nearest = min(same_row, key=lambda a: _gap(a, box.left, box.width))
+    mark = {"text": "[x]" if tick else "[ ]", "conf": nearest["conf"], "_key": nearest.get("_key")}
+    mark |= {"left": box.left, "top": box.top, "width": box.width, "height": box.height}
+    words.insert(words.index(nearest), mark)
+
+
+def _cut_free(word: dict, found: re.Match, box: Box) -> None:
+    """The answer word alone, its box moved out of its extent (to whichever side the box was on)."""
+    right = word["left"] + word["width"]
+    if box.left + box.width / 2 <= word["left"] + word["width"] / 2:
+        word["left"] = min(right - 1, box.left + box.width + 1)
+    else:
+        right = max(word["left"] + 1, box.left - 1)
+    word["width"] = right - word["left"]
+    word["text"] = found["word"]
+
+
+def _gap(word: dict, left: int, width: int) -> float:
+    """The horizontal distance between a word and a box (0 when they overlap)."""
+    return max(0, word["left"] - (left + width), left - (word["left"] + word["width"]))

@@ -1,0 +1,133 @@
+"""Pages the generator's pools never drew, read by real tesseract: dot leaders, tick glyphs, a text layer
+that cannot name its glyphs. Each page is drawn here at the pipeline's resolution, in a DejaVu font."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from credit_ocr.reading.extraction import extract
+from credit_ocr.reading.leaders import leader_mask
+from credit_ocr.reading.lines import layout_text, line_words
+from credit_ocr.reading.ocr import ocr_bytes
+
+pytestmark = pytest.mark.tesseract
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+A4_150 = (1240, 1754)  # an A4 page at 150 dpi
+
+
+def _font(name: str, size: int = 22) -> ImageFont.FreeTypeFont:
+    path = DEJAVU / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not installed")
+    return ImageFont.truetype(str(path), size)
+
+
+def _page(rows: list[tuple[str, str]], font: str, leader: str = "", value_x: int = 640) -> bytes:
+    """A PNG form: each label, a leader run up to the value's column (when given), the value."""
+    page = Image.new("L", A4_150, 255)
+    draw, face = ImageDraw.Draw(page), _font(font)
+    for i, (label, value) in enumerate(rows):
+        y = 120 + 48 * i
+        draw.text((90, y), label, fill=0, font=face)
+        if leader:
+            start = 90 + draw.textlength(label, font=face) + 10
+            count = int((value_x - 12 - start) / draw.textlength(leader, font=face))
+            draw.text((start, y), leader * count, fill=0, font=face)
+        draw.text((value_x, y), value, fill=0, font=face)
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(150, 150))
+    return out.getvalue()
+
+
+def _fields(data: bytes) -> dict:
+    result = ocr_bytes(data)
+    pages = [(page.text, page.words) for page in result.pages]
+    return extract(result.text, "rules", line_words(pages), layout_text(pages)).fields
+
+
+LEADER_ROWS = [
+    ("Name of Borrower", "Rheintal Logistik UG"),
+    ("Incorporation Form", "Entrepreneurial Company (UG)"),
+    ("VAT ID / Tax Number", "DE764763892"),
+    ("Amount of Credit", "€6,680,000"),
+    ("Term in Years", "25 years"),
+    ("Target Interest Rate", "2.15 %"),
+]
+
+
+@pytest.mark.parametrize(("leader", "font"), [(".", "DejaVuSerif.ttf"), (" ·", "DejaVuSansMono.ttf")])
+def test_labels_after_dot_leaders_are_read_whole(leader: str, font: str) -> None:
+    """Tesseract read the dots as 'ccccseesss' and took the label's last word with them ('VAT ID) Taxi
+    NUmDOr'): erased before OCR, the leader is a plain gap between label and value."""
+    fields = _fields(_page(LEADER_ROWS, font, leader))
+    assert fields["company_name"] == "Rheintal Logistik UG"
+    assert fields["legal_form"] == "Entrepreneurial Company (UG)"
+    assert fields["vat_id"] == "DE764763892"
+    assert fields["loan_amount"] == "€6,680,000"
+    assert fields["term"] == "25 years"
+    assert fields["interest_rate"] == "2.15%"
+
+
+def test_a_leader_is_a_row_of_dots_and_a_full_stop_is_not() -> None:
+    """Only rows of evenly close dots are leaders: the full stops of 'e.K.' or 'No. 5.' stay."""
+    page = Image.new("L", A4_150, 255)
+    draw, face = ImageDraw.Draw(page), _font("DejaVuSans.ttf")
+    draw.text((40, 30), "Weinhandel e.K.  Reg. No. 5. Founded 24.03.1950 ...", fill=0, font=face)
+    draw.text((40, 110), "Company Name " + "." * 40 + " Weinhandel", fill=0, font=face)
+    mask = leader_mask((np.asarray(page) < 170).astype(np.uint8))
+    rows = np.nonzero(mask.any(axis=1))[0]
+    assert rows.size and rows.min() > 100  # the leader's row, none of the first line's stops
+    assert mask[:, :200].sum() == 0  # nor the label's letters
+
+
+TICK_ROWS = {
+    "before": ("☒ Yes   ☐ No", "☐ Yes   ☒ No"),
+    "after": ("Yes ☑   No ☐", "Yes ☐   No ☑"),
+    "filled": ("■ Yes   □ No", "□ Yes   ■ No"),
+}
+
+
+@pytest.mark.parametrize("style", sorted(TICK_ROWS))
+@pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSansMono.ttf"])
+def test_tick_boxes_are_read_by_their_ink(style: str, font: str) -> None:
+    """Tesseract reads ☒ and ☐ alike ('0 Yes 0 No', '®Yes ONo'): the box with ink inside is the tick."""
+    yes, no = TICK_ROWS[style]
+    rows = [
+        ("Company Name", "Hansa Bau AG"),
+        ("Early Repayment Desired?", yes),
+        ("Public Funding Requested?", no),
+    ]
+    fields = _fields(_page(rows, font))
+    assert fields["early_repayment"] is True
+    assert fields["public_funding"] is False
+
+
+def test_a_text_layer_that_cannot_name_a_glyph_is_not_trusted() -> None:
+    """DejaVu Serif has no ☒: the PDF prints a blank box, its text layer a '�'. Such a layer may hide a
+    value, so the page is read from its picture (the box, blank on paper too, stays unanswered)."""
+    if not (DEJAVU / "DejaVuSerif.ttf").is_file():
+        pytest.skip("DejaVuSerif is not installed")
+    if "TestSerif" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("TestSerif", str(DEJAVU / "DejaVuSerif.ttf")))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setFont("TestSerif", 11)
+    for i, line in enumerate(
+        ["Company Name   Hansa Bau AG", "VAT ID   DE764763892", "Early Repayment Desired?   ☒ Yes"]
+    ):
+        pdf.drawString(60, 760 - 24 * i, line)
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "ocr"
+    fields = extract(result.text, "rules").fields
+    assert (fields["company_name"], fields["vat_id"]) == ("Hansa Bau AG", "DE764763892")
