@@ -95,6 +95,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 word_confidence=_word_confidence(cand, words),
                 plausible=fits,
                 doubt=cand.doubt,
+                raw=cand.raw,
             )
     for name, values in offered.items():  # a rival as good as the winner: the same label, another value
         best = ranked.get(name)

@@ -1,0 +1,172 @@
+"""Doubts the review flag raises about a value that reads well: slips of its shape and sums that disagree.
+
+A value that normalizes cleanly can still be wrong: tesseract is sometimes confidently wrong. What gives
+such a value away is knowledge of what the field holds, not the OCR's confidence:
+
+- **its shape** (:func:`shape_doubt`): an address has a house number and a postcode, and its parts are
+  separated by commas; a full stop after a number or a town name is a comma misread. A real-estate
+  financing's amounts run to thousands of euros; a tick box whose mark could belong to either answer
+  was read by convention, not by what is printed;
+- **the other fields** (:func:`consistency`): the purchase price is equity plus the financing requested,
+  the loan is most of that financing and no more, the monthly payment lies between the interest alone
+  and the annuity that repays the loan in its term, and a company is founded before today.
+
+Each doubt names the field to look at and why, in words a reviewer understands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from credit_ocr.reading.extraction.fields import normalize
+
+__all__ = [
+    "LOWEST_AMOUNT",
+    "Doubt",
+    "annuity",
+    "consistency",
+    "shape_doubt",
+    "tick_ambiguous",
+]
+
+#: No commercial real-estate financing, price or equity is smaller than this (euros): a smaller amount
+#: lost digits to the OCR ('4.420 000 EUR' read as €4.42).
+LOWEST_AMOUNT = Decimal(1_000)
+#: A loan is most of the financing requested: less than this share of it means a digit was lost.
+LOWEST_LOAN_SHARE = Decimal("0.5")
+#: The interest rates a commercial loan may carry (a year), when the form gives a rate type, not a number.
+RATE_RANGE = (Decimal("0.005"), Decimal("0.12"))
+#: Rounding a printed payment: the payment may miss the interest-only and annuity bounds by this share.
+PAYMENT_SLACK = Decimal("0.1")
+
+_AMOUNTS = ("purchase_price", "requested_amount", "equity_share", "loan_amount")
+_ADDRESSES = ("business_address", "property_address")
+#: A full stop after digits or after a word of four letters or more ('157.', 'Leipzig.'): an address
+#: separates its parts with commas, and abbreviations ('Str.', 'St.', 'Nr.') are shorter.
+_STOP_FOR_COMMA = re.compile(r"(?:\d|[^\W\d_]{4,})\.(?=\s)")
+_POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)")
+_TICK_BOXES = ("early_repayment", "public_funding")
+_ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """One field a person should look at because of what its value says, and why."""
+
+    field: str
+    reason: str
+
+
+def money(value: object) -> Decimal | None:
+    """The euros of a normalized amount ('€2,500,000' or '€5,600 per month'), None for anything else."""
+    if not isinstance(value, str) or not value.startswith("€"):
+        return None
+    return Decimal(value[1:].split(" ")[0].replace(",", ""))
+
+
+def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
+    """Why a valid value of field ``name`` still looks misread (``raw``: the printed text), else None."""
+    if name in _ADDRESSES and isinstance(value, str):
+        if _STOP_FOR_COMMA.search(value):
+            return "a full stop where an address has a comma: the OCR may have misread it"
+        if not _POSTCODE.search(value):
+            return "the address has no postcode"
+    if name in _AMOUNTS and (amount := money(value)) is not None and amount < LOWEST_AMOUNT:
+        return f"{value} is too small for a real-estate financing: digits may be lost"
+    if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
+        return "the tick could belong to either answer"
+    return None
+
+
+def tick_ambiguous(raw: str) -> bool:
+    """True when a yes/no answer's only mark sits between the two answers ('yes |X| no'): nothing before
+    the first answer or after the last says whether boxes lead or trail their words, so the mark could
+    belong to either."""
+    text = " ".join(raw.split()).strip(" :;|_.")
+    answers = list(_ANSWER.finditer(text))
+    if len(answers) < 2:
+        return False
+    before, after = text[: answers[0].start()], text[answers[-1].end() :]
+    between = text[answers[0].end() : answers[-1].start()]
+    return bool(between.strip()) and not before.strip() and not after.strip()
+
+
+def annuity(loan: Decimal, yearly_rate: Decimal, years: Decimal) -> Decimal:
+    """The monthly payment that repays ``loan`` in ``years`` at ``yearly_rate`` (0.038 for 3.8%)."""
+    months = int(years * 12)
+    if months <= 0:
+        return loan
+    if yearly_rate <= 0:
+        return loan / months
+    r = yearly_rate / 12
+    return loan * r / (1 - (1 + r) ** -months)
+
+
+def _rates(rate: object) -> tuple[Decimal, Decimal]:
+    if isinstance(rate, str) and rate.endswith("%"):
+        value = Decimal(rate[:-1]) / 100
+        return value, value
+    return RATE_RANGE
+
+
+def _years(term: object) -> Decimal | None:
+    if not isinstance(term, str) or not term.split(" ")[0].replace(".", "").isdigit():
+        return None
+    number, unit = term.split(" ")[:2]
+    return Decimal(number) / (12 if unit.startswith("month") else 1)
+
+
+def _payment_fits(fields: dict[str, object], loan: Decimal) -> bool:
+    """The monthly payment lies between the interest alone and the annuity over the term (1 year if unknown)."""
+    payment = money(fields.get("monthly_payment"))
+    if payment is None:
+        return True
+    low_rate, high_rate = _rates(fields.get("interest_rate"))
+    years = _years(fields.get("term")) or Decimal(1)
+    least = loan * low_rate / 12 * (1 - PAYMENT_SLACK)
+    most = annuity(loan, high_rate, years) * (1 + PAYMENT_SLACK)
+    return least <= payment <= most
+
+
+def _amount_doubts(price, equity, requested, loan) -> list[Doubt]:
+    doubts = []
+    if price is not None and equity is not None and requested is not None and price != equity + requested:
+        reason = "purchase price is not equity + requested amount"
+        doubts += [Doubt(n, reason) for n in ("purchase_price", "equity_share", "requested_amount")]
+    elif price is not None and equity is not None and equity >= price:
+        doubts += [
+            Doubt(n, "the equity is not less than the price") for n in ("purchase_price", "equity_share")
+        ]
+    if loan is not None and requested is not None:
+        if loan > requested:
+            doubts.append(Doubt("loan_amount", "the loan is larger than the financing requested"))
+        elif loan < requested * LOWEST_LOAN_SHARE:
+            doubts.append(Doubt("loan_amount", "the loan is less than half the financing requested"))
+    return doubts
+
+
+def consistency(fields: dict[str, object], today: date | None = None) -> list[Doubt]:
+    """Fields whose values disagree with the others': amounts that do not add up, a payment that cannot
+    repay the loan or pays more than its annuity, a company founded in the future."""
+    price, requested, equity, loan = (money(fields.get(n)) for n in _AMOUNTS)
+    doubts = _amount_doubts(price, equity, requested, loan)
+    base = loan if loan is not None else requested
+    if base is not None and base >= LOWEST_AMOUNT and not _payment_fits(fields, base):
+        reason = "the monthly payment does not fit the loan, its term and its rate"
+        confirmed = (
+            requested is not None and loan is not None and not any(d.field == "loan_amount" for d in doubts)
+        )
+        doubts += [
+            Doubt(n, reason)
+            for n in ("monthly_payment", "loan_amount")
+            if n != "loan_amount" or not confirmed
+        ]
+    founded = normalize("founding_date", fields.get("founding_date"))
+    if isinstance(founded, str):
+        day, month, year = (int(p) for p in founded.split("."))
+        if date(year, month, day) > (today or date.today()):
+            doubts.append(Doubt("founding_date", "the company's founding date is in the future"))
+    return doubts
