@@ -22,12 +22,16 @@ from datetime import date
 from decimal import Decimal
 
 from credit_ocr.reading.extraction.fields import normalize
+from credit_ocr.reading.extraction.labels import word_fields
 
 __all__ = [
     "LOWEST_AMOUNT",
     "Doubt",
     "annuity",
     "consistency",
+    "label_doubt",
+    "misread_word",
+    "one_slip_apart",
     "shape_doubt",
     "tick_ambiguous",
 ]
@@ -44,10 +48,44 @@ PAYMENT_SLACK = Decimal("0.1")
 
 _AMOUNTS = ("purchase_price", "requested_amount", "equity_share", "loan_amount")
 _ADDRESSES = ("business_address", "property_address")
-#: A full stop after digits or after a word of four letters or more ('157.', 'Leipzig.'): an address
-#: separates its parts with commas, and abbreviations ('Str.', 'St.', 'Nr.') are shorter.
-_STOP_FOR_COMMA = re.compile(r"(?:\d|[^\W\d_]{4,})\.(?=\s)")
+#: A full stop after a house number or postcode ('157. 76133'), or after a town before the next part
+#: ('Leipzig. Germany'): an address separates its parts with commas. A street's abbreviation before its
+#: number ('Hauptstr. 5') and short ones ('St.', 'Nr.') are no slip.
+_STOP_FOR_COMMA = re.compile(r"\d\.(?=\s)|[^\W\d_]{4,}\.(?=\s+[^\W\d_])")
 _POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)")
+#: Marks no name, address, register entry or purpose holds: stray specks and rules the OCR read as text.
+_STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—]|^[^\w(]")
+_TEXTS = ("company_name", "legal_form", "business_address", "commercial_register", "property_type",
+          "property_name", "property_address", "purpose")  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]{5,}")
+#: Letters tesseract takes for one another (thin strokes, open and closed bowls, a hook more or less).
+_LOOKALIKES = [
+    set(pair)
+    for pair in (
+        "il",
+        "lt",
+        "it",
+        "ij",
+        "rs",
+        "rt",
+        "ce",
+        "eo",
+        "co",
+        "ao",
+        "aq",
+        "nm",
+        "nh",
+        "hb",
+        "un",
+        "ft",
+        "vy",
+        "uv",
+    )
+]
+_REGISTER_KIND = re.compile(r"\bHR\s?[AB]\b", re.I)
+#: Words no label ends with ('Built In', 'Situated At', 'Applied For' do end in theirs): a label read
+#: as ending in one lost its last word to the value.
+_OPEN_ENDS = frozenset(["of", "the", "a", "an", "and", "or", "its", "our", "your"])
 _TICK_BOXES = ("early_repayment", "public_funding")
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
@@ -69,15 +107,62 @@ def money(value: object) -> Decimal | None:
 
 def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
     """Why a valid value of field ``name`` still looks misread (``raw``: the printed text), else None."""
+    if name in _TEXTS and isinstance(value, str) and (stray := _STRAY.search(value)):
+        return f"{stray[0].strip() or 'a space'!r} has no place in a {name.replace('_', ' ')}: a speck read as text?"
     if name in _ADDRESSES and isinstance(value, str):
         if _STOP_FOR_COMMA.search(value):
             return "a full stop where an address has a comma: the OCR may have misread it"
         if not _POSTCODE.search(value):
             return "the address has no postcode"
+    if name == "commercial_register" and isinstance(value, str):
+        if not re.search(r"\d{3}", value):
+            return "a register entry has a number, this one none"
+        if len(_REGISTER_KIND.findall(value)) > 1:
+            return "two register kinds: a label's word may have joined the value"
     if name in _AMOUNTS and (amount := money(value)) is not None and amount < LOWEST_AMOUNT:
         return f"{value} is too small for a real-estate financing: digits may be lost"
     if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
         return "the tick could belong to either answer"
+    return None
+
+
+def one_slip_apart(a: str, b: str) -> bool:
+    """True if ``b`` is ``a`` with one letter dropped or added (not a plural's 's'), or one changed into a
+    letter tesseract confuses it with ('Karisruhe'); 'mixed' and 'fixed' are two words, not a slip."""
+    if a == b or abs(len(a) - len(b)) > 1 or a.rstrip("s") == b.rstrip("s"):
+        return False
+    if len(a) == len(b):
+        changed = [{x, y} for x, y in zip(a, b, strict=True) if x != y]
+        return len(changed) == 1 and changed[0] in _LOOKALIKES
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def misread_word(value: object, text: str) -> str | None:
+    """Why a text value may hold a misread word: one letter off a word the document prints more often
+    ('Karisruhe' in the property name, 'Karlsruhe' in both addresses). A document repeats its towns and
+    names; where two readings disagree, the rarer one is the likelier slip (both, when equally common)."""
+    if not isinstance(value, str):
+        return None
+    counts: dict[str, int] = {}
+    for word in _WORD.findall(text.casefold()):
+        counts[word] = counts.get(word, 0) + 1
+    for word in _WORD.findall(value.casefold()):
+        for other, seen in counts.items():
+            if seen >= counts.get(word, 0) and one_slip_apart(word, other):
+                return f"{word!r} is one letter off {other!r}, printed elsewhere on the document"
+    return None
+
+
+def label_doubt(name: str, value: object, label: str | None) -> str | None:
+    """Why the border between a label and its value looks wrong: the label ends in a word no label ends
+    with ('Use of | Proceeds Purchase'), or the value starts with a word that names its own field
+    ('Enterprise Elbufer GmbH' for the company name: the label's last word, or the label alone)."""
+    if label and label.split() and label.split()[-1].casefold() in _OPEN_ENDS:
+        return f"its label ends in {label.split()[-1]!r}: the value may hold the label's last word"
+    first = str(value).split()[0] if isinstance(value, str) and value.split() else ""
+    if first and dict(word_fields(first) or ()).get(name, 0) >= 2:
+        return f"its value begins with {first!r}, a word of its label"
     return None
 
 
@@ -153,17 +238,12 @@ def consistency(fields: dict[str, object], today: date | None = None) -> list[Do
     repay the loan or pays more than its annuity, a company founded in the future."""
     price, requested, equity, loan = (money(fields.get(n)) for n in _AMOUNTS)
     doubts = _amount_doubts(price, equity, requested, loan)
-    base = loan if loan is not None else requested
-    if base is not None and base >= LOWEST_AMOUNT and not _payment_fits(fields, base):
+    bases = [amount for amount in (loan, requested) if amount is not None and amount >= LOWEST_AMOUNT]
+    if bases and not any(_payment_fits(fields, amount) for amount in bases):
         reason = "the monthly payment does not fit the loan, its term and its rate"
-        confirmed = (
-            requested is not None and loan is not None and not any(d.field == "loan_amount" for d in doubts)
-        )
-        doubts += [
-            Doubt(n, reason)
-            for n in ("monthly_payment", "loan_amount")
-            if n != "loan_amount" or not confirmed
-        ]
+        doubts.append(Doubt("monthly_payment", reason))
+        if loan is not None and requested is None:  # nothing confirms the loan: either may be misread
+            doubts.append(Doubt("loan_amount", reason))
     founded = normalize("founding_date", fields.get("founding_date"))
     if isinstance(founded, str):
         day, month, year = (int(p) for p in founded.split("."))

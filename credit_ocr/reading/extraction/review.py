@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from credit_ocr.reading.extraction.checks import consistency, shape_doubt
+from credit_ocr.reading.extraction.checks import consistency, label_doubt, misread_word, shape_doubt
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
 from credit_ocr.reading.extraction.result import ExtractionResult
 
@@ -46,6 +46,7 @@ class Evidence:
     plausible: bool = False
     conflict: str | None = None  # another value the form offers for the field
     doubt: str | None = None  # why the value's place on the page is uncertain
+    label: str | None = None  # the printed label the value was found under
     raw: str | None = None  # the value as printed (what a tick box's reading is judged on)
 
 
@@ -87,7 +88,7 @@ def confidence_of(evidence: Evidence) -> float:
     return round(score * (0.7 if evidence.conflict or evidence.doubt else 1.0), 3)
 
 
-def _reason(name: str, value: object, ev: Evidence) -> str | None:
+def _reason(name: str, value: object, ev: Evidence, text: str) -> str | None:
     kind = FIELD_BY_NAME[name].kind
     if not ev.found:
         return "not found on the document"
@@ -99,6 +100,10 @@ def _reason(name: str, value: object, ev: Evidence) -> str | None:
         return ev.doubt
     if shaped := shape_doubt(name, value, ev.raw):
         return shaped
+    if kind == "text" and (slip := misread_word(value, text)):
+        return slip
+    if bordered := label_doubt(name, value, ev.label):
+        return bordered
     if ev.word_confidence is not None and ev.word_confidence < LOW_WORD_CONFIDENCE:
         return f"the OCR was unsure of a word (confidence {ev.word_confidence:.0f})"
     if ev.label_score < LOOSE_LABEL:
@@ -106,12 +111,13 @@ def _reason(name: str, value: object, ev: Evidence) -> str | None:
     return None
 
 
-def review(fields: dict[str, object], evidence: dict[str, Evidence]) -> list[ReviewItem]:
-    """The fields a person should look at, one reason each, in field order."""
+def review(fields: dict[str, object], evidence: dict[str, Evidence], text: str = "") -> list[ReviewItem]:
+    """The fields a person should look at, one reason each, in field order (``text``: the document's,
+    whose other words tell a misread one)."""
     items: dict[str, ReviewItem] = {}
     for name in FIELD_NAMES:
         ev = evidence.get(name, Evidence())
-        reason = _reason(name, fields.get(name), ev)
+        reason = _reason(name, fields.get(name), ev, text)
         if reason is None and ev.found and confidence_of(ev) < LOW_CONFIDENCE:
             reason = f"low confidence ({confidence_of(ev):.2f})"
         if reason:

@@ -95,6 +95,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 word_confidence=_word_confidence(cand, words),
                 plausible=fits,
                 doubt=cand.doubt,
+                label=cand.label,
                 raw=cand.raw,
             )
     for name, values in offered.items():  # a rival as good as the winner: the same label, another value
@@ -104,7 +105,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
             evidence[name].conflict = str(sorted(others, key=str)[0])
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
     confidence = {name: confidence_of(evidence[name]) for name in FIELD_NAMES}
-    items = [item.as_dict() for item in review(fields, evidence)]
+    items = [item.as_dict() for item in review(fields, evidence, text)]
     return ExtractionResult(
         extractor="rules", fields=fields, valid=valid, confidence=confidence, review=items
     )
