@@ -23,6 +23,7 @@ __all__ = ["LineWords", "extract_rules"]
 
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
+_EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_Lindenailee')
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
 
 
@@ -49,13 +50,26 @@ def _normalize(name: str, raw: str):
 
 
 def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | None:
-    """The lowest OCR confidence of the value's words on its line (None without OCR words)."""
+    """The lowest OCR confidence of the value's words on its line (None without OCR words).
+
+    The value's words are looked for as a run, the last on the line, so that a label word the value
+    repeats ('Register Court  HRB 1 / Bonn Local Court') lends it no confidence of its own; a lone mark
+    ('/', '|') is left out: tesseract is always unsure of those, and they carry no value.
+    """
     if words is None or candidate.line >= len(words):
         return None
-    tokens = set(candidate.raw.split())
+    line = words[candidate.line]
+    tokens = [t.strip(_EDGE) for t in candidate.raw.split()]
+    texts = [text.strip(_EDGE) for text, _ in line]
+    start = next(
+        (i for i in range(len(texts) - len(tokens), -1, -1) if texts[i : i + len(tokens)] == tokens), None
+    )
+    found = (
+        line[start : start + len(tokens)] if start is not None else [w for w in line if w[0] in set(tokens)]
+    )
     if _KINDS[candidate.field] == "bool":  # tesseract is always unsure of box glyphs: judge the words
-        tokens = {t for t in tokens if sum(ch.isalpha() for ch in t) >= 2}
-    confs = [conf for text, conf in words[candidate.line] if text in tokens and conf >= 0]
+        found = [w for w in found if sum(ch.isalpha() for ch in w[0]) >= 2]
+    confs = [conf for text, conf in found if conf >= 0 and any(ch.isalnum() for ch in text)]
     return min(confs) if confs else None
 
 
