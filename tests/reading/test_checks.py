@@ -110,6 +110,22 @@ def test_a_lost_digit_breaks_the_sums_and_names_the_field() -> None:
     assert set(unconfirmed) == {"monthly_payment", "loan_amount"}
 
 
+def test_one_value_in_two_text_fields_is_doubted_but_a_companys_own_premises_are_not() -> None:
+    same = _doubted({"company_name": "Hansa Bau GmbH", "property_name": "Hansa Bau GmbH"})
+    assert same == {
+        "company_name": "the same value as the property name",
+        "property_name": "the same value as the company name",
+    }
+    address = "Main Street 4, 70173 Stuttgart, Germany"
+    assert _doubted({"business_address": address, "property_address": address}) == {}
+
+
+def test_a_second_label_offering_another_value_is_a_conflict() -> None:
+    text = "Loan Amount  EUR 2,000,000\nCredit Sum  EUR 1,800,000"
+    reasons = {item["field"]: item["reason"] for item in extract(text, "rules").review}
+    assert reasons["loan_amount"].startswith("the form also offers")
+
+
 def test_a_founding_date_in_the_future_is_doubted() -> None:
     assert "future" in _doubted({"founding_date": "01.02.2027"})["founding_date"]
     assert _doubted({"founding_date": "01.02.1999"}) == {}

@@ -233,6 +233,21 @@ def _amount_doubts(price, equity, requested, loan) -> list[Doubt]:
     return doubts
 
 
+def _same_text(fields: dict[str, object]) -> list[Doubt]:
+    """Two text fields with one value: one label took the other's value (a company may own its premises,
+    so the two addresses may agree)."""
+    doubts = []
+    for i, first in enumerate(_TEXTS):
+        for second in _TEXTS[i + 1 :]:
+            value = fields.get(first)
+            if value is not None and value == fields.get(second) and {first, second} != set(_ADDRESSES):
+                doubts += [
+                    Doubt(n, f"the same value as the {m.replace('_', ' ')}")
+                    for n, m in ((first, second), (second, first))
+                ]
+    return doubts
+
+
 def consistency(fields: dict[str, object], today: date | None = None) -> list[Doubt]:
     """Fields whose values disagree with the others': amounts that do not add up, a payment that cannot
     repay the loan or pays more than its annuity, a company founded in the future."""
@@ -244,6 +259,7 @@ def consistency(fields: dict[str, object], today: date | None = None) -> list[Do
         doubts.append(Doubt("monthly_payment", reason))
         if loan is not None and requested is None:  # nothing confirms the loan: either may be misread
             doubts.append(Doubt("loan_amount", reason))
+    doubts += _same_text(fields)
     founded = normalize("founding_date", fields.get("founding_date"))
     if isinstance(founded, str):
         day, month, year = (int(p) for p in founded.split("."))

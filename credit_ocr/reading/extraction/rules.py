@@ -112,9 +112,8 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 label=cand.label,
                 raw=cand.raw,
             )
-    for name, values in offered.items():  # a rival as good as the winner: the same label, another value
-        best = ranked.get(name)
-        others = {v for v, key in values if v != fields[name] and key[:4] == best[:4] and key[4] >= best[4]}
+    for name, values in offered.items():  # a rival: another value of the right shape for the same field
+        others = {v for v, key in values if v != fields[name] and key[0]}
         if others and evidence[name].plausible:
             evidence[name].conflict = str(sorted(others, key=str)[0])
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
