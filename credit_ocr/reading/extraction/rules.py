@@ -86,6 +86,22 @@ def _reading(cand: Candidate) -> tuple[object, bool]:
     return first, False
 
 
+def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
+    """Another value of the right shape the form offers for the field under a label as sure as the
+    winner's: two labels, two values, and only a person can tell. A label that is the winner's own first
+    words ('Company' of 'Company Name', a heading 'Company Profile') is no rival."""
+    label = next(words for value, key, words in offered if key == best and value == winner)
+    others = {
+        value
+        for value, key, words in offered
+        if value != winner
+        and key[0]
+        and key[2] >= best[2]
+        and not (len(words) < len(label) and label[: len(words)] == words)
+    }
+    return sorted(others, key=str)[0] if others else None
+
+
 def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult:
     """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences."""
     fields = empty_fields()
@@ -97,7 +113,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
         if value is None:
             continue
         key = (fits, not cand.below, round(cand.label_score, 2), cand.how == "phrase", len(cand.label))
-        offered[cand.field].append((value, key))
+        offered[cand.field].append((value, key, cand.label.casefold().split()))
         # a plausible value beats an implausible one, one beside its label one below it, a surer label
         # a looser one, a phrase a meaning
         if cand.field not in ranked or key > ranked[cand.field]:
@@ -112,10 +128,9 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 label=cand.label,
                 raw=cand.raw,
             )
-    for name, values in offered.items():  # a rival: another value of the right shape for the same field
-        others = {v for v, key in values if v != fields[name] and key[0]}
-        if others and evidence[name].plausible:
-            evidence[name].conflict = str(sorted(others, key=str)[0])
+    for name, values in offered.items():
+        if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:
+            evidence[name].conflict = str(rival)
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
     confidence = {name: confidence_of(evidence[name]) for name in FIELD_NAMES}
     items = [item.as_dict() for item in review(fields, evidence, text)]
