@@ -14,6 +14,7 @@ from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.extraction.checks import (
     annuity,
     consistency,
+    label_doubt,
     misread_word,
     one_slip_apart,
     shape_doubt,
@@ -57,6 +58,22 @@ def test_amounts_too_small_and_stray_marks_are_doubted() -> None:
     assert "has no place" in shape_doubt("property_address", ". + Domplatz 60, 01067 Dresden, Germany")
     assert shape_doubt("company_name", "Emsland Logistik GmbH & Co. KG") is None
     assert shape_doubt("legal_form", "Limited Partnership (GmbH & Co. KG)") is None
+
+
+def test_register_entries_and_glued_words_are_doubted() -> None:
+    assert "none" in shape_doubt("commercial_register", "HRB")
+    assert "two register kinds" in shape_doubt("commercial_register", "HRB HRA 43506 / Freiburg Local Court")
+    assert shape_doubt("commercial_register", "HRA 43506 / Freiburg Local Court") is None
+    assert "two words read as one" in shape_doubt("purpose", "ofLoan Purchase")
+    assert shape_doubt("company_name", "DemoTech Solutions GmbH") is None
+
+
+def test_a_label_that_ends_too_soon_or_a_value_that_starts_with_its_label_is_doubted() -> None:
+    assert "ends in 'of'" in label_doubt("purpose", "Proceeds Purchase and Renovation", "Use of")
+    assert label_doubt("construction_year", 1999, "Built In") is None  # labels may end in 'In', 'At', 'For'
+    assert "a word of its label" in label_doubt("company_name", "Enterprise Elbufer GmbH", "Company")
+    assert label_doubt("company_name", "Elbufer GmbH", "Company Name") is None
+    assert label_doubt("property_name", "Business Campus Augsburg", "Property Name") is None
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,25 @@
 """Doubts the review flag raises about a value that reads well: slips of its shape and sums that disagree.
 
-A value that normalizes cleanly can still be wrong: tesseract is sometimes confidently wrong. What gives
-such a value away is knowledge of what the field holds, not the OCR's confidence:
+A value that normalizes cleanly can still be wrong: tesseract is sometimes confidently wrong, and a label
+of an unseen wording may end where the extractor did not expect. What gives such a value away is
+knowledge of what the field holds and of the rest of the document, not the OCR's confidence:
 
-- **its shape** (:func:`shape_doubt`): an address has a house number and a postcode, and its parts are
-  separated by commas; a full stop after a number or a town name is a comma misread. A real-estate
-  financing's amounts run to thousands of euros; a tick box whose mark could belong to either answer
-  was read by convention, not by what is printed;
+- **its shape** (:func:`shape_doubt`): an address has a postcode and separates its parts with commas (a
+  full stop after a number or a town is a comma misread); a name holds no stray marks ('!', '+', '_')
+  and no two words glued into one; a register entry has one kind (HRA/HRB) and a number; a real-estate
+  financing's amounts run to thousands of euros; a tick whose mark could belong to either answer was
+  read by convention, not by what is printed;
+- **its label** (:func:`label_doubt`): no label ends in 'of', and a value that starts with a word of its
+  own label holds part of it;
+- **the document's other words** (:func:`misread_word`): a word one OCR slip off a word printed more
+  often elsewhere ('Karisruhe' beside two 'Karlsruhe') is the likelier misreading;
 - **the other fields** (:func:`consistency`): the purchase price is equity plus the financing requested,
   the loan is most of that financing and no more, the monthly payment lies between the interest alone
-  and the annuity that repays the loan in its term, and a company is founded before today.
+  and the annuity that repays the loan in its term, two text fields do not share a value, and a company
+  is founded before today.
 
-Each doubt names the field to look at and why, in words a reviewer understands.
+Each doubt names the field to look at and why, in words a reviewer understands. None of the limits is
+fitted to a sample set: they are what a credit officer knows of the fields.
 """
 
 from __future__ import annotations
@@ -59,29 +67,10 @@ _TEXTS = ("company_name", "legal_form", "business_address", "commercial_register
           "property_name", "property_address", "purpose")  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]{5,}")
 #: Letters tesseract takes for one another (thin strokes, open and closed bowls, a hook more or less).
-_LOOKALIKES = [
-    set(pair)
-    for pair in (
-        "il",
-        "lt",
-        "it",
-        "ij",
-        "rs",
-        "rt",
-        "ce",
-        "eo",
-        "co",
-        "ao",
-        "aq",
-        "nm",
-        "nh",
-        "hb",
-        "un",
-        "ft",
-        "vy",
-        "uv",
-    )
-]
+_LOOKALIKES = [set(pair) for pair in ("il", "lt", "it", "ij", "rs", "rt", "ce", "eo", "co", "ao", "aq", "nm",
+                                       "nh", "hb", "un", "ft", "vy", "uv")]  # fmt: skip
+#: A word that starts small and turns capital ('ofLoan'): two words the OCR read as one.
+_GLUED = re.compile(r"(?<![\w.])[a-z]{1,3}[A-Z]")
 _REGISTER_KIND = re.compile(r"\bHR\s?[AB]\b", re.I)
 #: Words no label ends with ('Built In', 'Situated At', 'Applied For' do end in theirs): a label read
 #: as ending in one lost its last word to the value.
@@ -109,6 +98,8 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
     """Why a valid value of field ``name`` still looks misread (``raw``: the printed text), else None."""
     if name in _TEXTS and isinstance(value, str) and (stray := _STRAY.search(value)):
         return f"{stray[0].strip() or 'a space'!r} has no place in a {name.replace('_', ' ')}: a speck read as text?"
+    if name in _TEXTS and isinstance(value, str) and (glued := _GLUED.search(value)):
+        return f"two words read as one ({glued[0]}...): a label's word may have joined the value"
     if name in _ADDRESSES and isinstance(value, str):
         if _STOP_FOR_COMMA.search(value):
             return "a full stop where an address has a comma: the OCR may have misread it"
@@ -216,7 +207,9 @@ def _payment_fits(fields: dict[str, object], loan: Decimal) -> bool:
     return least <= payment <= most
 
 
-def _amount_doubts(price, equity, requested, loan) -> list[Doubt]:
+def _amount_doubts(
+    price: Decimal | None, equity: Decimal | None, requested: Decimal | None, loan: Decimal | None
+) -> list[Doubt]:
     doubts = []
     if price is not None and equity is not None and requested is not None and price != equity + requested:
         reason = "purchase price is not equity + requested amount"
