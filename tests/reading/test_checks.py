@@ -114,7 +114,9 @@ def test_amounts_that_add_up_raise_no_doubt() -> None:
 def test_a_lost_digit_breaks_the_sums_and_names_the_field() -> None:
     lost = _doubted(LOAN | {"loan_amount": "€200,000"})
     assert set(lost) == {"loan_amount"} and "half" in lost["loan_amount"]  # the payment fits the financing
-    assert set(_doubted(LOAN | {"equity_share": "€50,000"})) == {
+    equity = LOAN | {"equity_share": "€50,000"}
+    assert set(_doubted(equity)) == {"purchase_price", "equity_share"}  # the loan vouches for the request
+    assert set(_doubted(equity | {"loan_amount": "€1,900,000"})) == {
         "purchase_price",
         "equity_share",
         "requested_amount",

@@ -213,7 +213,12 @@ def _amount_doubts(
     doubts = []
     if price is not None and equity is not None and requested is not None and price != equity + requested:
         reason = "purchase price is not equity + requested amount"
-        doubts += [Doubt(n, reason) for n in ("purchase_price", "equity_share", "requested_amount")]
+        suspects = ["purchase_price", "equity_share"]
+        if (
+            loan != requested
+        ):  # a loan of the same amount, read apart from it, vouches for the requested amount
+            suspects.append("requested_amount")
+        doubts += [Doubt(n, reason) for n in suspects]
     elif price is not None and equity is not None and equity >= price:
         doubts += [
             Doubt(n, "the equity is not less than the price") for n in ("purchase_price", "equity_share")
