@@ -56,6 +56,7 @@ def test_amounts_too_small_and_stray_marks_are_doubted() -> None:
     assert shape_doubt("loan_amount", "€4,420,000") is None
     assert "has no place" in shape_doubt("commercial_register", "HRB 441930 / Dusseldorf Loca! Court")
     assert "has no place" in shape_doubt("property_address", ". + Domplatz 60, 01067 Dresden, Germany")
+    assert "has no place" in shape_doubt("commercial_register", "HRB 369946 “Essen Local Court")
     assert shape_doubt("company_name", "Emsland Logistik GmbH & Co. KG") is None
     assert shape_doubt("legal_form", "Limited Partnership (GmbH & Co. KG)") is None
 
@@ -99,10 +100,23 @@ def test_a_word_one_slip_off_a_word_printed_elsewhere_is_doubted() -> None:
         "Business Address  Main Street 1, 76133 Karlsruhe\nRegister  HRB 1234 / Karlsruhe Local Court\n"
         "Property Name  Market Hall Karisruhe\nInterest  Fixed"
     )
-    assert "one letter off 'karlsruhe'" in misread_word("Market Hall Karisruhe", text)
-    assert misread_word("Main Street 1, 76133 Karlsruhe", text) is None  # the likelier reading
-    assert misread_word("Karlsruhe", "Karlsruhe  Karisruhe") is not None  # a tie: either may be the slip
-    assert misread_word("Mixed-Use Building", text) is None  # 'mixed' and 'fixed': two words, not a slip
+    assert "one letter off 'karlsruhe'" in misread_word("property_name", "Market Hall Karisruhe", text)
+    assert (
+        misread_word("property_name", "Main Street 1, 76133 Karlsruhe", text) is None
+    )  # the likelier reading
+    assert (
+        misread_word("property_name", "Karlsruhe", "Karlsruhe  Karisruhe") is not None
+    )  # a tie: either may be the slip
+    assert (
+        misread_word("property_name", "Mixed-Use Building", text) is None
+    )  # 'mixed' and 'fixed': two words, not a slip
+    assert "which a commercial register holds" in misread_word(
+        "commercial_register", "HRB 1 / Essen Locai Court", ""
+    )
+    assert "'platz'" in misread_word("business_address", "Schillerptatz 193, 50667 Cologne, Germany", "")
+    assert "'street'" in misread_word("property_address", "Main Strect 202, 50667 Cologne, Germany", "")
+    assert misread_word("business_address", "Schillerplatz 193, 50667 Cologne, Germany", "") is None
+    assert misread_word("business_address", "Mozartweg 7, 10115 Berlin, Germany", "") is None
     assert one_slip_apart("moderisation", "modernisation") and one_slip_apart("coust", "court")
     assert not one_slip_apart("building", "buildings") and not one_slip_apart("mixed", "fixed")
 

@@ -62,7 +62,7 @@ _ADDRESSES = ("business_address", "property_address")
 _STOP_FOR_COMMA = re.compile(r"\d\.(?=\s)|[^\W\d_]{4,}\.(?=\s+[^\W\d_])")
 _POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)")
 #: Marks no name, address, register entry or purpose holds: stray specks and rules the OCR read as text.
-_STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—]|^[^\w(]")
+_STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—“”„]|^[^\w(]")
 _TEXTS = ("company_name", "legal_form", "business_address", "commercial_register", "property_type",
           "property_name", "property_address", "purpose")  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]{5,}")
@@ -71,6 +71,25 @@ _LOOKALIKES = [set(pair) for pair in ("il", "lt", "it", "ij", "rs", "rt", "ce", 
                                        "nh", "hb", "un", "ft", "vy", "uv")]  # fmt: skip
 #: A word that starts small and turns capital ('ofLoan'): two words the OCR read as one.
 _GLUED = re.compile(r"(?<![\w.])[a-z]{1,3}[A-Z]")
+#: Words a field is known to hold, five letters or more: a street's kind and the country in an address,
+#: the court of a register entry, the words of a legal form.
+_STREET_WORDS = ("strasse", "straße", "platz", "allee", "gasse", "street", "square", "chaussee", "germany")
+_FORM_WORDS = (
+    "limited",
+    "liability",
+    "company",
+    "partnership",
+    "corporation",
+    "european",
+    "stock",
+    "general",
+)
+_FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "business_address": _STREET_WORDS,
+    "property_address": _STREET_WORDS,
+    "commercial_register": ("local", "court", "district", "amtsgericht", "registry", "register"),
+    "legal_form": _FORM_WORDS,
+}
 _REGISTER_KIND = re.compile(r"\bHR\s?[AB]\b", re.I)
 #: Words no label ends with ('Built In', 'Situated At', 'Applied For' do end in theirs): a label read
 #: as ending in one lost its last word to the value.
@@ -129,20 +148,35 @@ def one_slip_apart(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def misread_word(value: object, text: str) -> str | None:
-    """Why a text value may hold a misread word: one letter off a word the document prints more often
-    ('Karisruhe' in the property name, 'Karlsruhe' in both addresses). A document repeats its towns and
-    names; where two readings disagree, the rarer one is the likelier slip (both, when equally common)."""
+def misread_word(name: str, value: object, text: str) -> str | None:
+    """Why a text value may hold a misread word: one OCR slip off a word the document prints more often
+    ('Karisruhe' beside two 'Karlsruhe': the rarer reading is the likelier slip, both when equally
+    common), or off a word the field is known to hold ('Locai Court', 'Schillerptatz', 'Main Strect')."""
     if not isinstance(value, str):
         return None
     counts: dict[str, int] = {}
     for word in _WORD.findall(text.casefold()):
         counts[word] = counts.get(word, 0) + 1
+    known = _FIELD_WORDS.get(name, ())
     for word in _WORD.findall(value.casefold()):
         for other, seen in counts.items():
             if seen >= counts.get(word, 0) and one_slip_apart(word, other):
                 return f"{word!r} is one letter off {other!r}, printed elsewhere on the document"
+        for other in known:
+            if word not in known and any(one_slip_apart(tail, other) for tail in _tails(word, other, name)):
+                return f"{word!r} is one letter off {other!r}, which a {name.replace('_', ' ')} holds"
     return None
+
+
+def _tails(word: str, known: str, name: str) -> list[str]:
+    """The word, and for an address its end as long as ``known``: a street's name is one word with its
+    kind ('Schillerplatz'); only a changed letter counts there, since where the kind begins is unknown,
+    and a word that ends in a kind the field holds ('Rosenstrasse') has none misread."""
+    if name not in _ADDRESSES or len(word) <= len(known) + 1:
+        return [word]
+    if word.endswith(_FIELD_WORDS[name]):
+        return []
+    return [word[-len(known) :]]
 
 
 def label_doubt(name: str, value: object, label: str | None) -> str | None:

@@ -100,7 +100,7 @@ def _reason(name: str, value: object, ev: Evidence, text: str) -> str | None:
         return ev.doubt
     if shaped := shape_doubt(name, value, ev.raw):
         return shaped
-    if kind == "text" and (slip := misread_word(value, text)):
+    if kind == "text" and (slip := misread_word(name, value, text)):
         return slip
     if bordered := label_doubt(name, value, ev.label):
         return bordered
