@@ -5,15 +5,17 @@ words (its word confidences; 1.0 for a text layer), how surely the label named t
 the value has the shape the field needs (a valid VAT number, a legal form that names one...). The
 ``review`` list says why a field deserves a look: not found, a value that does not validate, two
 different values on the form, a value whose place was uncertain (columns that did not line up, a
-label's end guessed), an unsure OCR reading, a loose label, or amounts that do not add up.
+label's end guessed), a value misread though it validates (:func:`.checks.shape_doubt`: a full stop for
+an address's comma, an amount too small, a tick that could belong to either answer), an unsure OCR
+reading, a loose label, or fields that disagree (:func:`.checks.consistency`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from decimal import Decimal
 
+from credit_ocr.reading.extraction.checks import consistency, label_doubt, misread_word, shape_doubt
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
 from credit_ocr.reading.extraction.result import ExtractionResult
 
@@ -44,6 +46,8 @@ class Evidence:
     plausible: bool = False
     conflict: str | None = None  # another value the form offers for the field
     doubt: str | None = None  # why the value's place on the page is uncertain
+    label: str | None = None  # the printed label the value was found under
+    raw: str | None = None  # the value as printed (what a tick box's reading is judged on)
 
 
 @dataclass
@@ -84,7 +88,7 @@ def confidence_of(evidence: Evidence) -> float:
     return round(score * (0.7 if evidence.conflict or evidence.doubt else 1.0), 3)
 
 
-def _reason(name: str, value: object, ev: Evidence) -> str | None:
+def _reason(name: str, value: object, ev: Evidence, text: str) -> str | None:
     kind = FIELD_BY_NAME[name].kind
     if not ev.found:
         return "not found on the document"
@@ -94,6 +98,12 @@ def _reason(name: str, value: object, ev: Evidence) -> str | None:
         return f"the form also offers {ev.conflict!r}"
     if ev.doubt:
         return ev.doubt
+    if shaped := shape_doubt(name, value, ev.raw):
+        return shaped
+    if kind == "text" and (slip := misread_word(name, value, text)):
+        return slip
+    if bordered := label_doubt(name, value, ev.label):
+        return bordered
     if ev.word_confidence is not None and ev.word_confidence < LOW_WORD_CONFIDENCE:
         return f"the OCR was unsure of a word (confidence {ev.word_confidence:.0f})"
     if ev.label_score < LOOSE_LABEL:
@@ -101,41 +111,19 @@ def _reason(name: str, value: object, ev: Evidence) -> str | None:
     return None
 
 
-def _money(value: object) -> Decimal | None:
-    if not isinstance(value, str) or not value.startswith("€"):
-        return None
-    return Decimal(value[1:].split(" ")[0].replace(",", ""))
-
-
-def _cross_checks(fields: dict[str, object]) -> list[ReviewItem]:
-    """Amounts that do not add up: price = equity + requested amount, a loan no larger than the need."""
-    price, equity, requested = (
-        _money(fields.get(n)) for n in ("purchase_price", "equity_share", "requested_amount")
-    )
-    items = []
-    if price is not None and equity is not None and requested is not None and price != equity + requested:
-        items += [
-            ReviewItem(n, "purchase price is not equity + requested amount")
-            for n in ("purchase_price", "equity_share", "requested_amount")
-        ]
-    loan = _money(fields.get("loan_amount"))
-    if loan is not None and requested is not None and loan > requested:
-        items.append(ReviewItem("loan_amount", "the loan is larger than the financing requested"))
-    return items
-
-
-def review(fields: dict[str, object], evidence: dict[str, Evidence]) -> list[ReviewItem]:
-    """The fields a person should look at, one reason each, in field order."""
+def review(fields: dict[str, object], evidence: dict[str, Evidence], text: str = "") -> list[ReviewItem]:
+    """The fields a person should look at, one reason each, in field order (``text``: the document's,
+    whose other words tell a misread one)."""
     items: dict[str, ReviewItem] = {}
     for name in FIELD_NAMES:
         ev = evidence.get(name, Evidence())
-        reason = _reason(name, fields.get(name), ev)
+        reason = _reason(name, fields.get(name), ev, text)
         if reason is None and ev.found and confidence_of(ev) < LOW_CONFIDENCE:
             reason = f"low confidence ({confidence_of(ev):.2f})"
         if reason:
             items[name] = ReviewItem(name, reason)
-    for item in _cross_checks(fields):
-        items.setdefault(item.field, item)
+    for doubt in consistency(fields):
+        items.setdefault(doubt.field, ReviewItem(doubt.field, doubt.reason))
     return [items[name] for name in FIELD_NAMES if name in items]
 
 

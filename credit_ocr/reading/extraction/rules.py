@@ -23,6 +23,7 @@ __all__ = ["LineWords", "extract_rules"]
 
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
+_EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_Lindenailee')
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
 #: A comma a fax or a blur turned into a full stop, or lost: after the house number before the postcode, and
 #: before the country ('Lindenallee 6. 04109 Leipzig. Germany'); 'Str. 5' and 'St. Georg' keep theirs.
@@ -55,13 +56,26 @@ def _normalize(name: str, raw: str):
 
 
 def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | None:
-    """The lowest OCR confidence of the value's words on its line (None without OCR words)."""
+    """The lowest OCR confidence of the value's words on its line (None without OCR words).
+
+    The value's words are looked for as a run, the last on the line, so that a label word the value
+    repeats ('Register Court  HRB 1 / Bonn Local Court') lends it no confidence of its own; a lone mark
+    ('/', '|') is left out: tesseract is always unsure of those, and they carry no value.
+    """
     if words is None or candidate.line >= len(words):
         return None
-    tokens = set(candidate.raw.split())
+    line = words[candidate.line]
+    tokens = [t.strip(_EDGE) for t in candidate.raw.split()]
+    texts = [text.strip(_EDGE) for text, _ in line]
+    start = next(
+        (i for i in range(len(texts) - len(tokens), -1, -1) if texts[i : i + len(tokens)] == tokens), None
+    )
+    found = (
+        line[start : start + len(tokens)] if start is not None else [w for w in line if w[0] in set(tokens)]
+    )
     if _KINDS[candidate.field] == "bool":  # tesseract is always unsure of box glyphs: judge the words
-        tokens = {t for t in tokens if sum(ch.isalpha() for ch in t) >= 2}
-    confs = [conf for text, conf in words[candidate.line] if text in tokens and conf >= 0]
+        found = [w for w in found if sum(ch.isalpha() for ch in w[0]) >= 2]
+    confs = [conf for text, conf in found if conf >= 0 and any(ch.isalnum() for ch in text)]
     return min(confs) if confs else None
 
 
@@ -78,6 +92,22 @@ def _reading(cand: Candidate) -> tuple[object, bool]:
     return first, False
 
 
+def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
+    """Another value of the right shape the form offers for the field under a label as sure as the
+    winner's: two labels, two values, and only a person can tell. A label that is the winner's own first
+    words ('Company' of 'Company Name', a heading 'Company Profile') is no rival."""
+    label = next(words for value, key, words in offered if key == best and value == winner)
+    others = {
+        value
+        for value, key, words in offered
+        if value != winner
+        and key[0]
+        and key[2] >= best[2]
+        and not (len(words) < len(label) and label[: len(words)] == words)
+    }
+    return sorted(others, key=str)[0] if others else None
+
+
 def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult:
     """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences."""
     fields = empty_fields()
@@ -89,7 +119,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
         if value is None:
             continue
         key = (fits, not cand.below, round(cand.label_score, 2), cand.how == "phrase", len(cand.label))
-        offered[cand.field].append((value, key))
+        offered[cand.field].append((value, key, cand.label.casefold().split()))
         # a plausible value beats an implausible one, one beside its label one below it, a surer label
         # a looser one, a phrase a meaning
         if cand.field not in ranked or key > ranked[cand.field]:
@@ -101,15 +131,15 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 word_confidence=_word_confidence(cand, words),
                 plausible=fits,
                 doubt=cand.doubt,
+                label=cand.label,
+                raw=cand.raw,
             )
-    for name, values in offered.items():  # a rival as good as the winner: the same label, another value
-        best = ranked.get(name)
-        others = {v for v, key in values if v != fields[name] and key[:4] == best[:4] and key[4] >= best[4]}
-        if others and evidence[name].plausible:
-            evidence[name].conflict = str(sorted(others, key=str)[0])
+    for name, values in offered.items():
+        if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:
+            evidence[name].conflict = str(rival)
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
     confidence = {name: confidence_of(evidence[name]) for name in FIELD_NAMES}
-    items = [item.as_dict() for item in review(fields, evidence)]
+    items = [item.as_dict() for item in review(fields, evidence, text)]
     return ExtractionResult(
         extractor="rules", fields=fields, valid=valid, confidence=confidence, review=items
     )
