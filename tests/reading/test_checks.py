@@ -197,6 +197,8 @@ def test_real_ocr_of_a_misprinted_form_is_flagged_with_its_reasons() -> None:
     read = extract(result.text, "rules", line_words(pages))
     reasons = {item["field"]: item["reason"] for item in read.review}
     assert read.fields["company_name"] == "Hansa Bau GmbH" and "company_name" not in reasons
-    assert "full stop" in reasons["business_address"]
+    # the rules put an address's comma back where a full stop stands before the postcode (rules._normalize);
+    # shape_doubt's full-stop check (above) guards what that repair does not cover
+    assert read.fields["business_address"] == "Talstrasse 157, 76133 Karlsruhe, Germany"
     assert "half" in reasons["loan_amount"]
     assert "either answer" in reasons["early_repayment"]
