@@ -1,6 +1,6 @@
 """The course in a real browser: JupyterLab in headless Chromium, notebooks run as a student runs them.
 
-Notebook 05 with Run ▸ Run All Cells; notebook 06 cell by cell with Shift+Enter up to its dashboard, whose
+Notebooks 01 and 05 with Run ▸ Run All Cells; notebook 06 cell by cell with Shift+Enter up to its dashboard, whose
 buttons are clicked, then with Run ▸ Run Selected Cell and All Below (Run All's scrolling and cleanup). What is asserted is what the page shows: widgets that render (never "Error displaying
 widget"), counts that move during the batch, file names and attempts in the dashboard's rows, buttons
 that act while the dashboard is open and are disabled once it is closed, a side panel that keeps the
@@ -32,6 +32,17 @@ COUNTS = re.compile(r"(pending|ocr_running|llm_running|done|failed)(\d+)")
 def counts_of(text: str) -> dict[str, int]:
     """``pending0ocr_running2...`` (the text of the dashboard's counts) as a dict."""
     return {status: int(n) for status, n in COUNTS.findall(text)}
+
+
+def test_run_all_01_setup(page: Page, lab: LabServer) -> None:
+    """The first notebook a student opens: services, connections, the samples and a page shown as a PNG."""
+    nb = NotebookTab(page, lab.notebook_url("01_setup")).open()
+    nb.run_all()
+    expect(nb.panel).to_contain_text("redis PING: True")
+    expect(nb.panel).to_contain_text("blob store round trip: True")
+    expect(nb.panel).to_contain_text(f"{sum(SAMPLES.values())} documents")
+    expect(nb.outputs(nb.index_of("load_pages(")).locator(PNG_IMAGE)).to_be_visible()
+    expect(nb.panel).to_contain_text("stopped what this notebook started: True")
 
 
 def test_run_all_05_async_processing(page: Page, lab: LabServer) -> None:
