@@ -26,93 +26,51 @@ VOCABULARY: dict[str, dict[str, float]] = {
                      "applicant": 2, "name": 2, "entity": 1},
     "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 1, "incorporat": 1,
                    "compan": 1, "corporat": 1},
-    "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "date": 2, "since": 1},
+    "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "est": 3, "since": 3, "date": 2},
     "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
-                         "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1},
-    "commercial_register": {"regist": 3, "reg": 2, "hr": 3, "court": 2, "commercial": 1, "trade": 1, "entry": 1,
-                            "number": 0.5, "no": 0.5},
-    "vat_id": {"vat": 3, "tax": 3, "ust": 3, "idnr": 3, "sales": 1, "identif": 1, "id": 1, "number": 0.5,
-               "no": 0.5},
+                         "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1,
+                         "location": 2, "located": 2},
+    "commercial_register": {"regist": 3, "reg": 3, "hr": 3, "court": 2, "commercial": 1,
+                            "trade": 1, "entry": 1, "number": 0.5, "no": 0.5},
+    "vat_id": {"vat": 3, "tax": 3, "ust": 3, "ustid": 3, "idnr": 3, "added": 2, "value": 1, "sales": 1,
+               "identif": 1, "id": 1, "number": 0.5, "no": 0.5},
     "property_type": {"type": 3, "kind": 3, "categor": 3, "class": 3, "property": 1, "object": 1, "asset": 1,
                       "real": 0.5, "estate": 0.5, "building": 1},
     "property_name": {"name": 2, "title": 2, "designation": 2, "project": 2, "property": 1, "object": 1,
                       "building": 1},
     "property_address": {"address": 3, "adress": 3, "location": 3, "located": 3, "site": 3, "situated": 3,
                          "property": 1, "object": 1},
-    "purchase_price": {"price": 3, "cost": 3, "purchas": 2, "acquisit": 2, "invest": 2, "construct": 1,
-                       "building": 1},
-    "requested_amount": {"financ": 3, "fund": 2, "amount": 1, "volume": 1, "need": 1, "demand": 1, "sought": 1,
-                         "required": 1},
-    "purpose": {"purpose": 4, "use": 3, "intend": 2, "usage": 2, "fund": 0.5},
-    "equity_share": {"equity": 4, "own": 2, "contribut": 2, "capital": 2, "resource": 2, "portion": 1,
-                     "share": 1},
-    "construction_year": {"year": 3, "built": 3, "construct": 2, "complet": 2, "build": 1},
-    "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "usable": 1,
-                   "gross": 1, "lettable": 1},
-    "loan_amount": {"loan": 3, "credit": 3, "amount": 1, "sum": 1, "volume": 1},
+    "purchase_price": {"price": 3, "cost": 3, "invest": 3, "purchas": 2, "acquisit": 2, "construct": 1,
+                       "building": 1, "amount": 1},
+    "requested_amount": {"financ": 3, "fin": 3, "fund": 2, "amount": 1, "volume": 1, "need": 1, "demand": 1,
+                         "sought": 1, "required": 1, "request": 1, "req": 1, "external": 1},
+    "purpose": {"purpose": 4, "use": 3, "objective": 3, "reason": 3, "intend": 2, "usage": 2, "proceed": 2,
+                "fund": 0.5},
+    "equity_share": {"equity": 4, "down": 3, "own": 2, "contribut": 2, "capital": 2, "resource": 2, "portion": 1,
+                     "share": 1, "payment": 1},
+    "construction_year": {"year": 3, "built": 3, "complet": 3, "constr": 2, "build": 1},
+    "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "living": 2,
+                   "usable": 2, "gross": 1, "net": 1, "lettable": 1, "m": 1},
+    "loan_amount": {"loan": 3, "credit": 3, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
     "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2,
              "time": 1, "loan": 0.5, "year": 0.5},
     "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
                         "repayment": 1},
-    "interest_rate": {"interest": 4, "rate": 1, "nominal": 1},
-    "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2},
-    "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "state": 2, "aid": 2,
+    "interest_rate": {"interest": 4, "rate": 2, "nominal": 1,
+                      "type": 1, "condition": 1},
+    "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
+                        "before": 1},
+    "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "kfw": 3, "state": 2, "aid": 2,
                        "support": 1, "fund": 1},
 }  # fmt: skip
 
-#: Words a label may hold that say nothing about which field it is.
+#: Words a label may hold that say nothing about which field it is. ('date' is not one: 'Date of
+#: Registration' is a date.)
 FILLER = frozenset(
-    [
-        "of",
-        "the",
-        "for",
-        "in",
-        "per",
-        "a",
-        "an",
-        "to",
-        "be",
-        "are",
-        "is",
-        "what",
-        "on",
-        "at",
-        "and",
-        "or",
-        "by",
-        "with",
-        "its",
-        "our",
-        "your",
-        "applied",
-        "desired",
-        "wanted",
-        "preferred",
-        "preference",
-        "target",
-        "agreed",
-        "option",
-        "right",
-        "made",
-        "application",
-        "requested",
-        "needed",
-        "total",
-        "eur",
-        "euro",
-        "in",
-        "years",
-        "date",
-        "details",
-        "information",
-        "please",
-        "arrangement",
-        "provided",
-        "given",
-        "planned",
-        "expected",
-        "overall",
-    ]
+    """of the for in per a an to be are is was were being been has have do does will you we what on at and
+    or by with its our your applied desired wanted preferred preference target agreed option right made
+    application requested needed total eur euro years details information please arrangement provided given
+    planned expected overall""".split()
 )
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _ANSWERS = frozenset(("yes", "no", "ja", "nein"))
@@ -173,21 +131,29 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
     The label is the shortest prefix that reaches the best field's highest score, so a value after a
     label on the same row is not swallowed. ``section`` (applicant, property, loan) breaks near ties.
     """
+    words = _unbracket(words)
     totals: dict[str, float] = {}
     best: tuple[float, int, str] | None = None  # (score, words, field)
+    compound = True  # no 'of' yet: in 'Use Type' the last word is the head, in 'Type of Use' the first
     for count, word in enumerate(words[:10], start=1):
         if any(ch.isdigit() for ch in word):
             break
         pointed = word_fields(word)
         if pointed is None:
             break
+        compound = compound and pointed != ()
+        here = dict(pointed)
         for field, weight in pointed:
             totals[field] = totals.get(field, 0.0) + weight
         if totals:
-            field, score = max(totals.items(), key=lambda kv: kv[1] + _section_bonus(kv[0], section))
+            field, score = max(
+                totals.items(),
+                key=lambda kv: (kv[1] + _section_bonus(kv[0], section), compound and here.get(kv[0], 0.0)),
+            )
             # only a word that says much moves the label's end ('Building Type | Office Building')
             if best is None or (
-                score > best[0] and (best[0] < MIN_SCORE or dict(pointed).get(field, 0.0) >= 2)
+                (score > best[0] or (score == best[0] and compound and field != best[2]))
+                and (best[0] < MIN_SCORE or here.get(field, 0.0) >= 2)
             ):
                 best = (score, count, field)
     if best is None or best[0] < MIN_SCORE:
@@ -203,7 +169,7 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
         ),
         default=0.0,
     )
-    also = tuple(k for k, v in totals.items() if _KIND[k] != _KIND[field] and v >= score)
+    also = tuple(k for k, v in totals.items() if _KIND[k] != _KIND[field] and _also(k, v, score, section))
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
 
@@ -213,6 +179,46 @@ _SECTION_FIELDS = {
                  "purpose", "equity_share", "construction_year", "total_area"},
     "loan": {"loan_amount", "term", "monthly_payment", "interest_rate", "early_repayment", "public_funding"},
 }  # fmt: skip
+
+
+def _also(field: str, total: float, score: float, section: str | None) -> bool:
+    """Whether a field of another kind is named nearly as strongly, so its value's shape may decide:
+    'Date of Registration' offers its value to the register and to the founding date. A text field takes
+    any value, so only one named as strongly as the winner is offered it; a typed one from the same section
+    may trail by one weak word."""
+    if _section_weight(field, section) < 1.0:
+        return False  # 'Rate Type' in the loan's section: no property's type
+    return total >= score or (_KIND[field] != "text" and total >= max(2.0, score - 1))
+
+
+_QUALIFIER_WORDS = 5
+_TICKS = frozenset(("", "x", "_", "✓", "✔", "yes", "no", "ja", "nein"))
+_AREA_UNIT = re.compile(r"^\(?(m²|m2|sqm|qm)\)?[?:]?$", re.IGNORECASE)
+
+
+def _unbracket(words: list[str]) -> list[str]:
+    """A label's words with a bracketed qualifier opened up: 'Company Address (Street, ZIP, City)',
+    'VAT No. (USt-IdNr.)', 'Interest (p.a.)', 'Subsidized Loan (KfW)?' are labels to their end. Words of
+    the qualifier no vocabulary knows become neutral ('/'); a tick box ('(x)', '( )') is no qualifier. A
+    unit with no number before it ('Total Area in m²') is a label's word, not a value's."""
+    out = list(words)
+    i = 0
+    while i < len(out):
+        if _AREA_UNIT.match(out[i]) and not (i and any(ch.isdigit() for ch in out[i - 1])):
+            out[i] = "sqm" + ("?" if out[i].endswith("?") else "")
+        if not out[i].startswith("("):
+            i += 1
+            continue
+        close = next((j for j in range(i, min(len(out), i + _QUALIFIER_WORDS)) if ")" in out[j]), None)
+        inner = " ".join(out[i : (close or i) + 1])
+        if close is None or any(ch.isdigit() for ch in inner) or _fold_word(inner) in _TICKS:
+            return out
+        for j in range(i, close + 1):
+            bare = out[j].replace("(", " ").replace(")", " ").replace("-", " ").split()
+            keep = "?" if out[j].endswith("?") else ""
+            out[j] = (bare[0] if bare and word_fields(bare[0]) is not None else "/") + keep
+        i = close + 1
+    return out
 
 
 def _section_bonus(field: str, section: str | None) -> float:
@@ -230,6 +236,7 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
     right after them); 'Type of Property Office Building' stops before 'Office' (another field's word,
     straight after the label).
     """
+    words = _unbracket(words)
     end = start
     while end < len(words):
         if (end and words[end - 1].endswith("?")) or (
