@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from credit_ocr.reading.extraction.fields import is_valid, normalize
 from credit_ocr.reading.extraction.spec import FIELDS
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "known_words", "label_end", "match_label", "word_fields"]
@@ -56,7 +57,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
              "time": 1, "loan": 0.5, "year": 0.5},
     "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
                         "repayment": 1},
-    "interest_rate": {"interest": 4, "rate": 2, "nominal": 1,
+    "interest_rate": {"interest": 4, "rate": 2, "fixed": 1, "variable": 1, "nominal": 1,
                       "type": 1, "condition": 1},
     "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
                         "before": 1},
@@ -134,6 +135,7 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
     words = _unbracket(words)
     totals: dict[str, float] = {}
     best: tuple[float, int, str] | None = None  # (score, words, field)
+    named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
     compound = True  # no 'of' yet: in 'Use Type' the last word is the head, in 'Type of Use' the first
     for count, word in enumerate(words[:10], start=1):
         if any(ch.isdigit() for ch in word):
@@ -155,7 +157,7 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
                 (score > best[0] or (score == best[0] and compound and field != best[2]))
                 and (best[0] < MIN_SCORE or here.get(field, 0.0) >= 2)
             ):
-                best = (score, count, field)
+                best, named = (score, count, field), dict(totals)
     if best is None or best[0] < MIN_SCORE:
         return None
     score, count, field = best
@@ -169,7 +171,9 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
         ),
         default=0.0,
     )
-    also = tuple(k for k, v in totals.items() if _KIND[k] != _KIND[field] and _also(k, v, score, section))
+    also = tuple(
+        k for k, v in totals.items() if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section)
+    )
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
 
@@ -181,14 +185,14 @@ _SECTION_FIELDS = {
 }  # fmt: skip
 
 
-def _also(field: str, total: float, score: float, section: str | None) -> bool:
+def _also(field: str, total: float, own: float, score: float, section: str | None) -> bool:
     """Whether a field of another kind is named nearly as strongly, so its value's shape may decide:
     'Date of Registration' offers its value to the register and to the founding date. A text field takes
     any value, so only one named as strongly as the winner is offered it; a typed one from the same section
-    may trail by one weak word."""
+    may trail by one weak word (``own``: what the label's own words give it)."""
     if _section_weight(field, section) < 1.0:
         return False  # 'Rate Type' in the loan's section: no property's type
-    return total >= score or (_KIND[field] != "text" and total >= max(2.0, score - 1))
+    return total >= score or (_KIND[field] != "text" and own >= max(2.0, score - 1))
 
 
 _QUALIFIER_WORDS = 5
@@ -244,7 +248,7 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
         ):
             break  # a question ends at its mark, and its 'no' is an answer ('Desired? no'), not 'Reg. No.'
         pointed = word_fields(words[end])
-        if pointed is None or any(ch.isdigit() for ch in words[end]):
+        if pointed is None or any(ch.isdigit() for ch in words[end]) or _is_value(field, words[end]):
             break
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
         same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
@@ -254,6 +258,11 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
             continue
         break
     return end
+
+
+def _is_value(field: str, word: str) -> bool:
+    """A typed field's value, not its label's word: 'Interest Rate Fixed' ends before 'Fixed'."""
+    return _KIND[field] not in ("text", "bool") and is_valid(field, normalize(field, word))
 
 
 def known_words(words: list[str]) -> bool:

@@ -154,11 +154,17 @@ def candidates(lines: list[str]) -> list[Candidate]:
     found: list[Candidate] = []
     section = "applicant"
     pending: list[tuple[_Label, str]] = []  # labels alone on their row: their values are on the next row
+    lone: str | None = None  # the last row: one label and nothing else
     for number, raw_line in enumerate(lines):
         numbered, segments = split_line(raw_line)
         if not segments:
             continue
         labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
+        if lone is not None and labels[0] is not None and section_of(lone, section) != section:
+            # a label with no value beside or below it was a heading: 'Property & Financing', 'Requested Loan'
+            section = section_of(lone, section)
+            labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
+        lone = segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
         if pending:
             if labels[0] is None and not numbered:
                 aligned = len(segments) == len(pending)
