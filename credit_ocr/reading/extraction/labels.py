@@ -70,7 +70,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
 FILLER = frozenset(
     """of the for in per a an to be are is was were being been has have do does will you we what on at and
     or by with its our your applied desired wanted preferred preference target agreed option right made
-    application requested needed total eur euro years details information please arrangement provided given
+    application needed total eur euro years details information please arrangement provided given
     planned expected overall""".split()
 )
 _KIND = {spec.name: spec.kind for spec in FIELDS}
@@ -253,7 +253,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
         same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
         named = any(f in dict(pointed) for f in (field, *also))  # 'Incorporation Form': also a legal form's
-        if pointed == () or after_filler or named or same_kind:
+        question = words[end].endswith("?")  # a question's words are its label's up to the mark
+        if pointed == () or after_filler or named or same_kind or question:
             end += 1  # 'Equity Amount': another amount's word, still the same label
             continue
         break
