@@ -25,7 +25,7 @@ __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "known_words", "label_end", "ma
 VOCABULARY: dict[str, dict[str, float]] = {
     "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrow": 2,
                      "applicant": 2, "name": 2, "entity": 1},
-    "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 1, "incorporat": 1,
+    "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 2, "incorporat": 1,
                    "compan": 1, "corporat": 1},
     "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "est": 3, "since": 3, "date": 2},
     "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
@@ -37,7 +37,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
                "identif": 1, "id": 1, "number": 0.5, "no": 0.5},
     "property_type": {"type": 3, "kind": 3, "categor": 3, "class": 3, "property": 1, "object": 1, "asset": 1,
                       "real": 0.5, "estate": 0.5, "building": 1},
-    "property_name": {"name": 2, "title": 2, "designation": 2, "project": 2, "property": 1, "object": 1,
+    "property_name": {"name": 2, "title": 2, "designation": 2, "project": 2, "development": 2, "property": 1, "object": 1,
                       "building": 1},
     "property_address": {"address": 3, "adress": 3, "location": 3, "located": 3, "site": 3, "situated": 3,
                          "property": 1, "object": 1},
@@ -45,11 +45,11 @@ VOCABULARY: dict[str, dict[str, float]] = {
                        "building": 1, "amount": 1},
     "requested_amount": {"financ": 3, "fin": 3, "fund": 2, "amount": 1, "volume": 1, "need": 1, "demand": 1,
                          "sought": 1, "required": 1, "request": 1, "req": 1, "external": 1},
-    "purpose": {"purpose": 4, "use": 3, "objective": 3, "reason": 3, "intend": 2, "usage": 2, "proceed": 2,
+    "purpose": {"purpose": 4, "use": 3, "objective": 3, "reason": 3, "aim": 3, "goal": 3, "intend": 2, "usage": 2, "proceed": 2,
                 "fund": 0.5},
     "equity_share": {"equity": 4, "down": 3, "own": 2, "contribut": 2, "capital": 2, "resource": 2, "portion": 1,
                      "share": 1, "payment": 1},
-    "construction_year": {"year": 3, "built": 3, "complet": 3, "constr": 2, "build": 1},
+    "construction_year": {"year": 3, "built": 3, "constructed": 3, "complet": 3, "constr": 2, "build": 1},
     "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "living": 2,
                    "usable": 2, "gross": 1, "net": 1, "lettable": 1, "m": 1},
     "loan_amount": {"loan": 3, "credit": 3, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
@@ -105,18 +105,32 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
         return None if any(ch in "[](){}☐☒□■|_—–-" for ch in word) else ()  # a dash separates label and value
     if folded in FILLER:
         return ()
-    for fuzzy in (False, True):  # a slip-free reading first: 'building' is not a slip of 'built'
+    abbreviated = word.rstrip("?:)").endswith(".") and len(folded) >= 3
+    for match in (_starts, _slipped, _abbreviates) if abbreviated else (_starts, _slipped):
         found: dict[str, float] = {}
         for field, stems in VOCABULARY.items():
             for stem, weight in stems.items():
-                if _starts(folded, stem, fuzzy):
+                if match(folded, stem):
                     found[field] = max(found.get(field, 0.0), weight)
-        if found:
+        if found:  # a slip-free reading first: 'building' is not a slip of 'built'
             return tuple(found.items())
     return None
 
 
-def _starts(word: str, stem: str, fuzzy: bool) -> bool:
+def _slipped(word: str, stem: str) -> bool:
+    return _starts(word, stem, fuzzy=True)
+
+
+def _abbreviates(word: str, stem: str) -> bool:
+    """'Ident.', 'Amt.', 'Constr.', 'Pmt.': an abbreviation keeps the word's first letter and some of
+    the others, in their order."""
+    if word[0] != stem[0] or len(stem) <= _WHOLE_WORD:
+        return False
+    rest = iter(stem[1:])
+    return all(letter in rest for letter in word[1:])
+
+
+def _starts(word: str, stem: str, fuzzy: bool = False) -> bool:
     if len(stem) <= _WHOLE_WORD:
         return word == stem
     if not fuzzy:
@@ -132,35 +146,10 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
     The label is the shortest prefix that reaches the best field's highest score, so a value after a
     label on the same row is not swallowed. ``section`` (applicant, property, loan) breaks near ties.
     """
-    words = _unbracket(words)
-    totals: dict[str, float] = {}
-    best: tuple[float, int, str] | None = None  # (score, words, field)
-    named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
-    compound = True  # no 'of' yet: in 'Use Type' the last word is the head, in 'Type of Use' the first
-    for count, word in enumerate(words[:10], start=1):
-        if any(ch.isdigit() for ch in word):
-            break
-        pointed = word_fields(word)
-        if pointed is None:
-            break
-        compound = compound and pointed != ()
-        here = dict(pointed)
-        for field, weight in pointed:
-            totals[field] = totals.get(field, 0.0) + weight
-        if totals:
-            field, score = max(
-                totals.items(),
-                key=lambda kv: (kv[1] + _section_bonus(kv[0], section), compound and here.get(kv[0], 0.0)),
-            )
-            # only a word that says much moves the label's end ('Building Type | Office Building')
-            if best is None or (
-                (score > best[0] or (score == best[0] and compound and field != best[2]))
-                and (best[0] < MIN_SCORE or here.get(field, 0.0) >= 2)
-            ):
-                best, named = (score, count, field), dict(totals)
-    if best is None or best[0] < MIN_SCORE:
+    best, totals, named = _best_prefix(_unbracket(words), section)
+    if best is None or best[1] < MIN_SCORE:
         return None
-    score, count, field = best
+    _, score, count, field = best
     # a rival of another kind is no rival: the value's shape tells a date from a legal form; a rival
     # from another section of the form counts half ('Type of Legal Entity' under the applicant)
     rival = max(
@@ -175,6 +164,39 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
         k for k, v in totals.items() if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section)
     )
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
+
+
+def _best_prefix(
+    words: list[str], section: str | None
+) -> tuple[tuple[float, float, int, str] | None, dict[str, float], dict[str, float]]:
+    """The best (score with the section's bonus, score, words, field) over the prefixes of ``words``, the
+    totals of every field over all of them, and the totals of the words the best prefix holds."""
+    totals: dict[str, float] = {}
+    best: tuple[float, float, int, str] | None = None
+    named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
+    compound = True  # no 'of' yet: in 'Use Type' the last word is the head, in 'Type of Use' the first
+    for count, word in enumerate(words[:10], start=1):
+        pointed = None if any(ch.isdigit() for ch in word) else word_fields(word)
+        if pointed is None:
+            break
+        compound = compound and pointed != ()
+        here = dict(pointed)
+        for field, weight in pointed:
+            totals[field] = totals.get(field, 0.0) + weight
+        if not totals:
+            continue
+        field, score = max(
+            totals.items(),
+            key=lambda kv: (kv[1] + _section_bonus(kv[0], section), compound and here.get(kv[0], 0.0)),
+        )
+        effective = score + _section_bonus(field, section)
+        # only a word that says much moves the label's end ('Building Type | Office Building')
+        if best is None or (
+            (effective > best[0] or (effective == best[0] and compound and field != best[3]))
+            and (best[1] < MIN_SCORE or here.get(field, 0.0) >= 2)
+        ):
+            best, named = (effective, score, count, field), dict(totals)
+    return best, totals, named
 
 
 _SECTION_FIELDS = {
@@ -267,5 +289,6 @@ def _is_value(field: str, word: str) -> bool:
 
 
 def known_words(words: list[str]) -> bool:
-    """True if every word is a label word (a field's word or filler) and none holds a digit."""
-    return all(word_fields(w) is not None and not any(ch.isdigit() for ch in w) for w in words)
+    """True if every word is a label word (a field's word, filler, a bracketed qualifier) and none holds a
+    digit."""
+    return all(word_fields(w) is not None and not any(ch.isdigit() for ch in w) for w in _unbracket(words))

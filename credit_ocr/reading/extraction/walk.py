@@ -111,8 +111,9 @@ def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
     if found is None:
         return None
     if colon:
-        if not known_words(words[found.words :]):
-            return None  # 'Loan Application No. 12: ...' is not a label with a value
+        rest = words[found.words :]
+        if not known_words(rest) and (len(rest) > 2 or VALUE_WORD.search(" ".join(rest))):
+            return None  # 'Loan Application No. 12: ...' is not a label with a value; 'Year of Erection:' is
         return _Label(
             found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words), also=found.also
         )
