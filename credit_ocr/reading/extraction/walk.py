@@ -161,10 +161,11 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if not segments:
             continue
         labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
-        if lone is not None and labels[0] is not None and section_of(lone, section) != section:
+        if lone is not None and (heading := section_of(lone, section)) != section:
             # a label with no value beside or below it was a heading: 'Property & Financing', 'Requested Loan'
-            section = section_of(lone, section)
-            labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
+            relabeled = [_label(s, heading, i + 1 < len(segments)) for i, s in enumerate(segments)]
+            if relabeled[0] is not None:
+                section, labels = heading, relabeled
         lone = segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
         if pending:
             if labels[0] is None and not numbered:
