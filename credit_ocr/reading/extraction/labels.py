@@ -31,7 +31,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
                          "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1,
                          "location": 2, "located": 2},
-    "commercial_register": {"regist": 3, "reg": 3, "hr": 3, "court": 2, "commercial": 1,
+    "commercial_register": {"regist": 3, "reg": 3, "hr": 3, "hra": 3, "hrb": 3, "court": 2, "commercial": 1,
                             "trade": 1, "entry": 1, "number": 0.5, "no": 0.5},
     "vat_id": {"vat": 3, "tax": 3, "ust": 3, "ustid": 3, "idnr": 3, "added": 2, "value": 1, "sales": 1,
                "identif": 1, "id": 1, "number": 0.5, "no": 0.5},
@@ -176,7 +176,7 @@ def _best_prefix(
     named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
     compound = True  # no 'of' yet: in 'Use Type' the last word is the head, in 'Type of Use' the first
     for count, word in enumerate(words[:10], start=1):
-        pointed = None if any(ch.isdigit() for ch in word) else word_fields(word)
+        pointed = None if _value_starts(words, count - 1) else word_fields(word)
         if pointed is None:
             break
         compound = compound and pointed != ()
@@ -270,7 +270,7 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
         ):
             break  # a question ends at its mark, and its 'no' is an answer ('Desired? no'), not 'Reg. No.'
         pointed = word_fields(words[end])
-        if pointed is None or any(ch.isdigit() for ch in words[end]) or _is_value(field, words[end]):
+        if pointed is None or _value_starts(words, end) or _is_value(field, words[end]):
             break
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
         same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
@@ -281,6 +281,16 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
             continue
         break
     return end
+
+
+def _value_starts(words: list[str], i: int) -> bool:
+    """Whether a value starts at ``words[i]``: a number, or a register's kind before its number ('HRB No.'
+    is a label, 'HRB 576308' a value)."""
+    word = words[i]
+    if any(ch.isdigit() for ch in word):
+        return True
+    following = i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1])
+    return following and word.isupper() and _fold_word(word).startswith("hr")
 
 
 def _is_value(field: str, word: str) -> bool:
