@@ -165,7 +165,10 @@ def test_a_lone_label_with_no_value_was_a_heading() -> None:
     )
     fields = extract_rules(text).fields
     assert (fields["company_name"], fields["property_name"]) == ("Saale Pharma KG", "Station Plaza Essen")
-    assert (fields["property_address"], fields["business_address"]) == ("Domplatz 131, 45127 Essen, Germany", None)
+    assert (fields["property_address"], fields["business_address"]) == (
+        "Domplatz 131, 45127 Essen, Germany",
+        None,
+    )
     assert (fields["loan_amount"], fields["interest_rate"]) == ("€8,590,000", "Fixed")
 
 
@@ -181,7 +184,9 @@ def test_abbreviations_and_words_a_phrase_list_would_not_have() -> None:
     assert (fields["equity_share"], fields["vat_id"]) == ("€1,520,000", "DE402866070")
     assert fields["early_repayment"] is True
     assert extract_rules("Tax Ident. No.: DE112233445").fields["vat_id"] == "DE112233445"
-    assert extract_rules("Property\nFunding Requested  13.280.000 €").fields["requested_amount"] == "€13,280,000"
+    assert (
+        extract_rules("Property\nFunding Requested  13.280.000 €").fields["requested_amount"] == "€13,280,000"
+    )
 
 
 # Written before the extractor was tuned on the novel pool and not tuned on until checked: 19 of 21 read

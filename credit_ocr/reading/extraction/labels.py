@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from credit_ocr.reading.extraction.fields import is_valid, normalize
+from credit_ocr.reading.extraction.sections import section_bonus, section_weight
 from credit_ocr.reading.extraction.spec import FIELDS
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "known_words", "label_end", "match_label", "word_fields"]
@@ -67,12 +68,13 @@ VOCABULARY: dict[str, dict[str, float]] = {
 
 #: Words a label may hold that say nothing about which field it is. ('date' is not one: 'Date of
 #: Registration' is a date.)
-FILLER = frozenset(
-    """of the for in per a an to be are is was were being been has have do does will you we what on at and
-    or by with its our your applied desired wanted preferred preference target agreed option right made
-    application needed total eur euro years details information please arrangement provided given
-    planned expected overall""".split()
-)
+FILLER = frozenset({
+    "of", "the", "for", "in", "per", "a", "an", "to", "be", "are", "is", "was", "were", "being", "been", "has",
+    "have", "do", "does", "will", "you", "we", "what", "on", "at", "and", "or", "by", "with", "its", "our",
+    "your", "applied", "desired", "wanted", "preferred", "preference", "target", "agreed", "option", "right",
+    "made", "application", "needed", "total", "eur", "euro", "years", "details", "information", "please",
+    "arrangement", "provided", "given", "planned", "expected", "overall",
+})  # fmt: skip
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _ANSWERS = frozenset(("yes", "no", "ja", "nein"))
 #: Stems this short match only whole words ('no' must not match 'note').
@@ -106,7 +108,7 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     if folded in FILLER:
         return ()
     abbreviated = word.rstrip("?:)").endswith(".") and len(folded) >= 3
-    for match in (_starts, _slipped, _abbreviates) if abbreviated else (_starts, _slipped):
+    for match in (_starts, _slipped, _abbreviates)[: 3 if abbreviated else 2]:
         found: dict[str, float] = {}
         for field, stems in VOCABULARY.items():
             for stem, weight in stems.items():
@@ -115,10 +117,6 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
         if found:  # a slip-free reading first: 'building' is not a slip of 'built'
             return tuple(found.items())
     return None
-
-
-def _slipped(word: str, stem: str) -> bool:
-    return _starts(word, stem, fuzzy=True)
 
 
 def _abbreviates(word: str, stem: str) -> bool:
@@ -140,6 +138,9 @@ def _starts(word: str, stem: str, fuzzy: bool = False) -> bool:
     return False
 
 
+_slipped = partial(_starts, fuzzy=True)
+
+
 def match_label(words: list[str], section: str | None = None) -> LabelMatch | None:
     """The field the first words of ``words`` name, or None when they do not start a label.
 
@@ -154,14 +155,16 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
     # from another section of the form counts half ('Type of Legal Entity' under the applicant)
     rival = max(
         (
-            v * _section_weight(k, section)
+            v * section_weight(k, section)
             for k, v in totals.items()
             if k != field and _KIND[k] == _KIND[field]
         ),
         default=0.0,
     )
     also = tuple(
-        k for k, v in totals.items() if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section)
+        k
+        for k, v in totals.items()
+        if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section)
     )
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
@@ -187,9 +190,9 @@ def _best_prefix(
             continue
         field, score = max(
             totals.items(),
-            key=lambda kv: (kv[1] + _section_bonus(kv[0], section), compound and here.get(kv[0], 0.0)),
+            key=lambda kv: (kv[1] + section_bonus(kv[0], section), compound and here.get(kv[0], 0.0)),
         )
-        effective = score + _section_bonus(field, section)
+        effective = score + section_bonus(field, section)
         # only a word that says much moves the label's end ('Building Type | Office Building')
         if best is None or (
             (effective > best[0] or (effective == best[0] and compound and field != best[3]))
@@ -199,20 +202,12 @@ def _best_prefix(
     return best, totals, named
 
 
-_SECTION_FIELDS = {
-    "applicant": {"company_name", "legal_form", "founding_date", "business_address", "commercial_register", "vat_id"},
-    "property": {"property_type", "property_name", "property_address", "purchase_price", "requested_amount",
-                 "purpose", "equity_share", "construction_year", "total_area"},
-    "loan": {"loan_amount", "term", "monthly_payment", "interest_rate", "early_repayment", "public_funding"},
-}  # fmt: skip
-
-
 def _also(field: str, total: float, own: float, score: float, section: str | None) -> bool:
     """Whether a field of another kind is named nearly as strongly, so its value's shape may decide:
     'Date of Registration' offers its value to the register and to the founding date. A text field takes
     any value, so only one named as strongly as the winner is offered it; a typed one from the same section
     may trail by one weak word (``own``: what the label's own words give it)."""
-    if _section_weight(field, section) < 1.0:
+    if section_weight(field, section) < 1.0:
         return False  # 'Rate Type' in the loan's section: no property's type
     return total >= score or (_KIND[field] != "text" and own >= max(2.0, score - 1))
 
@@ -245,14 +240,6 @@ def _unbracket(words: list[str]) -> list[str]:
             out[j] = (bare[0] if bare and word_fields(bare[0]) is not None else "/") + keep
         i = close + 1
     return out
-
-
-def _section_bonus(field: str, section: str | None) -> float:
-    return 1.5 if section and field in _SECTION_FIELDS.get(section, ()) else 0.0
-
-
-def _section_weight(field: str, section: str | None) -> float:
-    return 0.5 if section in _SECTION_FIELDS and field not in _SECTION_FIELDS[section] else 1.0
 
 
 def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = ()) -> int:

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 
 from credit_ocr.reading.extraction.labels import known_words, label_end, match_label
-from credit_ocr.reading.extraction.phrases import find_label, fold
+from credit_ocr.reading.extraction.phrases import find_label
+from credit_ocr.reading.extraction.sections import section_of
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
 from credit_ocr.reading.extraction.spec import FIELDS
 
-__all__ = ["Candidate", "candidates"]
+__all__ = ["Candidate", "candidates", "section_of"]
 
 _GENERIC_ADDRESS = {"address", "adress", "location"}
 _KIND = {spec.name: spec.kind for spec in FIELDS}
@@ -63,20 +64,6 @@ class _Label:
     maybe_alone: bool = False  # the remainder may be the label's own last words: the value may be below
     used: int = 0  # words of the segment the label was first found in
     also: tuple[str, ...] = ()  # fields of another kind the label names as strongly (labels.LabelMatch)
-
-
-def section_of(line: str, current: str) -> str:
-    """'applicant', 'property' or 'loan' when ``line`` is a section heading that says so, else ``current``."""
-    folded = fold(line)
-    if len(folded.split()) > 8:
-        return current
-    if re.search(r"\b(property|object|real estate|building)", folded):
-        return "property"
-    if re.search(r"\b(loan|credit|financing proposal|terms|conditions)\b", folded):
-        return "loan"
-    if re.search(r"\b(applicant|company|borrower|company details)\b", folded):
-        return "applicant"
-    return current
 
 
 def _finish(field: str, score: float, how: str, words: list[str], used: int, also: tuple = ()) -> _Label:
@@ -166,7 +153,9 @@ def candidates(lines: list[str]) -> list[Candidate]:
             relabeled = [_label(s, heading, i + 1 < len(segments)) for i, s in enumerate(segments)]
             if relabeled[0] is not None:
                 section, labels = heading, relabeled
-        lone = segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
+        lone = (
+            segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
+        )
         if pending:
             if labels[0] is None and not numbered:
                 aligned = len(segments) == len(pending)
