@@ -148,11 +148,16 @@ def test_a_date_word_names_a_date_and_the_value_decides_between_kinds() -> None:
 
 def test_the_head_of_a_compound_label_and_its_section_decide() -> None:
     """'Use Type' is a type (its last word), 'Use of Proceeds' a use (its first); 'Rate Type' in the loan's
-    section is the interest rate, not a property's type."""
+    section is the interest rate, not a property's type; 'Legal Name' is a name, 'VAT Registration' a VAT
+    number (only a word like 'type' or 'name' heads a compound)."""
     text = "Property\nUse Type  Logistics Warehouse\nUse of Proceeds  Refinancing\nLoan\nRate Type  2.6 %"
     fields = extract_rules(text).fields
     assert (fields["property_type"], fields["purpose"]) == ("Logistics Warehouse", "Refinancing")
     assert fields["interest_rate"] == "2.6%"
+    applicant = extract_rules(
+        "Applicant\nCompany Legal Name  Saale KG\nVAT Registration Number  DE 425 674 175"
+    ).fields
+    assert (applicant["company_name"], applicant["vat_id"]) == ("Saale KG", "DE425674175")  # no 'type' word
 
 
 def test_a_lone_label_with_no_value_was_a_heading() -> None:

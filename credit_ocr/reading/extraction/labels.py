@@ -81,6 +81,8 @@ _ANSWERS = frozenset(("yes", "no", "ja", "nein"))
 _WHOLE_WORD = 3
 #: How close an OCR'd word must be to a stem to count (difflib ratio over the stem's length).
 _FUZZY = 0.85
+#: Words that head a compound label ("Use Type", "Rate Type", "Company Legal Name"): a tie goes to them.
+_HEAD_NOUNS = ("type", "kind", "class", "categor", "name")
 #: A candidate is a label only when its best field scores at least this (one word that names a field).
 MIN_SCORE = 3.0
 
@@ -177,26 +179,26 @@ def _best_prefix(
     totals: dict[str, float] = {}
     best: tuple[float, float, int, str] | None = None
     named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
-    compound = True  # no 'of' yet: in 'Use Type' the last word is the head, in 'Type of Use' the first
+    compound = True  # no 'of' yet: 'Use Type' is a type, 'Type of Use' too, 'VAT Registration' a VAT number
     for count, word in enumerate(words[:10], start=1):
         pointed = None if _value_starts(words, count - 1) else word_fields(word)
         if pointed is None:
             break
         compound = compound and pointed != ()
-        here = dict(pointed)
+        here = dict(pointed) if compound and _fold_word(word).startswith(_HEAD_NOUNS) else {}
         for field, weight in pointed:
             totals[field] = totals.get(field, 0.0) + weight
         if not totals:
             continue
         field, score = max(
             totals.items(),
-            key=lambda kv: (kv[1] + section_bonus(kv[0], section), compound and here.get(kv[0], 0.0)),
+            key=lambda kv: (kv[1] + section_bonus(kv[0], section), here.get(kv[0], 0.0)),
         )
         effective = score + section_bonus(field, section)
         # only a word that says much moves the label's end ('Building Type | Office Building')
         if best is None or (
-            (effective > best[0] or (effective == best[0] and compound and field != best[3]))
-            and (best[1] < MIN_SCORE or here.get(field, 0.0) >= 2)
+            (effective > best[0] or (effective == best[0] and field in here and field != best[3]))
+            and (best[1] < MIN_SCORE or dict(pointed).get(field, 0.0) >= 2)
         ):
             best, named = (effective, score, count, field), dict(totals)
     return best, totals, named
