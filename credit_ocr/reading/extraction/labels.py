@@ -32,7 +32,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
                          "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1,
                          "location": 2, "located": 2},
-    "commercial_register": {"regist": 3, "reg": 3, "hr": 3, "hra": 3, "hrb": 3, "court": 2, "commercial": 1,
+    "commercial_register": {"regist": 3, "reg": 3, "hr": 3, "court": 2, "commercial": 1,
                             "trade": 1, "entry": 1, "number": 0.5, "no": 0.5},
     "vat_id": {"vat": 3, "tax": 3, "ust": 3, "ustid": 3, "idnr": 3, "added": 2, "value": 1, "sales": 1,
                "identif": 1, "id": 1, "number": 0.5, "no": 0.5},
@@ -273,8 +273,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
 
 
 def _value_starts(words: list[str], i: int) -> bool:
-    """Whether a value starts at ``words[i]``: a number, or a register's kind before its number ('HRB No.'
-    is a label, 'HRB 576308' a value)."""
+    """Whether a value starts at ``words[i]``: a number, or a register's kind before its number ('HR No.'
+    is a label, 'HR 576308' a value)."""
     word = words[i]
     if any(ch.isdigit() for ch in word):
         return True
