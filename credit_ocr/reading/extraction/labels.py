@@ -262,7 +262,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
         if pointed is None or _value_starts(words, end) or _is_value(field, words[end]):
             break
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
-        same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
+        typed = _KIND[field] != "text" and all(_KIND[f] != "text" for f in also)  # a text's value is any word
+        same_kind = typed and any(_KIND[f] == _KIND[field] for f, _ in pointed)
         named = any(f in dict(pointed) for f in (field, *also))  # 'Incorporation Form': also a legal form's
         question = words[end].endswith("?")  # a question's words are its label's up to the mark
         if pointed == () or after_filler or named or same_kind or question:
