@@ -248,3 +248,13 @@ def test_a_form_of_held_back_wordings_reads_whole() -> None:
         "early_repayment": True,
         "public_funding": False,
     }
+
+
+def test_a_registers_kind_before_no_is_a_label_and_a_questions_words_are_its_own() -> None:
+    """'HRB No.' is a label, 'HRB 977987' the value below it; 'Used?' is unknown but ends the question."""
+    text = "Applicant\nHRB No.\nHRB 977987 / Berlin Local Court\nRequested Loan\nPublic Funds Used?\nYes [ ] No [X]"
+    fields = extract_rules(text).fields
+    assert (fields["commercial_register"], fields["public_funding"]) == (
+        "HRB 977987 / Berlin Local Court",
+        False,
+    )
