@@ -5,7 +5,8 @@ badly. So the generator has two disjoint pools of what varies between real forms
 section titles, layouts, fonts, tick-box styles, cover letters and scan damage. The extractor may be
 developed against ``tune``; ``heldout`` is only ever measured (``credit-ocr samples --set heldout``,
 then ``credit-ocr eval``). No wording, layout, font or tick style appears in both pools, and none of
-the held-out wordings is in the extractor's vocabulary (``extraction/spec.py``).
+the held-out wordings is in the extractor's vocabulary (``extraction/spec.py``). A third pool, ``novel``,
+is for development too: the tune pool's layouts with wordings written to probe labels by meaning.
 """
 
 from __future__ import annotations
