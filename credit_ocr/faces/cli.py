@@ -185,10 +185,10 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
 @click.option(
     "--set",
     "pool",
-    type=click.Choice(["base", "tune", "heldout"]),
+    type=click.Choice(["base", "tune", "heldout", "novel"]),
     default="base",
     show_default=True,
-    help="base: the kit's own forms; tune: unseen wordings and layouts to develop on; heldout: only measure.",
+    help="base: the kit's own forms; tune, novel: unseen wordings and layouts to develop on; heldout: only measure.",
 )
 @click.option(
     "--mail",

@@ -5,7 +5,8 @@ badly. So the generator has two disjoint pools of what varies between real forms
 section titles, layouts, fonts, tick-box styles, cover letters and scan damage. The extractor may be
 developed against ``tune``; ``heldout`` is only ever measured (``credit-ocr samples --set heldout``,
 then ``credit-ocr eval``). No wording, layout, font or tick style appears in both pools, and none of
-the held-out wordings is in the extractor's vocabulary (``extraction/spec.py``).
+the held-out wordings is in the extractor's vocabulary (``extraction/spec.py``). A third pool, ``novel``,
+is for development too: the tune pool's layouts with wordings written to probe labels by meaning.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 
 __all__ = ["POOLS", "SETS", "Pool", "PoolPlan", "plan"]
 
-#: The sample sets: ``base`` is the kit's own generator (data/samples), the other two are the pools below.
-SETS = ("base", "tune", "heldout")
+#: The sample sets: ``base`` is the kit's own generator (data/samples), the others are the pools below.
+SETS = ("base", "tune", "heldout", "novel")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,33 @@ _HELDOUT_LABELS: dict[str, tuple[str, ...]] = {
     "public_funding": ("Public Funding Requested?", "Subsidies Requested?", "Government Grants Applied For?", "Public Support Applied For?"),
 }  # fmt: skip
 
+
+#: ``novel``: wordings written to probe labels by meaning (abbreviations, questions, German-English forms),
+#: on the tune pool's layouts; developed on like ``tune``, none taken from the held-out pool.
+_NOVEL_LABELS: dict[str, tuple[str, ...]] = {
+    "company_name": ("Firm Name", "Company (Full Name)", "Name of Applicant", "Borrower", "Applicant"),
+    "legal_form": ("Form of Company", "Entity Type", "Company Type (Legal)", "Corporate Structure", "Legal Form / Type"),
+    "founding_date": ("Date of Registration", "Company Since", "Est.", "Established On", "In Business Since"),
+    "business_address": ("Registered Office", "Company Address (Street, ZIP, City)", "Head Office", "Business Location"),
+    "commercial_register": ("Reg. No.", "Commercial Reg. No. / Court", "Trade Register", "Register Court and Number", "HRB No."),
+    "vat_id": ("VAT No. (USt-IdNr.)", "Tax ID", "VAT Reg. No.", "Value Added Tax ID", "USt-ID"),
+    "property_type": ("Object Type", "Property Kind", "Type of Building", "Use Type", "Asset Class"),
+    "property_name": ("Object Name", "Name of Building", "Project Name", "Building Name", "Property"),
+    "property_address": ("Property Location", "Object Address", "Site Address", "Location (Street, ZIP, City)"),
+    "purchase_price": ("Purchase Amount", "Total Investment", "Acquisition Costs", "Investment Volume", "Costs of Construction"),
+    "requested_amount": ("Funding Requested", "Fin. req.", "Financing Required", "Amount to be Financed", "External Financing"),
+    "purpose": ("Use of Proceeds", "Loan Purpose", "Financing Objective", "Reason for Financing", "Intended Use"),
+    "equity_share": ("Own Capital", "Equity Contribution (EUR)", "Own Funds Contributed", "Equity Capital", "Down Payment"),
+    "construction_year": ("Year Built", "Constr. Year", "Building Year", "Year of Construction / Completion", "Completed In"),
+    "total_area": ("Living / Usable Space", "Area (sqm)", "Total Area in m²", "Usable Floor Area", "Net Floor Area"),
+    "loan_amount": ("Loan Requested", "Amt. of Loan", "Credit Amount", "Loan (EUR)", "Principal Amount"),
+    "term": ("Loan Term (Years)", "Tenor", "Maturity", "Term of Credit", "Duration (years)"),
+    "monthly_payment": ("Monthly Rate", "Instalment (monthly)", "Rate per Month", "Monthly Payment Amount", "Monthly Charge"),
+    "interest_rate": ("Rate Type", "Interest (p.a.)", "Interest Type", "Fixed or Variable Rate", "Interest Conditions"),
+    "early_repayment": ("Is early repayment desired?", "Special Repayment Option?", "Prepayment Option?", "Early Repayment (Y/N)", "Repayment before Maturity?"),
+    "public_funding": ("Subsidized Loan (KfW)?", "Public Funds Used?", "KfW / Public Funding?", "Grants Requested?", "Are public subsidies being applied for?"),
+}  # fmt: skip
+
 POOLS: dict[str, Pool] = {
     "tune": Pool(
         labels=_TUNE_LABELS,
@@ -120,6 +148,19 @@ POOLS: dict[str, Pool] = {
         damage={"skew": (-2.0, 2.0), "blur": (0.5, 1.0), "noise": (6.0, 12.0)},
     ),
 }
+POOLS["novel"] = Pool(
+    labels=_NOVEL_LABELS,
+    sections=(
+        ("1. Company Data", "Applicant Details"),
+        ("2. Investment Object", "Property & Financing"),
+        ("3. Loan Details", "Requested Loan"),
+    ),
+    layouts=POOLS["tune"].layouts,
+    fonts=POOLS["tune"].fonts,
+    boxes=POOLS["tune"].boxes,
+    letters=POOLS["tune"].letters,
+    damage=POOLS["tune"].damage,
+)
 
 
 @dataclass(frozen=True)

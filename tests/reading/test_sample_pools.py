@@ -18,8 +18,9 @@ from credit_ocr.reading.sample_pools import POOLS
 from credit_ocr.reading.samples import generate, make_document
 
 
-def test_the_pools_share_no_wording_layout_font_or_tick_style() -> None:
-    tune, heldout = POOLS["tune"], POOLS["heldout"]
+@pytest.mark.parametrize("developed", ["tune", "novel"])
+def test_the_pools_share_no_wording_layout_font_or_tick_style(developed: str) -> None:
+    tune, heldout = POOLS[developed], POOLS["heldout"]
     for name in FIELD_NAMES:
         assert not {w.lower() for w in tune.labels[name]} & {w.lower() for w in heldout.labels[name]}, name
     assert not set(tune.layouts) & set(heldout.layouts)
@@ -32,7 +33,7 @@ def test_the_pools_share_no_wording_layout_font_or_tick_style() -> None:
     )
 
 
-@pytest.mark.parametrize("pool", ["tune", "heldout"])
+@pytest.mark.parametrize("pool", ["tune", "heldout", "novel"])
 def test_pool_documents_are_reproducible_with_normalized_truths(pool: str) -> None:
     assert make_document(3, 0, pool) == make_document(3, 0, pool)
     layouts, covers = set(), set()

@@ -14,112 +14,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import lru_cache, partial
 
+from credit_ocr.reading.extraction.fields import is_valid, normalize
+from credit_ocr.reading.extraction.sections import section_bonus, section_weight
 from credit_ocr.reading.extraction.spec import FIELDS
+from credit_ocr.reading.extraction.vocabulary import FILLER, VOCABULARY
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "known_words", "label_end", "match_label", "word_fields"]
 
-#: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
-VOCABULARY: dict[str, dict[str, float]] = {
-    "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrow": 2,
-                     "applicant": 2, "name": 2, "entity": 1},
-    "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 1, "incorporat": 1,
-                   "compan": 1, "corporat": 1},
-    "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "date": 2, "since": 1},
-    "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
-                         "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1},
-    "commercial_register": {"regist": 3, "reg": 2, "hr": 3, "court": 2, "commercial": 1, "trade": 1, "entry": 1,
-                            "number": 0.5, "no": 0.5},
-    "vat_id": {"vat": 3, "tax": 3, "ust": 3, "idnr": 3, "sales": 1, "identif": 1, "id": 1, "number": 0.5,
-               "no": 0.5},
-    "property_type": {"type": 3, "kind": 3, "categor": 3, "class": 3, "property": 1, "object": 1, "asset": 1,
-                      "real": 0.5, "estate": 0.5, "building": 1},
-    "property_name": {"name": 2, "title": 2, "designation": 2, "project": 2, "property": 1, "object": 1,
-                      "building": 1},
-    "property_address": {"address": 3, "adress": 3, "location": 3, "located": 3, "site": 3, "situated": 3,
-                         "property": 1, "object": 1},
-    "purchase_price": {"price": 3, "cost": 3, "purchas": 2, "acquisit": 2, "invest": 2, "construct": 1,
-                       "building": 1},
-    "requested_amount": {"financ": 3, "fund": 2, "amount": 1, "volume": 1, "need": 1, "demand": 1, "sought": 1,
-                         "required": 1},
-    "purpose": {"purpose": 4, "use": 3, "intend": 2, "usage": 2, "fund": 0.5},
-    "equity_share": {"equity": 4, "own": 2, "contribut": 2, "capital": 2, "resource": 2, "portion": 1,
-                     "share": 1},
-    "construction_year": {"year": 3, "built": 3, "construct": 2, "complet": 2, "build": 1},
-    "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "usable": 1,
-                   "gross": 1, "lettable": 1},
-    "loan_amount": {"loan": 3, "credit": 3, "amount": 1, "sum": 1, "volume": 1},
-    "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2,
-             "time": 1, "loan": 0.5, "year": 0.5},
-    "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
-                        "repayment": 1},
-    "interest_rate": {"interest": 4, "rate": 1, "nominal": 1},
-    "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2},
-    "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "state": 2, "aid": 2,
-                       "support": 1, "fund": 1},
-}  # fmt: skip
-
-#: Words a label may hold that say nothing about which field it is.
-FILLER = frozenset(
-    [
-        "of",
-        "the",
-        "for",
-        "in",
-        "per",
-        "a",
-        "an",
-        "to",
-        "be",
-        "are",
-        "is",
-        "what",
-        "on",
-        "at",
-        "and",
-        "or",
-        "by",
-        "with",
-        "its",
-        "our",
-        "your",
-        "applied",
-        "desired",
-        "wanted",
-        "preferred",
-        "preference",
-        "target",
-        "agreed",
-        "option",
-        "right",
-        "made",
-        "application",
-        "requested",
-        "needed",
-        "total",
-        "eur",
-        "euro",
-        "in",
-        "years",
-        "date",
-        "details",
-        "information",
-        "please",
-        "arrangement",
-        "provided",
-        "given",
-        "planned",
-        "expected",
-        "overall",
-    ]
-)
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _ANSWERS = frozenset(("yes", "no", "ja", "nein"))
 #: Stems this short match only whole words ('no' must not match 'note').
 _WHOLE_WORD = 3
 #: How close an OCR'd word must be to a stem to count (difflib ratio over the stem's length).
 _FUZZY = 0.85
+#: Words that head a compound label ("Use Type", "Rate Type", "Company Legal Name"): a tie goes to them.
+_HEAD_NOUNS = ("type", "kind", "class", "categor", "name")
 #: A candidate is a label only when its best field scores at least this (one word that names a field).
 MIN_SCORE = 3.0
 
@@ -146,18 +57,28 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
         return None if any(ch in "[](){}☐☒□■|_—–-" for ch in word) else ()  # a dash separates label and value
     if folded in FILLER:
         return ()
-    for fuzzy in (False, True):  # a slip-free reading first: 'building' is not a slip of 'built'
+    abbreviated = word.rstrip("?:)").endswith(".") and len(folded) >= 3
+    for match in (_starts, _slipped, _abbreviates)[: 3 if abbreviated else 2]:
         found: dict[str, float] = {}
         for field, stems in VOCABULARY.items():
             for stem, weight in stems.items():
-                if _starts(folded, stem, fuzzy):
+                if match(folded, stem):
                     found[field] = max(found.get(field, 0.0), weight)
-        if found:
+        if found:  # a slip-free reading first: 'building' is not a slip of 'built'
             return tuple(found.items())
     return None
 
 
-def _starts(word: str, stem: str, fuzzy: bool) -> bool:
+def _abbreviates(word: str, stem: str) -> bool:
+    """'Ident.', 'Amt.', 'Constr.', 'Pmt.': an abbreviation keeps the word's first letter and some of
+    the others, in their order."""
+    if word[0] != stem[0] or len(stem) <= _WHOLE_WORD:
+        return False
+    rest = iter(stem[1:])
+    return all(letter in rest for letter in word[1:])
+
+
+def _starts(word: str, stem: str, fuzzy: bool = False) -> bool:
     if len(stem) <= _WHOLE_WORD:
         return word == stem
     if not fuzzy:
@@ -167,60 +88,108 @@ def _starts(word: str, stem: str, fuzzy: bool) -> bool:
     return False
 
 
+_slipped = partial(_starts, fuzzy=True)
+
+
 def match_label(words: list[str], section: str | None = None) -> LabelMatch | None:
     """The field the first words of ``words`` name, or None when they do not start a label.
 
     The label is the shortest prefix that reaches the best field's highest score, so a value after a
     label on the same row is not swallowed. ``section`` (applicant, property, loan) breaks near ties.
     """
-    totals: dict[str, float] = {}
-    best: tuple[float, int, str] | None = None  # (score, words, field)
-    for count, word in enumerate(words[:10], start=1):
-        if any(ch.isdigit() for ch in word):
-            break
-        pointed = word_fields(word)
-        if pointed is None:
-            break
-        for field, weight in pointed:
-            totals[field] = totals.get(field, 0.0) + weight
-        if totals:
-            field, score = max(totals.items(), key=lambda kv: kv[1] + _section_bonus(kv[0], section))
-            # only a word that says much moves the label's end ('Building Type | Office Building')
-            if best is None or (
-                score > best[0] and (best[0] < MIN_SCORE or dict(pointed).get(field, 0.0) >= 2)
-            ):
-                best = (score, count, field)
-    if best is None or best[0] < MIN_SCORE:
+    best, totals, named = _best_prefix(_unbracket(words), section)
+    if best is None or best[1] < MIN_SCORE:
         return None
-    score, count, field = best
+    _, score, count, field = best
     # a rival of another kind is no rival: the value's shape tells a date from a legal form; a rival
     # from another section of the form counts half ('Type of Legal Entity' under the applicant)
     rival = max(
         (
-            v * _section_weight(k, section)
+            v * section_weight(k, section)
             for k, v in totals.items()
             if k != field and _KIND[k] == _KIND[field]
         ),
         default=0.0,
     )
-    also = tuple(k for k, v in totals.items() if _KIND[k] != _KIND[field] and v >= score)
+    also = tuple(
+        k
+        for k, v in totals.items()
+        if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section)
+    )
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
 
-_SECTION_FIELDS = {
-    "applicant": {"company_name", "legal_form", "founding_date", "business_address", "commercial_register", "vat_id"},
-    "property": {"property_type", "property_name", "property_address", "purchase_price", "requested_amount",
-                 "purpose", "equity_share", "construction_year", "total_area"},
-    "loan": {"loan_amount", "term", "monthly_payment", "interest_rate", "early_repayment", "public_funding"},
-}  # fmt: skip
+def _best_prefix(
+    words: list[str], section: str | None
+) -> tuple[tuple[float, float, int, str] | None, dict[str, float], dict[str, float]]:
+    """The best (score with the section's bonus, score, words, field) over the prefixes of ``words``, the
+    totals of every field over all of them, and the totals of the words the best prefix holds."""
+    totals: dict[str, float] = {}
+    best: tuple[float, float, int, str] | None = None
+    named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
+    compound = True  # no 'of' yet: 'Use Type' is a type, 'Type of Use' too, 'VAT Registration' a VAT number
+    for count, word in enumerate(words[:10], start=1):
+        pointed = None if _value_starts(words, count - 1) else _register_kind(words, count - 1)
+        if pointed is None:
+            break
+        compound = compound and pointed != ()
+        here = dict(pointed) if compound and _fold_word(word).startswith(_HEAD_NOUNS) else {}
+        for field, weight in pointed:
+            totals[field] = totals.get(field, 0.0) + weight
+        if not totals:
+            continue
+        field, score = max(
+            totals.items(),
+            key=lambda kv: (kv[1] + section_bonus(kv[0], section), here.get(kv[0], 0.0)),
+        )
+        effective = score + section_bonus(field, section)
+        # only a word that says much moves the label's end ('Building Type | Office Building')
+        if best is None or (
+            (effective > best[0] or (effective == best[0] and field in here and field != best[3]))
+            and (best[1] < MIN_SCORE or dict(pointed).get(field, 0.0) >= 2)
+        ):
+            best, named = (effective, score, count, field), dict(totals)
+    return best, totals, named
 
 
-def _section_bonus(field: str, section: str | None) -> float:
-    return 1.5 if section and field in _SECTION_FIELDS.get(section, ()) else 0.0
+def _also(field: str, total: float, own: float, score: float, section: str | None) -> bool:
+    """Whether a field of another kind is named nearly as strongly, so its value's shape may decide:
+    'Date of Registration' offers its value to the register and to the founding date. A text field takes
+    any value, so only one named as strongly as the winner is offered it; a typed one from the same section
+    may trail by one weak word (``own``: what the label's own words give it)."""
+    if section_weight(field, section) < 1.0:
+        return False  # 'Rate Type' in the loan's section: no property's type
+    return total >= score or (_KIND[field] != "text" and own >= max(2.0, score - 1))
 
 
-def _section_weight(field: str, section: str | None) -> float:
-    return 0.5 if section in _SECTION_FIELDS and field not in _SECTION_FIELDS[section] else 1.0
+_QUALIFIER_WORDS = 5
+_TICKS = frozenset(("", "x", "_", "✓", "✔", "yes", "no", "ja", "nein"))
+_AREA_UNIT = re.compile(r"^\(?(m²|m2|sqm|qm)\)?[?:]?$", re.IGNORECASE)
+
+
+def _unbracket(words: list[str]) -> list[str]:
+    """A label's words with a bracketed qualifier opened up: 'Company Address (Street, ZIP, City)',
+    'VAT No. (USt-IdNr.)', 'Interest (p.a.)', 'Subsidized Loan (KfW)?' are labels to their end. Words of
+    the qualifier no vocabulary knows become neutral ('/'); a tick box ('(x)', '( )') is no qualifier. A
+    unit with no number before it ('Total Area in m²') is a label's word, not a value's."""
+    out = list(words)
+    i = 0
+    while i < len(out):
+        if _AREA_UNIT.match(out[i]) and not (i and any(ch.isdigit() for ch in out[i - 1])):
+            out[i] = "sqm" + ("?" if out[i].endswith("?") else "")
+        if not out[i].startswith("("):
+            i += 1
+            continue
+        close = next((j for j in range(i, min(len(out), i + _QUALIFIER_WORDS)) if ")" in out[j]), None)
+        inner = " ".join(out[i : (close or i) + 1])
+        if close is None or any(ch.isdigit() for ch in inner) or _fold_word(inner) in _TICKS:
+            return out
+        for j in range(i, close + 1):
+            bare = out[j].replace("(", " ").replace(")", " ").replace("-", " ").split()
+            keep = "?" if out[j].endswith("?") else ""
+            out[j] = (bare[0] if bare and word_fields(bare[0]) is not None else "/") + keep
+        i = close + 1
+    return out
 
 
 def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = ()) -> int:
@@ -230,6 +199,7 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
     right after them); 'Type of Property Office Building' stops before 'Office' (another field's word,
     straight after the label).
     """
+    words = _unbracket(words)
     end = start
     while end < len(words):
         if (end and words[end - 1].endswith("?")) or (
@@ -237,10 +207,14 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
         ):
             break  # a question ends at its mark, and its 'no' is an answer ('Desired? no'), not 'Reg. No.'
         pointed = word_fields(words[end])
-        if pointed is None or any(ch.isdigit() for ch in words[end]):
+        if words[end].endswith("?") and _fold_word(words[end]) and not _value_starts(words, end):
+            end += 1  # a question's words are its label's up to its mark ('Public Funds Used?')
+            continue
+        if pointed is None or _value_starts(words, end) or _is_value(field, words[end]):
             break
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
-        same_kind = _KIND[field] != "text" and any(_KIND[f] == _KIND[field] for f, _ in pointed)
+        typed = _KIND[field] != "text" and all(_KIND[f] != "text" for f in also)  # a text's value is any word
+        same_kind = typed and any(_KIND[f] == _KIND[field] for f, _ in pointed)
         named = any(f in dict(pointed) for f in (field, *also))  # 'Incorporation Form': also a legal form's
         if pointed == () or after_filler or named or same_kind:
             end += 1  # 'Equity Amount': another amount's word, still the same label
@@ -249,6 +223,35 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
     return end
 
 
+def _register_kind(words: list[str], i: int) -> tuple[tuple[str, float], ...] | None:
+    """What ``words[i]`` points at; a register's kind before 'No.' names the register ('HRB No.'), though
+    'HRB' alone is a value's first word."""
+    following = _fold_word(words[i + 1]) if i + 1 < len(words) else ""
+    if (
+        words[i].isupper()
+        and _fold_word(words[i]) in ("hr", "hra", "hrb")
+        and following in ("no", "nr", "number")
+    ):
+        return (("commercial_register", 3.0),)
+    return word_fields(words[i])
+
+
+def _value_starts(words: list[str], i: int) -> bool:
+    """Whether a value starts at ``words[i]``: a number, or a register's kind before its number ('HR No.'
+    is a label, 'HR 576308' a value)."""
+    word = words[i]
+    if any(ch.isdigit() for ch in word):
+        return True
+    following = i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1])
+    return following and word.isupper() and _fold_word(word).startswith("hr")
+
+
+def _is_value(field: str, word: str) -> bool:
+    """A typed field's value, not its label's word: 'Interest Rate Fixed' ends before 'Fixed'."""
+    return _KIND[field] not in ("text", "bool") and is_valid(field, normalize(field, word))
+
+
 def known_words(words: list[str]) -> bool:
-    """True if every word is a label word (a field's word or filler) and none holds a digit."""
-    return all(word_fields(w) is not None and not any(ch.isdigit() for ch in w) for w in words)
+    """True if every word is a label word (a field's word, filler, a bracketed qualifier) and none holds a
+    digit."""
+    return all(word_fields(w) is not None and not any(ch.isdigit() for ch in w) for w in _unbracket(words))

@@ -114,9 +114,11 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     evidence = {name: Evidence() for name in FIELD_NAMES}
     ranked: dict[str, tuple] = {}
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
-    for cand in candidates(text.splitlines()):
-        value, fits = _reading(cand)
-        if value is None:
+    readings = [(cand, *_reading(cand)) for cand in candidates(text.splitlines())]
+    # a label naming two kinds of field offers its value to both: the kind it fits takes it
+    settled = {(c.line, c.label, c.raw) for c, value, fits in readings if value is not None and fits}
+    for cand, value, fits in readings:
+        if value is None or (not fits and (cand.line, cand.label, cand.raw) in settled):
             continue
         key = (fits, not cand.below, round(cand.label_score, 2), cand.how == "phrase", len(cand.label))
         offered[cand.field].append((value, key, cand.label.casefold().split()))

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 
 from credit_ocr.reading.extraction.labels import known_words, label_end, match_label
-from credit_ocr.reading.extraction.phrases import find_label, fold
+from credit_ocr.reading.extraction.phrases import find_label
+from credit_ocr.reading.extraction.sections import section_of
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
 from credit_ocr.reading.extraction.spec import FIELDS
 
-__all__ = ["Candidate", "candidates"]
+__all__ = ["Candidate", "candidates", "section_of"]
 
 _GENERIC_ADDRESS = {"address", "adress", "location"}
 _KIND = {spec.name: spec.kind for spec in FIELDS}
@@ -65,20 +66,6 @@ class _Label:
     also: tuple[str, ...] = ()  # fields of another kind the label names as strongly (labels.LabelMatch)
 
 
-def section_of(line: str, current: str) -> str:
-    """'applicant', 'property' or 'loan' when ``line`` is a section heading that says so, else ``current``."""
-    folded = fold(line)
-    if len(folded.split()) > 8:
-        return current
-    if re.search(r"\b(property|object|real estate|building)", folded):
-        return "property"
-    if re.search(r"\b(loan|credit|financing proposal|terms|conditions)\b", folded):
-        return "loan"
-    if re.search(r"\b(applicant|company|borrower|company details)\b", folded):
-        return "applicant"
-    return current
-
-
 def _finish(field: str, score: float, how: str, words: list[str], used: int, also: tuple = ()) -> _Label:
     """The label over ``words[:used]``, stretched over the words that still belong to it (labels.label_end)."""
     end = label_end(words, used, field, also)
@@ -111,8 +98,9 @@ def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
     if found is None:
         return None
     if colon:
-        if not known_words(words[found.words :]):
-            return None  # 'Loan Application No. 12: ...' is not a label with a value
+        rest = words[found.words :]
+        if not known_words(rest) and (len(rest) > 2 or VALUE_WORD.search(" ".join(rest))):
+            return None  # 'Loan Application No. 12: ...' is not a label with a value; 'Year of Erection:' is
         return _Label(
             found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words), also=found.also
         )
@@ -154,11 +142,20 @@ def candidates(lines: list[str]) -> list[Candidate]:
     found: list[Candidate] = []
     section = "applicant"
     pending: list[tuple[_Label, str]] = []  # labels alone on their row: their values are on the next row
+    lone: str | None = None  # the last row: one label and nothing else
     for number, raw_line in enumerate(lines):
         numbered, segments = split_line(raw_line)
         if not segments:
             continue
         labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
+        if lone is not None and (heading := section_of(lone, section)) != section:
+            # a label with no value beside or below it was a heading: 'Property & Financing', 'Requested Loan'
+            relabeled = [_label(s, heading, i + 1 < len(segments)) for i, s in enumerate(segments)]
+            if relabeled[0] is not None:
+                section, labels = heading, relabeled
+        lone = (
+            segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
+        )
         if pending:
             if labels[0] is None and not numbered:
                 aligned = len(segments) == len(pending)

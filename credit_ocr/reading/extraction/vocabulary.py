@@ -1,0 +1,65 @@
+"""The words labels are made of: each field's word stems with weights, and the words that say nothing.
+
+:mod:`.labels` scores a printed label by the stems its words start with (or slip from, or abbreviate).
+A weight of 3 says the word alone names the field ("equity", "tenor"); 2 is a strong hint; 1 or less a
+weak one ("amount" is the loan's as much as the financing's). Words are added by meaning, not for one
+form's phrase: 'since' and 'est' date a founding, 'down' is a down payment's, 'living' an area's.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FILLER", "VOCABULARY"]
+
+#: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
+VOCABULARY: dict[str, dict[str, float]] = {
+    "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrow": 2,
+                     "applicant": 2, "name": 2, "entity": 1},
+    "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 2, "incorporat": 1,
+                   "compan": 1, "corporat": 1},
+    "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "est": 3, "since": 3, "date": 2},
+    "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
+                         "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1,
+                         "location": 2, "located": 2},
+    "commercial_register": {"regist": 3, "reg": 3, "hr": 3, "court": 2, "commercial": 1,
+                            "trade": 1, "entry": 1, "number": 0.5, "no": 0.5},
+    "vat_id": {"vat": 3, "tax": 3, "ust": 3, "ustid": 3, "idnr": 3, "added": 2, "value": 1, "sales": 1,
+               "identif": 1, "id": 1, "number": 0.5, "no": 0.5},
+    "property_type": {"type": 3, "kind": 3, "categor": 3, "class": 3, "property": 1, "object": 1, "asset": 1,
+                      "real": 0.5, "estate": 0.5, "building": 1},
+    "property_name": {"name": 2, "title": 2, "designation": 2, "project": 2, "development": 2, "property": 1, "object": 1,
+                      "building": 1},
+    "property_address": {"address": 3, "adress": 3, "location": 3, "located": 3, "site": 3, "situated": 3,
+                         "property": 1, "object": 1},
+    "purchase_price": {"price": 3, "cost": 3, "invest": 3, "purchas": 2, "acquisit": 2, "construct": 1,
+                       "building": 1, "amount": 1},
+    "requested_amount": {"financ": 3, "fin": 3, "fund": 2, "amount": 1, "volume": 1, "need": 1, "demand": 1,
+                         "sought": 1, "required": 1, "request": 1, "req": 1, "external": 1},
+    "purpose": {"purpose": 4, "use": 3, "objective": 3, "reason": 3, "aim": 3, "goal": 3, "intend": 2, "usage": 2, "proceed": 2,
+                "fund": 0.5},
+    "equity_share": {"equity": 4, "down": 3, "own": 2, "contribut": 2, "capital": 2, "resource": 2, "portion": 1,
+                     "share": 1, "payment": 1},
+    "construction_year": {"year": 3, "built": 3, "constructed": 3, "complet": 3, "constr": 2, "build": 1},
+    "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "living": 2,
+                   "usable": 2, "gross": 1, "net": 1, "lettable": 1, "m": 1},
+    "loan_amount": {"loan": 3, "credit": 3, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
+    "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2,
+             "time": 1, "loan": 0.5, "year": 0.5},
+    "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
+                        "repayment": 1},
+    "interest_rate": {"interest": 4, "rate": 2, "fixed": 1, "variable": 1, "nominal": 1,
+                      "type": 1, "condition": 1},
+    "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
+                        "before": 1},
+    "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "kfw": 3, "state": 2, "aid": 2,
+                       "support": 1, "fund": 1},
+}  # fmt: skip
+
+#: Words a label may hold that say nothing about which field it is. ('date' is not one: 'Date of
+#: Registration' is a date.)
+FILLER = frozenset({
+    "of", "the", "for", "in", "per", "a", "an", "to", "be", "are", "is", "was", "were", "being", "been", "has",
+    "have", "do", "does", "will", "you", "we", "what", "on", "at", "and", "or", "by", "with", "its", "our",
+    "your", "applied", "desired", "wanted", "preferred", "preference", "target", "agreed", "option", "right",
+    "made", "application", "needed", "total", "eur", "euro", "years", "details", "information", "please",
+    "arrangement", "provided", "given", "planned", "expected", "overall",
+})  # fmt: skip
