@@ -55,8 +55,8 @@ def _normalize(name: str, raw: str):
     return value
 
 
-def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | None:
-    """The lowest OCR confidence of the value's words on its line (None without OCR words).
+def _value_words(candidate: Candidate, words: LineWords | None) -> list[tuple[str, float]] | None:
+    """The value's words on its line with their OCR confidences (None without OCR words).
 
     The value's words are looked for as a run, the last on the line, so that a label word the value
     repeats ('Register Court  HRB 1 / Bonn Local Court') lends it no confidence of its own; a lone mark
@@ -75,8 +75,12 @@ def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | N
     )
     if _KINDS[candidate.field] == "bool":  # tesseract is always unsure of box glyphs: judge the words
         found = [w for w in found if sum(ch.isalpha() for ch in w[0]) >= 2]
-    confs = [conf for text, conf in found if conf >= 0 and any(ch.isalnum() for ch in text)]
-    return min(confs) if confs else None
+    return [(text, conf) for text, conf in found if conf >= 0 and any(ch.isalnum() for ch in text)]
+
+
+def _lowest(found: list[tuple[str, float]] | None) -> float | None:
+    """The lowest OCR confidence of the value's words (None without OCR words)."""
+    return min(conf for _, conf in found) if found else None
 
 
 def _reading(cand: Candidate) -> tuple[object, bool]:
@@ -125,10 +129,12 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
         if cand.field not in ranked or key > ranked[cand.field]:
             ranked[cand.field] = key
             fields[cand.field] = value
+            read = _value_words(cand, words)
             evidence[cand.field] = Evidence(
                 found=True,
                 label_score=cand.label_score,
-                word_confidence=_word_confidence(cand, words),
+                word_confidence=_lowest(read),
+                words=tuple(read or ()),
                 plausible=fits,
                 doubt=cand.doubt,
                 label=cand.label,
