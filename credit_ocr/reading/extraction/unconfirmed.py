@@ -18,7 +18,7 @@ __all__ = ["CLEAN_PRINT_CONFIDENCE", "unconfirmed_word"]
 #: Tesseract reads a clean print's words at 95-97 (the median word of the kit's scans, faxes and photos);
 #: a word of a name read below this was read from a blurred, broken or speckled print.
 CLEAN_PRINT_CONFIDENCE = 90.0
-#: Words this short ('Hall' and longer count) are checked; 'Co', 'KG', 'am' are a legal form's or too short.
+#: A word of four letters or more is checked ('Hall'); 'Co', 'KG', 'am' are too short to tell.
 _LETTERS = re.compile(r"[^\W\d_]{4,}")
 
 
@@ -36,5 +36,7 @@ def unconfirmed_word(value: object, words: tuple[tuple[str, float], ...], text: 
             continue
         for part in _LETTERS.findall(word.casefold()):
             if part in kept and counts.get(part, 0) <= 1:
-                return f"{part!r} was read unsurely ({confidence:.0f}) and is printed nowhere else to confirm it"
+                return (
+                    f"{part!r} was read unsurely ({confidence:.0f}) and is printed nowhere else to confirm it"
+                )
     return None
