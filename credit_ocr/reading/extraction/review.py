@@ -19,6 +19,7 @@ from credit_ocr.reading.extraction.checks import consistency, label_doubt, misre
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.unconfirmed import unconfirmed_word
+from credit_ocr.reading.lines import LineWord
 
 __all__ = ["Evidence", "ReviewItem", "confidence_of", "plausible", "review", "with_review"]
 
@@ -49,7 +50,7 @@ class Evidence:
     doubt: str | None = None  # why the value's place on the page is uncertain
     label: str | None = None  # the printed label the value was found under
     raw: str | None = None  # the value as printed (what a tick box's reading is judged on)
-    words: tuple[tuple[str, float], ...] = ()  # the value's OCR words with their confidences (0-100)
+    words: tuple[LineWord, ...] = ()  # the value's OCR words, their confidences and dictionary marks
 
 
 @dataclass
