@@ -190,13 +190,19 @@ def _mark_known(api: tesserocr.PyTessBaseAPI, found: list[dict]) -> list[dict]:
 
     A misread rarely makes a real word, so the review doubts an unsure word the dictionary does not know
     (:mod:`.extraction.unconfirmed`). One walk over the recognized words, in the TSV's order: a page's
-    words cost about a millisecond; if the two lists ever disagree, no word is marked.
+    words cost about a millisecond; if the two lists ever disagree, no word is marked. (tesserocr raises
+    RuntimeError for an iterator over a page without text.)
     """
-    marks = [
-        (text.strip(), word.WordIsFromDictionary())
-        for word in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD)
-        if (text := word.GetUTF8Text(tesserocr.RIL.WORD)) and text.strip()
-    ]
+    if not found:
+        return found
+    try:
+        marks = [
+            (text.strip(), word.WordIsFromDictionary())
+            for word in tesserocr.iterate_level(api.GetIterator(), tesserocr.RIL.WORD)
+            if (text := word.GetUTF8Text(tesserocr.RIL.WORD)) and text.strip()
+        ]
+    except RuntimeError:
+        return found
     if [text for text, _ in marks] == [w["text"] for w in found]:
         for w, (_, known) in zip(found, marks, strict=True):
             w["known"] = bool(known)
