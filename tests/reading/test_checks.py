@@ -210,3 +210,11 @@ def test_a_register_number_with_a_letter_or_a_full_stop_is_doubted() -> None:
     assert "register number" in (shape_doubt("commercial_register", "HRA 514080. Local Court Augsburg") or "")
     assert shape_doubt("commercial_register", "HRB 12345 B, Local Court Berlin") is None
     assert shape_doubt("commercial_register", "HRB 369946 / Essen Local Court") is None
+
+
+def test_a_purpose_word_one_letter_off_is_doubted() -> None:
+    """What a loan is for is said in few words: 'Acquistion' (a letter lost on a fax) is one of them misread."""
+    assert "'acquisition'" in (misread_word("purpose", "Acquistion", "Purpose  Acquistion") or "")
+    assert (
+        misread_word("purpose", "Acquisition and Renovation", "Purpose  Acquisition and Renovation") is None
+    )

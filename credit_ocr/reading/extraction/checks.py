@@ -62,7 +62,7 @@ _WORD = re.compile(r"[^\W\d_]{5,}")
 _LOOKALIKES = [set(pair) for pair in ("il", "lt", "it", "ij", "rs", "rt", "ce", "eo", "co", "ao", "aq", "nm",
                                        "nh", "hb", "un", "ft", "vy", "uv")]  # fmt: skip
 #: Words a field is known to hold, five letters or more: a street's kind and the country in an address,
-#: the court of a register entry, the words of a legal form.
+#: the court of a register entry, the words of a legal form, what a loan is for.
 _STREET_WORDS = ("strasse", "straße", "platz", "allee", "gasse", "street", "square", "chaussee", "germany")
 _FORM_WORDS = (
     "limited",
@@ -79,6 +79,17 @@ _FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "property_address": _STREET_WORDS,
     "commercial_register": ("local", "court", "district", "amtsgericht", "registry", "register"),
     "legal_form": _FORM_WORDS,
+    "purpose": (
+        "acquisition",
+        "purchase",
+        "renovation",
+        "refinancing",
+        "construction",
+        "modernisation",
+        "modernization",
+        "extension",
+        "conversion",
+    ),  # fmt: skip
 }
 #: Words no label ends with ('Built In', 'Situated At', 'Applied For' do end in theirs): a label read
 #: as ending in one lost its last word to the value.
