@@ -210,6 +210,7 @@ def test_a_register_number_with_a_letter_or_a_full_stop_is_doubted() -> None:
     assert "register number" in (shape_doubt("commercial_register", "HRA 514080. Local Court Augsburg") or "")
     assert shape_doubt("commercial_register", "HRB 12345 B, Local Court Berlin") is None
     assert shape_doubt("commercial_register", "HRB 369946 / Essen Local Court") is None
+    assert "lost" in (shape_doubt("commercial_register", "HRB 813844 Hanover Local Court") or "")
 
 
 def test_a_purpose_word_one_letter_off_is_doubted() -> None:

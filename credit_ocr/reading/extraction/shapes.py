@@ -35,6 +35,9 @@ _REGISTER_KIND = re.compile(r"\bHR\s?[AB]\b", re.I)
 #: A register number with a letter glued to its digits ('83072t'), or a full stop after it before the
 #: court ('514080. Local Court'): a digit or a comma misread.
 _REGISTER_SLIP = re.compile(r"\d[^\W\d_]\b|\d[^\W\d_]?\.(?=\s)")
+#: A register number run straight into the court's name ('HRB 813844 Hanover Local Court'): the '/' or
+#: comma between them was lost (a one-letter suffix, Berlin's 'HRB 12345 B', is part of the number).
+_REGISTER_RUN = re.compile(r"\bHR\s?[AB]\s*\d+\s+[^\W\d_]{2,}", re.I)
 _TICK_BOXES = ("early_repayment", "public_funding")
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
@@ -64,6 +67,8 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
             return "two register kinds: a label's word may have joined the value"
         if slip := _REGISTER_SLIP.search(value):
             return f"{slip[0]!r} in a register number: a digit or a comma misread?"
+        if _REGISTER_RUN.search(value):
+            return "nothing between the register number and the court: a '/' or a comma lost?"
     if name in AMOUNTS and (amount := money(value)) is not None and amount < LOWEST_AMOUNT:
         return f"{value} is too small for a real-estate financing: digits may be lost"
     if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
