@@ -7,15 +7,32 @@ form's label and its value stay on one line (the rules extractor relies on it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["LineWords", "OcrPageResult", "layout_text", "line_words", "rebuild_lines", "text_layer_page"]
+__all__ = [
+    "LineWord",
+    "LineWords",
+    "OcrPageResult",
+    "layout_text",
+    "line_words",
+    "rebuild_lines",
+    "text_layer_page",
+]
 
-#: The words of each line of a document's text, with tesseract's confidence (0-100; 100 for a text layer),
-#: one list per line of ``"\n\n".join(page texts).splitlines()``.
-LineWords = list[list[tuple[str, float]]]
+
+class LineWord(NamedTuple):
+    """One word of a line: its text, tesseract's confidence (0-100; 100 for a text layer) and whether
+    tesseract's dictionary knows it (None: not asked, as for a text layer or the ``tesseract`` program)."""
+
+    text: str
+    conf: float
+    known: bool | None = None
+
+
+#: The words of each line of a document's text, one list per line of ``"\n\n".join(page texts).splitlines()``.
+LineWords = list[list[LineWord]]
 
 #: A text layer with fewer visible characters than this on a page is not trusted (a scan's stray text).
 MIN_TEXT_LAYER_CHARS = 20
@@ -77,7 +94,7 @@ def line_words(pages: list[tuple[str, list[dict]]]) -> LineWords | None:
             line = word.get("line")
             if line is None or not 0 <= line < len(lines):
                 return None
-            lines[line].append((word["text"], float(word.get("conf", -1))))
+            lines[line].append(LineWord(word["text"], float(word.get("conf", -1)), word.get("known")))
         out.extend(lines)
     return out
 

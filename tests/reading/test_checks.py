@@ -202,3 +202,20 @@ def test_real_ocr_of_a_misprinted_form_is_flagged_with_its_reasons() -> None:
     assert read.fields["business_address"] == "Talstrasse 157, 76133 Karlsruhe, Germany"
     assert "half" in reasons["loan_amount"]
     assert "either answer" in reasons["early_repayment"]
+
+
+def test_a_register_number_with_a_letter_or_a_full_stop_is_doubted() -> None:
+    """'83072t' is a 1 misread, '514080. Local Court' a comma; 'HRB 12345 B' (Berlin's suffix) is printed so."""
+    assert "register number" in (shape_doubt("commercial_register", "HRB 83072t, Local Court Freiburg") or "")
+    assert "register number" in (shape_doubt("commercial_register", "HRA 514080. Local Court Augsburg") or "")
+    assert shape_doubt("commercial_register", "HRB 12345 B, Local Court Berlin") is None
+    assert shape_doubt("commercial_register", "HRB 369946 / Essen Local Court") is None
+    assert "lost" in (shape_doubt("commercial_register", "HRB 813844 Hanover Local Court") or "")
+
+
+def test_a_purpose_word_one_letter_off_is_doubted() -> None:
+    """What a loan is for is said in few words: 'Acquistion' (a letter lost on a fax) is one of them misread."""
+    assert "'acquisition'" in (misread_word("purpose", "Acquistion", "Purpose  Acquistion") or "")
+    assert (
+        misread_word("purpose", "Acquisition and Renovation", "Purpose  Acquisition and Renovation") is None
+    )

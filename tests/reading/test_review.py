@@ -6,7 +6,7 @@ from credit_ocr.reading.extraction.fields import FIELD_NAMES
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review, with_review
 from credit_ocr.reading.extraction.rules import extract_rules
-from credit_ocr.reading.lines import layout_text, line_words
+from credit_ocr.reading.lines import LineWord, layout_text, line_words
 
 FORM = """1. Applicant
 Company Name  Hansa Bau GmbH
@@ -17,9 +17,9 @@ Desired Financing Amount  EUR 2,000,000
 Equity Contribution  EUR 500,000"""
 
 
-def _words(text: str, unsure: str | None = None) -> list[list[tuple[str, float]]]:
+def _words(text: str, unsure: str | None = None) -> list[list[LineWord]]:
     """Every word at confidence 96, the word ``unsure`` at 31."""
-    return [[(w, 31.0 if w == unsure else 96.0) for w in line.split()] for line in text.splitlines()]
+    return [[LineWord(w, 31.0 if w == unsure else 96.0) for w in line.split()] for line in text.splitlines()]
 
 
 def test_a_sure_reading_is_not_flagged_and_an_unsure_word_is() -> None:
@@ -75,10 +75,11 @@ def test_the_llm_result_gets_the_same_validation() -> None:
 def test_line_words_follow_the_text_across_pages() -> None:
     page = (
         "Company Name  Hansa",
-        [{"text": "Company", "conf": 90, "line": 0}, {"text": "Hansa", "conf": 40, "line": 0}],
+        [{"text": "Company", "conf": 90, "line": 0, "known": True}, {"text": "Hansa", "conf": 40, "line": 0}],
     )
     words = line_words([page, page])
-    assert words == [[("Company", 90.0), ("Hansa", 40.0)], [], [("Company", 90.0), ("Hansa", 40.0)]]
+    line = [LineWord("Company", 90.0, True), LineWord("Hansa", 40.0, None)]  # None: the dictionary not asked
+    assert words == [line, [], line]
     assert line_words([("a", [{"text": "a", "conf": 1}])]) is None  # words stored before they had lines
 
 

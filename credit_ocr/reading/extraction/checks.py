@@ -4,11 +4,8 @@ A value that normalizes cleanly can still be wrong: tesseract is sometimes confi
 of an unseen wording may end where the extractor did not expect. What gives such a value away is
 knowledge of what the field holds and of the rest of the document, not the OCR's confidence:
 
-- **its shape** (:func:`shape_doubt`): an address has a postcode and separates its parts with commas (a
-  full stop after a number or a town is a comma misread); a name holds no stray marks ('!', '+', '_')
-  and no two words glued into one; a register entry has one kind (HRA/HRB) and a number; a real-estate
-  financing's amounts run to thousands of euros; a tick whose mark could belong to either answer was
-  read by convention, not by what is printed;
+- **its shape** (:func:`.shapes.shape_doubt`, kept in its own module): a postcode and commas in an
+  address, no stray marks in a name, a register number of digits, amounts of thousands of euros;
 - **its label** (:func:`label_doubt`): no label ends in 'of', and a value that starts with a word of its
   own label holds part of it;
 - **the document's other words** (:func:`misread_word`): a word one OCR slip off a word printed more
@@ -31,6 +28,15 @@ from decimal import Decimal
 
 from credit_ocr.reading.extraction.fields import normalize
 from credit_ocr.reading.extraction.labels import word_fields
+from credit_ocr.reading.extraction.shapes import (
+    ADDRESSES,
+    AMOUNTS,
+    LOWEST_AMOUNT,
+    TEXT_FIELDS,
+    money,
+    shape_doubt,
+    tick_ambiguous,
+)
 
 __all__ = [
     "LOWEST_AMOUNT",
@@ -44,9 +50,6 @@ __all__ = [
     "tick_ambiguous",
 ]
 
-#: No commercial real-estate financing, price or equity is smaller than this (euros): a smaller amount
-#: lost digits to the OCR ('4.420 000 EUR' read as €4.42).
-LOWEST_AMOUNT = Decimal(1_000)
 #: A loan is most of the financing requested: less than this share of it means a digit was lost.
 LOWEST_LOAN_SHARE = Decimal("0.5")
 #: The interest rates a commercial loan may carry (a year), when the form gives a rate type, not a number.
@@ -54,25 +57,12 @@ RATE_RANGE = (Decimal("0.005"), Decimal("0.12"))
 #: Rounding a printed payment: the payment may miss the interest-only and annuity bounds by this share.
 PAYMENT_SLACK = Decimal("0.1")
 
-_AMOUNTS = ("purchase_price", "requested_amount", "equity_share", "loan_amount")
-_ADDRESSES = ("business_address", "property_address")
-#: A full stop after a house number or postcode ('157. 76133'), or after a town before the next part
-#: ('Leipzig. Germany'): an address separates its parts with commas. A street's abbreviation before its
-#: number ('Hauptstr. 5') and short ones ('St.', 'Nr.') are no slip.
-_STOP_FOR_COMMA = re.compile(r"\d\.(?=\s)|[^\W\d_]{4,}\.(?=\s+[^\W\d_])")
-_POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)")
-#: Marks no name, address, register entry or purpose holds: stray specks and rules the OCR read as text.
-_STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—“”„]|^[^\w(]")
-_TEXTS = ("company_name", "legal_form", "business_address", "commercial_register", "property_type",
-          "property_name", "property_address", "purpose")  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]{5,}")
 #: Letters tesseract takes for one another (thin strokes, open and closed bowls, a hook more or less).
 _LOOKALIKES = [set(pair) for pair in ("il", "lt", "it", "ij", "rs", "rt", "ce", "eo", "co", "ao", "aq", "nm",
                                        "nh", "hb", "un", "ft", "vy", "uv")]  # fmt: skip
-#: A word that starts small and turns capital ('ofLoan'): two words the OCR read as one.
-_GLUED = re.compile(r"(?<![\w.])[a-z]{1,3}[A-Z]")
 #: Words a field is known to hold, five letters or more: a street's kind and the country in an address,
-#: the court of a register entry, the words of a legal form.
+#: the court of a register entry, the words of a legal form, what a loan is for.
 _STREET_WORDS = ("strasse", "straße", "platz", "allee", "gasse", "street", "square", "chaussee", "germany")
 _FORM_WORDS = (
     "limited",
@@ -89,13 +79,21 @@ _FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "property_address": _STREET_WORDS,
     "commercial_register": ("local", "court", "district", "amtsgericht", "registry", "register"),
     "legal_form": _FORM_WORDS,
+    "purpose": (
+        "acquisition",
+        "purchase",
+        "renovation",
+        "refinancing",
+        "construction",
+        "modernisation",
+        "modernization",
+        "extension",
+        "conversion",
+    ),  # fmt: skip
 }
-_REGISTER_KIND = re.compile(r"\bHR\s?[AB]\b", re.I)
 #: Words no label ends with ('Built In', 'Situated At', 'Applied For' do end in theirs): a label read
 #: as ending in one lost its last word to the value.
 _OPEN_ENDS = frozenset(["of", "the", "a", "an", "and", "or", "its", "our", "your"])
-_TICK_BOXES = ("early_repayment", "public_funding")
-_ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
 
 @dataclass(frozen=True)
@@ -104,36 +102,6 @@ class Doubt:
 
     field: str
     reason: str
-
-
-def money(value: object) -> Decimal | None:
-    """The euros of a normalized amount ('€2,500,000' or '€5,600 per month'), None for anything else."""
-    if not isinstance(value, str) or not value.startswith("€"):
-        return None
-    return Decimal(value[1:].split(" ")[0].replace(",", ""))
-
-
-def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
-    """Why a valid value of field ``name`` still looks misread (``raw``: the printed text), else None."""
-    if name in _TEXTS and isinstance(value, str) and (stray := _STRAY.search(value)):
-        return f"{stray[0].strip() or 'a space'!r} has no place in a {name.replace('_', ' ')}: a speck read as text?"
-    if name in _TEXTS and isinstance(value, str) and (glued := _GLUED.search(value)):
-        return f"two words read as one ({glued[0]}...): a label's word may have joined the value"
-    if name in _ADDRESSES and isinstance(value, str):
-        if _STOP_FOR_COMMA.search(value):
-            return "a full stop where an address has a comma: the OCR may have misread it"
-        if not _POSTCODE.search(value):
-            return "the address has no postcode"
-    if name == "commercial_register" and isinstance(value, str):
-        if not re.search(r"\d{3}", value):
-            return "a register entry has a number, this one none"
-        if len(_REGISTER_KIND.findall(value)) > 1:
-            return "two register kinds: a label's word may have joined the value"
-    if name in _AMOUNTS and (amount := money(value)) is not None and amount < LOWEST_AMOUNT:
-        return f"{value} is too small for a real-estate financing: digits may be lost"
-    if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
-        return "the tick could belong to either answer"
-    return None
 
 
 def one_slip_apart(a: str, b: str) -> bool:
@@ -172,7 +140,7 @@ def _tails(word: str, known: str, name: str) -> list[str]:
     """The word, and for an address its end as long as ``known``: a street's name is one word with its
     kind ('Schillerplatz'); only a changed letter counts there, since where the kind begins is unknown,
     and a word that ends in a kind the field holds ('Rosenstrasse') has none misread."""
-    if name not in _ADDRESSES or len(word) <= len(known) + 1:
+    if name not in ADDRESSES or len(word) <= len(known) + 1:
         return [word]
     if word.endswith(_FIELD_WORDS[name]):
         return []
@@ -189,19 +157,6 @@ def label_doubt(name: str, value: object, label: str | None) -> str | None:
     if first and dict(word_fields(first) or ()).get(name, 0) >= 2:
         return f"its value begins with {first!r}, a word of its label"
     return None
-
-
-def tick_ambiguous(raw: str) -> bool:
-    """True when a yes/no answer's only mark sits between the two answers ('yes |X| no'): nothing before
-    the first answer or after the last says whether boxes lead or trail their words, so the mark could
-    belong to either."""
-    text = " ".join(raw.split()).strip(" :;|_.")
-    answers = list(_ANSWER.finditer(text))
-    if len(answers) < 2:
-        return False
-    before, after = text[: answers[0].start()], text[answers[-1].end() :]
-    between = text[answers[0].end() : answers[-1].start()]
-    return bool(between.strip()) and not before.strip() and not after.strip()
 
 
 def annuity(loan: Decimal, yearly_rate: Decimal, years: Decimal) -> Decimal:
@@ -269,10 +224,10 @@ def _same_text(fields: dict[str, object]) -> list[Doubt]:
     """Two text fields with one value: one label took the other's value (a company may own its premises,
     so the two addresses may agree)."""
     doubts = []
-    for i, first in enumerate(_TEXTS):
-        for second in _TEXTS[i + 1 :]:
+    for i, first in enumerate(TEXT_FIELDS):
+        for second in TEXT_FIELDS[i + 1 :]:
             value = fields.get(first)
-            if value is not None and value == fields.get(second) and {first, second} != set(_ADDRESSES):
+            if value is not None and value == fields.get(second) and {first, second} != set(ADDRESSES):
                 doubts += [
                     Doubt(n, f"the same value as the {m.replace('_', ' ')}")
                     for n, m in ((first, second), (second, first))
@@ -283,7 +238,7 @@ def _same_text(fields: dict[str, object]) -> list[Doubt]:
 def consistency(fields: dict[str, object], today: date | None = None) -> list[Doubt]:
     """Fields whose values disagree with the others': amounts that do not add up, a payment that cannot
     repay the loan or pays more than its annuity, a company founded in the future."""
-    price, requested, equity, loan = (money(fields.get(n)) for n in _AMOUNTS)
+    price, requested, equity, loan = (money(fields.get(n)) for n in AMOUNTS)
     doubts = _amount_doubts(price, equity, requested, loan)
     bases = [amount for amount in (loan, requested) if amount is not None and amount >= LOWEST_AMOUNT]
     if bases and not any(_payment_fits(fields, amount) for amount in bases):

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from credit_ocr.reading.extraction.checks import consistency, label_doubt, misread_word, shape_doubt
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
 from credit_ocr.reading.extraction.result import ExtractionResult
+from credit_ocr.reading.extraction.unconfirmed import unconfirmed_word
+from credit_ocr.reading.lines import LineWord
 
 __all__ = ["Evidence", "ReviewItem", "confidence_of", "plausible", "review", "with_review"]
 
@@ -48,6 +50,7 @@ class Evidence:
     doubt: str | None = None  # why the value's place on the page is uncertain
     label: str | None = None  # the printed label the value was found under
     raw: str | None = None  # the value as printed (what a tick box's reading is judged on)
+    words: tuple[LineWord, ...] = ()  # the value's OCR words, their confidences and dictionary marks
 
 
 @dataclass
@@ -102,6 +105,8 @@ def _reason(name: str, value: object, ev: Evidence, text: str) -> str | None:
         return shaped
     if kind == "text" and (slip := misread_word(name, value, text)):
         return slip
+    if kind == "text" and (unsure := unconfirmed_word(value, ev.words, text)):
+        return unsure
     if bordered := label_doubt(name, value, ev.label):
         return bordered
     if ev.word_confidence is not None and ev.word_confidence < LOW_WORD_CONFIDENCE:

@@ -16,7 +16,7 @@ from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fiel
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.walk import Candidate, candidates
-from credit_ocr.reading.lines import LineWords
+from credit_ocr.reading.lines import LineWord, LineWords
 
 __all__ = ["LineWords", "extract_rules"]
 
@@ -55,8 +55,8 @@ def _normalize(name: str, raw: str):
     return value
 
 
-def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | None:
-    """The lowest OCR confidence of the value's words on its line (None without OCR words).
+def _value_words(candidate: Candidate, words: LineWords | None) -> list[LineWord] | None:
+    """The value's words on its line, with their OCR confidences (None without OCR words).
 
     The value's words are looked for as a run, the last on the line, so that a label word the value
     repeats ('Register Court  HRB 1 / Bonn Local Court') lends it no confidence of its own; a lone mark
@@ -66,17 +66,21 @@ def _word_confidence(candidate: Candidate, words: LineWords | None) -> float | N
         return None
     line = words[candidate.line]
     tokens = [t.strip(_EDGE) for t in candidate.raw.split()]
-    texts = [text.strip(_EDGE) for text, _ in line]
+    texts = [word.text.strip(_EDGE) for word in line]
     start = next(
         (i for i in range(len(texts) - len(tokens), -1, -1) if texts[i : i + len(tokens)] == tokens), None
     )
     found = (
-        line[start : start + len(tokens)] if start is not None else [w for w in line if w[0] in set(tokens)]
+        line[start : start + len(tokens)] if start is not None else [w for w in line if w.text in set(tokens)]
     )
     if _KINDS[candidate.field] == "bool":  # tesseract is always unsure of box glyphs: judge the words
-        found = [w for w in found if sum(ch.isalpha() for ch in w[0]) >= 2]
-    confs = [conf for text, conf in found if conf >= 0 and any(ch.isalnum() for ch in text)]
-    return min(confs) if confs else None
+        found = [w for w in found if sum(ch.isalpha() for ch in w.text) >= 2]
+    return [w for w in found if w.conf >= 0 and any(ch.isalnum() for ch in w.text)]
+
+
+def _lowest(found: list[LineWord] | None) -> float | None:
+    """The lowest OCR confidence of the value's words (None without OCR words)."""
+    return min(word.conf for word in found) if found else None
 
 
 def _reading(cand: Candidate) -> tuple[object, bool]:
@@ -127,10 +131,12 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
         if cand.field not in ranked or key > ranked[cand.field]:
             ranked[cand.field] = key
             fields[cand.field] = value
+            read = _value_words(cand, words)
             evidence[cand.field] = Evidence(
                 found=True,
                 label_score=cand.label_score,
-                word_confidence=_word_confidence(cand, words),
+                word_confidence=_lowest(read),
+                words=tuple(read or ()),
                 plausible=fits,
                 doubt=cand.doubt,
                 label=cand.label,

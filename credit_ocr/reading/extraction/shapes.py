@@ -1,0 +1,89 @@
+"""Doubts about a value's own shape: it validates, yet something in it says the OCR misread it.
+
+An address has a postcode and separates its parts with commas (a full stop after a number or a town is a
+comma misread); a name holds no stray marks ('!', '+', '_') and no two words glued into one; a register
+entry has one kind (HRA/HRB) and a number of digits only ('83072t' is a 1 misread), with a comma, not a
+full stop, after it; a real-estate financing's amounts run to thousands of euros; a tick whose mark could
+belong to either answer was read by convention, not by what is printed. None of the limits is fitted to
+a sample set: they are what a credit officer knows of the fields.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+__all__ = ["ADDRESSES", "AMOUNTS", "LOWEST_AMOUNT", "TEXT_FIELDS", "money", "shape_doubt", "tick_ambiguous"]
+
+#: No commercial real-estate financing, price or equity is smaller than this (euros): a smaller amount
+#: lost digits to the OCR ('4.420 000 EUR' read as €4.42).
+LOWEST_AMOUNT = Decimal(1_000)
+AMOUNTS = ("purchase_price", "requested_amount", "equity_share", "loan_amount")
+ADDRESSES = ("business_address", "property_address")
+TEXT_FIELDS = ("company_name", "legal_form", "business_address", "commercial_register", "property_type",
+          "property_name", "property_address", "purpose")  # fmt: skip
+#: A full stop after a house number or postcode ('157. 76133'), or after a town before the next part
+#: ('Leipzig. Germany'): an address separates its parts with commas. A street's abbreviation before its
+#: number ('Hauptstr. 5') and short ones ('St.', 'Nr.') are no slip.
+_STOP_FOR_COMMA = re.compile(r"\d\.(?=\s)|[^\W\d_]{4,}\.(?=\s+[^\W\d_])")
+_POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)")
+#: Marks no name, address, register entry or purpose holds: stray specks and rules the OCR read as text.
+_STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—“”„]|^[^\w(]")
+#: A word that starts small and turns capital ('ofLoan'): two words the OCR read as one.
+_GLUED = re.compile(r"(?<![\w.])[a-z]{1,3}[A-Z]")
+_REGISTER_KIND = re.compile(r"\bHR\s?[AB]\b", re.I)
+#: A register number with a letter glued to its digits ('83072t'), or a full stop after it before the
+#: court ('514080. Local Court'): a digit or a comma misread.
+_REGISTER_SLIP = re.compile(r"\d[^\W\d_]\b|\d[^\W\d_]?\.(?=\s)")
+#: A register number run straight into the court's name ('HRB 813844 Hanover Local Court'): the '/' or
+#: comma between them was lost (a one-letter suffix, Berlin's 'HRB 12345 B', is part of the number).
+_REGISTER_RUN = re.compile(r"\bHR\s?[AB]\s*\d+\s+[^\W\d_]{2,}", re.I)
+_TICK_BOXES = ("early_repayment", "public_funding")
+_ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
+
+
+def money(value: object) -> Decimal | None:
+    """The euros of a normalized amount ('€2,500,000' or '€5,600 per month'), None for anything else."""
+    if not isinstance(value, str) or not value.startswith("€"):
+        return None
+    return Decimal(value[1:].split(" ")[0].replace(",", ""))
+
+
+def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
+    """Why a valid value of field ``name`` still looks misread (``raw``: the printed text), else None."""
+    if name in TEXT_FIELDS and isinstance(value, str) and (stray := _STRAY.search(value)):
+        return f"{stray[0].strip() or 'a space'!r} has no place in a {name.replace('_', ' ')}: a speck read as text?"
+    if name in TEXT_FIELDS and isinstance(value, str) and (glued := _GLUED.search(value)):
+        return f"two words read as one ({glued[0]}...): a label's word may have joined the value"
+    if name in ADDRESSES and isinstance(value, str):
+        if _STOP_FOR_COMMA.search(value):
+            return "a full stop where an address has a comma: the OCR may have misread it"
+        if not _POSTCODE.search(value):
+            return "the address has no postcode"
+    if name == "commercial_register" and isinstance(value, str):
+        if not re.search(r"\d{3}", value):
+            return "a register entry has a number, this one none"
+        if len(_REGISTER_KIND.findall(value)) > 1:
+            return "two register kinds: a label's word may have joined the value"
+        if slip := _REGISTER_SLIP.search(value):
+            return f"{slip[0]!r} in a register number: a digit or a comma misread?"
+        if _REGISTER_RUN.search(value):
+            return "nothing between the register number and the court: a '/' or a comma lost?"
+    if name in AMOUNTS and (amount := money(value)) is not None and amount < LOWEST_AMOUNT:
+        return f"{value} is too small for a real-estate financing: digits may be lost"
+    if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
+        return "the tick could belong to either answer"
+    return None
+
+
+def tick_ambiguous(raw: str) -> bool:
+    """True when a yes/no answer's only mark sits between the two answers ('yes |X| no'): nothing before
+    the first answer or after the last says whether boxes lead or trail their words, so the mark could
+    belong to either."""
+    text = " ".join(raw.split()).strip(" :;|_.")
+    answers = list(_ANSWER.finditer(text))
+    if len(answers) < 2:
+        return False
+    before, after = text[: answers[0].start()], text[answers[-1].end() :]
+    between = text[answers[0].end() : answers[-1].start()]
+    return bool(between.strip()) and not before.strip() and not after.strip()
