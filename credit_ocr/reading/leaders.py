@@ -31,12 +31,12 @@ def leader_mask(dark: np.ndarray) -> np.ndarray:
     width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     is_dot = (width <= largest) & (height <= largest) & (width * 3 >= height) & (height * 3 >= width)
     is_dot[0] = False  # the background
-    if is_dot.sum() < MIN_DOTS:
-        return np.zeros_like(dark)
+    gap = max(3, round(short * DOT_GAP))
+    if not _may_hold_a_leader(centres[is_dot], largest, gap):
+        return np.zeros_like(dark)  # most pages: the specks' centres alone say so, no image work
     dots = is_dot[labels].astype(np.uint8)
     # each dot stretched to a short vertical bar, then dots close together on one row joined into a run
     bars = cv2.dilate(dots, np.ones((largest, 1), np.uint8))
-    gap = max(3, round(short * DOT_GAP))
     runs = cv2.morphologyEx(bars, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     runs &= 1 - cv2.dilate(
         dark & (1 - dots), np.ones((largest, 1), np.uint8)
@@ -47,6 +47,26 @@ def leader_mask(dark: np.ndarray) -> np.ndarray:
     per_run = np.bincount(dot_run[is_dot], minlength=int(run_of.max()) + 1)
     leader = is_dot & (per_run[dot_run] >= MIN_DOTS)
     return cv2.dilate(leader[labels].astype(np.uint8), np.ones((3, 3), np.uint8))  # and the grey rim
+
+
+def _may_hold_a_leader(centres: np.ndarray, largest: int, gap: int) -> bool:
+    """True when some ``MIN_DOTS`` dots sit on one row, each within ``gap`` of the next: the cheap test
+    (on the dots' centres) before the exact one (on the image). Rows are bands of twice a dot's height,
+    taken twice, the second set shifted by half a band, so that a leader on a band's edge is not missed."""
+    if len(centres) < MIN_DOTS:
+        return False
+    band = 2 * largest
+    for shift in (0, largest):
+        rows = ((centres[:, 1] + shift) // band).astype(int)
+        order = np.lexsort((centres[:, 0], rows))
+        rows, xs = rows[order], centres[order, 0]
+        near = ((rows[1:] == rows[:-1]) & (np.diff(xs) <= gap)).astype(int)
+        if (
+            len(near) >= MIN_DOTS - 1
+            and np.convolve(near, np.ones(MIN_DOTS - 1, int), "valid").max() >= MIN_DOTS - 1
+        ):
+            return True
+    return False
 
 
 def _components(dark: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:

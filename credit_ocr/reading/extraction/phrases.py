@@ -8,6 +8,7 @@ label there is; :mod:`.labels` finds the labels no phrase list foresaw, by the m
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -58,10 +59,26 @@ def _labels() -> tuple[_Label, ...]:
     return tuple(labels)
 
 
+_local = threading.local()
+
+
+def _matcher(label: str) -> SequenceMatcher:
+    """A matcher whose second sequence is ``label``, one per label and thread: difflib caches what it
+    learns of its second sequence, so comparing many candidates with one label should reuse it (its
+    documentation's advice); the extractor runs in the LLM worker's threads, hence one set per thread."""
+    matchers = _local.__dict__.setdefault("matchers", {})
+    if label not in matchers:
+        matchers[label] = SequenceMatcher(None, "", label, autojunk=False)
+    return matchers[label]
+
+
 def _score(candidate: str, label: _Label) -> float:
     if candidate == label.text:
         return 1.0
-    matcher = SequenceMatcher(None, candidate, label.text, autojunk=False)
+    if 2 * min(len(candidate), len(label.text)) < MIN_LABEL_SCORE * (len(candidate) + len(label.text)):
+        return 0.0  # lengths too far apart for any match (difflib's real_quick_ratio, without its set-up)
+    matcher = _matcher(label.text)
+    matcher.set_seq1(candidate)
     if matcher.real_quick_ratio() < MIN_LABEL_SCORE or matcher.quick_ratio() < MIN_LABEL_SCORE:
         return 0.0
     score = matcher.ratio()
