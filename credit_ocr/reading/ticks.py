@@ -64,6 +64,8 @@ def find_boxes(dark: np.ndarray, height: int, top: int = 0) -> list[Box]:
             continue
         margin = max(2, tall // 5)
         inside = dark[y + margin : y + tall - margin, left + margin : left + width - margin]
+        if inside.size == 0:
+            continue  # a box a few pixels tall (a low-dpi page) has no inside to read ink from
         boxes.append(Box(int(left), int(y) + top, int(width), int(tall), float(inside.mean())))
     return boxes
 
