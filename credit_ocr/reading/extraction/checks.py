@@ -37,6 +37,7 @@ from credit_ocr.reading.extraction.shapes import (
     shape_doubt,
     tick_ambiguous,
 )
+from credit_ocr.reading.extraction.unconfirmed import printed_words
 
 __all__ = [
     "LOWEST_AMOUNT",
@@ -57,7 +58,9 @@ RATE_RANGE = (Decimal("0.005"), Decimal("0.12"))
 #: Rounding a printed payment: the payment may miss the interest-only and annuity bounds by this share.
 PAYMENT_SLACK = Decimal("0.1")
 
-_WORD = re.compile(r"[^\W\d_]{5,}")
+#: A word of five letters or more is compared with the document's others (shorter ones are one slip from many).
+_WORD_LETTERS = 5
+_WORD = re.compile(rf"[^\W\d_]{{{_WORD_LETTERS},}}")
 #: Letters tesseract takes for one another (thin strokes, open and closed bowls, a hook more or less).
 _LOOKALIKES = [set(pair) for pair in ("il", "lt", "it", "ij", "rs", "rt", "ce", "eo", "co", "ao", "aq", "nm",
                                        "nh", "hb", "un", "ft", "vy", "uv")]  # fmt: skip
@@ -122,9 +125,7 @@ def misread_word(name: str, value: object, text: str) -> str | None:
     common), or off a word the field is known to hold ('Locai Court', 'Schillerptatz', 'Main Strect')."""
     if not isinstance(value, str):
         return None
-    counts: dict[str, int] = {}
-    for word in _WORD.findall(text.casefold()):
-        counts[word] = counts.get(word, 0) + 1
+    counts = {word: seen for word, seen in printed_words(text).items() if len(word) >= _WORD_LETTERS}
     known = _FIELD_WORDS.get(name, ())
     for word in _WORD.findall(value.casefold()):
         for other, seen in counts.items():

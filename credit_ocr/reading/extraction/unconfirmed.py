@@ -16,10 +16,12 @@ document prints the right word elsewhere. Two things are left:
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import lru_cache
 
 from credit_ocr.reading.lines import LineWord
 
-__all__ = ["CLEAN_PRINT_CONFIDENCE", "unconfirmed_word"]
+__all__ = ["CLEAN_PRINT_CONFIDENCE", "printed_words", "unconfirmed_word"]
 
 #: Tesseract reads a clean print's words at 95-97 (the median word of the kit's scans, faxes and photos);
 #: a word of a name read below this was read from a blurred, broken or speckled print.
@@ -28,19 +30,23 @@ CLEAN_PRINT_CONFIDENCE = 90.0
 _LETTERS = re.compile(r"[^\W\d_]{4,}")
 
 
+@lru_cache(maxsize=4)
+def printed_words(text: str) -> Counter[str]:
+    """How often ``text`` prints each word of four letters or more, case-folded. Every text field's checks
+    ask this of the same document, so it is counted once (the last few documents are remembered)."""
+    return Counter(_LETTERS.findall(text.casefold()))
+
+
 def unconfirmed_word(value: object, words: tuple[LineWord, ...], text: str) -> str | None:
     """Why a text value may hold a misread word: one of its OCR ``words`` read below a clean print's
     confidence, unknown to tesseract's dictionary, kept in the value, and printed only once in ``text``."""
     if not isinstance(value, str) or not words:
         return None
-    kept = value.casefold()
-    counts: dict[str, int] = {}
-    for found in _LETTERS.findall(text.casefold()):
-        counts[found] = counts.get(found, 0) + 1
+    kept, counts = value.casefold(), printed_words(text)
     for word in words:
         if word.conf >= CLEAN_PRINT_CONFIDENCE or word.known:
             continue
         for part in _LETTERS.findall(word.text.casefold()):
-            if part in kept and counts.get(part, 0) <= 1:
+            if part in kept and counts[part] <= 1:
                 return f"{part!r} was read unsurely ({word.conf:.0f}), and no dictionary or other print confirms it"
     return None
