@@ -66,7 +66,9 @@ def _matcher(label: str) -> SequenceMatcher:
     """A matcher whose second sequence is ``label``, one per label and thread: difflib caches what it
     learns of its second sequence, so comparing many candidates with one label should reuse it (its
     documentation's advice); the extractor runs in the LLM worker's threads, hence one set per thread."""
-    matchers = _local.__dict__.setdefault("matchers", {})
+    if not hasattr(_local, "matchers"):
+        _local.matchers = {}
+    matchers: dict[str, SequenceMatcher] = _local.matchers
     if label not in matchers:
         matchers[label] = SequenceMatcher(None, "", label, autojunk=False)
     return matchers[label]
