@@ -131,12 +131,27 @@ class SampleDoc:
     section_titles: tuple[str, ...]
 
 
-def content(rng: random.Random) -> SampleDoc:
-    stem = rng.choice(_STEMS)
-    suffix, legal_form, register = rng.choice(_FORMS)
-    city, postcode = rng.choice(_CITIES)
-    pcity, ppostcode = rng.choice(_CITIES) if rng.random() < 0.4 else (city, postcode)
-    founded = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 73))
+def _box(rng: random.Random, yes: bool) -> str:
+    tick = rng.choice(("[x]", "[x]", "[X]", "[x ]"))
+    return f"{tick} yes [ ] no" if yes else f"[ ] yes {tick} no"
+
+
+def _choose_labels(rng: random.Random) -> dict[str, str]:
+    """Each field's printed label: its usual one, or (in some documents) one of its synonyms."""
+    synonym_share = rng.choice((0.0, 0.0, 0.3, 0.6))
+    labels = {}
+    for name in FIELD_NAMES:
+        spec = FIELD_BY_NAME[name]
+        choices = [s for s in spec.synonyms if s not in _AVOID_SYNONYMS]
+        labels[name] = rng.choice(choices) if choices and rng.random() < synonym_share else spec.label
+    if labels["property_address"] == "Property Address" and rng.random() < 0.3:
+        labels["property_address"] = "Adress"  # as the reference form prints it
+    return labels
+
+
+def _financing(rng: random.Random) -> tuple[Decimal, Decimal, Decimal, Decimal, int, Decimal | None, Decimal]:
+    """Price, equity, requested amount, loan, term in years, the rate (None: printed in words) and the
+    monthly payment of an annuity loan, consistent with each other as a real application's are."""
     price = _round_to(rng.uniform(600_000, 24_000_000), rng.choice((10_000, 50_000, 100_000)))
     if rng.random() < 0.15:
         price += Decimal(rng.randrange(1, 999)) * 10 + Decimal(rng.choice((25, 50, 75))) / 100
@@ -148,13 +163,20 @@ def content(rng: random.Random) -> SampleDoc:
     rate = Decimal(rng.randrange(215, 590, 5)) / 100
     r = float(rate if numeric_rate else Decimal("3.8")) / 100 / 12
     monthly = _round_to(float(loan) * r / (1 - (1 + r) ** (-12 * years)), 100)
+    return price, equity, requested, loan, years, rate if numeric_rate else None, monthly
+
+
+def content(rng: random.Random) -> SampleDoc:
+    stem = rng.choice(_STEMS)
+    suffix, legal_form, register = rng.choice(_FORMS)
+    city, postcode = rng.choice(_CITIES)
+    pcity, ppostcode = rng.choice(_CITIES) if rng.random() < 0.4 else (city, postcode)
+    founded = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 73))
+    price, equity, requested, loan, years, rate, monthly = _financing(rng)
+    numeric_rate = rate is not None
     money = rng.choice(("symbol", "symbol", "eur", "de", "space"))
     area = rng.randrange(300, 24_000, rng.choice((1, 10, 50)))
     purpose = rng.choice(_PURPOSES)
-
-    def box(yes: bool) -> str:
-        tick = rng.choice(("[x]", "[x]", "[X]", "[x ]"))
-        return f"{tick} yes [ ] no" if yes else f"[ ] yes {tick} no"
 
     vat = "DE" + "".join(str(rng.randrange(10)) for _ in range(9))
     printed = {
@@ -183,20 +205,13 @@ def content(rng: random.Random) -> SampleDoc:
             if numeric_rate
             else rng.choice(("Fixed", "Fixed", "Variable", "fixed"))
         ),
-        "early_repayment": box(rng.random() < 0.5),
-        "public_funding": box(rng.random() < 0.35),
+        "early_repayment": _box(rng, rng.random() < 0.5),
+        "public_funding": _box(rng, rng.random() < 0.35),
     }  # fmt: skip
     if rng.random() < 0.3:  # a few documents leave one or two fields out
         for name in rng.sample(_OPTIONAL, rng.choice((1, 1, 2))):
             del printed[name]
-    synonym_share = rng.choice((0.0, 0.0, 0.3, 0.6))
-    labels = {}
-    for name in FIELD_NAMES:
-        spec = FIELD_BY_NAME[name]
-        choices = [s for s in spec.synonyms if s not in _AVOID_SYNONYMS]
-        labels[name] = rng.choice(choices) if choices and rng.random() < synonym_share else spec.label
-    if labels["property_address"] == "Property Address" and rng.random() < 0.3:
-        labels["property_address"] = "Adress"  # as the reference form prints it
+    labels = _choose_labels(rng)
     signed = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 300))
     return SampleDoc(
         printed=printed,
@@ -214,17 +229,70 @@ def content(rng: random.Random) -> SampleDoc:
 # layout: a reportlab PDF with a text layer
 
 
+def _grid(pdf: canvas.Canvas, top: float, rows: int, leading: float, columns: tuple[float, ...]) -> None:
+    """A table's light grid: a rule above and below each row, a rule at each column edge."""
+    pdf.setStrokeGray(0.78)
+    pdf.setLineWidth(0.5)
+    for i in range(rows + 1):
+        pdf.line(columns[0], top - i * leading, columns[-1], top - i * leading)
+    for x in columns:
+        pdf.line(x, top, x, top - rows * leading)
+
+
+def _declaration(
+    pdf: canvas.Canvas,
+    doc: SampleDoc,
+    type_: tuple[str, str, float, float],
+    margin: float,
+    y: float,
+    width: float,
+) -> None:
+    """The closing section: the confirmation, place and date, the signature lines."""
+    font, bold, size, leading = type_
+    pdf.setFont(bold, size + 1.5)
+    pdf.drawString(margin, y, "4. Declaration & Signature")
+    y -= leading * 1.2
+    pdf.setFont(font, size)
+    pdf.drawString(margin, y, "I hereby confirm the accuracy and completeness of the information provided.")
+    y -= leading * 2.2
+    pdf.drawString(margin, y, f"{doc.city}, {doc.signed}")
+    y -= leading * 1.2
+    pdf.setStrokeGray(0.2)
+    pdf.line(margin, y + size, margin + 170, y + size)
+    pdf.line(margin + 230, y + size, width - margin, y + size)
+    pdf.setFont(font, size - 1)
+    pdf.drawString(margin, y, "Place / Date")
+    pdf.drawString(margin + 230, y, "Signature (Managing Director)")
+
+
+def _header(
+    pdf: canvas.Canvas, doc: SampleDoc, type_: tuple[str, str, float, float], margin: float, *, first: bool
+) -> float:
+    """The page's title (and on the first page the lender and reference); returns where the text goes on."""
+    font, bold, size, leading = type_
+    y = A4[1] - 60
+    pdf.setFont(bold, size + 5)
+    title = "Loan Application for a Commercial Real Estate Loan"
+    pdf.drawString(margin, y, title if first else title + " (continued)")
+    y -= size + 12
+    if first:
+        pdf.setFont(font, size)
+        pdf.drawString(margin, y, f"{doc.lender}  |  Application No. {doc.ref}")
+        y -= leading * 1.4
+    return y
+
+
 def render_pdf(doc: SampleDoc, layout: str, font: str, pages: int, size: float) -> bytes:
     buf = io.BytesIO()
-    width, height = A4
+    width = A4[0]
     pdf = canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
     pdf.setTitle("Loan Application")
     margin = 50.0
     bold = BOLD[font]
     leading = size * 1.75
-    label_width = max(stringWidth(doc.labels[n], font, size) for n in FIELD_NAMES) + 16
-    if layout == "lines":
-        label_width = 0.0
+    label_width = (
+        0.0 if layout == "lines" else max(stringWidth(doc.labels[n], font, size) for n in FIELD_NAMES) + 16
+    )
     page_no = 1
 
     def footer() -> None:
@@ -232,26 +300,14 @@ def render_pdf(doc: SampleDoc, layout: str, font: str, pages: int, size: float) 
         pdf.drawString(margin, 30, f"{doc.lender} - Ref. {doc.ref}")
         pdf.drawRightString(width - margin, 30, f"Page {page_no} of {pages}")
 
-    def header(first: bool) -> float:
-        y = height - 60
-        pdf.setFont(bold, size + 5)
-        title = "Loan Application for a Commercial Real Estate Loan"
-        pdf.drawString(margin, y, title if first else title + " (continued)")
-        y -= size + 12
-        if first:
-            pdf.setFont(font, size)
-            pdf.drawString(margin, y, f"{doc.lender}  |  Application No. {doc.ref}")
-            y -= leading * 1.4
-        return y
-
-    y = header(True)
+    y = _header(pdf, doc, (font, bold, size, leading), margin, first=True)
     section_for_page2 = 2 if pages == 2 else 99
     for s_index, (_, names) in enumerate(_SECTIONS):
         if s_index == section_for_page2:
             footer()
             pdf.showPage()
             page_no += 1
-            y = header(False) - 10
+            y = _header(pdf, doc, (font, bold, size, leading), margin, first=False) - 10
         pdf.setFont(bold, size + 1.5)
         pdf.drawString(margin, y, doc.section_titles[s_index])
         y -= leading * 1.2
@@ -269,28 +325,9 @@ def render_pdf(doc: SampleDoc, layout: str, font: str, pages: int, size: float) 
                 pdf.drawString(margin + stringWidth(label, font, size) + size * 0.6, y, value)
             y -= leading
         if layout == "table":  # light grid: two columns, one row per field
-            pdf.setStrokeGray(0.78)
-            pdf.setLineWidth(0.5)
-            bottom = top - len(rows) * leading
-            for i in range(len(rows) + 1):
-                pdf.line(margin, top - i * leading, width - margin, top - i * leading)
-            for x in (margin, margin + label_width, width - margin):
-                pdf.line(x, top, x, bottom)
+            _grid(pdf, top, len(rows), leading, (margin, margin + label_width, width - margin))
         y -= leading * 0.8
-    pdf.setFont(bold, size + 1.5)
-    pdf.drawString(margin, y, "4. Declaration & Signature")
-    y -= leading * 1.2
-    pdf.setFont(font, size)
-    pdf.drawString(margin, y, "I hereby confirm the accuracy and completeness of the information provided.")
-    y -= leading * 2.2
-    pdf.drawString(margin, y, f"{doc.city}, {doc.signed}")
-    y -= leading * 1.2
-    pdf.setStrokeGray(0.2)
-    pdf.line(margin, y + size, margin + 170, y + size)
-    pdf.line(margin + 230, y + size, width - margin, y + size)
-    pdf.setFont(font, size - 1)
-    pdf.drawString(margin, y, "Place / Date")
-    pdf.drawString(margin + 230, y, "Signature (Managing Director)")
+    _declaration(pdf, doc, (font, bold, size, leading), margin, y, width)
     footer()
     pdf.showPage()
     pdf.save()
