@@ -77,6 +77,17 @@ def test_a_label_that_ends_too_soon_or_a_value_that_starts_with_its_label_is_dou
     assert label_doubt("property_name", "Business Campus Augsburg", "Property Name") is None
 
 
+def test_a_value_that_runs_into_the_next_cells_label_is_doubted() -> None:
+    """Two table cells read without a gap: the type took the name's label and value with it."""
+    reason = label_doubt("property_type", "Light Industrial Hall Property Linden Court", "Asset Class")
+    assert reason and "'Property'" in reason and "property name" in reason
+    assert label_doubt("property_name", "Riverside Property Park", "Property Name") is None  # its own noun
+    assert (
+        label_doubt("company_name", "Riverside Property Holdings GmbH", "Company") is None
+    )  # another section
+    assert label_doubt("legal_form", "Limited Liability Company (GmbH)", "Legal Form") is None
+
+
 @pytest.mark.parametrize(
     ("printed", "ambiguous"),
     [

@@ -104,3 +104,24 @@ def test_the_form_after_a_cover_letter() -> None:
     letter = "Dear Sir or Madam,\nplease find enclosed our application for a loan.\nYours faithfully,\n\n"
     result = extract_rules(letter + "Loan Amount Requested: EUR 2,000,000\nRepayment Period: 15 years")
     assert result.fields["loan_amount"] == "€2,000,000" and result.fields["term"] == "15 years"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Property Type: Office Building\nProperty: Harbour View Offices\n",
+        "Asset Class  Light Industrial Hall  Property  Harbour View Offices\n",
+        "Object · · · · · · · Harbour View Offices\n",
+    ],
+)
+def test_a_bare_noun_alone_as_a_label_asks_for_the_things_name(text: str) -> None:
+    assert _one(text)["property_name"] == "Harbour View Offices"
+
+
+def test_a_bare_noun_inside_a_longer_segment_is_no_label() -> None:
+    """'Property Management GmbH' is a company's name, under labels above values too."""
+    assert match_label(["Property"]) is None  # one weak word of three fields: no label by score
+    assert _one("Company Name: Property Management GmbH\n") == {"company_name": "Property Management GmbH"}
+    assert _one("Company Name  Legal Form\nProperty Management GmbH  GmbH\n")["company_name"] == (
+        "Property Management GmbH"
+    )

@@ -6,8 +6,9 @@ knowledge of what the field holds and of the rest of the document, not the OCR's
 
 - **its shape** (:func:`.shapes.shape_doubt`, kept in its own module): a postcode and commas in an
   address, no stray marks in a name, a register number of digits, amounts of thousands of euros;
-- **its label** (:func:`label_doubt`): no label ends in 'of', and a value that starts with a word of its
-  own label holds part of it;
+- **its label** (:func:`label_doubt`): no label ends in 'of', a value that starts with a word of its
+  own label holds part of it, and one that holds another field's label of its section ('... Hall
+  Property Linden Court') ran into that field;
 - **the document's other words** (:func:`misread_word`): a word one OCR slip off a word printed more
   often elsewhere ('Karisruhe' beside two 'Karlsruhe') is the likelier misreading;
 - **the other fields** (:func:`consistency`): the purchase price is equity plus the financing requested,
@@ -27,7 +28,8 @@ from datetime import date
 from decimal import Decimal
 
 from credit_ocr.reading.extraction.fields import normalize
-from credit_ocr.reading.extraction.labels import word_fields
+from credit_ocr.reading.extraction.labels import BARE_NOUNS, word_fields
+from credit_ocr.reading.extraction.sections import SECTION_FIELDS
 from credit_ocr.reading.extraction.shapes import (
     ADDRESSES,
     AMOUNTS,
@@ -154,10 +156,18 @@ def label_doubt(name: str, value: object, label: str | None) -> str | None:
     ('Enterprise Elbufer GmbH' for the company name: the label's last word, or the label alone)."""
     if label and label.split() and label.split()[-1].casefold() in _OPEN_ENDS:
         return f"its label ends in {label.split()[-1]!r}: the value may hold the label's last word"
-    first = str(value).split()[0] if isinstance(value, str) and value.split() else ""
-    if first and dict(word_fields(first) or ()).get(name, 0) >= 2:
-        return f"its value begins with {first!r}, a word of its label"
+    words = value.split() if isinstance(value, str) else []
+    if words and dict(word_fields(words[0]) or ()).get(name, 0) >= 2:
+        return f"its value begins with {words[0]!r}, a word of its label"
+    for word in words[1:-1]:  # 'Light Industrial Hall Property Linden Court': two cells read as one
+        named = BARE_NOUNS.get(word.lower())
+        if word[:1].isupper() and named and named != name and _same_section(named, name):
+            return f"its value holds {word!r}, a label of the {named.replace('_', ' ')}: it may run into that field"
     return None
+
+
+def _same_section(a: str, b: str) -> bool:
+    return any(a in fields and b in fields for fields in SECTION_FIELDS.values())
 
 
 def annuity(loan: Decimal, yearly_rate: Decimal, years: Decimal) -> Decimal:

@@ -21,7 +21,7 @@ from credit_ocr.reading.extraction.sections import section_bonus, section_weight
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.vocabulary import FILLER, VOCABULARY
 
-__all__ = ["FILLER", "VOCABULARY", "LabelMatch", "known_words", "label_end", "match_label", "word_fields"]
+__all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "word_fields"]  # fmt: skip
 
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _ANSWERS = frozenset(("yes", "no", "ja", "nein"))
@@ -33,6 +33,13 @@ _FUZZY = 0.85
 _HEAD_NOUNS = ("type", "kind", "class", "categor", "name")
 #: A candidate is a label only when its best field scores at least this (one word that names a field).
 MIN_SCORE = 3.0
+#: A thing's bare noun, alone as its label, asks for the thing's name: 'Property: Harbour View Offices',
+#: 'Object | Riverside Lofts', 'Applicant: Fichtel Textil GmbH'. ('Property Type' names more: its type.)
+#: ('Company' and 'Borrower' alone are known phrases of the company's name; and 'Company' is a word of
+#: many values: 'Limited Liability Company (GmbH)'.)
+BARE_NOUNS = {"property": "property_name", "object": "property_name", "applicant": "company_name"}
+#: How surely a bare noun names its field: less than a label that says 'name', enough not to be doubted.
+BARE_NOUN_SCORE = 0.75
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,14 @@ def match_label(words: list[str], section: str | None = None) -> LabelMatch | No
         if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section)
     )
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
+
+
+def bare_noun(words: list[str]) -> LabelMatch | None:
+    """The name field a lone noun asks for, when it is the whole label ('Property' in a cell of its own,
+    'Property:' before its value), else None. A noun inside a longer segment is no label: 'Property
+    Management GmbH' is a company's name, 'Property & Financing' a heading."""
+    field = BARE_NOUNS.get(_fold_word(words[0])) if len(words) == 1 else None
+    return LabelMatch(field, BARE_NOUN_SCORE, 1) if field else None
 
 
 def _best_prefix(

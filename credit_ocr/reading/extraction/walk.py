@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from credit_ocr.reading.extraction.labels import known_words, label_end, match_label
+from credit_ocr.reading.extraction.labels import bare_noun, known_words, label_end, match_label
 from credit_ocr.reading.extraction.phrases import find_label
 from credit_ocr.reading.extraction.sections import section_of
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
@@ -94,7 +94,7 @@ def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
     words = (head if colon else segment).split()
     if words and words[0] in _PROSE_START:
         return None  # 'and the type of financing we have in mind': a sentence of a letter, no label
-    found = match_label(words, section)
+    found = match_label(words, section) or bare_noun(words)
     if found is None:
         return None
     if colon:
