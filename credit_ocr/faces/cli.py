@@ -25,6 +25,13 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _full_ids(ids: tuple[str, ...] | list[str]) -> list[str]:
+    """Each id as given or shortened (``credit-ocr status`` prints 8 characters), made whole."""
+    from credit_ocr.state.documents import resolve_id  # lazy: --help stays fast
+
+    return [resolve_id(i) for i in ids]
+
+
 class KitGroup(click.Group):
     """Turns the kit's named errors into one clear line instead of a traceback."""
 
@@ -178,7 +185,12 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
     help="Folder the documents and their ground truths are written to [default: data/samples; "
     "with --mail: var/mail].",
 )
-@click.option("--count", type=int, default=None, help="How many documents [default: 24; with --mail: 20].")
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many documents [default: 24; with --mail: 20].",
+)
 @click.option(
     "--seed", type=int, default=7, show_default=True, help="The same seed makes the same documents."
 )
@@ -219,7 +231,9 @@ def samples(out: Path | None, count: int | None, seed: int, pool: str, mail: boo
 
 
 @main.command("llm-server")
-@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on."
+)
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
 )
@@ -316,7 +330,9 @@ def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -
     show_default=True,
     help="Seconds --wait waits at most (exit code 2 after).",
 )
-@click.option("--priority", type=int, default=0, show_default=True, help="0-9, 9 most urgent.")
+@click.option(
+    "--priority", type=click.IntRange(0, 9), default=0, show_default=True, help="0-9, 9 most urgent."
+)
 @click.option("--retry", "retry_ids", multiple=True, help="Resubmit a failed document by id.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def submit(
@@ -336,7 +352,7 @@ def submit(
     from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
     from credit_ocr.watching.wait import wait_for  # lazy: --help stays fast
 
-    ids = [sub.retry(doc_id) for doc_id in retry_ids]
+    ids = [sub.retry(doc_id) for doc_id in _full_ids(retry_ids)]
     if files:
         ids += sub.submit(list(files), priority=priority)
     if not ids:
@@ -400,6 +416,7 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int, to_rev
         return
     from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
 
+    ids = tuple(_full_ids(ids))
     rows = describe(list(ids) or None, failed_only=failed, with_events=as_json or bool(ids))
     if as_json:
         _echo_json(rows)
@@ -455,6 +472,7 @@ def fields(document_id: str, as_json: bool) -> None:
     """The extracted fields of a document (21 keys), their confidence, and the fields to review."""
     from credit_ocr.state.documents import get_document, get_fields  # lazy: --help stays fast
 
+    document_id = _full_ids([document_id])[0]
     doc = get_document(document_id)
     found = get_fields(document_id)
     if found is None:
@@ -507,7 +525,7 @@ def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> Non
     """
     from credit_ocr.faces.watch import watch as watch_live  # lazy: --help stays fast
 
-    model = watch_live(list(ids) or None, batch, timeout=timeout)
+    model = watch_live(_full_ids(ids) or None, batch, timeout=timeout)
     if not model.all_terminal():
         sys.exit(2)
     if model.counts()["failed"]:
