@@ -430,6 +430,12 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int, to_rev
         click.echo(
             f"{len(shown)} newest of {len(rows)} documents; --limit 0 shows all, IDs show one in full."
         )
+    late = [r for r in shown if r["sla_breached"] and r["status"] not in ("done", "failed")]
+    if late:
+        click.echo(
+            f"{len(late)} document(s) PAST SLA and not finished: no worker for their queue (`credit-ocr worker`), "
+            "or their message was lost (a broker restart): `credit-ocr reconcile --older-than 60` sends them again."
+        )
     for r in shown if failed else []:
         click.echo(
             f"{r['id']}  failed in {r.get('failed_stage')}: retry with `credit-ocr submit --retry {r['id']}`"
@@ -507,6 +513,15 @@ def reconcile(older_than: float | None, as_json: bool) -> None:
             f"{p.document_id}  {p.status:<12} idle {p.idle_seconds:.0f}s  {'re-enqueued' if p.enqueued else 'NOT enqueued (broker away)'}"
         )
     enqueued = sum(1 for p in pickups if p.enqueued)
+    if older_than is None:  # say which deadline counted: a document lost a minute ago is not stuck yet
+        from credit_ocr.config import get_settings  # lazy: --help stays fast
+
+        after = get_settings().reconcile_after
+        click.echo(
+            f"{enqueued} of {len(pickups)} stuck document(s) re-enqueued (untouched for {after:.0f}s or more, "
+            "CREDIT_OCR_RECONCILE_AFTER; --older-than S sends younger ones)"
+        )
+        return
     click.echo(f"{enqueued} of {len(pickups)} stuck document(s) re-enqueued")
 
 

@@ -179,6 +179,23 @@ def test_an_option_out_of_its_range_is_a_usage_error(tmp_path: Path, argv: list[
     assert result.exit_code == 2 and "is not in the range" in result.output, result.output
 
 
+def test_a_document_past_its_sla_and_not_moving_is_pointed_at_the_reconciler(kit, configure) -> None:
+    """A message lost with a restarted broker leaves its document pending: status says what sends it again."""
+    import time
+
+    from credit_ocr.state import documents
+
+    documents.upload(b"%PDF-1.4 lost", "lost.pdf")  # pending, its message never sent: as if lost
+    configure(sla_seconds=0.01)
+    time.sleep(0.05)
+    result = CliRunner().invoke(main, ["status"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "1 document(s) PAST SLA and not finished" in result.output
+    assert "credit-ocr reconcile --older-than" in result.output
+    swept = CliRunner().invoke(main, ["reconcile"])
+    assert "untouched for 900s or more" in swept.output and "--older-than S" in swept.output, swept.output
+
+
 def test_fields_tell_a_missing_value_from_an_invalid_one(kit) -> None:
     from credit_ocr.pipeline.stages import _store_extraction
     from credit_ocr.reading.extraction import ExtractionResult
