@@ -1,0 +1,57 @@
+"""A loan request written as a letter: its amounts, dates, years, areas, terms, rates and yes/no answers are
+read from its sentences by the words around them; a form's labelled values still win."""
+
+from __future__ import annotations
+
+from credit_ocr.reading.extraction import extract
+from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
+
+LETTER = """Brightwater Storage Ltd
+Harbour Lane 9, 28195 Bremen, Germany
+Bremen, 14 May 2024
+
+Dear Sir or Madam,
+
+Our company was incorporated on 2 September 2011. We would like to buy the cold store at Kaiserkai 3,
+which was completed in 2004 and offers 3.200 sqm of floor space. The asking price is 1.250.000 EUR, of
+which we put in 300.000 EUR of equity; the remaining 950.000 EUR we would like to borrow, repaid over a
+period of 12 years by paying back around EUR 7,900 a month at a variable rate.
+We do not need the right to repay ahead of time. A KfW grant has been applied for.
+
+Yours sincerely,
+Tom Berger"""
+
+
+def test_a_letter_reads_its_values_by_the_words_around_them() -> None:
+    fields = extract(LETTER, "rules").fields
+    assert fields["founding_date"] == "02.09.2011"
+    assert fields["construction_year"] == 2004
+    assert fields["total_area"] == "3,200 m²"
+    assert fields["purchase_price"] == "€1,250,000"
+    assert fields["equity_share"] == "€300,000"
+    assert fields["term"] == "12 years"
+    assert fields["monthly_payment"] == "€7,900 per month"
+    assert fields["interest_rate"] == "Variable"
+    assert fields["public_funding"] is True
+
+
+def test_the_letters_own_date_and_a_negated_answer() -> None:
+    """The date a letter is written on names no field; 'do not need the right to repay' is a no."""
+    fields = extract(LETTER, "rules").fields
+    assert fields["founding_date"] != "14.05.2024"
+    found = {c.field: c.raw for c in prose_candidates(LETTER.splitlines())}
+    assert "early_repayment" not in found or found["early_repayment"] == "no"
+
+
+def test_a_form_is_not_prose_and_its_labels_win() -> None:
+    assert not is_prose("Loan Amount   EUR 2,000,000")
+    assert not is_prose("Purchase Price: EUR 2,500,000 (incl. fees)")
+    form = "Loan Amount   EUR 2,000,000\nWe ask for a loan of EUR 1,000,000 to buy the building at once."
+    result = extract(form, "rules")
+    assert result.fields["loan_amount"] == "€2,000,000"
+
+
+def test_a_value_read_from_a_sentence_is_flagged_for_review() -> None:
+    result = extract("We request a loan of EUR 250,000 for the modernisation of our hotel.", "rules")
+    assert result.fields["loan_amount"] == "€250,000"
+    assert "loan_amount" in {item["field"] for item in result.review}
