@@ -55,3 +55,13 @@ def test_a_value_read_from_a_sentence_is_flagged_for_review() -> None:
     result = extract("We request a loan of EUR 250,000 for the modernisation of our hotel.", "rules")
     assert result.fields["loan_amount"] == "€250,000"
     assert "loan_amount" in {item["field"] for item in result.review}
+
+
+def test_a_register_entry_in_a_sentence_is_read_whole_not_as_a_label_and_its_tail() -> None:
+    """'registered under HRB ...' is no label: the walk once took 'under HRB 1 / Kiel Local' for the value."""
+    letter = (
+        "Dear Sir or Madam,\n"
+        "our firm was founded in Kiel and is registered under HRB 4711 / Kiel Local Court; we\n"
+        "would like to ask you for a loan of EUR 90,000 for the extension of our workshop.\n"
+    )
+    assert extract(letter, "rules").fields["commercial_register"] == "HRB 4711 / Kiel Local Court"

@@ -51,6 +51,11 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\b\d{1,2}(?:[.,]\d{1,3})?\s?(?:%|per\s?cent\b|percent\b)|\b(?:fixed|variable|floating)\b", re.I), ("rate",)),
     (re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"), ("year",)),
 )  # fmt: skip
+#: A commercial register entry: its number, then the court that keeps it, up to the word 'Court' (or the
+#: sentence's next comma or full stop): 'HRB 223344 / Munich Local Court', 'HRA 12 at the Local Court of Kiel'.
+_REGISTER = re.compile(
+    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/]\s?(?:[^\s,.;]+\s){0,3}?(?:Local\s|District\s)?Court(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?)?"
+)
 _NEGATION = re.compile(r"\b(?:not|no|none|never|neither|nor|without)\b|n't\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)%])[.!?](?=\s|$)|;", re.I)
 
@@ -123,6 +128,11 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
             line = next((t.line for t in words if t.start >= v_start), words[-1].line if words else 0)
             found.append(Candidate(field, raw, named, PROSE_SCORE, "prose", "applicant", line))
     found.extend(_answers(words))
+    for m in _REGISTER.finditer(text, start, end):  # a shape no other field has: no naming word needed
+        line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
+        found.append(
+            Candidate("commercial_register", m.group(), "HR", PROSE_SCORE, "prose", "applicant", line)
+        )
     return found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
-from credit_ocr.reading.extraction.prose import prose_candidates
+from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.walk import Candidate, candidates
@@ -97,6 +97,14 @@ def _reading(cand: Candidate) -> tuple[object, bool]:
     return first, False
 
 
+def _standing(cand: Candidate, lines: list[str]) -> int:
+    """2: a value under a form's label; 1: a value a sentence names (:mod:`.prose`); 0: a "label" the walk
+    found inside a sentence ('registered under HRB 1 / Bonn ...'): a sentence has words, not labels."""
+    if cand.how == "prose":
+        return 1
+    return 0 if cand.how == "meaning" and cand.line < len(lines) and is_prose(lines[cand.line]) else 2
+
+
 def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
     """Another value of the right shape the form offers for the field under a label as sure as the
     winner's: two labels, two values, and only a person can tell. A label that is the winner's own first
@@ -129,7 +137,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
             continue
         key = (
             fits,
-            cand.how != "prose",
+            _standing(cand, lines),
             not cand.below,
             round(cand.label_score, 2),
             cand.how == "phrase",
