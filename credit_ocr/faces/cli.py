@@ -437,6 +437,9 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int, to_rev
             "or their message was lost (a broker restart): `credit-ocr reconcile --older-than 60` sends them again."
         )
     for r in shown if failed else []:
+        if r.get("failed_stage") is None:  # refused at upload: nothing was stored, so nothing to retry
+            click.echo(f"{r['id']}  refused at upload ({r['filename']}): fix the file and submit it again")
+            continue
         click.echo(
             f"{r['id']}  failed in {r.get('failed_stage')}: retry with `credit-ocr submit --retry {r['id']}`"
         )

@@ -196,6 +196,16 @@ def test_a_document_past_its_sla_and_not_moving_is_pointed_at_the_reconciler(kit
     assert "untouched for 900s or more" in swept.output and "--older-than S" in swept.output, swept.output
 
 
+def test_failed_lists_a_refused_upload_without_a_retry_that_cannot_work(kit, tmp_path: Path) -> None:
+    from credit_ocr.pipeline import submit
+
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (doc_id,) = submit.submit([tmp_path / "empty.pdf"])
+    result = CliRunner().invoke(main, ["status", "--failed"], env={"COLUMNS": "120"})
+    assert f"{doc_id}  refused at upload (empty.pdf): fix the file and submit it again" in result.output
+    assert "failed in None" not in result.output and f"--retry {doc_id}" not in result.output
+
+
 def test_fields_tell_a_missing_value_from_an_invalid_one(kit) -> None:
     from credit_ocr.pipeline.stages import _store_extraction
     from credit_ocr.reading.extraction import ExtractionResult
