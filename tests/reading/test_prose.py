@@ -65,3 +65,8 @@ def test_a_register_entry_in_a_sentence_is_read_whole_not_as_a_label_and_its_tai
         "would like to ask you for a loan of EUR 90,000 for the extension of our workshop.\n"
     )
     assert extract(letter, "rules").fields["commercial_register"] == "HRB 4711 / Kiel Local Court"
+
+
+def test_a_vat_number_in_brackets_in_a_sentence_is_read_by_its_shape() -> None:
+    letter = "Nordwind GmbH, entered under HRB 12 / Kiel Local Court (VAT DE 224 466 880), would like to buy a hall."
+    assert extract(letter, "rules").fields["vat_id"] == "DE224466880"

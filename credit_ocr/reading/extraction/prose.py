@@ -56,6 +56,11 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 _REGISTER = re.compile(
     r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/]\s?(?:[^\s,.;]+\s){0,3}?(?:Local\s|District\s)?Court(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?)?"
 )
+#: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)').
+_BY_SHAPE = (
+    ("commercial_register", _REGISTER),
+    ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
+)
 _NEGATION = re.compile(r"\b(?:not|no|none|never|neither|nor|without)\b|n't\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)%])[.!?](?=\s|$)|;", re.I)
 
@@ -128,11 +133,10 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
             line = next((t.line for t in words if t.start >= v_start), words[-1].line if words else 0)
             found.append(Candidate(field, raw, named, PROSE_SCORE, "prose", "applicant", line))
     found.extend(_answers(words))
-    for m in _REGISTER.finditer(text, start, end):  # a shape no other field has: no naming word needed
-        line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
-        found.append(
-            Candidate("commercial_register", m.group(), "HR", PROSE_SCORE, "prose", "applicant", line)
-        )
+    for field, shape in _BY_SHAPE:  # a shape no other field has: no naming word needed
+        for m in shape.finditer(text, start, end):
+            line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
+            found.append(Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", line))
     return found
 
 
