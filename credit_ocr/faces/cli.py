@@ -137,6 +137,7 @@ def doctor(as_json: bool) -> None:
 )
 def extract(file: Path, as_json: bool, extractor: str | None) -> None:
     """OCR and extract one file in this process, no broker (the sync path)."""
+    from credit_ocr.pipeline.stages import MIN_TEXT_CHARS, NoTextFound  # lazy: --help stays fast
     from credit_ocr.reading.evaluate import extract_file, extraction_table  # lazy: --help stays fast
     from credit_ocr.reading.extraction import ExtractionError  # lazy: --help stays fast
     from credit_ocr.reading.ocr import OcrError  # lazy: --help stays fast
@@ -145,6 +146,8 @@ def extract(file: Path, as_json: bool, extractor: str | None) -> None:
         read = extract_file(file, extractor)
     except (OcrError, ExtractionError) as exc:
         _fail(f"{file}: {exc}")
+    if read.readable < MIN_TEXT_CHARS:  # what the pipeline fails the document with
+        _fail(f"{file}: {NoTextFound(read.pages)}")
     if as_json:
         _echo_json(read.as_dict())
     else:

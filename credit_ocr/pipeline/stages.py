@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from credit_ocr.reading import ocr
 from credit_ocr.reading.extraction import ExtractionResult, extract
-from credit_ocr.reading.lines import LineWords, layout_text, line_words
+from credit_ocr.reading.lines import LineWords, layout_text, line_words, readable_chars
 from credit_ocr.state import documents, reviews
 from credit_ocr.state.db import Extraction, OcrPage, session_scope, transaction, utcnow
 from credit_ocr.state.status import IllegalTransition, Status, TransitionResult, move, note
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 
 #: A page with fewer readable characters than this is taken as blank.
 MIN_TEXT_CHARS = 20
-#: A word tesseract read with less confidence (0-100) than this is not counted as readable text: on a photo
-#: of no document it "reads" wood grain and noise as words of confidence 0-40 (measured: none at 60 or
-#: more), while the scans, faxes and phone photos of real forms read 91-97% of their characters at 60+.
-READABLE_CONFIDENCE = 60.0
 #: The stage that runs in each running state (its name in events and log lines).
 STAGE_OF = {Status.OCR_RUNNING: "ocr", Status.LLM_RUNNING: "extract"}
 
@@ -156,18 +152,6 @@ def run_ocr(
         _store_pages(conn, document_id, result)
         note(conn, document_id, "ocr_done", detail, task_id=task_id)
     return StageResult(document_id, "ocr", seconds=seconds, detail=detail)
-
-
-def readable_chars(page: ocr.OcrPageResult) -> int:
-    """The characters of a page's words read surely (a text layer's all are): a blank page, or a photo of a
-    desk with no document on it, has next to none, whatever tesseract made of its grain."""
-    if page.source != "ocr" or not page.words:
-        return len(page.text.strip())
-    return sum(
-        len(w["text"])
-        for w in page.words
-        if w.get("conf", 100.0) >= READABLE_CONFIDENCE and sum(ch.isalnum() for ch in w["text"]) >= 2
-    )
 
 
 def document_pages(document_id: str) -> tuple[str, LineWords | None, str | None]:

@@ -206,6 +206,16 @@ def test_failed_lists_a_refused_upload_without_a_retry_that_cannot_work(kit, tmp
     assert "failed in None" not in result.output and f"--retry {doc_id}" not in result.output
 
 
+@pytest.mark.tesseract
+def test_extract_fails_a_page_with_nothing_to_read_like_the_pipeline_does(kit, tmp_path: Path) -> None:
+    """`credit-ocr extract` printed an empty table (exit 0) for a blank page the pipeline fails."""
+    from PIL import Image
+
+    Image.new("L", (1240, 1754), 255).save(tmp_path / "blank.png")
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "blank.png")])
+    assert result.exit_code == 1 and "No text found on 1 page(s)" in result.output, result.output
+
+
 def test_fields_tell_a_missing_value_from_an_invalid_one(kit) -> None:
     from credit_ocr.pipeline.stages import _store_extraction
     from credit_ocr.reading.extraction import ExtractionResult
