@@ -25,6 +25,13 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _full_ids(ids: tuple[str, ...] | list[str]) -> list[str]:
+    """Each id as given or shortened (``credit-ocr status`` prints 8 characters), made whole."""
+    from credit_ocr.state.documents import resolve_id  # lazy: --help stays fast
+
+    return [resolve_id(i) for i in ids]
+
+
 class KitGroup(click.Group):
     """Turns the kit's named errors into one clear line instead of a traceback."""
 
@@ -130,6 +137,7 @@ def doctor(as_json: bool) -> None:
 )
 def extract(file: Path, as_json: bool, extractor: str | None) -> None:
     """OCR and extract one file in this process, no broker (the sync path)."""
+    from credit_ocr.pipeline.stages import MIN_TEXT_CHARS, NoTextFound  # lazy: --help stays fast
     from credit_ocr.reading.evaluate import extract_file, extraction_table  # lazy: --help stays fast
     from credit_ocr.reading.extraction import ExtractionError  # lazy: --help stays fast
     from credit_ocr.reading.ocr import OcrError  # lazy: --help stays fast
@@ -138,6 +146,8 @@ def extract(file: Path, as_json: bool, extractor: str | None) -> None:
         read = extract_file(file, extractor)
     except (OcrError, ExtractionError) as exc:
         _fail(f"{file}: {exc}")
+    if read.readable < MIN_TEXT_CHARS:  # what the pipeline fails the document with
+        _fail(f"{file}: {NoTextFound(read.pages)}")
     if as_json:
         _echo_json(read.as_dict())
     else:
@@ -178,7 +188,12 @@ def eval_cmd(directory: Path, as_json: bool, extractor: str | None) -> None:
     help="Folder the documents and their ground truths are written to [default: data/samples; "
     "with --mail: var/mail].",
 )
-@click.option("--count", type=int, default=None, help="How many documents [default: 24; with --mail: 20].")
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many documents [default: 24; with --mail: 20].",
+)
 @click.option(
     "--seed", type=int, default=7, show_default=True, help="The same seed makes the same documents."
 )
@@ -219,7 +234,9 @@ def samples(out: Path | None, count: int | None, seed: int, pool: str, mail: boo
 
 
 @main.command("llm-server")
-@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on."
+)
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default)."
 )
@@ -316,7 +333,9 @@ def worker(queues: str, concurrency: int | None, pool: str | None, beat: bool) -
     show_default=True,
     help="Seconds --wait waits at most (exit code 2 after).",
 )
-@click.option("--priority", type=int, default=0, show_default=True, help="0-9, 9 most urgent.")
+@click.option(
+    "--priority", type=click.IntRange(0, 9), default=0, show_default=True, help="0-9, 9 most urgent."
+)
 @click.option("--retry", "retry_ids", multiple=True, help="Resubmit a failed document by id.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout and nothing else there.")
 def submit(
@@ -336,7 +355,7 @@ def submit(
     from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
     from credit_ocr.watching.wait import wait_for  # lazy: --help stays fast
 
-    ids = [sub.retry(doc_id) for doc_id in retry_ids]
+    ids = [sub.retry(doc_id) for doc_id in _full_ids(retry_ids)]
     if files:
         ids += sub.submit(list(files), priority=priority)
     if not ids:
@@ -400,6 +419,7 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int, to_rev
         return
     from credit_ocr.watching.reporting import describe  # lazy: --help stays fast
 
+    ids = tuple(_full_ids(ids))
     rows = describe(list(ids) or None, failed_only=failed, with_events=as_json or bool(ids))
     if as_json:
         _echo_json(rows)
@@ -413,7 +433,17 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int, to_rev
         click.echo(
             f"{len(shown)} newest of {len(rows)} documents; --limit 0 shows all, IDs show one in full."
         )
+    late = [r for r in shown if r["sla_breached"] and r["status"] not in ("done", "failed")]
+    if late:
+        click.echo(
+            f"{len(late)} document(s) PAST SLA and not finished: no worker for their queue (`credit-ocr worker`), "
+            "or their message was lost or is held by a killed worker (a broker restart, a SIGKILL): "
+            "`credit-ocr reconcile --older-than 60` sends them again."
+        )
     for r in shown if failed else []:
+        if r.get("failed_stage") is None:  # refused at upload: nothing was stored, so nothing to retry
+            click.echo(f"{r['id']}  refused at upload ({r['filename']}): fix the file and submit it again")
+            continue
         click.echo(
             f"{r['id']}  failed in {r.get('failed_stage')}: retry with `credit-ocr submit --retry {r['id']}`"
         )
@@ -455,6 +485,7 @@ def fields(document_id: str, as_json: bool) -> None:
     """The extracted fields of a document (21 keys), their confidence, and the fields to review."""
     from credit_ocr.state.documents import get_document, get_fields  # lazy: --help stays fast
 
+    document_id = _full_ids([document_id])[0]
     doc = get_document(document_id)
     found = get_fields(document_id)
     if found is None:
@@ -489,6 +520,15 @@ def reconcile(older_than: float | None, as_json: bool) -> None:
             f"{p.document_id}  {p.status:<12} idle {p.idle_seconds:.0f}s  {'re-enqueued' if p.enqueued else 'NOT enqueued (broker away)'}"
         )
     enqueued = sum(1 for p in pickups if p.enqueued)
+    if older_than is None:  # say which deadline counted: a document lost a minute ago is not stuck yet
+        from credit_ocr.config import get_settings  # lazy: --help stays fast
+
+        after = get_settings().reconcile_after
+        click.echo(
+            f"{enqueued} of {len(pickups)} stuck document(s) re-enqueued (untouched for {after:.0f}s or more, "
+            "CREDIT_OCR_RECONCILE_AFTER; --older-than S sends younger ones)"
+        )
+        return
     click.echo(f"{enqueued} of {len(pickups)} stuck document(s) re-enqueued")
 
 
@@ -507,7 +547,7 @@ def watch(ids: tuple[str, ...], batch: str | None, timeout: float | None) -> Non
     """
     from credit_ocr.faces.watch import watch as watch_live  # lazy: --help stays fast
 
-    model = watch_live(list(ids) or None, batch, timeout=timeout)
+    model = watch_live(_full_ids(ids) or None, batch, timeout=timeout)
     if not model.all_terminal():
         sys.exit(2)
     if model.counts()["failed"]:

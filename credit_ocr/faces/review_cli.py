@@ -67,8 +67,9 @@ def review(document_id: str, field: str, value: str, by: str, as_json: bool) -> 
     extractors' values; an empty VALUE ('') says the document does not state the field.
     """
     from credit_ocr.reading.extraction import fields as f  # lazy: --help stays fast
+    from credit_ocr.state.documents import resolve_id  # lazy: --help stays fast
     from credit_ocr.state.reviews import NoExtraction, record_correction  # lazy: --help stays fast
-    from credit_ocr.state.status import DocumentNotFound  # lazy: --help stays fast
+    from credit_ocr.state.status import StatusError  # lazy: --help stays fast
 
     if field not in f.FIELD_NAMES:
         raise click.BadParameter(
@@ -81,8 +82,9 @@ def review(document_id: str, field: str, value: str, by: str, as_json: bool) -> 
             param_hint="VALUE",
         )
     try:
+        document_id = resolve_id(document_id)  # as given, or shortened as `credit-ocr status` prints it
         correction = record_correction(document_id, field, normalized, by)
-    except (DocumentNotFound, NoExtraction, ValueError) as exc:
+    except (StatusError, NoExtraction, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     if as_json:

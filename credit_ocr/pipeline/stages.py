@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from credit_ocr.reading import ocr
 from credit_ocr.reading.extraction import ExtractionResult, extract
-from credit_ocr.reading.lines import LineWords, layout_text, line_words
+from credit_ocr.reading.lines import LineWords, layout_text, line_words, readable_chars
 from credit_ocr.state import documents, reviews
 from credit_ocr.state.db import Extraction, OcrPage, session_scope, transaction, utcnow
 from credit_ocr.state.status import IllegalTransition, Status, TransitionResult, move, note
@@ -144,7 +144,7 @@ def run_ocr(
         return StageResult(document_id, "ocr", skipped=True, detail=f"already {start.current.value}")
     started = time.perf_counter()
     result = ocr.ocr_bytes(get_blob_store().get(start.blob_key), start.mime_type)
-    if sum(len(p.text.strip()) for p in result.pages) < MIN_TEXT_CHARS:
+    if sum(readable_chars(p) for p in result.pages) < MIN_TEXT_CHARS:
         raise NoTextFound(len(result.pages))
     seconds = time.perf_counter() - started
     detail = f"ocr finished: {len(result.pages)} page(s) via {result.path} in {seconds:.2f}s"

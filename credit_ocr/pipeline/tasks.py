@@ -80,7 +80,7 @@ def failure_message(exc: BaseException, stage: str, retries: int) -> str:
         )
     if is_transient(exc):
         return (
-            f"Gave up after {retries} retries of the {stage} stage; last error: {retry_reason(exc)}. "
+            f"Gave up after {retries} retries of the {stage} stage; last error: {retry_reason(exc).rstrip('.')}. "
             "Check that the service named there is up, then resubmit with `credit-ocr submit --retry ID`."
         )
     return student_message(exc)

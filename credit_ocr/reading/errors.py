@@ -11,6 +11,7 @@ __all__ = [
     "EmptyDocument",
     "EncryptedDocument",
     "ImageTooLarge",
+    "ImageTooSmall",
     "OcrError",
     "OcrResourceLimit",
     "OcrUnavailable",
@@ -43,6 +44,10 @@ class TooManyPages(OcrError):
 
 class ImageTooLarge(OcrError):
     """A page has more pixels than ``settings.max_pixels`` (refused before decoding)."""
+
+
+class ImageTooSmall(OcrError):
+    """An image too small to hold a line of text (a 1 x 1 tracking pixel, a thumbnail, a sliver)."""
 
 
 class UnsupportedDocument(OcrError):

@@ -17,6 +17,7 @@ __all__ = [
     "OcrPageResult",
     "layout_text",
     "line_words",
+    "readable_chars",
     "rebuild_lines",
     "text_layer_page",
 ]
@@ -58,6 +59,24 @@ class OcrPageResult:
     source: Literal["ocr", "text-layer"]
     width: int
     height: int
+
+
+#: A word tesseract read with less confidence (0-100) than this is not counted as readable text: on a photo
+#: of no document it "reads" wood grain and noise as words of confidence 0-40 (measured: none at 60 or
+#: more), while the scans, faxes and phone photos of real forms read 91-97% of their characters at 60+.
+READABLE_CONFIDENCE = 60.0
+
+
+def readable_chars(page: OcrPageResult) -> int:
+    """The characters of a page's words read surely (a text layer's all are): a blank page, or a photo of a
+    desk with no document on it, has next to none, whatever tesseract made of its grain."""
+    if page.source != "ocr" or not page.words:
+        return len(page.text.strip())
+    return sum(
+        len(w["text"])
+        for w in page.words
+        if w.get("conf", 100.0) >= READABLE_CONFIDENCE and sum(ch.isalnum() for ch in w["text"]) >= 2
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from credit_ocr.reading.errors import (
     EmptyDocument,
     EncryptedDocument,
     ImageTooLarge,
+    ImageTooSmall,
     OcrError,
     OcrResourceLimit,
     OcrUnavailable,
@@ -52,7 +53,8 @@ from credit_ocr.runtime.services import install_hint
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 __all__ = [
-    "CorruptDocument", "EmptyDocument", "EncryptedDocument", "ImageTooLarge", "OcrError", "OcrPageResult",
+    "CorruptDocument", "EmptyDocument", "EncryptedDocument", "ImageTooLarge", "ImageTooSmall", "OcrError",
+    "OcrPageResult",
     "OcrResourceLimit", "OcrResult", "OcrUnavailable", "TooManyPages", "UnsupportedDocument",
     "draw_word_boxes", "engine", "limit_memory", "load_pages", "ocr_bytes", "parse_tsv",
     "remove_rules", "TESSDATA_GLOBS", "tessdata_dir", "words",

@@ -27,6 +27,7 @@ from credit_ocr.reading.errors import (
     EmptyDocument,
     EncryptedDocument,
     ImageTooLarge,
+    ImageTooSmall,
     TooManyPages,
     UnsupportedDocument,
 )
@@ -43,6 +44,9 @@ PDF = "application/pdf"
 
 #: The EXIF tag that says how a camera held the image (1: as stored).
 ORIENTATION = 0x0112
+
+#: Fewer pixels than this on a side hold no line of text (tesseract wants glyphs 10 px and more high).
+MIN_SIDE_PIXELS = 32
 
 # pdfium is not thread-safe: one document operation at a time per process (OCR itself runs outside).
 _PDFIUM_LOCK = threading.Lock()
@@ -162,7 +166,12 @@ def image_pages(data: bytes, settings: Settings, *, prepare: bool = True) -> Ite
             f"The image is too large to decode safely ({exc}); limit {settings.max_pixels:,} pixels "
             "(CREDIT_OCR_MAX_PIXELS): scan it at 200-300 dpi instead."
         ) from exc
-    except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except Image.UnidentifiedImageError as exc:  # its message names a BytesIO object: of no use to anyone
+        raise CorruptDocument(
+            "The image cannot be read (Pillow recognises no image in it): it is truncated or damaged; "
+            "scan or export it again."
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptDocument(
             f"The image cannot be read ({exc}): it is truncated or damaged; scan or export it again."
         ) from exc
@@ -188,6 +197,11 @@ def _frame(frame: Image.Image, number: int, settings: Settings, prepare: bool = 
         )
     if width == 0 or height == 0:
         raise CorruptDocument(f"Page {number} of the image is empty ({width} x {height} pixels).")
+    if min(width, height) < MIN_SIDE_PIXELS:
+        raise ImageTooSmall(
+            f"Page {number} of the image is {width} x {height} pixels: too small to hold a line of text "
+            f"(at least {MIN_SIDE_PIXELS} on each side). Upload the scan itself, at 200-300 dpi."
+        )
     try:
         turned = number == 1 and frame.getexif().get(ORIENTATION, 1) != 1  # a phone's "rotate on view"
         upright = ImageOps.exif_transpose(frame) if turned else frame.copy()  # the next frame reuses it

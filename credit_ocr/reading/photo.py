@@ -22,6 +22,8 @@ def looks_like_photo(gray: Image.Image) -> bool:
     """True when most of the image's outer frame is much darker than its paper: a sheet on a desk."""
     small = np.asarray(gray.reduce(8) if min(gray.size) > 800 else gray, dtype=np.uint8)
     h, w = small.shape
+    if min(h, w) < 4:  # no frame and no middle to compare: a sliver, never a photo of a sheet
+        return False
     band = max(2, min(h, w) // 30)
     frame = np.concatenate(
         [small[:band].ravel(), small[-band:].ravel(), small[:, :band].ravel(), small[:, -band:].ravel()]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from credit_ocr.reading.extraction import ExtractionResult, extract
-from credit_ocr.reading.lines import layout_text, line_words
+from credit_ocr.reading.lines import layout_text, line_words, readable_chars
 from credit_ocr.reading.ocr import ocr_bytes
 
 __all__ = ["FileExtraction", "extract_file"]
@@ -30,10 +30,12 @@ class FileExtraction:
     ocr_path: str
     text: str = field(repr=False, default="")
     review: list[dict[str, str]] = field(default_factory=list)
+    readable: int = 0  # characters of words read surely (lines.readable_chars): next to none on a blank page
+    pages: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON printed by ``credit-ocr extract --json`` (without the OCR text and confidences)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("text", "confidence")}
+        return {k: v for k, v in asdict(self).items() if k not in ("text", "confidence", "readable", "pages")}
 
 
 def extract_file(path: str | Path, extractor: str | None = None) -> FileExtraction:
@@ -59,4 +61,6 @@ def extract_file(path: str | Path, extractor: str | None = None) -> FileExtracti
         ocr_path=result.path,
         text=result.text,
         review=extraction.review,
+        readable=sum(readable_chars(page) for page in result.pages),
+        pages=len(result.pages),
     )

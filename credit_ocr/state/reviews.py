@@ -97,7 +97,7 @@ def record_correction(document_id: str, field: str, value: Any, by: str) -> Corr
         )
     with transaction() as conn:
         if conn.execute(select(Document.id).where(Document.id == document_id)).first() is None:
-            raise DocumentNotFound(f"No document {document_id!r}: list them with `credit-ocr status`.")
+            raise DocumentNotFound(document_id)
         extracted = conn.execute(
             select(Extraction.fields).where(Extraction.document_id == document_id)
         ).first()

@@ -127,6 +127,95 @@ def test_status_is_a_table_with_a_header_and_a_limit(kit) -> None:
     )
 
 
+def test_the_short_id_that_status_prints_works_wherever_an_id_is_asked(kit) -> None:
+    """`credit-ocr status` prints 8 characters of each id: a student copies those into the next command."""
+    from credit_ocr.pipeline.stages import _store_extraction
+    from credit_ocr.reading.extraction import ExtractionResult
+    from credit_ocr.state import documents
+    from credit_ocr.state.db import transaction
+
+    doc_id = documents.upload(b"%PDF-1.4 short", "short.pdf").id
+    with transaction() as conn:
+        _store_extraction(conn, doc_id, ExtractionResult("rules", {"company_name": "Short GmbH"}, {}))
+    short = doc_id[:8]
+    runner = CliRunner()
+    assert short in runner.invoke(main, ["status"], env={"COLUMNS": "120"}).output
+    shown = runner.invoke(main, ["fields", short])
+    assert shown.exit_code == 0 and "Short GmbH" in shown.output, shown.output
+    events = runner.invoke(main, ["status", short.upper()])
+    assert events.exit_code == 0 and f"events of {doc_id}" in events.output, events.output
+    corrected = runner.invoke(main, ["review", short, "company_name", "Long GmbH", "--by", "ana"])
+    assert corrected.exit_code == 0 and corrected.output.startswith(doc_id), corrected.output
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["fields", "nope"], ["status", "nope"], ["review", "nope", "company_name", "X", "--by", "ana"],
+     ["submit", "--retry", "nope"], ["fields", "%"]],
+)  # fmt: skip
+def test_an_unknown_id_is_one_clear_line_not_a_traceback(kit, argv: list[str]) -> None:
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 1, result.output
+    assert "No document with id" in result.output and "credit-ocr status" in result.output, result.output
+    assert "Traceback" not in result.output and "No document 'No document" not in result.output
+
+
+def test_an_id_prefix_of_several_documents_asks_for_more(kit) -> None:
+    from credit_ocr.state import documents
+
+    ids = [documents.upload(b"%PDF-1.4 " + bytes([48 + i]), f"doc{i}.pdf").id for i in range(40)]
+    shared = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) > 1)
+    result = CliRunner().invoke(main, ["fields", shared])
+    assert result.exit_code == 1 and "give more of it, or the whole id" in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["submit", "--priority", "99", "x.pdf"], ["llm-server", "--port", "99999"], ["samples", "--count", "0"]],
+)
+def test_an_option_out_of_its_range_is_a_usage_error(tmp_path: Path, argv: list[str]) -> None:
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 x")
+    result = CliRunner().invoke(main, [str(tmp_path / a) if a == "x.pdf" else a for a in argv])
+    assert result.exit_code == 2 and "is not in the range" in result.output, result.output
+
+
+def test_a_document_past_its_sla_and_not_moving_is_pointed_at_the_reconciler(kit, configure) -> None:
+    """A message lost with a restarted broker leaves its document pending: status says what sends it again."""
+    import time
+
+    from credit_ocr.state import documents
+
+    documents.upload(b"%PDF-1.4 lost", "lost.pdf")  # pending, its message never sent: as if lost
+    configure(sla_seconds=0.01)
+    time.sleep(0.05)
+    result = CliRunner().invoke(main, ["status"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "1 document(s) PAST SLA and not finished" in result.output
+    assert "credit-ocr reconcile --older-than" in result.output
+    swept = CliRunner().invoke(main, ["reconcile"])
+    assert "untouched for 900s or more" in swept.output and "--older-than S" in swept.output, swept.output
+
+
+def test_failed_lists_a_refused_upload_without_a_retry_that_cannot_work(kit, tmp_path: Path) -> None:
+    from credit_ocr.pipeline import submit
+
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (doc_id,) = submit.submit([tmp_path / "empty.pdf"])
+    result = CliRunner().invoke(main, ["status", "--failed"], env={"COLUMNS": "120"})
+    assert f"{doc_id}  refused at upload (empty.pdf): fix the file and submit it again" in result.output
+    assert "failed in None" not in result.output and f"--retry {doc_id}" not in result.output
+
+
+@pytest.mark.tesseract
+def test_extract_fails_a_page_with_nothing_to_read_like_the_pipeline_does(kit, tmp_path: Path) -> None:
+    """`credit-ocr extract` printed an empty table (exit 0) for a blank page the pipeline fails."""
+    from PIL import Image
+
+    Image.new("L", (1240, 1754), 255).save(tmp_path / "blank.png")
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "blank.png")])
+    assert result.exit_code == 1 and "No text found on 1 page(s)" in result.output, result.output
+
+
 def test_fields_tell_a_missing_value_from_an_invalid_one(kit) -> None:
     from credit_ocr.pipeline.stages import _store_extraction
     from credit_ocr.reading.extraction import ExtractionResult

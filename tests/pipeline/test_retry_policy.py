@@ -201,6 +201,21 @@ def test_on_failure_after_the_last_retry_says_what_to_check(any_db: Settings) ->
 
 
 @BOTH_DBS
+def test_a_timeout_that_failed_for_good_reads_as_one_sentence(any_db: Settings) -> None:
+    """The timeout's own message must not promise a retry once the retries are spent, nor end in '..'."""
+    import openai
+
+    from credit_ocr.config import get_settings
+    from credit_ocr.reading.extraction.llm import _classify
+
+    doc_id = _document_in(Status.OCR_RUNNING, Status.LLM_RUNNING)
+    exc = _classify(openai.APITimeoutError(request=None), get_settings())
+    _call(tasks.extract, "on_failure", exc, doc_id, _einfo(exc), retries=tasks.extract.max_retries)
+    error = documents.get_document(doc_id).error
+    assert "CREDIT_OCR_LLM_TIMEOUT" in error and "Will retry" not in error and ".." not in error, error
+
+
+@BOTH_DBS
 def test_a_transient_error_after_the_body_leaves_the_document_to_the_reconciler(any_db: Settings) -> None:
     """E.g. Celery could not publish the chain's next task while Redis restarted: the stage's work is
     committed, the document is not failed (the reconciler sends it on)."""

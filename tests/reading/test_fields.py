@@ -265,3 +265,14 @@ def test_descriptions_mention_the_normalized_form() -> None:
             assert "€" in spec.description
         if spec.kind == "date":
             assert "DD.MM.YYYY" in spec.description
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [("total_area", "approx. 640 square metres", "640 m²"), ("total_area", "ca. 640 m2", "640 m²"),
+     ("purchase_price", "about EUR 1,200,000", "€1,200,000"), ("monthly_payment", "approx. EUR 6,900", "€6,900 per month"),
+     ("term", "circa 15 years", "15 years"), ("purchase_price", "ca. 1.2 Mio. EUR", "€1,200,000")],
+)  # fmt: skip
+def test_an_estimate_is_still_the_figure(name: str, raw: str, expected: str) -> None:
+    """Forms write 'approx.' and 'ca.' before a figure: the figure was refused, the field left empty."""
+    assert normalize(name, raw) == expected

@@ -197,6 +197,9 @@ REFUSALS = {
         ocr.CorruptDocument,
     ),
     "empty-file": (lambda: b"", ocr.EmptyDocument),
+    "png-1x1": (lambda: _png_bytes(Image.new("RGB", (1, 1), "white")), ocr.ImageTooSmall),
+    "png-sliver-2000x1": (lambda: _png_bytes(Image.new("L", (2000, 1), 255)), ocr.ImageTooSmall),
+    "png-signature-then-zeros": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(100), ocr.CorruptDocument),
 }
 
 
@@ -219,6 +222,7 @@ def test_hostile_or_broken_files_are_refused_by_name_and_fast(settings, case: st
     assert time.perf_counter() - started < 2.0
     assert isinstance(raised.value, ocr.OcrError) and raised.value.permanent
     assert len(str(raised.value)) > 30  # a sentence that says what to do, not a bare code
+    assert "object at 0x" not in str(raised.value)  # no Python repr in a student's error
 
 
 def _words_page(text: str = "Company Name  Heavy GmbH") -> bytes:

@@ -137,3 +137,26 @@ def test_short_words_are_not_mistaken_for_labels() -> None:
 def test_dispatch_names_the_rules_extractor(kit) -> None:
     assert extract(TABLE).extractor == "rules"  # the embedded default
     assert extract(TABLE, "rules").fields == extract_rules(TABLE).fields
+
+
+def test_a_weak_label_in_a_row_of_column_labels_is_still_a_label() -> None:
+    """Two columns of labels above values: 'Size' only hints at the area, but in a row that starts with a
+    label alone, above a row of as many values, it is a label (it was taken for the register's value)."""
+    from credit_ocr.reading.extraction import extract
+
+    text = (
+        "Registry                                          Size\n"
+        "HRA 45678 / Hamburg Local Court                   5.400 m²\n"
+    )
+    fields = extract(text, "rules").fields
+    assert fields["commercial_register"] == "HRA 45678 / Hamburg Local Court"
+    assert fields["total_area"] == "5,400 m²"
+
+
+def test_a_short_value_beside_a_label_is_not_taken_for_a_weak_label() -> None:
+    """'Limited Company' weakly names a company, but the next row starts with a label: it stays a value."""
+    from credit_ocr.reading.extraction import extract
+
+    text = "Legal Form   Limited Company\nFounding Date   12.05.2018\n"
+    fields = extract(text, "rules").fields
+    assert fields["legal_form"] == "Limited Company" and fields["founding_date"] == "12.05.2018"

@@ -98,14 +98,16 @@ def _starts(word: str, stem: str, fuzzy: bool = False) -> bool:
 _slipped = partial(_starts, fuzzy=True)
 
 
-def match_label(words: list[str], section: str | None = None) -> LabelMatch | None:
+def match_label(
+    words: list[str], section: str | None = None, min_score: float = MIN_SCORE
+) -> LabelMatch | None:
     """The field the first words of ``words`` name, or None when they do not start a label.
 
     The label is the shortest prefix that reaches the best field's highest score, so a value after a
     label on the same row is not swallowed. ``section`` (applicant, property, loan) breaks near ties.
     """
     best, totals, named = _best_prefix(_unbracket(words), section)
-    if best is None or best[1] < MIN_SCORE:
+    if best is None or best[1] < min_score:
         return None
     _, score, count, field = best
     # a rival of another kind is no rival: the value's shape tells a date from a legal form; a rival

@@ -150,7 +150,7 @@ def _classify(exc: openai.OpenAIError, settings: Settings) -> ExtractionError:
     if isinstance(exc, openai.APITimeoutError):
         return LLMTransientError(
             f"The LLM at {where} did not answer within {settings.llm_timeout:g}s "
-            "(CREDIT_OCR_LLM_TIMEOUT). Will retry; a slow local model may need a larger timeout."
+            "(CREDIT_OCR_LLM_TIMEOUT): a slow local model may need a larger timeout."
         )
     if isinstance(exc, openai.APIConnectionError):
         return LLMTransientError(

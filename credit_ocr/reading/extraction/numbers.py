@@ -28,10 +28,15 @@ def single_spaced(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+#: A figure given as an estimate ('approx. 640 m²', 'ca. EUR 1.2 million', 'about 15 years') is still the figure.
+_ABOUT = re.compile(r"^(?:approx(?:imately)?|appr|ca|circa|about|around|roughly|~|≈)(?:\.|\b)\s*", re.I)
+
+
 def prepare(raw: str) -> str:
-    """Unicode-fold digits (NFKC), single spaces, strip punctuation OCR leaves at the edges."""
+    """Unicode-fold digits (NFKC), single spaces, strip punctuation OCR leaves at the edges and a leading
+    'approx.' or 'ca.'."""
     text = unicodedata.normalize("NFKC", raw)
-    return single_spaced(text).strip(EDGE_JUNK)
+    return _ABOUT.sub("", single_spaced(text).strip(EDGE_JUNK)).strip(EDGE_JUNK)
 
 
 def fix_digits(text: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
+from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.walk import Candidate, candidates
@@ -96,6 +97,14 @@ def _reading(cand: Candidate) -> tuple[object, bool]:
     return first, False
 
 
+def _standing(cand: Candidate, lines: list[str]) -> int:
+    """2: a value under a form's label; 1: a value a sentence names (:mod:`.prose`); 0: a "label" the walk
+    found inside a sentence ('registered under HRB 1 / Bonn ...'): a sentence has words, not labels."""
+    if cand.how == "prose":
+        return 1
+    return 0 if cand.how == "meaning" and cand.line < len(lines) and is_prose(lines[cand.line]) else 2
+
+
 def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
     """Another value of the right shape the form offers for the field under a label as sure as the
     winner's: two labels, two values, and only a person can tell. A label that is the winner's own first
@@ -106,7 +115,8 @@ def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
         for value, key, words in offered
         if value != winner
         and key[0]
-        and key[2] >= best[2]
+        and key[1] >= best[1]  # a sentence's value is no rival to a labelled one
+        and key[3] >= best[3]
         and not (len(words) < len(label) and label[: len(words)] == words)
     }
     return sorted(others, key=str)[0] if others else None
@@ -118,16 +128,24 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     evidence = {name: Evidence() for name in FIELD_NAMES}
     ranked: dict[str, tuple] = {}
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
-    readings = [(cand, *_reading(cand)) for cand in candidates(text.splitlines())]
+    lines = text.splitlines()
+    readings = [(cand, *_reading(cand)) for cand in candidates(lines) + prose_candidates(lines)]
     # a label naming two kinds of field offers its value to both: the kind it fits takes it
     settled = {(c.line, c.label, c.raw) for c, value, fits in readings if value is not None and fits}
     for cand, value, fits in readings:
         if value is None or (not fits and (cand.line, cand.label, cand.raw) in settled):
             continue
-        key = (fits, not cand.below, round(cand.label_score, 2), cand.how == "phrase", len(cand.label))
+        key = (
+            fits,
+            _standing(cand, lines),
+            not cand.below,
+            round(cand.label_score, 2),
+            cand.how == "phrase",
+            len(cand.label),
+        )
         offered[cand.field].append((value, key, cand.label.casefold().split()))
-        # a plausible value beats an implausible one, one beside its label one below it, a surer label
-        # a looser one, a phrase a meaning
+        # a plausible value beats an implausible one, a labelled one a sentence's, one beside its label one
+        # below it, a surer label a looser one, a phrase a meaning
         if cand.field not in ranked or key > ranked[cand.field]:
             ranked[cand.field] = key
             fields[cand.field] = value

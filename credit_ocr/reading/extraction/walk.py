@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from credit_ocr.reading.extraction.fields import normalize
 from credit_ocr.reading.extraction.labels import bare_noun, known_words, label_end, match_label
 from credit_ocr.reading.extraction.phrases import find_label
+from credit_ocr.reading.extraction.review import plausible
 from credit_ocr.reading.extraction.sections import section_of
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
 from credit_ocr.reading.extraction.spec import FIELDS
@@ -22,6 +24,10 @@ from credit_ocr.reading.extraction.spec import FIELDS
 __all__ = ["Candidate", "candidates", "section_of"]
 
 _GENERIC_ADDRESS = {"address", "adress", "location"}
+#: In a row of labels, a word that only hints at its field (vocabulary weight 2, e.g. 'Size') is a label...
+WEAK_LABEL = 2.0
+#: ... read as this sure (0..1): a label alone on its row still counts as one (``_is_label_only``).
+LOOSE_COLUMN_LABEL = 0.6
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _NUMERIC = frozenset(("date", "money", "year", "area", "term", "monthly"))
 _TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
@@ -148,6 +154,8 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if not segments:
             continue
         labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
+        if number + 1 < len(lines):
+            labels = _weak_column_labels(segments, labels, lines[number + 1], section)
         if lone is not None and (heading := section_of(lone, section)) != section:
             # a label with no value beside or below it was a heading: 'Property & Financing', 'Requested Loan'
             relabeled = [_label(s, heading, i + 1 < len(segments)) for i, s in enumerate(segments)]
@@ -185,6 +193,35 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if current is not None:
             _close(found, pending, current, parts, section, number)
     return found
+
+
+def _weak_column_labels(
+    segments: list[str], labels: list[_Label | None], next_line: str, section: str
+) -> list[_Label | None]:
+    """A row of labels in columns ('Registry      Size') whose later label is one word that only hints at its
+    field: it is still a label when the row starts with a label alone and the next row holds as many values,
+    no label first ('HRA 45678 / Hamburg Local Court      5.400 m²'). Otherwise 'Size' became the
+    register's value, and the area was lost."""
+    first = labels[0]
+    if len(segments) < 2 or first is None or first.remainder or all(lab is not None for lab in labels[1:]):
+        return labels
+    numbered, below = split_line(next_line)
+    if numbered or len(below) != len(segments) or _label(below[0], section, len(below) > 1) is not None:
+        return labels
+    out = list(labels)
+    for i, (segment, label) in enumerate(zip(segments, labels, strict=True)):
+        words = segment.split()
+        if label is not None or i == 0 or len(words) > 2 or VALUE_WORD.search(segment) or ":" in segment:
+            continue
+        found = match_label(words, section, min_score=WEAK_LABEL)
+        if found is None or found.words != len(words):
+            continue
+        value = normalize(found.field, clean_value(below[i]))
+        if plausible(
+            found.field, value
+        ):  # the value below fits it: 'Acquisition' above 'Full Refinancing' is a value
+            out[i] = _Label(found.field, LOOSE_COLUMN_LABEL, "meaning", segment, "", used=len(words))
+    return out
 
 
 def _by_value(segment: str, section: str, number: int) -> list[Candidate]:

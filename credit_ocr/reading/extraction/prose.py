@@ -1,0 +1,182 @@
+"""A letter's sentences: a value found by the words around it ("we request a loan of EUR 250,000").
+
+Forms print labels; a loan request written as a letter says the same in sentences, which :mod:`.walk`
+never takes for labels, so a letter read nothing. Here each sentence of running text is searched for
+values of a shape only some fields have (an amount, a date, a year, an area, a term, a rate), and each
+value goes to the field that the words just before it (or, failing those, just after it) name, scored
+with the very vocabulary labels are read with (:func:`.labels.word_fields`): "cost" names a price,
+"contribute" an equity share, "financing" the amount financed. A yes/no field is answered by a sentence
+that names it: yes, unless the sentence says no ("we have not applied for public funding").
+
+Text fields (names, addresses) are left to forms: a sentence does not mark where a name ends. Every
+value found here ranks below any labelled value (:data:`PROSE_SCORE`), and is flagged for review.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from credit_ocr.reading.extraction.labels import word_fields
+from credit_ocr.reading.extraction.spec import FIELDS
+from credit_ocr.reading.extraction.walk import Candidate
+
+__all__ = ["PROSE_SCORE", "is_prose", "prose_candidates"]
+
+#: A value read from a sentence ranks below a labelled one (a label read by meaning scores 0.5-1).
+PROSE_SCORE = 0.25
+#: How many words before a value (and after it, at half weight) may name its field.
+WINDOW_BEFORE, WINDOW_AFTER = 6, 4
+#: A field is named only by a word that alone says much (vocabulary weight 2: a strong hint, 3: the name).
+MIN_WEIGHT = 2.0
+
+_KIND = {spec.name: spec.kind for spec in FIELDS}
+_FUNCTION_WORDS = frozenset({
+    "we", "our", "us", "the", "of", "a", "an", "is", "are", "was", "were", "to", "for", "and", "which", "it",
+    "its", "has", "have", "would", "like", "this", "that", "with", "from", "be", "been", "by", "in", "on", "at",
+    "as",
+})  # fmt: skip
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_NUMBER = r"\d{1,3}(?:[ .,'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+#: Value shapes, each with the kinds of field it may fill; the first that matches at a place wins.
+_SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(rf"\b\d{{1,2}}\.?\s+{_MONTHS}\.?\s+\d{{4}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}\b", re.I), ("date",)),
+    (re.compile(rf"(?:€|\bEUR\b)\s?(?:{_NUMBER})(?:\s?(?:million|mio\.?|m)\b)?|(?:{_NUMBER})\s?(?:million\s|mio\.?\s)?(?:€|EUR\b|euros?\b)", re.I),
+     ("money", "monthly")),
+    (re.compile(rf"(?:{_NUMBER})\s?(?:m²|m2|sqm|sq\.?\s?m\b|square\s+met(?:er|re)s?)", re.I), ("area",)),
+    (re.compile(r"\b\d{1,3}\s?(?:years?|yrs?\.?|months)\b", re.I), ("term",)),
+    (re.compile(r"\b\d{1,2}(?:[.,]\d{1,3})?\s?(?:%|per\s?cent\b|percent\b)|\b(?:fixed|variable|floating)\b", re.I), ("rate",)),
+    (re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"), ("year",)),
+)  # fmt: skip
+#: A commercial register entry: its number, then the court that keeps it, up to the word 'Court' (or the
+#: sentence's next comma or full stop): 'HRB 223344 / Munich Local Court', 'HRA 12 at the Local Court of Kiel'.
+_REGISTER = re.compile(
+    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/]\s?(?:[^\s,.;]+\s){0,3}?(?:Local\s|District\s)?Court(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?)?"
+)
+#: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)').
+_BY_SHAPE = (
+    ("commercial_register", _REGISTER),
+    ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
+)
+_NEGATION = re.compile(r"\b(?:not|no|none|never|neither|nor|without)\b|n't\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)%])[.!?](?=\s|$)|;", re.I)
+
+
+@dataclass
+class _Token:
+    text: str
+    line: int
+    start: int  # offset in the paragraph
+
+
+def is_prose(line: str) -> bool:
+    """A line of running text: words set one space apart (a form's label and value sit a wide gap apart),
+    several of them the little words sentences are made of."""
+    body = line.strip()
+    words = body.split()
+    if len(words) < 6 or "  " in body or ":" in body.rstrip(":"):
+        return False
+    return sum(w.strip(",.;").lower() in _FUNCTION_WORDS for w in words) >= 2
+
+
+def prose_candidates(lines: list[str]) -> list[Candidate]:
+    """Every (field, value) the document's sentences offer, ranked below labelled values."""
+    found: list[Candidate] = []
+    paragraph: list[tuple[int, str]] = []
+    for number, line in [*enumerate(lines), (len(lines), "")]:
+        if is_prose(line) or (paragraph and line.strip() and _continues(line)):
+            paragraph.append((number, line.strip()))
+            continue
+        if paragraph:
+            found.extend(_read_paragraph(paragraph))
+            paragraph = []
+    return found
+
+
+def _continues(line: str) -> bool:
+    """The last short line of a paragraph ('Germany, in 2009.'): single spaces and no label's colon."""
+    body = line.strip()
+    return "  " not in body and ":" not in body and len(body.split()) <= 8
+
+
+def _read_paragraph(paragraph: list[tuple[int, str]]) -> list[Candidate]:
+    text, tokens = "", []
+    for number, line in paragraph:
+        for match in re.finditer(r"\S+", line):
+            tokens.append(_Token(match.group(), number, len(text) + match.start()))
+        text += line + " "
+    found: list[Candidate] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        if end > start:
+            found.extend(_read_sentence(text, tokens, start, end))
+        start = end
+    return found
+
+
+def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> list[Candidate]:
+    words = [t for t in tokens if start <= t.start < end]
+    values = _values(text, start, end)
+    found = []
+    for (v_start, v_end, raw, kinds), previous_end in zip(
+        values, [start] + [v[1] for v in values], strict=False
+    ):
+        before = [t for t in words if previous_end <= t.start and t.start + len(t.text) <= v_start][
+            -WINDOW_BEFORE:
+        ]
+        after = [t for t in words if t.start >= v_end][:WINDOW_AFTER]
+        field, named = _named_field(kinds, before[::-1], after)
+        if field is not None:
+            line = next((t.line for t in words if t.start >= v_start), words[-1].line if words else 0)
+            found.append(Candidate(field, raw, named, PROSE_SCORE, "prose", "applicant", line))
+    found.extend(_answers(words))
+    for field, shape in _BY_SHAPE:  # a shape no other field has: no naming word needed
+        for m in shape.finditer(text, start, end):
+            line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
+            found.append(Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", line))
+    return found
+
+
+def _values(text: str, start: int, end: int) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """The sentence's values, left to right, none inside another (a date's year is not a year of its own)."""
+    taken: list[tuple[int, int, str, tuple[str, ...]]] = []
+    for pattern, kinds in _SHAPES:
+        for m in pattern.finditer(text, start, end):
+            if not any(m.start() < b and a < m.end() for a, b, _, _ in taken):
+                taken.append((m.start(), m.end(), m.group().strip(" ,;"), kinds))
+    return sorted(taken)
+
+
+def _named_field(kinds: tuple[str, ...], before: list[_Token], after: list[_Token]) -> tuple[str | None, str]:
+    """The field of one of ``kinds`` the nearest words name (before the value, else after it), and the word."""
+    for side, weight in ((before, 1.0), (after, 0.5)):
+        best: tuple[float, str, str] | None = None
+        for distance, token in enumerate(side):
+            for field, stem_weight in word_fields(token.text.strip(",.;()")) or ():
+                if _KIND[field] not in kinds or stem_weight < MIN_WEIGHT:
+                    continue
+                score = stem_weight * weight / (1 + 0.2 * distance)
+                if best is None or score > best[0]:
+                    best = (score, field, token.text)
+        if best is not None:
+            return best[1], best[2].strip(",.;()")
+    return None, ""
+
+
+def _answers(words: list[_Token]) -> list[Candidate]:
+    """A yes/no field the sentence names strongly: yes, unless the sentence says no."""
+    if not words:
+        return []
+    sentence = " ".join(t.text for t in words)
+    found = []
+    for token in words:
+        for field, weight in word_fields(token.text.strip(",.;()")) or ():
+            if _KIND[field] == "bool" and weight >= 3 and all(c.field != field for c in found):
+                answer = "no" if _NEGATION.search(sentence) else "yes"
+                found.append(
+                    Candidate(field, answer, token.text, PROSE_SCORE, "prose", "applicant", token.line)
+                )
+    return found

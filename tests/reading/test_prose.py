@@ -1,0 +1,72 @@
+"""A loan request written as a letter: its amounts, dates, years, areas, terms, rates and yes/no answers are
+read from its sentences by the words around them; a form's labelled values still win."""
+
+from __future__ import annotations
+
+from credit_ocr.reading.extraction import extract
+from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
+
+LETTER = """Brightwater Storage Ltd
+Harbour Lane 9, 28195 Bremen, Germany
+Bremen, 14 May 2024
+
+Dear Sir or Madam,
+
+Our company was incorporated on 2 September 2011. We would like to buy the cold store at Kaiserkai 3,
+which was completed in 2004 and offers 3.200 sqm of floor space. The asking price is 1.250.000 EUR, of
+which we put in 300.000 EUR of equity; the remaining 950.000 EUR we would like to borrow, repaid over a
+period of 12 years by paying back around EUR 7,900 a month at a variable rate.
+We do not need the right to repay ahead of time. A KfW grant has been applied for.
+
+Yours sincerely,
+Tom Berger"""
+
+
+def test_a_letter_reads_its_values_by_the_words_around_them() -> None:
+    fields = extract(LETTER, "rules").fields
+    assert fields["founding_date"] == "02.09.2011"
+    assert fields["construction_year"] == 2004
+    assert fields["total_area"] == "3,200 m²"
+    assert fields["purchase_price"] == "€1,250,000"
+    assert fields["equity_share"] == "€300,000"
+    assert fields["term"] == "12 years"
+    assert fields["monthly_payment"] == "€7,900 per month"
+    assert fields["interest_rate"] == "Variable"
+    assert fields["public_funding"] is True
+
+
+def test_the_letters_own_date_and_a_negated_answer() -> None:
+    """The date a letter is written on names no field; 'do not need the right to repay' is a no."""
+    fields = extract(LETTER, "rules").fields
+    assert fields["founding_date"] != "14.05.2024"
+    found = {c.field: c.raw for c in prose_candidates(LETTER.splitlines())}
+    assert "early_repayment" not in found or found["early_repayment"] == "no"
+
+
+def test_a_form_is_not_prose_and_its_labels_win() -> None:
+    assert not is_prose("Loan Amount   EUR 2,000,000")
+    assert not is_prose("Purchase Price: EUR 2,500,000 (incl. fees)")
+    form = "Loan Amount   EUR 2,000,000\nWe ask for a loan of EUR 1,000,000 to buy the building at once."
+    result = extract(form, "rules")
+    assert result.fields["loan_amount"] == "€2,000,000"
+
+
+def test_a_value_read_from_a_sentence_is_flagged_for_review() -> None:
+    result = extract("We request a loan of EUR 250,000 for the modernisation of our hotel.", "rules")
+    assert result.fields["loan_amount"] == "€250,000"
+    assert "loan_amount" in {item["field"] for item in result.review}
+
+
+def test_a_register_entry_in_a_sentence_is_read_whole_not_as_a_label_and_its_tail() -> None:
+    """'registered under HRB ...' is no label: the walk once took 'under HRB 1 / Kiel Local' for the value."""
+    letter = (
+        "Dear Sir or Madam,\n"
+        "our firm was founded in Kiel and is registered under HRB 4711 / Kiel Local Court; we\n"
+        "would like to ask you for a loan of EUR 90,000 for the extension of our workshop.\n"
+    )
+    assert extract(letter, "rules").fields["commercial_register"] == "HRB 4711 / Kiel Local Court"
+
+
+def test_a_vat_number_in_brackets_in_a_sentence_is_read_by_its_shape() -> None:
+    letter = "Nordwind GmbH, entered under HRB 12 / Kiel Local Court (VAT DE 224 466 880), would like to buy a hall."
+    assert extract(letter, "rules").fields["vat_id"] == "DE224466880"
