@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh venv      .venv (python3 -m venv) when missing
 #   scripts/setup.sh python    pip install -e '.[dev]' when pyproject.toml changed since the last install
+#                              (through uv, pip's settings handed over; pip itself when uv fails)
 #   scripts/setup.sh system    tesseract-ocr (with its osd model) and redis-server (apt-get as root; otherwise
 #                              says how)
 #   scripts/setup.sh browser   chromium + chromium-driver for the browser tests, `make test` only (apt-get as
@@ -34,10 +35,42 @@ python_deps() {
   venv
   local want; want=$(sha pyproject.toml)
   if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then return; fi
-  say "installing the package and its dev tools (pip install -e '.[dev]')"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+  say "installing the package and its dev tools (pip install -e '.[dev]', through uv when it can)"
+  if ! uv_install; then
+    say "uv could not install them: pip does it (about a minute)"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+  fi
   echo "$want" > "$STAMP"
+}
+
+# The same install as pip's, through uv: 5-10 s instead of pip's 40-60 s (pip unpacks ~150 wheels one by
+# one; uv links them from its cache). uv does not read pip's configuration, so pip's own settings
+# (`pip config list`: files and PIP_* variables) are handed over: indexes, find-links, constraints, the
+# certificates; `unsafe-best-match` picks versions across the indexes as pip does. Any failure (no uv
+# for this platform, no network) returns 1, and pip does the install.
+uv_install() {
+  local uv key value item index="" cert="${SSL_CERT_FILE:-}"
+  local -a args=(--python "$VENV/bin/python" --index-strategy unsafe-best-match)
+  uv=$(command -v uv || true)
+  if [ -z "$uv" ]; then
+    "$VENV/bin/python" -m pip install --quiet uv >/dev/null 2>&1 || return 1
+    uv="$VENV/bin/uv"
+  fi
+  while IFS='=' read -r key value; do
+    value=${value#\'}; value=${value%\'}
+    for item in $value; do
+      case "${key##*.}" in
+        index-url) index=$item ;;  # the last one listed wins, as in pip (its variables come last)
+        extra-index-url) args+=(--extra-index-url "$item") ;;
+        find-links) args+=(--find-links "$item") ;;
+        constraint) args+=(--constraint "$item") ;;
+        cert) cert=${SSL_CERT_FILE:-$item} ;;
+      esac
+    done
+  done < <("$VENV/bin/python" -m pip config list 2>/dev/null)
+  if [ -n "$index" ]; then args+=(--index-url "$index"); fi
+  env ${cert:+SSL_CERT_FILE="$cert"} "$uv" pip install --quiet "${args[@]}" -e '.[dev]'
 }
 
 # program -> Debian package, Homebrew formula, conda-forge package
@@ -116,7 +149,8 @@ azurite() {
   fi
   say "installing Azurite (npm)"
   if [ -f package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+    # the lock file pins every package: the ones in npm's cache are taken without asking the registry again
+    npm ci --prefer-offline --no-audit --no-fund --loglevel=error
   else
     npm install --no-audit --no-fund --loglevel=error
   fi
