@@ -8,7 +8,8 @@
 #                              says how)
 #   scripts/setup.sh browser   chromium + chromium-driver for the browser tests, `make test` only (apt-get as
 #                              root; otherwise says how)
-#   scripts/setup.sh azurite   node_modules/.bin/azurite-blob via npm ci (package-lock.json) when missing
+#   scripts/setup.sh azurite   node_modules/.bin/azurite-blob via npm ci (package-lock.json) when missing,
+#                              or hard links to the node_modules of an earlier install of the same lock file
 #   scripts/setup.sh all       all four, in that order
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,8 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 STAMP="$VENV/.installed-pyproject.sha256"
+#: node_modules installed before, one folder per package-lock.json (see azurite below); rm -r it at will.
+NODE_CACHE=${CREDIT_OCR_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/credit-ocr}
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
@@ -147,13 +150,28 @@ azurite() {
       return
     fi
   fi
-  say "installing Azurite (npm)"
-  if [ -f package-lock.json ]; then
-    # the lock file pins every package: the ones in npm's cache are taken without asking the registry again
-    npm ci --prefer-offline --no-audit --no-fund --loglevel=error
-  else
+  if [ ! -f package-lock.json ]; then
+    say "installing Azurite (npm)"
     npm install --no-audit --no-fund --loglevel=error
+    return
   fi
+  # npm ci writes 54,000 files (20-30 s of a core); a checkout of the same package-lock.json installed
+  # before on this machine left them in the cache: hard links to them take a second. The cache is only
+  # ever read by copying, and written whole (a finished install, renamed into place).
+  local cache; cache="$NODE_CACHE/node_modules-$(sha package-lock.json)"
+  rm -rf node_modules
+  if [ -x "$cache/.bin/azurite-blob" ] && cp -al "$cache" node_modules 2>/dev/null; then
+    say "Azurite linked from $cache (npm ci: the same package-lock.json)"
+    return
+  fi
+  rm -rf node_modules
+  say "installing Azurite (npm)"
+  # the lock file pins every package: the ones in npm's cache are taken without asking the registry again
+  npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+  if [ ! -d "$cache" ] && mkdir -p "$NODE_CACHE" && cp -al node_modules "$cache.$$" 2>/dev/null; then
+    mv -T "$cache.$$" "$cache" 2>/dev/null || true  # another checkout may have put it there first
+  fi
+  rm -rf "$cache.$$"
 }
 
 case "${1:-all}" in
