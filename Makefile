@@ -30,8 +30,9 @@ notebooks: python-deps
 screenshots: deps browser-deps
 	CREDIT_OCR_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/pytest -p no:cacheprovider tests/browser
 
-# apt-get first (one apt-get at a time: it holds a lock), then pip and npm at once: they wait on the
-# network and the disk more than on the CPU (on a 2-core machine npm's 16 s hide behind pip's 40 s).
+# apt-get first (one apt-get at a time: it holds a lock), then the packages and npm at once: they wait on
+# the network and the disk more than on the CPU (on a 2-core machine: uv ~10 s; npm ci ~20 s, or a second
+# of hard links when this machine installed the same package-lock.json before).
 deps:
 	@$(MAKE) --no-print-directory system-deps
 	@$(MAKE) --no-print-directory -j2 python-deps azurite
