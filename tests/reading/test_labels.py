@@ -112,6 +112,7 @@ def test_the_form_after_a_cover_letter() -> None:
         "Property Type: Office Building\nProperty: Harbour View Offices\n",
         "Asset Class  Light Industrial Hall  Property  Harbour View Offices\n",
         "Object · · · · · · · Harbour View Offices\n",
+        "Asset: Harbour View Offices\nAsset Class: Office Building\n",
     ],
 )
 def test_a_bare_noun_alone_as_a_label_asks_for_the_things_name(text: str) -> None:
@@ -125,3 +126,9 @@ def test_a_bare_noun_inside_a_longer_segment_is_no_label() -> None:
     assert _one("Company Name  Legal Form\nProperty Management GmbH  GmbH\n")["company_name"] == (
         "Property Management GmbH"
     )
+
+
+def test_the_company_and_an_early_repayment_in_other_words() -> None:
+    found = _one("Firm: Fichtel Textil GmbH\nRepay ahead of schedule? [x] yes [ ] no\n")
+    assert found["company_name"] == "Fichtel Textil GmbH"
+    assert found["early_repayment"].startswith("[x] yes")

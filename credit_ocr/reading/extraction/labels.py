@@ -37,7 +37,8 @@ MIN_SCORE = 3.0
 #: 'Object | Riverside Lofts', 'Applicant: Fichtel Textil GmbH'. ('Property Type' names more: its type.)
 #: ('Company' and 'Borrower' alone are known phrases of the company's name; and 'Company' is a word of
 #: many values: 'Limited Liability Company (GmbH)'.)
-BARE_NOUNS = {"property": "property_name", "object": "property_name", "applicant": "company_name"}
+BARE_NOUNS = {"property": "property_name", "object": "property_name", "asset": "property_name",
+              "applicant": "company_name", "firm": "company_name"}  # fmt: skip
 #: How surely a bare noun names its field: less than a label that says 'name', enough not to be doubted.
 BARE_NOUN_SCORE = 0.75
 

@@ -49,7 +49,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "interest_rate": {"interest": 4, "rate": 2, "fixed": 1, "variable": 1, "nominal": 1,
                       "type": 1, "condition": 1},
     "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
-                        "before": 1},
+                        "ahead": 2, "before": 1},
     "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "kfw": 3, "state": 2, "aid": 2,
                        "support": 1, "fund": 1},
 }  # fmt: skip
