@@ -27,7 +27,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _full_ids(ids: tuple[str, ...] | list[str]) -> list[str]:
     """Each id as given or shortened (``credit-ocr status`` prints 8 characters), made whole."""
-    from credit_ocr.state.documents import resolve_id  # lazy: --help stays fast
+    from credit_ocr.state.lookup import resolve_id  # lazy: --help stays fast
 
     return [resolve_id(i) for i in ids]
 

@@ -67,7 +67,7 @@ def review(document_id: str, field: str, value: str, by: str, as_json: bool) -> 
     extractors' values; an empty VALUE ('') says the document does not state the field.
     """
     from credit_ocr.reading.extraction import fields as f  # lazy: --help stays fast
-    from credit_ocr.state.documents import resolve_id  # lazy: --help stays fast
+    from credit_ocr.state.lookup import resolve_id  # lazy: --help stays fast
     from credit_ocr.state.reviews import NoExtraction, record_correction  # lazy: --help stays fast
     from credit_ocr.state.status import StatusError  # lazy: --help stays fast
 

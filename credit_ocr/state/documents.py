@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select
 from credit_ocr.config import get_settings
 from credit_ocr.state import reviews
 from credit_ocr.state.db import Document, Extraction, StatusEvent, new_id, session_scope, transaction, utcnow
-from credit_ocr.state.status import AmbiguousDocumentId, DocumentNotFound, Status, add_events, event_row
+from credit_ocr.state.status import DocumentNotFound, Status, add_events, event_row
 from credit_ocr.state.storage import blob_key_for, get_blob_store
 
 SUPPORTED_TYPES = {
@@ -220,32 +220,6 @@ def upload_many(
                     store.delete(doc["blob_key"])  # no orphan blob without its row
         raise
     return [DocumentInfo(**{k: v for k, v in d.items() if k != "document_type"}) for d in docs]
-
-
-#: The characters of a document id (a UUID): a shortened id is matched with LIKE, so nothing else may pass.
-_ID_CHARS = re.compile(r"[0-9a-fA-F-]+")
-
-
-def resolve_id(text: str) -> str:
-    """The full id of the one document whose id is ``text`` or starts with it.
-
-    Why: ``credit-ocr status`` prints ids cut to 8 characters, and a student copies what is on the
-    screen; a shortened id that names no document, or several, is refused by name.
-    """
-    wanted = text.strip().lower()
-    with session_scope() as session:
-        if text and session.get(Document, text) is not None:
-            return text
-        if not _ID_CHARS.fullmatch(wanted):
-            raise DocumentNotFound(text)
-        matches = session.scalars(
-            select(Document.id).where(Document.id.like(f"{wanted}%")).order_by(Document.id).limit(4)
-        ).all()
-    if not matches:
-        raise DocumentNotFound(text)
-    if len(matches) > 1:
-        raise AmbiguousDocumentId(text, list(matches))
-    return matches[0]
 
 
 def get_document(document_id: str) -> DocumentInfo:

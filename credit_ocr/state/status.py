@@ -64,17 +64,6 @@ class DocumentNotFound(StatusError):
         self.document_id = document_id
 
 
-class AmbiguousDocumentId(StatusError):
-    """A shortened id (as ``credit-ocr status`` prints it) that starts more than one document's id."""
-
-    def __init__(self, prefix: str, matches: list[str]) -> None:
-        super().__init__(
-            f"The id {prefix!r} starts {len(matches)} documents' ids ({', '.join(matches[:3])}"
-            f"{', ...' if len(matches) > 3 else ''}): give more of it, or the whole id."
-        )
-        self.prefix = prefix
-
-
 _STILL = "only a failed document is resubmitted; wait for it (`credit-ocr watch ID`), or `credit-ocr reconcile` if stuck."
 #: Why a document cannot go back to ``pending``, by where it is: what to do instead.
 _WHY_NOT_PENDING: dict[Status, str] = {
