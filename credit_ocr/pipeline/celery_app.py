@@ -106,6 +106,8 @@ def celery_config(settings: Settings) -> dict:
         "worker_hijack_root_logger": False,
         "worker_redirect_stdouts": False,
         "worker_cancel_long_running_tasks_on_connection_loss": False,
+        # beat (`credit-ocr worker --beat`) remembers its last runs in the kit's home, not in the current folder
+        "beat_schedule_filename": str(settings.home_dir / "celerybeat-schedule"),
         "beat_schedule": {
             "reconcile-stuck-documents": {
                 "task": TASK_RECONCILE,

@@ -125,10 +125,12 @@ def start_worker(
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
     settings: Settings | None = None,
+    beat: bool = False,
 ) -> WorkerHandle:
     """Start a real Celery worker with the settings in force; by default wait until it answers a ping.
 
-    ``env``: extra variables for the worker (not settings: those come from ``settings``).
+    ``env``: extra variables for the worker (not settings: those come from ``settings``); ``beat``: it also
+    runs the periodic reconciler (one beat per deployment).
     """
     settings = settings or get_settings()
     chosen = presets()[preset] if preset else presets()["both"]
@@ -141,7 +143,7 @@ def start_worker(
     name = name or f"{preset or '-'.join(queues)}-{uuid.uuid4().hex[:6]}"
     handle = WorkerHandle(
         name=name,
-        argv=worker_command(queues, concurrency, pool, name),
+        argv=worker_command(queues, concurrency, pool, name, beat=beat),
         log_path=settings.log_dir / f"worker-{name}.log",
         env=worker_env(settings, omp_thread_limit=chosen.omp_thread_limit and "ocr" in queues, extra=env),
         queues=queues,

@@ -129,6 +129,26 @@ def test_broker_restart_then_reconcile_brings_every_document_home(kit, monkeypat
         own.stop()
 
 
+def test_a_worker_with_beat_brings_lost_documents_home_by_itself(kit, configure, tmp_path) -> None:
+    """The same loss, and no one runs `reconcile`: the periodic reconciler of `credit-ocr worker --beat`
+    sends the documents again once they have been idle past ``reconcile_after``."""
+    own = services.start_redis(folder=tmp_path / "own-redis")
+    try:
+        configure(broker_url=own.url, reconcile_interval=1, reconcile_after=2)
+        ids = submit.submit(sample_files("text")[:3])
+        own.restart()  # no persistence: the queued messages are gone
+        assert workers.queue_lengths()["ocr"] == 0
+        with running_workers({"preset": "both", "beat": True}):
+            final = wait_for(ids, timeout=120, progress=False)
+        assert set(final.values()) == {"done"}
+        for doc_id in ids:
+            assert "reconcile" in [e["kind"] for e in documents.document_events(doc_id)]
+        assert list(kit.home_dir.glob("celerybeat-schedule*")), "beat keeps its schedule in the kit's home"
+        assert not list(Path.cwd().glob("celerybeat-schedule*")), "and nothing in the current folder"
+    finally:
+        own.stop()
+
+
 def _bomb_png() -> bytes:
     """A small PNG whose header claims 40000x40000 pixels."""
     buf = io.BytesIO()
