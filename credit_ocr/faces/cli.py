@@ -438,7 +438,7 @@ def status(ids: tuple[str, ...], as_json: bool, failed: bool, limit: int, to_rev
         click.echo(
             f"{len(late)} document(s) PAST SLA and not finished: no worker for their queue (`credit-ocr worker`), "
             "or their message was lost or is held by a killed worker (a broker restart, a SIGKILL): "
-            "`credit-ocr reconcile --older-than 60` sends them again."
+            "`credit-ocr reconcile --older-than 60` sends them again (a worker started with --beat does it on its own)."
         )
     for r in shown if failed else []:
         if r.get("failed_stage") is None:  # refused at upload: nothing was stored, so nothing to retry
