@@ -4,11 +4,16 @@ A row of dots between a label and its value ("Company Name ........ Weinhandel G
 tesseract: it reads the dots as 'ceesseees:::' and often swallows the label's last word with them
 ('VAT ID) Taxi NUmDOr ccccsecs'). Erased, the row becomes a plain wide gap, which the line rebuilding
 (:mod:`.lines`) already reads as the end of a label. A dot is a small dark speck; a leader is a row of
-at least four of them, each close to the next: a full stop, an ellipsis, a date's or 'e.K.''s
-dots never are.
+at least four of them, each close to the next, no letter between them: a full stop, an ellipsis, a
+date's or 'e.K.''s dots never are, nor the i's dots and colons of a line of words.
+
+The dots are found among the page's connected components by their size; rows of them are found from
+their boxes and centres alone, and the ink is looked at only in the few rows that may hold a leader.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -23,50 +28,65 @@ DOT_GAP = 0.025
 MIN_DOTS = 4
 
 
+class _Specks(NamedTuple):
+    """A page's ink as connected components, and which of them are dot-sized."""
+
+    dark: np.ndarray  # 1 = ink
+    labels: np.ndarray  # each pixel's component
+    stats: np.ndarray  # each component's box (x, y, width, height) and area
+    centres: np.ndarray  # each component's centre (x, y)
+    is_dot: np.ndarray  # each component: dot-sized?
+    largest: int  # the largest dot (px)
+
+
 def leader_mask(dark: np.ndarray) -> np.ndarray:
     """1 where ``dark`` (1 = ink) holds the dots of a leader row and their grey rim, else 0."""
     short = min(dark.shape)
     largest = max(2, round(short * DOT_SIZE))
-    count, labels, stats, centres = _components(dark)
+    _, labels, stats, centres = _components(dark)
     width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     is_dot = (width <= largest) & (height <= largest) & (width * 3 >= height) & (height * 3 >= width)
     is_dot[0] = False  # the background
-    gap = max(3, round(short * DOT_GAP))
-    if not _may_hold_a_leader(centres[is_dot], largest, gap):
-        return np.zeros_like(dark)  # most pages: the specks' centres alone say so, no image work
-    dots = is_dot[labels].astype(np.uint8)
-    # each dot stretched to a short vertical bar, then dots close together on one row joined into a run
-    bars = cv2.dilate(dots, np.ones((largest, 1), np.uint8))
-    runs = cv2.morphologyEx(bars, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    runs &= 1 - cv2.dilate(
-        dark & (1 - dots), np.ones((largest, 1), np.uint8)
-    )  # a letter ends a run: '... 2.15'
-    _, run_of = cv2.connectedComponents(runs, connectivity=8)
-    centre = np.rint(centres).astype(int)
-    dot_run = np.where(is_dot, run_of[centre[:, 1], centre[:, 0]], 0)
-    per_run = np.bincount(dot_run[is_dot], minlength=int(run_of.max()) + 1)
-    leader = is_dot & (per_run[dot_run] >= MIN_DOTS)
-    return cv2.dilate(leader[labels].astype(np.uint8), np.ones((3, 3), np.uint8))  # and the grey rim
+    specks = _Specks(dark, labels, stats, centres, is_dot, largest)
+    mask = np.zeros_like(dark)
+    for dot in _leader_dots(specks, gap=max(3, round(short * DOT_GAP))):
+        x, y, w, h = stats[dot, :4]
+        mask[max(0, y - 1) : y + h + 1, max(0, x - 1) : x + w + 1] = 1  # the dot and its grey rim
+    return mask
 
 
-def _may_hold_a_leader(centres: np.ndarray, largest: int, gap: int) -> bool:
-    """True when some ``MIN_DOTS`` dots sit on one row, each within ``gap`` of the next: the cheap test
-    (on the dots' centres) before the exact one (on the image). Rows are bands of twice a dot's height,
-    taken twice, the second set shifted by half a band, so that a leader on a band's edge is not missed."""
-    if len(centres) < MIN_DOTS:
-        return False
-    band = 2 * largest
+def _leader_dots(specks: _Specks, gap: int) -> set[int]:
+    """The components that are dots of a leader: rows of dots, each within ``gap`` of the next, no letter
+    between them. Rows are bands of twice a dot's height, taken twice, the second set shifted by half a
+    band, so that a leader on a band's edge is not missed. Only the dots' boxes are looked at, and the ink
+    of the few rows that may hold a leader: a page without leaders costs its connected components alone."""
+    dots, centres, largest = np.flatnonzero(specks.is_dot), specks.centres, specks.largest
+    found: set[int] = set()
     for shift in (0, largest):
-        rows = ((centres[:, 1] + shift) // band).astype(int)
-        order = np.lexsort((centres[:, 0], rows))
-        rows, xs = rows[order], centres[order, 0]
-        near = ((rows[1:] == rows[:-1]) & (np.diff(xs) <= gap)).astype(int)
-        if (
-            len(near) >= MIN_DOTS - 1
-            and np.convolve(near, np.ones(MIN_DOTS - 1, int), "valid").max() >= MIN_DOTS - 1
-        ):
-            return True
-    return False
+        band = ((centres[dots, 1] + shift) // (2 * largest)).astype(int)
+        order = np.lexsort((centres[dots, 0], band))
+        chain, band = dots[order], band[order]
+        near = (band[1:] == band[:-1]) & (np.diff(centres[chain, 0]) <= gap + largest)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], near.astype(np.int8), [0]))))
+        for start, end in zip(edges[::2], edges[1::2], strict=True):  # near[start:end]: one row of dots
+            if end - start >= MIN_DOTS - 1:
+                for run in _cut_at_letters(specks, chain[start : end + 1]):
+                    if len(run) >= MIN_DOTS:
+                        found.update(run.tolist())
+    return found
+
+
+def _cut_at_letters(specks: _Specks, chain: np.ndarray) -> list[np.ndarray]:
+    """``chain`` (dots, left to right) cut wherever ink that is no dot lies between two of them, up to a
+    dot's height above or below: a letter ends a leader ('... 2.15': the '2' parts it from the '.')."""
+    left, top = specks.stats[chain, 0], specks.stats[chain, 1]
+    right, bottom = left + specks.stats[chain, 2], top + specks.stats[chain, 3]
+    y0, y1 = max(0, int(top.min()) - specks.largest), int(bottom.max()) + specks.largest
+    x0, x1 = int(left.min()), int(right.max())
+    ink = specks.dark[y0:y1, x0:x1].astype(bool) & ~specks.is_dot[specks.labels[y0:y1, x0:x1]]
+    columns = np.concatenate(([0], np.cumsum(ink.any(axis=0))))  # ink columns left of each x
+    cut = columns[left[1:] - x0] > columns[right[:-1] - x0]
+    return np.split(chain, np.flatnonzero(cut) + 1)
 
 
 def _components(dark: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:

@@ -90,6 +90,17 @@ def test_a_leader_is_a_row_of_dots_and_a_full_stop_is_not() -> None:
     assert mask[:, :200].sum() == 0  # nor the label's letters
 
 
+def test_the_dots_of_letters_in_a_row_are_no_leader() -> None:
+    """The i's dots of 'Commercial Lending' and a row of colons line up like a leader's dots, but letters
+    stand between them: nothing on these lines is erased."""
+    page = Image.new("L", A4_150, 255)
+    draw, face = ImageDraw.Draw(page), _font("DejaVuSerif.ttf")
+    draw.text((40, 30), "Commercial Lending | Application No. LA-2025-3874", fill=0, font=face)
+    draw.text((40, 110), "Purpose of Use: Acquisition  Equity Contribution: EUR 1,040,000", fill=0, font=face)
+    draw.text((40, 190), "Public Subsidies Applied For?:  [ ] yes  [x] no", fill=0, font=face)
+    assert leader_mask((np.asarray(page) < 170).astype(np.uint8)).sum() == 0
+
+
 TICK_ROWS = {
     "before": ("☒ Yes   ☐ No", "☐ Yes   ☒ No"),
     "after": ("Yes ☑   No ☐", "Yes ☐   No ☑"),
