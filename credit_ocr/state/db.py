@@ -173,13 +173,15 @@ class FieldCorrection(Base):
 
 
 # --------------------------------------------------------------------------------------------
-# Engine: one per process (and per URL), re-made after fork so that Celery's prefork children
-# never share a parent's sockets.
+# the engine: one per process and URL
 
 _lock = threading.Lock()
 _engine: Engine | None = None
 _engine_key: tuple[int, str] | None = None
 _sessionmaker: sessionmaker[Session] | None = None
+
+
+READ_ONLY = "credit_ocr_read_only"  # the execution option of a connection that only reads (session_scope)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -189,18 +191,20 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Take the write lock up front: several worker processes share one SQLite file, and a
-        # deferred transaction that reads and then writes fails at once instead of waiting.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that writes takes the write lock up front (workers share one file: a deferred one
+        # that reads, then writes, fails at once instead of waiting). A read takes none: in WAL mode it
+        # never blocks a writer, and one holding the lock kept every worker waiting behind a dashboard.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-#: Connections one process keeps (the ``llm`` threads worker runs 16 tasks at once), and may add.
+#: Connections one process keeps and may add: a threads worker runs 16 tasks at once, and with a pool of 5
+#: every burst closed and reopened (a server process each time) the connections above 5.
 POOL_SIZE = 20
 POOL_OVERFLOW = 10
 
@@ -210,9 +214,6 @@ def _make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
     else:
-        # Connections are opened only when used at the same time, and then kept: a threads worker runs 16
-        # tasks at once, and with a pool of 5 every burst closed and reopened (a server process each time)
-        # the connections above 5.
         engine = create_engine(
             url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=1800, pool_timeout=30,
             pool_pre_ping=True,  # a connection the server closed (a restart) is replaced, not used
@@ -246,7 +247,8 @@ def get_engine() -> Engine:
                     _engine.dispose()
                 _engine = _make_engine(key[1])
                 create_schema(_engine)
-                _sessionmaker = sessionmaker(_engine, expire_on_commit=False)
+                reader = _engine.execution_options(**{READ_ONLY: True})  # session_scope's: it only reads
+                _sessionmaker = sessionmaker(reader, expire_on_commit=False)
                 _engine_key = key
     assert _engine is not None
     return _engine
@@ -254,7 +256,8 @@ def get_engine() -> Engine:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on error."""
+    """A session to read the stored state in. Writes belong in :func:`transaction`: on SQLite this session
+    begins without the write lock, and a concurrent writer can make its first write fail."""
     get_engine()
     assert _sessionmaker is not None
     with _sessionmaker() as session, session.begin():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -42,7 +43,7 @@ def test_one_engine_per_process(any_db: Settings) -> None:
     first = get_engine()
     assert get_engine() is first
     with session_scope() as session:
-        assert session.get_bind() is first
+        assert session.get_bind().pool is first.pool  # the engine with a read-only option: its connections
     reset_settings()  # the same settings read again: the same engine
     assert get_engine() is first
     with override_settings(home=any_db.home_dir / "other", database_url=None):
@@ -97,6 +98,31 @@ def test_session_scope_rolls_back_on_error(any_db: Settings) -> None:
         raise RuntimeError("boom")
     with session_scope() as session:
         assert session.get(Document, doc.id) is None
+
+
+@BOTH_DBS
+def test_a_reader_never_holds_up_a_writer(any_db: Settings) -> None:
+    """A dashboard's query in progress must not hold up a worker's transition: on SQLite a reading
+    session takes no write lock (before, the writer waited until the reader's session ended)."""
+    doc = _document()
+    with transaction() as conn:
+        values = {c.key: getattr(doc, c.key) for c in Document.__table__.columns}
+        conn.execute(sa.insert(Document).values({k: v for k, v in values.items() if v is not None}))
+    written = threading.Event()
+
+    def write() -> None:
+        with transaction() as conn:
+            conn.execute(sa.update(Document).where(Document.id == doc.id).values(status="ocr_running"))
+        written.set()
+
+    with session_scope() as session:
+        assert session.get(Document, doc.id).status == "pending"
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert written.wait(10), "the write waited for the reading session to end"
+    writer.join()
+    with session_scope() as session:
+        assert session.get(Document, doc.id).status == "ocr_running"
 
 
 @BOTH_DBS
