@@ -255,15 +255,25 @@ def _limit_one(data: bytes) -> float:
     return time.perf_counter() - started
 
 
+def _load_engine(everyone: multiprocessing.synchronize.Barrier) -> None:
+    """A pool process's start, as a worker's: tesseract's model loaded, then wait until every process has
+    (so that no process is still loading when the clock starts)."""
+    ocr.engine()
+    everyone.wait()
+
+
 def run_ocr_pool(lab: Lab, name: str, docs: Sequence[BenchDoc], *, bare: bool = False) -> ConfigResult:
     """``ocr_bytes`` (rasterize, prepare, tesseract, rebuild lines) in ``cores`` processes: no queue, no
-    DB; ``bare``: only the pages at ``ocr_dpi`` as they came and tesseract (the machine's OCR limit)."""
+    DB; ``bare``: only the pages at ``ocr_dpi`` as they came and tesseract (the machine's OCR limit).
+    Like the workers' start-up, the processes' start and model loading are not timed."""
     result = ConfigResult(name=name, docs=len(docs))
     with lab.config(name):
-        meter = ResourceMeter({"ocr_bytes pool": os.getpid()}).start()
-        started = time.perf_counter()
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(lab.cores) as pool:
+        everyone = ctx.Barrier(lab.cores + 1)
+        with ctx.Pool(lab.cores, initializer=_load_engine, initargs=(everyone,)) as pool:
+            everyone.wait()  # every process has its model
+            meter = ResourceMeter({"ocr_bytes pool": os.getpid()}).start()
+            started = time.perf_counter()
             seconds = pool.map(_limit_one if bare else _ocr_one, [d.data for d in docs], chunksize=1)
             makespan = time.perf_counter() - started
             cpu = meter.stop()  # while the pool's processes (and their engines) are still there to count
