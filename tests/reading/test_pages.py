@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,6 +17,7 @@ from credit_ocr.reading import mail, ocr, sample_scans, samples
 from credit_ocr.reading.evaluate import values_match
 from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES
+from credit_ocr.reading.pages import remove_rules
 from credit_ocr.reading.prepare import prepare_page, skew_angle
 
 pytestmark = pytest.mark.tesseract
@@ -87,3 +89,24 @@ def test_a_group4_multipage_fax_reads_and_obeys_the_limits(kit) -> None:
         ocr.ocr_bytes(data)
     with override_settings(max_pixels=1_000_000), pytest.raises(ocr.ImageTooLarge, match="MAX_PIXELS"):
         ocr.ocr_bytes(data)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 2, 3])
+def test_rules_found_at_quarter_scale_are_those_of_the_whole_page(offset: int) -> None:
+    """The 1/4-scale probe misses no rule: at each alignment to its blocks, a line just long enough is
+    erased and one a pixel shorter is not, exactly as one opening of the whole page finds them."""
+    page = np.full((900, 700), 255, np.uint8)
+    run = max(40, 700 // 17)
+    page[100 + offset, 50 + offset : 50 + offset + run] = 0  # horizontal, just long enough
+    page[200 + offset, 50 + offset : 50 + offset + run - 1] = 0  # a pixel short: a glyph's stroke
+    page[300 + offset : 300 + offset + run, 400 + offset] = 0  # vertical, just long enough
+    page[300 + offset : 300 + offset + run - 1, 500 + offset] = 0
+    cleaned = np.asarray(remove_rules(Image.fromarray(page)))
+    dark = (page < 200).astype(np.uint8)
+    whole = np.zeros_like(dark)
+    for line in ((run, 1), (1, run)):
+        whole |= cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, line))
+    assert (cleaned[whole.astype(bool)] == 255).all()  # every rule erased
+    assert (cleaned[200 + offset] < 200).sum() == run - 1 and (
+        cleaned[:, 500 + offset] < 200
+    ).sum() == run - 1
