@@ -95,8 +95,8 @@ def test_a_group4_multipage_fax_reads_and_obeys_the_limits(kit) -> None:
 def test_rules_found_at_quarter_scale_are_those_of_the_whole_page(offset: int) -> None:
     """The 1/4-scale probe misses no rule: at each alignment to its blocks, a line just long enough is
     erased and one a pixel shorter is not, exactly as one opening of the whole page finds them."""
-    page = np.full((900, 700), 255, np.uint8)
-    run = max(40, 700 // 17)
+    page = np.full((900, 680), 255, np.uint8)
+    run = 680 // 17  # 40, a multiple of the probe's 4: the tightest case
     page[100 + offset, 50 + offset : 50 + offset + run] = 0  # horizontal, just long enough
     page[200 + offset, 50 + offset : 50 + offset + run - 1] = 0  # a pixel short: a glyph's stroke
     page[300 + offset : 300 + offset + run, 400 + offset] = 0  # vertical, just long enough
