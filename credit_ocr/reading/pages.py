@@ -246,9 +246,10 @@ def remove_rules(image: Image.Image) -> Image.Image:
 
 def _rules(dark: np.ndarray, min_run: int, axis: int) -> np.ndarray:
     """The dark runs of at least ``min_run`` along ``axis`` (0: rows), with the anti-aliased fringe beside them."""
-    line, fringe = (
-        ((min_run, 1), (3, 1)) if axis == 0 else ((1, min_run), (1, 3))
-    )  # (width, height), (rows, cols)
+    if axis == 0:  # a line (width, height), and the fringe (rows, columns) above and below it
+        line, fringe = (min_run, 1), (3, 1)
+    else:
+        line, fringe = (1, min_run), (1, 3)
     rules = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, line))
     return cv2.dilate(rules, np.ones(fringe, np.uint8))
 
@@ -265,8 +266,10 @@ def _rule_bands(dark: np.ndarray, min_run: int, axis: int) -> list[tuple[slice, 
     small = (cv2.resize(padded * 255, size, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
     found = _rules(small, min_run // s, axis)
     lines = np.flatnonzero(found.any(axis=1 - axis))
+    if lines.size == 0:
+        return []  # most pages' columns: no vertical rule at all
     bands = []
-    for group in np.split(lines, np.flatnonzero(np.diff(lines) > 1) + 1) if lines.size else []:
+    for group in np.split(lines, np.flatnonzero(np.diff(lines) > 1) + 1):  # neighbouring lines, one band
         cut = slice(max(0, int(group[0]) * s - 2), (int(group[-1]) + 1) * s + 2)  # and the fringe's rows
         bands.append((cut, slice(None)) if axis == 0 else (slice(None), cut))
     return bands
