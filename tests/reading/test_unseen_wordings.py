@@ -14,6 +14,26 @@ def test_a_label_that_names_two_kinds_of_field_lets_the_value_decide() -> None:
     assert fields["founding_date"] == "24.03.1950"
 
 
+def test_registered_before_another_fields_noun_is_that_nouns() -> None:
+    """'Registered name' is the company's name and 'Registered office' its address: the register's only
+    alone ('Registered with: Local Court Hamburg, HRB 123456'). Nor do 'Trading address' or 'Principal
+    place of business' start with a word a phrase list foresaw."""
+    text = (
+        "Registered name: Hansa Logistik GmbH\n"
+        "Principal place of business: Hafenstraße 12, 20457 Hamburg\n"
+        "Registered with: Local Court Hamburg, HRB 123456"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Hansa Logistik GmbH"
+    assert fields["business_address"] == "Hafenstraße 12, 20457 Hamburg"
+    assert fields["commercial_register"] == "Local Court Hamburg, HRB 123456"  # as printed
+    other = extract_rules(
+        "Trading name   Elbe Kontor KG\nTrading address   Am Sandtorkai 5, 20457 Hamburg"
+    ).fields
+    assert other["company_name"] == "Elbe Kontor KG"
+    assert other["business_address"] == "Am Sandtorkai 5, 20457 Hamburg"
+
+
 def test_a_rival_from_another_section_counts_less() -> None:
     """'Type of Legal Entity' under the applicant is a legal form, not a property type: a label of its own
     in a row of labels, not part of the company's name."""

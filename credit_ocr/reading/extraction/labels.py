@@ -243,7 +243,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
 
 def _register_kind(words: list[str], i: int) -> tuple[tuple[str, float], ...] | None:
     """What ``words[i]`` points at; a register's kind before 'No.' names the register ('HRB No.'), though
-    'HRB' alone is a value's first word."""
+    'HRB' alone is a value's first word; 'Registered' before a noun of another field is that noun's
+    ('Registered name', 'Registered office'), the register's only on its own ('Registered with: ...')."""
     following = _fold_word(words[i + 1]) if i + 1 < len(words) else ""
     if (
         words[i].isupper()
@@ -251,6 +252,10 @@ def _register_kind(words: list[str], i: int) -> tuple[tuple[str, float], ...] | 
         and following in ("no", "nr", "number")
     ):
         return (("commercial_register", 3.0),)
+    if _fold_word(words[i]) == "registered" and following:
+        named = dict(word_fields(words[i + 1]) or ())
+        if named and "commercial_register" not in named:
+            return tuple((field, 1.0) for field in named)
     return word_fields(words[i])
 
 

@@ -3,7 +3,8 @@
 :mod:`.labels` scores a printed label by the stems its words start with (or slip from, or abbreviate).
 A weight of 3 says the word alone names the field ("equity", "tenor"); 2 is a strong hint; 1 or less a
 weak one ("amount" is the loan's as much as the financing's). Words are added by meaning, not for one
-form's phrase: 'since' and 'est' date a founding, 'down' is a down payment's, 'living' an area's.
+form's phrase: 'since' and 'est' date a founding, 'down' is a down payment's, 'living' an area's, a
+'place of business' and a 'trading address' are the company's.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ __all__ = ["FILLER", "VOCABULARY"]
 #: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
 VOCABULARY: dict[str, dict[str, float]] = {
     "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrow": 2,
-                     "applicant": 2, "name": 2, "entity": 1},
+                     "applicant": 2, "name": 2, "entity": 1, "trading": 1},
     "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 2, "incorporat": 1,
                    "compan": 1, "corporat": 1},
     "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "est": 3, "since": 3, "date": 2},
     "business_address": {"address": 3, "adress": 3, "seat": 3, "headquarter": 3, "premises": 3, "domicile": 3,
                          "office": 2, "registered": 1, "compan": 1, "busines": 1, "head": 1, "principal": 1,
-                         "location": 2, "located": 2},
+                         "location": 2, "located": 2, "place": 2, "trading": 1},
     "commercial_register": {"regist": 3, "reg": 3, "hr": 3, "court": 2, "commercial": 1,
                             "trade": 1, "entry": 1, "number": 0.5, "no": 0.5},
     "vat_id": {"vat": 3, "tax": 3, "ust": 3, "ustid": 3, "idnr": 3, "added": 2, "value": 1, "sales": 1,
