@@ -70,3 +70,40 @@ def test_a_register_entry_in_a_sentence_is_read_whole_not_as_a_label_and_its_tai
 def test_a_vat_number_in_brackets_in_a_sentence_is_read_by_its_shape() -> None:
     letter = "Nordwind GmbH, entered under HRB 12 / Kiel Local Court (VAT DE 224 466 880), would like to buy a hall."
     assert extract(letter, "rules").fields["vat_id"] == "DE224466880"
+
+
+def test_the_sender_is_read_from_the_letterhead_and_flagged() -> None:
+    """A letter names its writer above the greeting: the line ending in a legal form, and its address."""
+    result = extract(LETTER, "rules")
+    assert result.fields["company_name"] == "Brightwater Storage Ltd"
+    assert result.fields["business_address"] == "Harbour Lane 9, 28195 Bremen, Germany"
+    reasons = {item["field"]: item["reason"] for item in result.review}
+    assert reasons["company_name"].startswith("read from a letter")
+
+
+def test_a_source_names_its_amount_and_the_sender_signs_below_the_closing() -> None:
+    """'EUR 600,000 from equity' is the equity, though 'fund' comes before it; 'run for 15 years' is the term;
+    a letter without a letterhead names its sender under 'Kind regards,'."""
+    letter = (
+        "Dear Sir or Madam,\n\n"
+        "we would like to apply for a loan of EUR 2,400,000 to purchase a warehouse in Hamburg. The\n"
+        "purchase price is EUR 3,000,000. We will fund EUR 600,000 from equity. The loan should run\n"
+        "for 15 years with a fixed interest rate.\n\n"
+        "Kind regards,\n"
+        "Hansa Logistik GmbH\n"
+        "Hafenstraße 12\n"
+        "20457 Hamburg\n"
+    )
+    fields = extract(letter, "rules").fields
+    assert (fields["loan_amount"], fields["equity_share"]) == ("€2,400,000", "€600,000")
+    assert fields["requested_amount"] != "€600,000"
+    assert fields["term"] == "15 years"
+    assert fields["company_name"] == "Hansa Logistik GmbH"
+    assert fields["business_address"] == "Hafenstraße 12, 20457 Hamburg"
+
+
+def test_no_greeting_no_letterhead() -> None:
+    """A form's heading line that ends in a legal form is no sender: only a letter greets."""
+    form = "Nordwind GmbH\nCompany Name   Elbe Kontor KG\nCompany Address   Am Sandtorkai 5, 20457 Hamburg"
+    fields = extract(form, "rules").fields
+    assert fields["company_name"] == "Elbe Kontor KG"

@@ -8,8 +8,10 @@ with the very vocabulary labels are read with (:func:`.labels.word_fields`): "co
 "contribute" an equity share, "financing" the amount financed. A yes/no field is answered by a sentence
 that names it: yes, unless the sentence says no ("we have not applied for public funding").
 
-Text fields (names, addresses) are left to forms: a sentence does not mark where a name ends. Every
-value found here ranks below any labelled value (:data:`PROSE_SCORE`), and is flagged for review.
+Text fields (names, addresses) are not read from sentences: a sentence does not mark where a name ends
+(the sender's name and address are the letterhead's, :mod:`.letterhead`). A value followed by where it comes
+from is named by that ('EUR 600,000 from equity'). Every value found here ranks below any labelled value
+(:data:`PROSE_SCORE`), and is flagged for review.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ PROSE_SCORE = 0.25
 WINDOW_BEFORE, WINDOW_AFTER = 6, 4
 #: A field is named only by a word that alone says much (vocabulary weight 2: a strong hint, 3: the name).
 MIN_WEIGHT = 2.0
+#: A value followed by where it comes from is named by that first: 'we fund EUR 600,000 from equity'.
+_SOURCE = frozenset({"from", "out", "via", "through"})
 
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _FUNCTION_WORDS = frozenset({
@@ -151,8 +155,12 @@ def _values(text: str, start: int, end: int) -> list[tuple[int, int, str, tuple[
 
 
 def _named_field(kinds: tuple[str, ...], before: list[_Token], after: list[_Token]) -> tuple[str | None, str]:
-    """The field of one of ``kinds`` the nearest words name (before the value, else after it), and the word."""
-    for side, weight in ((before, 1.0), (after, 0.5)):
+    """The field of one of ``kinds`` the nearest words name (before the value, else after it), and the word;
+    a source after the value ('from equity', 'out of own resources') before all."""
+    sides = [(before, 1.0), (after, 0.5)]
+    if after and after[0].text.lower() in _SOURCE:
+        sides.insert(0, (after[1:], 1.0))
+    for side, weight in sides:
         best: tuple[float, str, str] | None = None
         for distance, token in enumerate(side):
             for field, stem_weight in word_fields(token.text.strip(",.;()")) or ():

@@ -50,6 +50,7 @@ class Evidence:
     doubt: str | None = None  # why the value's place on the page is uncertain
     label: str | None = None  # the printed label the value was found under
     raw: str | None = None  # the value as printed (what a tick box's reading is judged on)
+    from_letter: bool = False  # read from a letter's sentences or letterhead, under no form's label
     words: tuple[LineWord, ...] = ()  # the value's OCR words, their confidences and dictionary marks
 
 
@@ -111,6 +112,8 @@ def _reason(name: str, value: object, ev: Evidence, text: str) -> str | None:
         return bordered
     if ev.word_confidence is not None and ev.word_confidence < LOW_WORD_CONFIDENCE:
         return f"the OCR was unsure of a word (confidence {ev.word_confidence:.0f})"
+    if ev.from_letter:
+        return "read from a letter, under no form's label" + (f" (named by {ev.label!r})" if ev.label else "")
     if ev.label_score < LOOSE_LABEL:
         return f"its label matched loosely ({ev.label_score:.2f})"
     return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
+from credit_ocr.reading.extraction.letterhead import letterhead_candidates
 from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
@@ -129,7 +130,8 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     ranked: dict[str, tuple] = {}
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
     lines = text.splitlines()
-    readings = [(cand, *_reading(cand)) for cand in candidates(lines) + prose_candidates(lines)]
+    offers = candidates(lines) + prose_candidates(lines) + letterhead_candidates(lines)
+    readings = [(cand, *_reading(cand)) for cand in offers]
     # a label naming two kinds of field offers its value to both: the kind it fits takes it
     settled = {(c.line, c.label, c.raw) for c, value, fits in readings if value is not None and fits}
     for cand, value, fits in readings:
@@ -159,6 +161,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 doubt=cand.doubt,
                 label=cand.label,
                 raw=cand.raw,
+                from_letter=cand.how == "prose",
             )
     for name, values in offered.items():
         if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:

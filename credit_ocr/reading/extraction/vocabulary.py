@@ -43,7 +43,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "living": 2,
                    "usable": 2, "gross": 1, "net": 1, "lettable": 1, "m": 1},
     "loan_amount": {"loan": 3, "credit": 3, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
-    "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2,
+    "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2, "run": 2,
              "time": 1, "loan": 0.5, "year": 0.5},
     "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
                         "repayment": 1},
