@@ -76,6 +76,7 @@ def test_the_sender_is_read_from_the_letterhead_and_flagged() -> None:
     """A letter names its writer above the greeting: the line ending in a legal form, and its address."""
     result = extract(LETTER, "rules")
     assert result.fields["company_name"] == "Brightwater Storage Ltd"
+    assert result.fields["legal_form"] == "Ltd"  # the form as the letter prints it
     assert result.fields["business_address"] == "Harbour Lane 9, 28195 Bremen, Germany"
     reasons = {item["field"]: item["reason"] for item in result.review}
     assert reasons["company_name"].startswith("read from a letter")
@@ -98,7 +99,7 @@ def test_a_source_names_its_amount_and_the_sender_signs_below_the_closing() -> N
     assert (fields["loan_amount"], fields["equity_share"]) == ("€2,400,000", "€600,000")
     assert fields["requested_amount"] != "€600,000"
     assert fields["term"] == "15 years"
-    assert fields["company_name"] == "Hansa Logistik GmbH"
+    assert (fields["company_name"], fields["legal_form"]) == ("Hansa Logistik GmbH", "GmbH")
     assert fields["business_address"] == "Hafenstraße 12, 20457 Hamburg"
 
 

@@ -2,7 +2,7 @@
 
 A letter says who writes it twice: at its head, above the greeting ('Dear Sir or Madam,'), and under its
 closing ('Kind regards,'). There a line that ends in a legal form ('Hansa Logistik GmbH') is the company's
-name, and the lines right below it, a street and its number and a postcode and its city, are its address
+name (and that form, as printed, its legal form), and the lines right below it, a street and its number and a postcode and its city, are its address
 ('Hafenstraße 12' / '20457 Hamburg', or both on one line). Like every value read from a letter
 (:mod:`.prose`), they rank below a form's labelled values and are flagged for review.
 """
@@ -26,7 +26,7 @@ _CLOSING = re.compile(
 )
 #: A company's name ends in its legal form: 'GmbH', 'GmbH & Co. KG', 'AG', 'e.K.', 'UG (haftungsbeschränkt)'.
 _COMPANY = re.compile(
-    r"\S.*\b(?:GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|"
+    r"\S.*?\b(?P<form>GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|"
     r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?)$"
 )
 _STREET = re.compile(r"^[A-ZÄÖÜ][\w.ßäöü-]*(?:\s[\w.ßäöü-]+){0,4}\s\d{1,4}\s?[a-z]?$")  # 'Am Sandtorkai 5'
@@ -45,8 +45,11 @@ def letterhead_candidates(lines: list[str]) -> list[Candidate]:
     for block in (range(greeting), range(closing + 1, min(len(lines), closing + 1 + SIGNATURE_LINES))):
         for i in block:
             name = lines[i].strip()
-            if len(name.split()) <= 8 and _COMPANY.fullmatch(name):
+            if len(name.split()) <= 8 and (company := _COMPANY.fullmatch(name)):
                 found.append(Candidate("company_name", name, "", PROSE_SCORE, "prose", "applicant", i))
+                found.append(
+                    Candidate("legal_form", company["form"], "", PROSE_SCORE, "prose", "applicant", i)
+                )
                 if (address := _address(lines[i + 1 : i + 3])) is not None:
                     found.append(
                         Candidate("business_address", address, "", PROSE_SCORE, "prose", "applicant", i + 1)
