@@ -108,3 +108,17 @@ def test_no_greeting_no_letterhead() -> None:
     form = "Nordwind GmbH\nCompany Name   Elbe Kontor KG\nCompany Address   Am Sandtorkai 5, 20457 Hamburg"
     fields = extract(form, "rules").fields
     assert fields["company_name"] == "Elbe Kontor KG"
+
+
+def test_an_address_in_a_sentence_is_the_propertys_unless_it_is_the_companys_own() -> None:
+    """A letter gives its own address in its letterhead; one in a sentence is the property's, unless the
+    words before it say 'our office', 'based at'. 'Phase 2' or 'Section 3' are no street."""
+    letter = (
+        "Dear Sir or Madam,\n"
+        "our company is based at Hafenstraße 12, 20457 Hamburg, and we would like to buy the hall at\n"
+        "Am Sandtorkai 5, 20457 Hamburg for EUR 2,000,000, in phase 2 of our plan (section 3 of the site).\n"
+    )
+    fields = extract(letter, "rules").fields
+    assert fields["property_address"] == "Am Sandtorkai 5, 20457 Hamburg"
+    assert fields["business_address"] == "Hafenstraße 12, 20457 Hamburg"
+    assert extract(LETTER, "rules").fields["property_address"] == "Kaiserkai 3"

@@ -8,8 +8,9 @@ with the very vocabulary labels are read with (:func:`.labels.word_fields`): "co
 "contribute" an equity share, "financing" the amount financed. A yes/no field is answered by a sentence
 that names it: yes, unless the sentence says no ("we have not applied for public funding").
 
-Text fields (names, addresses) are not read from sentences: a sentence does not mark where a name ends
-(the sender's name and address are the letterhead's, :mod:`.letterhead`). A value followed by where it comes
+Names are not read from sentences: a sentence does not mark where a name ends (the sender's name and address
+are the letterhead's, :mod:`.letterhead`); an address is, by its shape (a street and its number), and is the
+property's unless the words before it make it the company's own. A value followed by where it comes
 from is named by that ('EUR 600,000 from equity'). Every value found here ranks below any labelled value
 (:data:`PROSE_SCORE`), and is flagged for review.
 """
@@ -65,6 +66,16 @@ _BY_SHAPE = (
     ("commercial_register", _REGISTER),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
 )
+#: A street and its number, perhaps a postcode and city after it: 'Dorfstraße 5, 21079 Hamburg', 'Am Kai 3' is
+#: not one (no street's ending, no postcode), 'Am Sandtorkai 5' and 'Harbour Lane 9, 28195 Bremen' are.
+_ADDRESS = re.compile(
+    r"(?:\b(?:Am|An der|Auf der|Auf dem|Im|In der|Zum|Zur)\s)?\b[A-ZÄÖÜ][\wäöüß-]*"
+    r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|kai|markt|chaussee)\s\d{1,4}[a-z]?"
+    r"(?:,\s?\d{5}\s[A-ZÄÖÜ][\wäöüß-]+)?"
+    r"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){1,3}\d{1,4}[a-z]?,\s?\d{5}\s[A-ZÄÖÜ][\wäöüß-]+"
+)
+#: Words that make an address in a sentence the company's own ('our office at ...'), not the property's.
+_OWN_PLACE = frozenset({"based", "office", "offices", "headquartered", "headquarters", "seat", "registered"})
 _NEGATION = re.compile(r"\b(?:not|no|none|never|neither|nor|without)\b|n't\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)%])[.!?](?=\s|$)|;", re.I)
 
@@ -141,6 +152,19 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
         for m in shape.finditer(text, start, end):
             line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
             found.append(Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", line))
+    found.extend(_addresses(text, words, start, end))
+    return found
+
+
+def _addresses(text: str, words: list[_Token], start: int, end: int) -> list[Candidate]:
+    """An address in a sentence is the property's ('to buy the hall at Dorfstraße 5, 21079 Hamburg'): a
+    letter gives its own in its letterhead; unless the words before it say it is the company's own."""
+    found = []
+    for m in _ADDRESS.finditer(text, start, end):
+        before = [t.text.strip(",.;()").lower() for t in words if t.start < m.start()][-WINDOW_BEFORE:]
+        field = "business_address" if _OWN_PLACE.intersection(before) else "property_address"
+        line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
+        found.append(Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", line))
     return found
 
 
