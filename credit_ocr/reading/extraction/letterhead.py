@@ -2,16 +2,16 @@
 
 A letter says who writes it twice: at its head, above the greeting ('Dear Sir or Madam,'), and under its
 closing ('Kind regards,'). There a line that ends in a legal form ('Hansa Logistik GmbH') is the company's
-name (and that form, as printed, its legal form), and the lines right below it, a street and its number and a postcode and its city, are its address
-('Hafenstraße 12' / '20457 Hamburg', or both on one line). Like every value read from a letter
-(:mod:`.prose`), they rank below a form's labelled values and are flagged for review.
+name, and that form, as printed, its legal form; the lines right below it are its address when they read as
+one (:data:`.prose.ADDRESS`: 'Hafenstraße 12' over '20457 Hamburg', or both on one line). Like every value
+read from a letter (:mod:`.prose`), they rank below a form's labelled values and are flagged for review.
 """
 
 from __future__ import annotations
 
 import re
 
-from credit_ocr.reading.extraction.prose import PROSE_SCORE
+from credit_ocr.reading.extraction.prose import ADDRESS, PROSE_SCORE
 from credit_ocr.reading.extraction.walk import Candidate
 
 __all__ = ["letterhead_candidates"]
@@ -29,8 +29,8 @@ _COMPANY = re.compile(
     r"\S.*?\b(?P<form>GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|"
     r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?)$"
 )
-_STREET = re.compile(r"^[A-ZÄÖÜ][\w.ßäöü-]*(?:\s[\w.ßäöü-]+){0,4}\s\d{1,4}\s?[a-z]?$")  # 'Am Sandtorkai 5'
-_CITY = re.compile(r"^(?:D-)?\d{5}\s[A-ZÄÖÜ][\w .ßäöü-]+$")  # '20457 Hamburg'
+#: An address on one line may end in its country: 'Harbour Lane 9, 28195 Bremen, Germany'.
+_ONE_LINE = re.compile(rf"(?:{ADDRESS.pattern})(?:,\s?[A-Z][a-z]+)?")
 
 
 def letterhead_candidates(lines: list[str]) -> list[Candidate]:
@@ -59,11 +59,10 @@ def letterhead_candidates(lines: list[str]) -> list[Candidate]:
 
 
 def _address(lines: list[str]) -> str | None:
-    """'Street 12, 12345 City' from the lines under a name: on two lines, or already on one."""
+    """The address in the lines under a name: a street over its postcode and city, or both on one line."""
     rest = [line.strip() for line in lines if line.strip()]
-    if len(rest) >= 2 and _STREET.match(rest[0]) and _CITY.match(rest[1]):
-        return f"{rest[0]}, {rest[1]}"
-    street, _, city = rest[0].partition(",") if rest else ("", "", "")
-    if _STREET.match(street.strip()) and _CITY.match(city.strip().split(",")[0]):
+    if len(rest) >= 2 and ADDRESS.fullmatch(joined := f"{rest[0]}, {rest[1]}"):
+        return joined
+    if rest and _ONE_LINE.fullmatch(rest[0]):
         return rest[0]
     return None

@@ -24,7 +24,7 @@ from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.walk import Candidate
 
-__all__ = ["PROSE_SCORE", "is_prose", "prose_candidates"]
+__all__ = ["ADDRESS", "PROSE_SCORE", "is_prose", "prose_candidates"]
 
 #: A value read from a sentence ranks below a labelled one (a label read by meaning scores 0.5-1).
 PROSE_SCORE = 0.25
@@ -66,9 +66,9 @@ _BY_SHAPE = (
     ("commercial_register", _REGISTER),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
 )
-#: A street and its number, perhaps a postcode and city after it: 'Dorfstraße 5, 21079 Hamburg', 'Am Kai 3' is
-#: not one (no street's ending, no postcode), 'Am Sandtorkai 5' and 'Harbour Lane 9, 28195 Bremen' are.
-_ADDRESS = re.compile(
+#: A street and its number, perhaps a postcode and city after it: 'Dorfstraße 5, 21079 Hamburg', 'Am Sandtorkai
+#: 5' and 'Harbour Lane 9, 28195 Bremen' are; 'Phase 2' is not (no street's ending, no postcode).
+ADDRESS = re.compile(
     r"(?:\b(?:Am|An der|Auf der|Auf dem|Im|In der|Zum|Zur)\s)?\b[A-ZÄÖÜ][\wäöüß-]*"
     r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|kai|markt|chaussee)\s\d{1,4}[a-z]?"
     r"(?:,\s?\d{5}\s[A-ZÄÖÜ][\wäöüß-]+)?"
@@ -160,7 +160,7 @@ def _addresses(text: str, words: list[_Token], start: int, end: int) -> list[Can
     """An address in a sentence is the property's ('to buy the hall at Dorfstraße 5, 21079 Hamburg'): a
     letter gives its own in its letterhead; unless the words before it say it is the company's own."""
     found = []
-    for m in _ADDRESS.finditer(text, start, end):
+    for m in ADDRESS.finditer(text, start, end):
         before = [t.text.strip(",.;()").lower() for t in words if t.start < m.start()][-WINDOW_BEFORE:]
         field = "business_address" if _OWN_PLACE.intersection(before) else "property_address"
         line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
