@@ -145,15 +145,22 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
         after = [t for t in words if t.start >= v_end][:WINDOW_AFTER]
         field, named = _named_field(kinds, before[::-1], after)
         if field is not None:
-            line = next((t.line for t in words if t.start >= v_start), words[-1].line if words else 0)
-            found.append(Candidate(field, raw, named, PROSE_SCORE, "prose", "applicant", line))
+            found.append(
+                Candidate(field, raw, named, PROSE_SCORE, "prose", "applicant", _line_at(words, v_start))
+            )
     found.extend(_answers(words))
     for field, shape in _BY_SHAPE:  # a shape no other field has: no naming word needed
         for m in shape.finditer(text, start, end):
-            line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
-            found.append(Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", line))
+            found.append(
+                Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", _line_at(words, m.start()))
+            )
     found.extend(_addresses(text, words, start, end))
     return found
+
+
+def _line_at(words: list[_Token], offset: int) -> int:
+    """The line a value at ``offset`` of the paragraph starts on (the sentence's last line if none follows)."""
+    return next((t.line for t in words if t.start >= offset), words[-1].line if words else 0)
 
 
 def _addresses(text: str, words: list[_Token], start: int, end: int) -> list[Candidate]:
@@ -163,8 +170,9 @@ def _addresses(text: str, words: list[_Token], start: int, end: int) -> list[Can
     for m in ADDRESS.finditer(text, start, end):
         before = [t.text.strip(",.;()").lower() for t in words if t.start < m.start()][-WINDOW_BEFORE:]
         field = "business_address" if _OWN_PLACE.intersection(before) else "property_address"
-        line = next((t.line for t in words if t.start >= m.start()), words[-1].line if words else 0)
-        found.append(Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", line))
+        found.append(
+            Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", _line_at(words, m.start()))
+        )
     return found
 
 
