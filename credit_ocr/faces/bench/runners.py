@@ -213,7 +213,11 @@ def run_bare_tesseract(
         return d, True
 
     try:
-        meter = ResourceMeter({"tesseract x cores": os.getpid()}).start()
+        # a program per page: list the tree at every sample, or its short-lived tesseracts go unseen
+        meter = ResourceMeter(
+            {"tesseract x cores": os.getpid()}, list_every=0.0 if engine == "program" else 1.0
+        )
+        meter.start()
         started = time.perf_counter()
         failed = set()
         with ThreadPoolExecutor(
