@@ -278,3 +278,65 @@ def test_a_registers_kind_before_no_is_a_label_and_a_questions_words_are_its_own
         "HRB 977987 / Berlin Local Court",
         False,
     )
+
+
+def test_outline_numbers_before_labels_are_no_values() -> None:
+    """'1.1 Legal name of applicant': the item's number is the form's, not the start of a value; a rate
+    alone on its row ('3.75 %') is still a value."""
+    text = (
+        "1 Borrower details\n1.1 Legal name of applicant  Elektro Neumann e.K.\n"
+        "1.2 Corporate form  Registered merchant (e.K.)\n1.3 In business since  22.09.2019\n"
+        "3 Loan request\n3.4 Interest basis  Fixed\nNominal interest rate\n3.75 %"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Elektro Neumann e.K."
+    assert fields["legal_form"] == "Registered merchant (e.K.)"  # 'Registered' starts no register's label here
+    assert fields["founding_date"] == "22.09.2019"
+    assert extract_rules("3 Loan request\n3.4 Interest basis  Fixed").fields["interest_rate"] == "Fixed"
+    assert extract_rules("Loan request\nNominal interest rate\n3.75 %").fields["interest_rate"] == "3.75%"
+
+
+def test_a_value_that_reads_like_a_label_between_two_labels_is_a_value() -> None:
+    """'Public limited company (AG)' under 'Legal structure' holds 'public', 'Purchase of the building' beside
+    'Purpose of Use' holds 'purchase': with a label before and a label after, each is the value between."""
+    stacked = "Borrower details\nLegal structure\nPublic limited company (AG)\nIn business since\n18.07.2017"
+    assert extract_rules(stacked).fields["legal_form"] == "Public limited company (AG)"
+    beside = "Property\nPurpose of Use  Purchase of the building\nEquity Contribution  €2,130,000"
+    fields = extract_rules(beside).fields
+    assert fields["purpose"] == "Purchase of the building"
+    assert fields["purchase_price"] is None
+    heading = "Applicant  Property (cont.)\nApplicant (company name)\nWeserland Lagerhaus GmbH\nLegal structure"
+    assert extract_rules(heading).fields["company_name"] == "Weserland Lagerhaus GmbH"  # a heading is no value
+
+
+def test_words_read_with_their_neighbours_and_values_with_their_shape() -> None:
+    """'Use of the building' is the property's type, 'Use of funds' the purpose; a 'Borrowing rate' is
+    interest, a 'Borrowing Company' the applicant; 'Agreed rate' only hints at interest, and its '%' says
+    the rest; a term restated in brackets is still the term; in a row of cells the first is the value."""
+    fields = extract_rules(
+        "Property\nUse of the building  Medical Center\nUse of funds: Purchase\n"
+        "Purchase price  € 12,430,000  Amount requested  € 9,060,000\n"
+        "Loan\nBorrowing rate  3,9 %\nDuration: 15 years (180 months)\nYear the building was erected: 1969"
+    ).fields
+    assert fields["property_type"] == "Medical Center"
+    assert fields["purpose"] == "Purchase"
+    assert fields["purchase_price"] == "€12,430,000"
+    assert fields["interest_rate"] == "3.9%"
+    assert fields["term"] == "15 years"
+    assert fields["construction_year"] == 1969
+    assert extract_rules("Borrowing Company: Isar Bau GmbH").fields["company_name"] == "Isar Bau GmbH"
+    assert extract_rules("Loan\nAgreed rate  3.65%").fields["interest_rate"] == "3.65%"
+    assert extract_rules("Loan\nAgreed rate  Fixed").fields["interest_rate"] == "Fixed"  # a rate's word
+    assert extract_rules("Loan\nAgreed rate  on request").fields["interest_rate"] is None  # a hint, no shape
+
+
+def test_a_forms_question_is_answered_by_its_box_or_word_not_read_as_a_sentence() -> None:
+    """'Have public funds been applied for? [ ] yes [x] no' has the little words of a sentence; its tick
+    box makes it a form's line (read as a sentence it said yes). A question ends its label however many
+    words it has ('State aid / development loans applied for?')."""
+    for answer in ("[ ] yes [x] no", "☐ Yes ☒ No", "No"):
+        text = f"Have public funds been applied for? {answer}"
+        assert extract_rules(text).fields["public_funding"] is False, answer
+    assert extract_rules("Have public funds been applied for? Yes").fields["public_funding"] is True
+    below = "Loan request\nState aid / development loans applied for?\n☐ Yes ☒ No"
+    assert extract_rules(below).fields["public_funding"] is False

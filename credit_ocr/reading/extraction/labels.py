@@ -147,7 +147,7 @@ def _best_prefix(
     named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
     compound = True  # no 'of' yet: 'Use Type' is a type, 'Type of Use' too, 'VAT Registration' a VAT number
     for count, word in enumerate(words[:10], start=1):
-        pointed = None if _value_starts(words, count - 1) else _register_kind(words, count - 1)
+        pointed = None if _value_starts(words, count - 1) else _in_context(words, count - 1)
         if pointed is None:
             break
         compound = compound and pointed != ()
@@ -180,7 +180,11 @@ def _also(field: str, total: float, own: float, score: float, section: str | Non
     return total >= score or (_KIND[field] != "text" and own >= max(2.0, score - 1))
 
 
+#: The nouns of the financed property: what a 'use' of them is, is its type.
+_PROPERTY_NOUNS = ("building", "property", "object", "premises", "estate")
 _QUALIFIER_WORDS = 5
+#: A yes/no label's question mark may come this many words after the words that named its field.
+_QUESTION_WORDS = 6
 _TICKS = frozenset(("", "x", "_", "✓", "✔", "yes", "no", "ja", "nein"))
 _AREA_UNIT = re.compile(r"^\(?(m²|m2|sqm|qm)\)?[?:]?$", re.IGNORECASE)
 
@@ -219,6 +223,13 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
     """
     words = _unbracket(words)
     end = start
+    question = next(
+        (j for j in range(start, min(len(words), start + _QUESTION_WORDS)) if words[j].endswith("?")), None
+    )
+    if _KIND[field] == "bool" and question is not None:
+        return (
+            question + 1
+        )  # a yes/no question's words are its label's ('State aid / development loans applied for?')
     while end < len(words):
         if (end and words[end - 1].endswith("?")) or (
             _KIND[field] == "bool" and _fold_word(words[end]) in _ANSWERS
@@ -241,11 +252,18 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
     return end
 
 
-def _register_kind(words: list[str], i: int) -> tuple[tuple[str, float], ...] | None:
-    """What ``words[i]`` points at; a register's kind before 'No.' names the register ('HRB No.'), though
-    'HRB' alone is a value's first word; 'Registered' before a noun of another field is that noun's
-    ('Registered name', 'Registered office'), the register's only on its own ('Registered with: ...')."""
+def _in_context(words: list[str], i: int) -> tuple[tuple[str, float], ...] | None:
+    """What ``words[i]`` points at, read with its neighbours. A register's kind before 'No.' names the
+    register ('HRB No.'), though 'HRB' alone is a value's first word; 'Registered' before a noun of another
+    field is that noun's ('Registered name', 'Registered office'), the register's only on its own
+    ('Registered with: ...'), and no label's before a word no label has ('Registered merchant (e.K.)': a
+    legal form). A 'use' of the building is its type ('Use of the building: Medical Center'), a use of the
+    funds their purpose."""
     following = _fold_word(words[i + 1]) if i + 1 < len(words) else ""
+    if _fold_word(words[i]) in ("use", "usage") and any(
+        _fold_word(w).startswith(_PROPERTY_NOUNS) for w in words[i + 1 : i + 4]
+    ):
+        return (("property_type", 3.0),)
     if (
         words[i].isupper()
         and _fold_word(words[i]) in ("hr", "hra", "hrb")
@@ -253,7 +271,10 @@ def _register_kind(words: list[str], i: int) -> tuple[tuple[str, float], ...] | 
     ):
         return (("commercial_register", 3.0),)
     if _fold_word(words[i]) == "registered" and following:
-        named = dict(word_fields(words[i + 1]) or ())
+        pointed = word_fields(words[i + 1])
+        if pointed is None and not words[i].endswith(":") and not _value_starts(words, i + 1):
+            return None  # a value's adjective: 'Registered merchant (e.K.)', 'Registered society'
+        named = dict(pointed or ())
         if named and "commercial_register" not in named:
             return tuple((field, 1.0) for field in named)
     return word_fields(words[i])

@@ -217,6 +217,7 @@ def norm_area(raw: Raw) -> str | None:
 # term, rate
 
 
+_RESTATED = re.compile(r"\s*\([^()]*\)$")
 _TERM = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*-?\s*(years?|yrs?\.?|yr\.?|y\.?|jahre?n?|j\.?|a|months?|mos?\.?|monate?n?|mon\.?|m\.?)?",
     re.I,
@@ -229,7 +230,7 @@ def norm_term(raw: Raw) -> str | None:
     if isinstance(raw, int | float):
         number, unit = Decimal(str(raw)), "y"
     else:
-        text = fix_digits(prepare(raw))
+        text = _RESTATED.sub("", fix_digits(prepare(raw)))  # '15 years (180 months)': the term, said twice
         m = _TERM.fullmatch(text)
         if not m:
             return None

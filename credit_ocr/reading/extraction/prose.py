@@ -77,6 +77,8 @@ ADDRESS = re.compile(
 #: Words that make an address in a sentence the company's own ('our office at ...'), not the property's.
 _OWN_PLACE = frozenset({"based", "office", "offices", "headquartered", "headquarters", "seat", "registered"})
 _NEGATION = re.compile(r"\b(?:not|no|none|never|neither|nor|without)\b|n't\b", re.I)
+#: A tick box, or a question's one-word answer: a form's line, however many little words it has.
+_FORM_ANSWER = re.compile(r"\[[ xX✓✔]?\s?\]|[☐☒☑□■]|\?\s*(?:yes|no|ja|nein)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)%])[.!?](?=\s|$)|;", re.I)
 
 
@@ -92,8 +94,8 @@ def is_prose(line: str) -> bool:
     several of them the little words sentences are made of."""
     body = line.strip()
     words = body.split()
-    if len(words) < 6 or "  " in body or ":" in body.rstrip(":"):
-        return False
+    if len(words) < 6 or "  " in body or ":" in body.rstrip(":") or _FORM_ANSWER.search(body):
+        return False  # a form's question and its answer: 'Have public funds been applied for? [x] no'
     return sum(w.strip(",.;").lower() in _FUNCTION_WORDS for w in words) >= 2
 
 
@@ -148,7 +150,8 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
             found.append(
                 Candidate(field, raw, named, PROSE_SCORE, "prose", "applicant", _line_at(words, v_start))
             )
-    found.extend(_answers(words))
+    if not text[start:end].rstrip().endswith("?"):  # a question says neither yes nor no
+        found.extend(_answers(words))
     for field, shape in _BY_SHAPE:  # a shape no other field has: no naming word needed
         for m in shape.finditer(text, start, end):
             found.append(

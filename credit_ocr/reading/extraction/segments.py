@@ -20,7 +20,11 @@ _YES, _NO = re.compile(r"\b(yes|ja)\b", re.IGNORECASE), re.compile(r"\b(no|nein)
 #: ('€23,350,000Desired').
 _GLUED = re.compile(r"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{2,})")
 _LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
-_ENUMERATOR = re.compile(r"^\s*(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]\s+")
+#: An item's number before its label: '3.', 'b)', 'iv.', and the outline numbers '1.1', '2.3.1.' (before a
+#: letter: '3.75 %' is a value).
+_ENUMERATOR = re.compile(
+    r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?=[^\W\d_])"
+)
 
 
 def split_line(line: str) -> tuple[bool, list[str]]:

@@ -13,7 +13,7 @@ __all__ = ["FILLER", "VOCABULARY"]
 
 #: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
 VOCABULARY: dict[str, dict[str, float]] = {
-    "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrow": 2,
+    "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrower": 2, "borrowing": 1,
                      "applicant": 2, "name": 2, "entity": 1, "trading": 1},
     "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 2, "incorporat": 1,
                    "compan": 1, "corporat": 1},
@@ -39,7 +39,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
                 "fund": 0.5},
     "equity_share": {"equity": 4, "down": 3, "own": 2, "contribut": 2, "capital": 2, "resource": 2, "portion": 1,
                      "share": 1, "payment": 1},
-    "construction_year": {"year": 3, "built": 3, "constructed": 3, "complet": 3, "constr": 2, "build": 1},
+    "construction_year": {"year": 3, "built": 3, "constructed": 3, "erect": 3, "complet": 3, "constr": 2, "build": 1},
     "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "living": 2,
                    "usable": 2, "gross": 1, "net": 1, "lettable": 1, "m": 1},
     "loan_amount": {"loan": 3, "credit": 3, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
@@ -47,7 +47,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
              "time": 1, "loan": 0.5, "year": 0.5},
     "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
                         "repayment": 1},
-    "interest_rate": {"interest": 4, "rate": 2, "fixed": 1, "variable": 1, "nominal": 1,
+    "interest_rate": {"interest": 4, "rate": 2, "borrowing": 1, "fixed": 1, "variable": 1, "nominal": 1,
                       "type": 1, "condition": 1},
     "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
                         "ahead": 2, "before": 1},
@@ -62,5 +62,5 @@ FILLER = frozenset({
     "have", "do", "does", "will", "you", "we", "what", "on", "at", "and", "or", "by", "with", "its", "our",
     "your", "applied", "desired", "wanted", "preferred", "preference", "target", "agreed", "option", "right",
     "made", "application", "needed", "total", "eur", "euro", "years", "details", "information", "please",
-    "arrangement", "provided", "given", "planned", "expected", "overall",
+    "arrangement", "provided", "given", "planned", "expected", "overall", "basis", "borrow",
 })  # fmt: skip

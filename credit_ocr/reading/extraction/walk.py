@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from credit_ocr.reading.extraction.fields import normalize
-from credit_ocr.reading.extraction.labels import bare_noun, known_words, label_end, match_label
+from credit_ocr.reading.extraction.labels import LabelMatch, bare_noun, known_words, label_end, match_label
 from credit_ocr.reading.extraction.phrases import find_label
 from credit_ocr.reading.extraction.review import plausible
 from credit_ocr.reading.extraction.sections import section_of
@@ -95,12 +95,16 @@ def _finish(field: str, score: float, how: str, words: list[str], used: int, als
     return _Label(field, score, how, label, remainder, alternatives, alone, used, also)
 
 
-def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
+def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
     head, colon, tail = segment.partition(":")
     words = (head if colon else segment).split()
     if words and words[0] in _PROSE_START:
         return None  # 'and the type of financing we have in mind': a sentence of a letter, no label
-    found = match_label(words, section) or bare_noun(words)
+    found = (
+        match_label(words, section)
+        or bare_noun(words)
+        or _hint_and_shape(words, tail if colon else after, section)
+    )
     if found is None:
         return None
     if colon:
@@ -113,12 +117,34 @@ def _meaning(segment: str, section: str, has_next: bool) -> _Label | None:
     return _finish(found.field, found.score, "meaning", words, found.words, found.also)
 
 
-def _label(segment: str, section: str, has_next: bool) -> _Label | None:
+#: Kinds whose values no other kind shares: a rate's '%', a VAT number, an area's m², a term's years.
+_SHAPED = frozenset(("rate", "vat", "area", "term", "monthly"))
+
+
+def _hint_and_shape(words: list[str], after: str | None, section: str) -> LabelMatch | None:
+    """A label that only hints at its field ('Agreed rate', vocabulary weight 2) with a value of that field's
+    own shape after it ('3.65%', after the label's words, its colon or a wide gap): the two together name
+    the field, less surely than a label alone."""
+    found = match_label(words, section, min_score=WEAK_LABEL)
+    if found is None or _KIND[found.field] not in _SHAPED:
+        return None
+    value = " ".join(words[found.words :]) or after
+    if not value or not plausible(found.field, normalize(found.field, clean_value(value))):
+        return None
+    return LabelMatch(found.field, LOOSE_COLUMN_LABEL, found.words, found.also)
+
+
+def _next(segments: list[str], i: int) -> str | None:
+    """The segment after the ``i``-th on its row (a value across a wide gap), or None."""
+    return segments[i + 1] if i + 1 < len(segments) else None
+
+
+def _label(segment: str, section: str, after: str | None = None) -> _Label | None:
     """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more."""
     if segment.split(maxsplit=1)[0] in _PROSE_START:
         return None
     phrase = find_label(segment)
-    meaning = _meaning(segment, section, has_next)
+    meaning = _meaning(segment, section, after)
     if segment.endswith(",") and any(f and len(f.remainder.split()) <= 1 for f in (meaning, phrase)):
         return None  # a letter's greeting or closing ('Kind regards,'), not a label and its value
     if phrase is None:
@@ -153,14 +179,16 @@ def candidates(lines: list[str]) -> list[Candidate]:
         numbered, segments = split_line(raw_line)
         if not segments:
             continue
-        labels = [_label(s, section, i + 1 < len(segments)) for i, s in enumerate(segments)]
+        labels = [_label(s, section, _next(segments, i)) for i, s in enumerate(segments)]
         if number + 1 < len(lines):
             labels = _weak_column_labels(segments, labels, lines[number + 1], section)
         if lone is not None and (heading := section_of(lone, section)) != section:
             # a label with no value beside or below it was a heading: 'Property & Financing', 'Requested Loan'
-            relabeled = [_label(s, heading, i + 1 < len(segments)) for i, s in enumerate(segments)]
+            relabeled = [_label(s, heading, _next(segments, i)) for i, s in enumerate(segments)]
             if relabeled[0] is not None:
                 section, labels = heading, relabeled
+        if number + 1 < len(lines):
+            labels = _label_shaped_value(segments, labels, pending, lines[number + 1], section)
         lone = (
             segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
         )
@@ -206,7 +234,7 @@ def _weak_column_labels(
     if len(segments) < 2 or first is None or first.remainder or all(lab is not None for lab in labels[1:]):
         return labels
     numbered, below = split_line(next_line)
-    if numbered or len(below) != len(segments) or _label(below[0], section, len(below) > 1) is not None:
+    if numbered or len(below) != len(segments) or _label(below[0], section, _next(below, 0)) is not None:
         return labels
     out = list(labels)
     for i, (segment, label) in enumerate(zip(segments, labels, strict=True)):
@@ -222,6 +250,36 @@ def _weak_column_labels(
         ):  # the value below fits it: 'Acquisition' above 'Full Refinancing' is a value
             out[i] = _Label(found.field, LOOSE_COLUMN_LABEL, "meaning", segment, "", used=len(words))
     return out
+
+
+def _label_shaped_value(
+    segments: list[str], labels: list[_Label | None], pending: list, next_line: str, section: str
+) -> list[_Label | None]:
+    """A value whose words a label could have ('Public limited company (AG)' under 'Legal structure',
+    'Purchase of the building' beside 'Purpose of Use') is a value, not a second label, when it follows a
+    label that has none and the next row starts with a label again: two labels in a row with no value
+    between them and another label after them is no form's layout."""
+    last = labels[-1]
+    if (
+        last is None
+        or (last.how == "phrase" and last.score >= 1.0)
+        or section_of(segments[-1], section) != section
+    ):
+        return labels  # a known label, or a heading ('Applicant   Property (cont.)')
+    if last.remainder and plausible(last.field, normalize(last.field, clean_value(last.remainder))):
+        return labels  # a label and its own value
+    if len(segments) == 2 and labels[0] is not None and not labels[0].remainder:
+        before = labels[0]
+    elif len(segments) == 1 and len(pending) == 1:
+        before = pending[0][0]
+    else:
+        return labels
+    _, below = split_line(next_line)
+    if not below or _label(below[0], section, _next(below, 0)) is None:
+        return labels
+    if not plausible(before.field, normalize(before.field, clean_value(segments[-1]))):
+        return labels
+    return [*labels[:-1], None]
 
 
 def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
@@ -251,6 +309,10 @@ def _close(found, pending, label: _Label, parts: list[str], section: str, number
     if parts and label.maybe_alone and label.remainder and len(parts) > 1:
         # 'Interest Rate Type   Fixed': the remainder may be the label's last words, the value after the gap
         label.alternatives = (*label.alternatives, " ".join(parts[1:]))
+    elif len(parts) > 1:
+        # 'Purchase price  € 12,430,000  Amount requested  € 9,060,000': a cell each, the next label too weak
+        # to be seen as one; the first cell alone is the value, should the whole row not fit
+        label.alternatives = (*label.alternatives, parts[0])
     if parts:
         found.extend(_candidates(label, " ".join(parts), section, number))
     if not parts or (label.maybe_alone and len(parts) == 1):
