@@ -8,9 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CREDIT_OCR_HOME=/var/lib/credit-ocr
 
 # tesseract is installed at build time, never when a container starts: the program (pytesseract, the
-# lessons) and the eng model that the pipeline's tesserocr loads from /usr/share/tesseract-ocr/5/tessdata
+# lessons) and the eng and deu models that the pipeline's tesserocr loads from /usr/share/tesseract-ocr/5/tessdata
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-osd \
     && rm -rf /var/lib/apt/lists/* \
     && tesseract --version
 

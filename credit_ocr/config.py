@@ -103,7 +103,11 @@ class Settings(BaseSettings):
         description="Resolution at which PDF pages are rasterized (150: same accuracy as 200, 25% less CPU).",
     )
     ocr_psm: int = Field(6, description="Tesseract page segmentation mode.")
-    ocr_lang: str = Field("eng", description="Tesseract language(s).")
+    ocr_lang: str = Field(
+        "eng+deu",
+        description="Tesseract language(s): English forms, German names and addresses (ä, ö, ü, ß); "
+        "`eng` alone reads about 10% faster and no umlauts.",
+    )
     ocr_engine: Literal["tesserocr", "pytesseract"] = Field(
         "tesserocr",
         description="tesserocr: tesseract loaded once per process (the pipeline); pytesseract: the tesseract "

@@ -81,13 +81,15 @@ uv_install() {
 # program -> Debian package, Homebrew formula, conda-forge package
 PROGRAMS="tesseract:tesseract-ocr:tesseract:tesseract redis-server:redis-server:redis:redis-server"
 
-# tesseract's orientation model (turned pages): Debian's tesseract-ocr depends on tesseract-ocr-osd,
-# Homebrew's and conda-forge's tesseract ship it; a trimmed install may still lack it.
-has_osd_model() {
+# tesseract's models: orientation (turned pages; Debian's tesseract-ocr depends on tesseract-ocr-osd,
+# Homebrew's and conda-forge's tesseract ship it; a trimmed install may still lack it) and German (the
+# default CREDIT_OCR_OCR_LANG=eng+deu reads umlauts and ß; Debian's tesseract-ocr-deu, Homebrew's
+# tesseract-lang).
+has_model() {
   local folder
   for folder in "${TESSDATA_PREFIX:-}" "${CREDIT_OCR_TESSDATA:-}" "$VENV/share/tessdata" /usr/share/tesseract-ocr/*/tessdata \
       /usr/share/tessdata /usr/local/share/tessdata /opt/homebrew/share/tessdata /usr/local/share/tesseract-ocr/*/tessdata; do
-    [ -n "$folder" ] && [ -f "$folder/osd.traineddata" ] && return 0
+    [ -n "$folder" ] && [ -f "$folder/$1.traineddata" ] && return 0
   done
   return 1
 }
@@ -100,8 +102,11 @@ system_deps() {
       missing_apt+=" $apt"; missing_brew+=" $brew"; missing_conda+=" $conda"
     fi
   done
-  if command -v tesseract >/dev/null && ! has_osd_model; then
+  if command -v tesseract >/dev/null && ! has_model osd; then
     missing_apt+=" tesseract-ocr-osd"; missing_brew+=" tesseract"; missing_conda+=" tesseract"
+  fi
+  if ! has_model deu; then
+    missing_apt+=" tesseract-ocr-deu"; missing_brew+=" tesseract-lang"; missing_conda+=" tesseract"
   fi
   [ -z "$missing_apt" ] && return
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -118,7 +123,8 @@ system_deps() {
     Debian/Ubuntu:  sudo apt-get install -y${missing_apt}
     macOS:          brew install${missing_brew}
     conda:          conda install -c conda-forge${missing_conda}   (or: conda env create -f environment.yml)
-  then run make again."
+  then run make again. (Without tesseract's German model, CREDIT_OCR_OCR_LANG=eng reads English only:
+  no umlauts or ß.)"
 }
 
 # The browser of tests/browser (JupyterLab driven by Playwright, with Debian's chromium: Playwright's own

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from credit_ocr.config import override_settings
 from credit_ocr.reading import mail
 from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.extraction.unconfirmed import CLEAN_PRINT_CONFIDENCE, unconfirmed_word
@@ -52,11 +53,14 @@ def _form_page(lines: list[str]) -> Image.Image:
 def test_a_faxed_name_read_below_a_clean_print_is_flagged() -> None:
     """Real tesseract on 150-dpi faxes of one form (each with its own noise): whenever a word of the
     company name comes back below a clean print's confidence and unknown to tesseract's dictionary
-    ('Emstand' 79, 'Emsiand' 86 on tesseract 5.5), the field is on the review list, naming the word."""
+    ('Emstand' 79, 'Emsiand' 86 on tesseract 5.5), the field is on the review list, naming the word. Read
+    with the English model alone, which slips on this name on most of these faxes (``eng+deu``, the
+    default, reads it right on 7 of 8: too seldom wrong to show the flag)."""
     page = _form_page(["Company Name:  Emsland Logistik GmbH", "Property Name:  Market Hall Cologne"])
     doubted = 0
     for noise in range(4):
-        result = ocr_bytes(mail.fax_tiff([page], np.random.default_rng(noise)))
+        with override_settings(ocr_lang="eng"):
+            result = ocr_bytes(mail.fax_tiff([page], np.random.default_rng(noise)))
         read = extract(result.text, "rules", line_words([(p.text, p.words) for p in result.pages]))
         name = str(read.fields["company_name"])
         unsure = [
