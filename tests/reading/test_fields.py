@@ -78,6 +78,8 @@ CASES = [
     ("loan_amount", "§ €2,000,000 |", "€2,000,000"),
     ("loan_amount", "1980 000 EUR", "€1,980,000"),
     ("loan_amount", "7 630000 EUR", "€7,630,000"),
+    ("equity_share", "€7 600,000", "€7,600,000"),  # a comma read as a narrow space
+    ("equity_share", "1 250,50", "€1,250.50"),  # space thousands, comma decimals
     ("founding_date", "12/05/2018", "12.05.2018"),
     ("founding_date", "12.05.2018", "12.05.2018"),
     ("founding_date", "2018-05-12", "12.05.2018"),

@@ -64,6 +64,9 @@ def parse_number(text: str) -> Decimal | None:
             groups[0] = (
                 groups[0].replace(".", "").replace(",", "")
             )  # '2.980 000': one narrow space read as '.'
+        # '7 600,000': a comma read as a narrow space, or the other way round: whole thousands after it
+        groups = [g if i == 0 or not re.fullmatch(r"\d{3}(?:[.,]\d{3})+", g) else re.sub(r"[.,]", "", g)
+                  for i, g in enumerate(groups)]  # fmt: skip
         if not groups[0].isdigit() or not all(re.fullmatch(r"(\d{3})+", g) for g in groups[1:-1]):
             return None
         if not re.fullmatch(r"(\d{3})+([.,]\d{1,2})?", groups[-1]):
