@@ -122,3 +122,53 @@ def test_an_address_in_a_sentence_is_the_propertys_unless_it_is_the_companys_own
     assert fields["property_address"] == "Am Sandtorkai 5, 20457 Hamburg"
     assert fields["business_address"] == "Hafenstraße 12, 20457 Hamburg"
     assert extract(LETTER, "rules").fields["property_address"] == "Kaiserkai 3"
+
+
+SECOND_LETTER = """Tannenberg Facility Services GmbH & Co. KG
+Neue Mainzer Straße 63, 76156 Karlsruhe
+
+Dear Sir or Madam,
+
+I am writing on behalf of Tannenberg Facility Services GmbH & Co. KG, Neue Mainzer Straße
+63, 76156 Karlsruhe, to apply for a loan of EUR 9,900,000 over a term of 10 years.
+Our company, a Limited partnership (GmbH & Co. KG) registered under HRA 11844 / Karlsruhe
+Local Court, was founded on 14.06.2004.
+We  intend  to  buy  the  property  Quartier  Lindenhof,  a
+mixed-use building (residential and commercial) located at Königsallee 133a, 20412 Frankfurt am Main.
+The building dates from 1985. The funds will be used for the following purpose: refinancing of an existing
+loan. We would prefer a fixed rate of 3.9 %.
+
+Yours faithfully,
+Jens Keller"""
+
+
+def test_a_letter_names_its_property_its_term_and_its_legal_form_in_words() -> None:
+    """'a Limited partnership (GmbH & Co. KG)' is the legal form as printed ('Co.' ends no sentence); 'the
+    property Quartier Lindenhof, a mixed-use building ... located at' its name and kind; 'over a term of 10
+    years' the term, 'dates from 1985' the year; a sentence's colon ('for the following purpose: ...') and a
+    justified line's wide gaps keep it a sentence; the address after the company's name is the company's."""
+    fields = extract(SECOND_LETTER, "rules").fields
+    assert fields["legal_form"] == "Limited partnership (GmbH & Co. KG)"
+    assert fields["property_name"] == "Quartier Lindenhof"
+    assert fields["property_type"] == "mixed-use building (residential and commercial)"
+    assert fields["property_address"] == "Königsallee 133a, 20412 Frankfurt am Main"
+    assert fields["business_address"] == "Neue Mainzer Straße 63, 76156 Karlsruhe"
+    assert fields["term"] == "10 years"
+    assert fields["construction_year"] == 1985
+    assert fields["purpose"] == "refinancing of an existing loan"
+    assert fields["interest_rate"] == "3.9%"  # 'fixed' is the rate's kind here, its number the rate
+
+
+def test_a_property_named_as_a_sentence_names_it() -> None:
+    for sentence, kind, name in (
+        ("The property, a medical center known as Gesundheitszentrum Auenweg, is located in Bremen.",
+         "medical center", "Gesundheitszentrum Auenweg"),
+        ("The property in question is a hotel named Hotel am Stadtpark, situated in the old town.",
+         "hotel", "Hotel am Stadtpark"),
+        ('The object of the financing is the office and commercial building "Businesspark Elbe" at the port.',
+         "office and commercial building", "Businesspark Elbe"),
+        ("We plan to acquire the hotel Seehotel Kranichsee at the lake, which we know well.",
+         "hotel", "Seehotel Kranichsee"),
+    ):  # fmt: skip
+        fields = extract(f"Dear Sir or Madam,\n{sentence}\nYours faithfully,", "rules").fields
+        assert (fields["property_type"], fields["property_name"]) == (kind, name), sentence

@@ -53,7 +53,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
      ("money", "monthly")),
     (re.compile(rf"(?:{_NUMBER})\s?(?:m²|m2|sqm|sq\.?\s?m\b|square\s+met(?:er|re)s?)", re.I), ("area",)),
     (re.compile(r"\b\d{1,3}\s?(?:years?|yrs?\.?|months)\b", re.I), ("term",)),
-    (re.compile(r"\b\d{1,2}(?:[.,]\d{1,3})?\s?(?:%|per\s?cent\b|percent\b)|\b(?:fixed|variable|floating)\b", re.I), ("rate",)),
+    (re.compile(r"\b\d{1,2}(?:[.,]\d{1,3})?\s?(?:%|per\s?cent\b|percent\b)|\b(?:fixed|variable|floating)\b(?!\s+(?:interest\s+)?rate\s+of\s+\d)", re.I), ("rate",)),
     (re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"), ("year",)),
 )  # fmt: skip
 #: A commercial register entry: its number, then the court that keeps it, up to the word 'Court' (or the
@@ -61,25 +61,67 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 _REGISTER = re.compile(
     r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/]\s?(?:[^\s,.;]+\s){0,3}?(?:Local\s|District\s)?Court(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?)?"
 )
-#: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)').
+#: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
+#: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
+#: where there is one, is the value.
 _BY_SHAPE = (
     ("commercial_register", _REGISTER),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
-)
+    ("term", re.compile(
+        r"\b(?:over|within|term of|duration of|period of)\s+(?:a\s+(?:term|period)\s+of\s+)?"
+        r"(?P<value>\d{1,2}\s?(?:years?|months))\b", re.I)),
+    ("construction_year", re.compile(
+        r"\b(?:built|completed|constructed|erected|dates from|dating from)\s+(?:in\s+)?(?P<value>1[89]\d\d|20\d\d)\b",
+        re.I)),
+    ("purpose", re.compile(
+        r"\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)\s+(?P<value>[a-z][^.;:]{2,60}?)(?=[.;]|$)", re.I)),
+    ("legal_form", re.compile(
+        r"\ban?\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)\s"
+        r"\((?:GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG[^)]{0,25}|e\.\s?K\.)\))")),
+)  # fmt: skip
+#: A property named in a sentence, its kind before its name: 'a hotel named Hotel am Stadtpark', 'a medical
+#: center known as Gesundheitszentrum Auenweg', 'the office building "Businesspark Elbe"'; or its name first:
+#: 'the property Quartier Lindenhof, a mixed-use building located at ...'.
+_NAMED_PROPERTY = (
+    re.compile(r"\ban?\s+(?P<type>[a-z][a-z -]{2,50}?)\s+(?:known as|named|called)\s+"
+               r"(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?)(?=\s*[,.;]|\s+(?:at|in|located|situated)\b)"),
+    re.compile(r"\bthe\s+(?P<type>[a-z][a-z -]{2,50}?)\s+[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),
+    re.compile(r"\bthe\s+(?:property|building|object)\s+(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?),\s+an?\s+"
+               r"(?P<type>[a-z][^,.;]{2,60}?)\s+(?:located|situated|at|in)\b"),
+    re.compile(r"\b(?:acquire|buy|purchase|finance|refinance|build|renovate|extend)\s+the\s+"
+               r"(?P<type>[a-z][a-z -]{2,40}?)\s+(?P<name>(?:[A-ZÄÖÜ][\wäöüß-]*\s){1,4}?)(?:at|in|located|situated)\b"),
+)  # fmt: skip
+#: Words a property's kind never starts with: what comes before it in a sentence ('... is the office building').
+_BEFORE_KIND = re.compile(r"^.*\b(?:the|is|are|was|a|an|of)\s+")
+#: A city's name, of one word or more: 'Bremen', 'Frankfurt am Main', 'Halle (Saale)', 'Freiburg im Breisgau'.
+_CITY = r"[A-ZÄÖÜ][\wäöüß-]+(?:\s(?:am|an der|im|in der|ob der|bei)\s[A-ZÄÖÜ][\wäöüß-]+|\s\([A-ZÄÖÜ][\wäöüß-]+\))?"
 #: A street and its number, perhaps a postcode and city after it: 'Dorfstraße 5, 21079 Hamburg', 'Am Sandtorkai
 #: 5' and 'Harbour Lane 9, 28195 Bremen' are; 'Phase 2' is not (no street's ending, no postcode).
 ADDRESS = re.compile(
     r"(?:\b(?:Am|An der|Auf der|Auf dem|Im|In der|Zum|Zur)\s)?\b[A-ZÄÖÜ][\wäöüß-]*"
     r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|kai|markt|chaussee)\s\d{1,4}[a-z]?"
-    r"(?:,\s?\d{5}\s[A-ZÄÖÜ][\wäöüß-]+)?"
-    r"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){1,3}\d{1,4}[a-z]?,\s?\d{5}\s[A-ZÄÖÜ][\wäöüß-]+"
+    rf"(?:,\s?\d{{5}}\s{_CITY})?"
+    rf"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){{1,3}}\d{{1,4}}[a-z]?,\s?\d{{5}}\s{_CITY}"
 )
-#: Words that make an address in a sentence the company's own ('our office at ...'), not the property's.
-_OWN_PLACE = frozenset({"based", "office", "offices", "headquartered", "headquarters", "seat", "registered"})
+#: Words that make an address in a sentence the company's own ('our office at ...', 'with business address
+#: ...'), not the property's; so does a company's name right before it ('on behalf of Hansa GmbH, Dorfstraße 5').
+_OWN_PLACE = frozenset(
+    {"based", "office", "offices", "headquartered", "headquarters", "seat", "registered", "business"}
+)
+_NAMED_COMPANY = re.compile(r"^(?:gmbh|ag|kg|ohg|kgaa|se|gbr|ug|e\.k\.|ltd|llc|inc)\.?$")
 _NEGATION = re.compile(r"\b(?:not|no|none|never|neither|nor|without)\b|n't\b", re.I)
+#: A line with a colon after fewer words than this is a label's ('Purpose of the loan: ...'), after more a
+#: sentence's ('The funds will be used for the following purpose: ...').
+_SENTENCE_HEAD = 6
 #: A tick box, or a question's one-word answer: a form's line, however many little words it has.
 _FORM_ANSWER = re.compile(r"\[[ xX✓✔]?\s?\]|[☐☒☑□■]|\?\s*(?:yes|no|ja|nein)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)%])[.!?](?=\s|$)|;", re.I)
+#: A sentence ends at its full stop, not at an abbreviation's ('GmbH & Co. KG', 'No. 5', 'Dr. Weber').
+_SENTENCE_END = re.compile(
+    r"(?<=[a-z0-9)%])(?<!\bCo)(?<!\bNo)(?<!\bNr)(?<!\bDr)(?<!\bSt)[.!?](?=\s|$)|;", re.I
+)
+#: A justified line: every word a wide gap from the next, as no form's row is (a label's words sit one
+#: space apart).
+_JUSTIFIED = re.compile(r"\S+(?: {2,}\S+){5,}")
 
 
 @dataclass
@@ -92,11 +134,18 @@ class _Token:
 def is_prose(line: str) -> bool:
     """A line of running text: words set one space apart (a form's label and value sit a wide gap apart),
     several of them the little words sentences are made of."""
-    body = line.strip()
+    body = _single_spaced(line)
     words = body.split()
-    if len(words) < 6 or "  " in body or ":" in body.rstrip(":") or _FORM_ANSWER.search(body):
+    head = body.rstrip(":").partition(":")[0]  # a label's colon comes after a few words, a sentence's later
+    if len(words) < 6 or "  " in body or len(head.split()) < _SENTENCE_HEAD or _FORM_ANSWER.search(body):
         return False  # a form's question and its answer: 'Have public funds been applied for? [x] no'
     return sum(w.strip(",.;").lower() in _FUNCTION_WORDS for w in words) >= 2
+
+
+def _single_spaced(line: str) -> str:
+    """The line stripped, and a justified one set with single spaces."""
+    body = line.strip()
+    return " ".join(body.split()) if _JUSTIFIED.fullmatch(body) else body
 
 
 def prose_candidates(lines: list[str]) -> list[Candidate]:
@@ -105,7 +154,7 @@ def prose_candidates(lines: list[str]) -> list[Candidate]:
     paragraph: list[tuple[int, str]] = []
     for number, line in [*enumerate(lines), (len(lines), "")]:
         if is_prose(line) or (paragraph and line.strip() and _continues(line)):
-            paragraph.append((number, line.strip()))
+            paragraph.append((number, _single_spaced(line)))
             continue
         if paragraph:
             found.extend(_read_paragraph(paragraph))
@@ -114,9 +163,14 @@ def prose_candidates(lines: list[str]) -> list[Candidate]:
 
 
 def _continues(line: str) -> bool:
-    """The last short line of a paragraph ('Germany, in 2009.'): single spaces and no label's colon."""
-    body = line.strip()
-    return "  " not in body and ":" not in body and len(body.split()) <= 8
+    """A line that goes on with the paragraph above it, set with single spaces: its last short line
+    ('Germany, in 2009.', no label's colon), or a long one whatever its colons ('14/03/2004 (commercial
+    register: HRB 59276 / Potsdam Local Court; VAT ID: DE'). A tick box still makes it a form's line."""
+    body = _single_spaced(line)
+    words = len(body.split())
+    if "  " in body or _FORM_ANSWER.search(body):
+        return False
+    return (":" not in body and words <= 8) or words >= 6
 
 
 def _read_paragraph(paragraph: list[tuple[int, str]]) -> list[Candidate]:
@@ -154,11 +208,25 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
         found.extend(_answers(words))
     for field, shape in _BY_SHAPE:  # a shape no other field has: no naming word needed
         for m in shape.finditer(text, start, end):
-            found.append(
-                Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", _line_at(words, m.start()))
-            )
+            group = "value" if "value" in shape.groupindex else 0
+            line = _line_at(words, m.start(group))
+            found.append(Candidate(field, m.group(group), "", PROSE_SCORE, "prose", "applicant", line))
     found.extend(_addresses(text, words, start, end))
+    found.extend(_named_property(text, words, start, end))
     return found
+
+
+def _named_property(text: str, words: list[_Token], start: int, end: int) -> list[Candidate]:
+    """The property's kind and name where a sentence names it (:data:`_NAMED_PROPERTY`)."""
+    for pattern in _NAMED_PROPERTY:
+        if m := pattern.search(text, start, end):
+            kind, name = _BEFORE_KIND.sub("", m.group("type")).strip(), m.group("name").strip()
+            line = _line_at(words, m.start("name"))
+            return [
+                Candidate("property_type", kind, "", PROSE_SCORE, "prose", "property", line),
+                Candidate("property_name", name, "", PROSE_SCORE, "prose", "property", line),
+            ]
+    return []
 
 
 def _line_at(words: list[_Token], offset: int) -> int:
@@ -172,7 +240,8 @@ def _addresses(text: str, words: list[_Token], start: int, end: int) -> list[Can
     found = []
     for m in ADDRESS.finditer(text, start, end):
         before = [t.text.strip(",.;()").lower() for t in words if t.start < m.start()][-WINDOW_BEFORE:]
-        field = "business_address" if _OWN_PLACE.intersection(before) else "property_address"
+        own = _OWN_PLACE.intersection(before) or (before and _NAMED_COMPANY.search(before[-1]))
+        field = "business_address" if own else "property_address"
         found.append(
             Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", _line_at(words, m.start()))
         )
