@@ -340,3 +340,21 @@ def test_a_forms_question_is_answered_by_its_box_or_word_not_read_as_a_sentence(
     assert extract_rules("Have public funds been applied for? Yes").fields["public_funding"] is True
     below = "Loan request\nState aid / development loans applied for?\n☐ Yes ☒ No"
     assert extract_rules(below).fields["public_funding"] is False
+
+
+def test_what_ocr_makes_of_a_grid_and_its_item_numbers() -> None:
+    """A grid's bars read as '|' are no text; an item's number misread ('1.3' as '13', '1.1' as 'aha') in a
+    cell of its own before a label is no value; a label's word split in two ('applic ant') is joined again;
+    'Legal name' is the company's name, 'Legal form' the legal form."""
+    fields = extract_rules(
+        "Part 1 - Applicant data\nLegal name of applic ant\nBecker & Söhne Bau KG\n"
+        "13  In business since  22.09.2019\naha  Company type  Limited Partnership (KG)\n"
+        "Own funds  | | Building year\n€6,810,000  | 2007"
+    ).fields
+    assert fields["company_name"] == "Becker & Söhne Bau KG"
+    assert fields["founding_date"] == "22.09.2019"
+    assert fields["legal_form"] == "Limited Partnership (KG)"
+    assert fields["equity_share"] == "€6,810,000"
+    assert fields["construction_year"] == 2007
+    assert extract_rules("Applicant\nLegal name: Isar Bau GmbH").fields["company_name"] == "Isar Bau GmbH"
+    assert extract_rules("Applicant\nLegal form: GmbH").fields["legal_form"] == "GmbH"

@@ -180,6 +180,8 @@ def _also(field: str, total: float, own: float, score: float, section: str | Non
     return total >= score or (_KIND[field] != "text" and own >= max(2.0, score - 1))
 
 
+#: Words that name a field alone but only qualify another field's noun: 'Registered name', 'Legal name'.
+_MODIFIERS = {"registered": "commercial_register", "legal": "legal_form"}
 #: The nouns of the financed property: what a 'use' of them is, is its type.
 _PROPERTY_NOUNS = ("building", "property", "object", "premises", "estate")
 _QUALIFIER_WORDS = 5
@@ -255,7 +257,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
 def _in_context(words: list[str], i: int) -> tuple[tuple[str, float], ...] | None:
     """What ``words[i]`` points at, read with its neighbours. A register's kind before 'No.' names the
     register ('HRB No.'), though 'HRB' alone is a value's first word; 'Registered' before a noun of another
-    field is that noun's ('Registered name', 'Registered office'), the register's only on its own
+    field is that noun's ('Registered name', 'Registered office', and so is 'Legal' before one: 'Legal name'), the
+    register's only on its own
     ('Registered with: ...'), and no label's before a word no label has ('Registered merchant (e.K.)': a
     legal form). A 'use' of the building is its type ('Use of the building: Medical Center'), a use of the
     funds their purpose."""
@@ -270,12 +273,18 @@ def _in_context(words: list[str], i: int) -> tuple[tuple[str, float], ...] | Non
         and following in ("no", "nr", "number")
     ):
         return (("commercial_register", 3.0),)
-    if _fold_word(words[i]) == "registered" and following:
+    own = _MODIFIERS.get(_fold_word(words[i]))
+    if own is not None and following:
         pointed = word_fields(words[i + 1])
-        if pointed is None and not words[i].endswith(":") and not _value_starts(words, i + 1):
+        if (
+            own == "commercial_register"
+            and pointed is None
+            and not words[i].endswith(":")
+            and not _value_starts(words, i + 1)
+        ):
             return None  # a value's adjective: 'Registered merchant (e.K.)', 'Registered society'
         named = dict(pointed or ())
-        if named and "commercial_register" not in named:
+        if named and own not in named:
             return tuple((field, 1.0) for field in named)
     return word_fields(words[i])
 

@@ -32,7 +32,7 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
     numbered = bool(_ENUMERATOR.match(body))
     body = _ENUMERATOR.sub("", body)
-    segments = [s.strip() for s in _WIDE_GAP.split(body) if s.strip()]
+    segments = [s.strip(" |") for s in _WIDE_GAP.split(body) if s.strip(" |")]  # a table's bars are no text
     while len(segments) > 1 and len(segments[0]) == 1:
         segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
     return numbered, [part for segment in segments for part in _cells(segment)]

@@ -14,7 +14,14 @@ import re
 from dataclasses import dataclass
 
 from credit_ocr.reading.extraction.fields import normalize
-from credit_ocr.reading.extraction.labels import LabelMatch, bare_noun, known_words, label_end, match_label
+from credit_ocr.reading.extraction.labels import (
+    LabelMatch,
+    bare_noun,
+    known_words,
+    label_end,
+    match_label,
+    word_fields,
+)
 from credit_ocr.reading.extraction.phrases import find_label
 from credit_ocr.reading.extraction.review import plausible
 from credit_ocr.reading.extraction.sections import section_of
@@ -97,7 +104,7 @@ def _finish(field: str, score: float, how: str, words: list[str], used: int, als
 
 def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
     head, colon, tail = segment.partition(":")
-    words = (head if colon else segment).split()
+    words = _rejoined((head if colon else segment).split())
     if words and words[0] in _PROSE_START:
         return None  # 'and the type of financing we have in mind': a sentence of a letter, no label
     found = (
@@ -132,6 +139,18 @@ def _hint_and_shape(words: list[str], after: str | None, section: str) -> LabelM
     if not value or not plausible(found.field, normalize(found.field, clean_value(value))):
         return None
     return LabelMatch(found.field, LOOSE_COLUMN_LABEL, found.words, found.also)
+
+
+def _rejoined(words: list[str]) -> list[str]:
+    """A label's word that OCR split in two joined again ('applic ant' -> 'applicant'), when neither half
+    is a word of any label and the whole is."""
+    out: list[str] = []
+    for word in words:
+        if out and word_fields(out[-1]) is None and word_fields(word) is None and word_fields(out[-1] + word):
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
 
 
 def _next(segments: list[str], i: int) -> str | None:
@@ -180,6 +199,8 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if not segments:
             continue
         labels = [_label(s, section, _next(segments, i)) for i, s in enumerate(segments)]
+        if len(segments) >= 3 and labels[0] is None and labels[1] is not None and len(segments[0]) <= 4:
+            segments, labels = segments[1:], labels[1:]  # an item's number OCR misread ('1.3' as '13', 'aha')
         if number + 1 < len(lines):
             labels = _weak_column_labels(segments, labels, lines[number + 1], section)
         if lone is not None and (heading := section_of(lone, section)) != section:
