@@ -72,6 +72,8 @@ def test_register_entries_and_glued_words_are_doubted() -> None:
 def test_a_label_that_ends_too_soon_or_a_value_that_starts_with_its_label_is_doubted() -> None:
     assert "ends in 'of'" in label_doubt("purpose", "Proceeds Purchase and Renovation", "Use of")
     assert label_doubt("construction_year", 1999, "Built In") is None  # labels may end in 'In', 'At', 'For'
+    # a value that starts like the middle of a sentence holds a label's tail ('Kind of Property' faxed)
+    assert "begins with 'of'" in label_doubt("property_type", "of Poy ty", "Kind")
     assert "a word of its label" in label_doubt("company_name", "Enterprise Elbufer GmbH", "Company")
     assert label_doubt("company_name", "Elbufer GmbH", "Company Name") is None
     assert label_doubt("property_name", "Business Campus Augsburg", "Property Name") is None

@@ -278,3 +278,20 @@ def test_descriptions_mention_the_normalized_form() -> None:
 def test_an_estimate_is_still_the_figure(name: str, raw: str, expected: str) -> None:
     """Forms write 'approx.' and 'ca.' before a figure: the figure was refused, the field left empty."""
     assert normalize(name, raw) == expected
+
+
+def test_a_legal_forms_own_words_get_their_umlaut_back() -> None:
+    """A scan loses the umlaut of 'haftungsbeschränkt' and 'beschränkter': words of the legal forms
+    themselves, so they are mended; OCR's mark after a register's kind goes too."""
+    assert normalize("legal_form", "UG (haftungsbeschrankt)") == "UG (haftungsbeschränkt)"
+    assert (
+        normalize("company_name", "Sonnenhof UG (Haftungsbeschrankt)") == "Sonnenhof UG (Haftungsbeschränkt)"
+    )
+    assert (
+        normalize("legal_form", "Gesellschaft mit beschrankter Haftung")
+        == "Gesellschaft mit beschränkter Haftung"
+    )
+    assert (
+        normalize("commercial_register", "HRB:103718 / Düsseldorf Local Court")
+        == "HRB 103718 / Düsseldorf Local Court"
+    )

@@ -53,6 +53,10 @@ __all__ = [
     "tick_ambiguous",
 ]
 
+#: Lower-case words a value never starts with ('of Poy ty': a label's tail read into the value).
+_MID_SENTENCE = frozenset(
+    {"of", "the", "for", "and", "to", "in", "on", "at", "by", "with", "from", "is", "are"}
+)
 #: A loan is most of the financing requested: less than this share of it means a digit was lost.
 LOWEST_LOAN_SHARE = Decimal("0.5")
 #: The interest rates a commercial loan may carry (a year), when the form gives a rate type, not a number.
@@ -159,6 +163,8 @@ def label_doubt(name: str, value: object, label: str | None) -> str | None:
     words = value.split() if isinstance(value, str) else []
     if words and dict(word_fields(words[0]) or ()).get(name, 0) >= 2:
         return f"its value begins with {words[0]!r}, a word of its label"
+    if words and words[0] in _MID_SENTENCE:
+        return f"its value begins with {words[0]!r}, as no value does: it may be the end of a label or a sentence"
     for word in words[1:-1]:  # 'Light Industrial Hall Property Linden Court': two cells read as one
         named = BARE_NOUNS.get(word.lower())
         if word[:1].isupper() and named and named != name and _same_section(named, name):

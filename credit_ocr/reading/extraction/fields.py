@@ -207,10 +207,21 @@ def _norm_bool(raw: Raw) -> bool | None:
 # public
 
 
+#: The German legal forms' own words, whose umlaut a scan loses ('UG (haftungsbeschrankt)'), and a register
+#: number's kind with OCR's mark after it ('HRB:103718').
+_LEGAL_WORDS = (
+    (re.compile(r"\b([Hh])aftungsbeschr[aä]?nkt"), r"\1aftungsbeschränkt"),
+    (re.compile(r"\bbeschr[aä]?nkter\b"), "beschränkter"),
+    (re.compile(r"\b(HR[AB])\s?[:.;,]\s?(?=\d)"), r"\1 "),
+)
+
+
 def _norm_text(raw: Raw) -> str | None:
     if raw is None or isinstance(raw, bool):
         return None
     text = single_spaced(unicodedata.normalize("NFC", str(raw))).lstrip(":| ").strip()
+    for misread, word in _LEGAL_WORDS:
+        text = misread.sub(word, text)
     return text or None
 
 
