@@ -358,3 +358,28 @@ def test_what_ocr_makes_of_a_grid_and_its_item_numbers() -> None:
     assert fields["construction_year"] == 2007
     assert extract_rules("Applicant\nLegal name: Isar Bau GmbH").fields["company_name"] == "Isar Bau GmbH"
     assert extract_rules("Applicant\nLegal form: GmbH").fields["legal_form"] == "GmbH"
+
+
+def test_a_german_banks_labels_name_their_fields() -> None:
+    """A German form, or German labels with the English in brackets: 'Firma', 'Rechtsform', 'Gründungsdatum',
+    'Sitz der Gesellschaft', 'Kaufpreis', 'Eigenkapital', 'Laufzeit', 'Sollzins', 'Sondertilgung gewünscht?'
+    (umlauts folded to their vowel, as OCR often reads them: 'Grundungsdatum')."""
+    fields = extract_rules(
+        "1. Antragsteller (Applicant)\nFirma (Company name)  Neckarbrücke Immobilien GmbH\n"
+        "Rechtsform  Gesellschaft mit beschränkter Haftung (GmbH)\nGrundungsdatum  16.05.1994\n"
+        "Sitz der Gesellschaft (Registered office)  Friedrich-Ebert-Allee 198a, 41061 Mönchengladbach\n"
+        "2. Objekt\nArt des Objekts  Wohn- und Geschäftshaus\nBaujahr  1937\nNutzfläche gesamt  397 m²\n"
+        "3. Finanzierung\nKaufpreis  EUR 2.460.000\nEigenkapital  EUR 585.000\n"
+        "Gewünschte Finanzierung  EUR 1.875.000\nDarlehensbetrag  EUR 1.675.000\nLaufzeit  5 Jahre\n"
+        "Sollzins  5 % p.a.\nSondertilgung gewünscht?  ☐ Ja ☒ Nein\nFördermittel beantragt?  ☒ Ja ☐ Nein"
+    ).fields
+    assert fields["company_name"] == "Neckarbrücke Immobilien GmbH"
+    assert fields["legal_form"] == "Gesellschaft mit beschränkter Haftung (GmbH)"
+    assert fields["founding_date"] == "16.05.1994"
+    assert fields["business_address"] == "Friedrich-Ebert-Allee 198a, 41061 Mönchengladbach"
+    assert fields["property_type"] == "Wohn- und Geschäftshaus"
+    assert (fields["construction_year"], fields["total_area"]) == (1937, "397 m²")
+    assert (fields["purchase_price"], fields["equity_share"]) == ("€2,460,000", "€585,000")
+    assert (fields["requested_amount"], fields["loan_amount"]) == ("€1,875,000", "€1,675,000")
+    assert (fields["term"], fields["interest_rate"]) == ("5 years", "5%")
+    assert (fields["early_repayment"], fields["public_funding"]) == (False, True)

@@ -53,8 +53,12 @@ class LabelMatch:
     also: tuple[str, ...] = ()  # fields of another kind the label names as strongly: the value decides
 
 
+_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
 def _fold_word(word: str) -> str:
-    return re.sub(r"[^a-z]", "", word.lower().replace("ß", "ss").removesuffix("'s"))
+    """Lower case, letters a-z only; an umlaut as its vowel ('Gründung' -> 'grundung'), as OCR often reads it."""
+    return re.sub(r"[^a-z]", "", word.lower().translate(_UMLAUTS).removesuffix("'s"))
 
 
 @lru_cache(maxsize=8192)

@@ -9,7 +9,7 @@ form's phrase: 'since' and 'est' date a founding, 'down' is a down payment's, 'l
 
 from __future__ import annotations
 
-__all__ = ["FILLER", "VOCABULARY"]
+__all__ = ["FILLER", "GERMAN", "VOCABULARY"]
 
 #: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
 VOCABULARY: dict[str, dict[str, float]] = {
@@ -55,6 +55,37 @@ VOCABULARY: dict[str, dict[str, float]] = {
                        "support": 1, "fund": 1},
 }  # fmt: skip
 
+#: German labels (a German bank's form, or a German label with the English in brackets): stems folded as
+#: labels are (umlauts as their vowel: 'Gründung' -> 'grundung'), merged into :data:`VOCABULARY`.
+GERMAN: dict[str, dict[str, float]] = {
+    "company_name": {"firma": 2, "firmenname": 3, "antragsteller": 2, "unternehmen": 2, "darlehensnehmer": 2,
+                     "kreditnehmer": 2},
+    "legal_form": {"rechtsform": 3, "gesellschaftsform": 3, "unternehmensform": 3},
+    "founding_date": {"grundung": 3, "gegrundet": 3},
+    "business_address": {"sitz": 3, "gesellschaft": 1, "anschrift": 3, "adresse": 3, "firmensitz": 3, "firmenanschrift": 3,
+                         "geschaftsanschrift": 3, "geschaftsadresse": 3},
+    "commercial_register": {"handelsregister": 3, "registergericht": 3, "amtsgericht": 2, "register": 3},
+    "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3},
+    "property_type": {"art": 3, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "objekt": 1, "gebaude": 1},
+    "property_name": {"bezeichnung": 2, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
+    "property_address": {"lage": 3, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1},
+    "purchase_price": {"kaufpreis": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 3,
+                       "gesamtinvestition": 3, "anschaffungskosten": 3, "preis": 3},
+    "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1},
+    "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4},
+    "equity_share": {"eigenkapital": 4, "eigenmittel": 4, "eigenanteil": 4},
+    "construction_year": {"baujahr": 3, "fertigstellung": 3},
+    "total_area": {"flache": 3, "nutzflache": 3, "wohnflache": 3, "gesamtflache": 3, "mietflache": 3},
+    "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
+    "term": {"laufzeit": 3, "dauer": 3},
+    "monthly_payment": {"monatlich": 3, "rate": 1},
+    "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4},
+    "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2},
+    "public_funding": {"fordermittel": 3, "forderung": 3, "zuschuss": 3, "forderdarlehen": 3},
+}  # fmt: skip
+for _field, _stems in GERMAN.items():
+    VOCABULARY[_field] = {**VOCABULARY[_field], **_stems}
+
 #: Words a label may hold that say nothing about which field it is. ('date' is not one: 'Date of
 #: Registration' is a date.)
 FILLER = frozenset({
@@ -63,4 +94,6 @@ FILLER = frozenset({
     "your", "applied", "desired", "wanted", "preferred", "preference", "target", "agreed", "option", "right",
     "made", "application", "needed", "total", "eur", "euro", "years", "details", "information", "please",
     "arrangement", "provided", "given", "planned", "expected", "overall", "basis", "borrow",
+    "des", "der", "die", "das", "den", "und", "oder", "gewunscht", "gewunschte", "gewunschter", "beantragt",
+    "beantragte", "beantragter", "gesamt", "gesamte", "pro", "je",
 })  # fmt: skip
