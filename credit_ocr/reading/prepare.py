@@ -61,7 +61,7 @@ def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepare
         steps.append(scaled)
     angle, sideways = skew_angle(gray, with_sideways=True)
     if sideways:
-        turn = orient.upright_turn(gray)
+        turn = orient.upright_turn(gray, sideways=True)
         if turn:
             gray = gray.rotate(turn, expand=True)  # a quarter or half turn: pixels moved, none resampled
             steps.append(f"turned {turn}")
