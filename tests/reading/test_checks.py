@@ -74,9 +74,21 @@ def test_a_label_that_ends_too_soon_or_a_value_that_starts_with_its_label_is_dou
     assert label_doubt("construction_year", 1999, "Built In") is None  # labels may end in 'In', 'At', 'For'
     # a value that starts like the middle of a sentence holds a label's tail ('Kind of Property' faxed)
     assert "begins with 'of'" in label_doubt("property_type", "of Poy ty", "Kind")
-    assert "a word of its label" in label_doubt("company_name", "Enterprise Elbufer GmbH", "Company")
-    assert label_doubt("company_name", "Elbufer GmbH", "Company Name") is None
-    assert label_doubt("property_name", "Business Campus Augsburg", "Property Name") is None
+
+
+def test_a_value_cut_at_its_lines_end_or_holding_a_row_of_options_is_doubted() -> None:
+    """A value wrapped onto the next line and read without it: ends in a comma, 'the', an open bracket,
+    an address at its postcode; a row of options with its tick; an 'ü' read as 'ii'."""
+    assert "next line" in shape_doubt("purpose", "Extension of the")
+    assert "next line" in shape_doubt("legal_form", "Public limited company (AG")
+    assert "next line" in shape_doubt(
+        "business_address", "Friedrich-Ebert-Allee 198a, 41061 Mönchengladbach,"
+    )
+    assert "postcode" in shape_doubt("business_address", "Lindenstraße 235-237, 37073")
+    assert "tick mark" in shape_doubt("legal_form", "GmbH AG X KG GmbH & Co. KG")
+    assert "'ü'" in shape_doubt("company_name", "Wiirmtal Bauträger GmbH & Co. KG")
+    assert shape_doubt("legal_form", "Limited Liability Company (GmbH)") is None
+    assert shape_doubt("business_address", "Main Street 123, 70173 Stuttgart, Germany") is None
 
 
 def test_a_value_that_runs_into_the_next_cells_label_is_doubted() -> None:

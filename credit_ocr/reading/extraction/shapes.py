@@ -39,6 +39,30 @@ _REGISTER_SLIP = re.compile(r"\d[^\W\d_]\b|\d[^\W\d_]?\.(?=\s)")
 #: comma between them was lost (a one-letter suffix, Berlin's 'HRB 12345 B', is part of the number).
 _REGISTER_RUN = re.compile(r"\bHR\s?[AB]\s*\d+\s+[^\W\d_]{2,}", re.I)
 _TICK_BOXES = ("early_repayment", "public_funding")
+#: An address whose last part is its postcode: the town went to the next line.
+_POSTCODE_LAST = re.compile(r"(?<!\d)\d{5},?$")
+#: A lone 'X' or a ticked box among words: a row of options, one of them ticked ('GmbH AG X KG').
+_TICK_MARK = re.compile(r"(?:^|\s)[xX☒■](?=\s)")
+#: 'ii' inside a capitalised name: an 'ü' misread ('Wiirmtal', 'Osnabriick').
+_UMLAUT_SLIP = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]*ii[a-zäöüß]*\b")
+#: Words a value never ends with: the rest of it is on the next line ('Extension of the').
+_OPEN_END = frozenset(
+    {"of", "the", "and", "or", "for", "with", "to", "a", "an", "in", "at", "und", "der", "des"}
+)
+
+
+def _cut_short(value: str) -> str | None:
+    """Why a text value looks cut off at its line's end, else None."""
+    if value.rstrip().endswith((",", "(", "&", "/", "-")):
+        return f"it ends in {value.rstrip()[-1]!r}: the rest may be on the next line"
+    if value.count("(") > value.count(")"):
+        return "a bracket opened and never closed: the rest may be on the next line"
+    words = value.split()
+    if len(words) > 1 and words[-1].lower() in _OPEN_END:
+        return f"it ends in {words[-1]!r}: the rest may be on the next line"
+    return None
+
+
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
 
@@ -55,7 +79,15 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
         return f"{stray[0].strip() or 'a space'!r} has no place in a {name.replace('_', ' ')}: a speck read as text?"
     if name in TEXT_FIELDS and isinstance(value, str) and (glued := _GLUED.search(value)):
         return f"two words read as one ({glued[0]}...): a label's word may have joined the value"
+    if name in TEXT_FIELDS and isinstance(value, str) and (cut := _cut_short(value)):
+        return cut
+    if name in TEXT_FIELDS and isinstance(value, str) and _TICK_MARK.search(value):
+        return "a tick mark among several options: the value may be the whole row, not the ticked one"
+    if name in TEXT_FIELDS and isinstance(value, str) and (slip := _UMLAUT_SLIP.search(value)):
+        return f"{slip[0]!r}: 'ii' is how a scan often reads an 'ü'"
     if name in ADDRESSES and isinstance(value, str):
+        if _POSTCODE_LAST.search(value):
+            return "the address ends at its postcode: its town may be on the next line"
         if _STOP_FOR_COMMA.search(value):
             return "a full stop where an address has a comma: the OCR may have misread it"
         if not _POSTCODE.search(value):

@@ -42,7 +42,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "construction_year": {"year": 3, "built": 3, "constructed": 3, "erect": 3, "complet": 3, "constr": 2, "build": 1},
     "total_area": {"area": 3, "space": 3, "floor": 2, "sqm": 2, "surface": 2, "size": 2, "living": 2,
                    "usable": 2, "gross": 1, "net": 1, "lettable": 1, "m": 1},
-    "loan_amount": {"loan": 3, "credit": 3, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
+    "loan_amount": {"loan": 3, "credit": 3, "facility": 2, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
     "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2, "run": 2,
              "time": 1, "loan": 0.5, "year": 0.5},
     "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
