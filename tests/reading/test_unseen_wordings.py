@@ -383,3 +383,17 @@ def test_a_german_banks_labels_name_their_fields() -> None:
     assert (fields["requested_amount"], fields["loan_amount"]) == ("€1,875,000", "€1,675,000")
     assert (fields["term"], fields["interest_rate"]) == ("5 years", "5%")
     assert (fields["early_repayment"], fields["public_funding"]) == (False, True)
+
+
+def test_a_value_wrapped_onto_the_next_line_is_read_whole_and_flagged() -> None:
+    """A value cut at its line's end (a trailing comma, 'the', an address at its postcode) goes on with the
+    next line when that line is no label; the join is a guess, so the field is on the review list."""
+    result = extract_rules(
+        "Applicant\nSitz der Gesellschaft  Friedrich-Ebert-Allee 198a, 41061 Mönchengladbach,\nDeutschland\n"
+        "Handelsregister  HRB 1 / Bonn\nProperty\nPurpose\nExtension of the\nexisting building\n"
+        "Equity  EUR 2,000,000"
+    )
+    assert result.fields["business_address"] == "Friedrich-Ebert-Allee 198a, 41061 Mönchengladbach, Deutschland"
+    assert result.fields["purpose"] == "Extension of the existing building"
+    assert result.fields["commercial_register"] == "HRB 1 / Bonn"  # the next label is no continuation
+    assert {"business_address", "purpose"} <= {item["field"] for item in result.review}

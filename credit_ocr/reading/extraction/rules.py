@@ -17,7 +17,8 @@ from credit_ocr.reading.extraction.letterhead import letterhead_candidates
 from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
-from credit_ocr.reading.extraction.walk import Candidate, candidates
+from credit_ocr.reading.extraction.shapes import looks_cut
+from credit_ocr.reading.extraction.walk import Candidate, candidates, continuation
 from credit_ocr.reading.lines import LineWord, LineWords
 
 __all__ = ["LineWords", "extract_rules"]
@@ -123,6 +124,19 @@ def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
     return sorted(others, key=str)[0] if others else None
 
 
+def _wrapped(cand: Candidate, lines: list[str]) -> None:
+    """A form's text value cut at its line's end ('Extension of the', '... 37073') read with the rest the
+    next line holds ('existing building', 'Göttingen'), the cut reading kept as the alternative; a
+    person should look (the join is the extractor's guess)."""
+    value = _normalize(cand.field, cand.raw) if cand.how != "prose" else None
+    if not isinstance(value, str) or not looks_cut(cand.field, value):
+        return
+    rest = continuation(lines, cand.line, cand.section)
+    if rest is not None:
+        cand.raw, cand.alternatives = f"{cand.raw} {rest}", (cand.raw, *cand.alternatives)
+        cand.doubt = cand.doubt or "its value went on to the next line: the two were read as one"
+
+
 def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult:
     """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences."""
     fields = empty_fields()
@@ -131,6 +145,8 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
     lines = text.splitlines()
     offers = candidates(lines) + prose_candidates(lines) + letterhead_candidates(lines)
+    for cand in offers:
+        _wrapped(cand, lines)
     readings = [(cand, *_reading(cand)) for cand in offers]
     # a label naming two kinds of field offers its value to both: the kind it fits takes it
     settled = {(c.line, c.label, c.raw) for c, value, fits in readings if value is not None and fits}

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-__all__ = ["ADDRESSES", "AMOUNTS", "LOWEST_AMOUNT", "TEXT_FIELDS", "money", "shape_doubt", "tick_ambiguous"]
+__all__ = [
+    "ADDRESSES", "AMOUNTS", "LOWEST_AMOUNT", "TEXT_FIELDS", "looks_cut", "money", "shape_doubt", "tick_ambiguous",
+]  # fmt: skip
 
 #: No commercial real-estate financing, price or equity is smaller than this (euros): a smaller amount
 #: lost digits to the OCR ('4.420 000 EUR' read as €4.42).
@@ -49,6 +51,13 @@ _UMLAUT_SLIP = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]*ii[a-zäöüß]*\b")
 _OPEN_END = frozenset(
     {"of", "the", "and", "or", "for", "with", "to", "a", "an", "in", "at", "und", "der", "des"}
 )
+
+
+def looks_cut(name: str, value: str) -> bool:
+    """True when a text value looks cut off at its line's end (its rest may be on the next line)."""
+    return name in TEXT_FIELDS and (
+        _cut_short(value) is not None or (name in ADDRESSES and bool(_POSTCODE_LAST.search(value)))
+    )
 
 
 def _cut_short(value: str) -> str | None:

@@ -28,7 +28,7 @@ from credit_ocr.reading.extraction.sections import section_of
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
 from credit_ocr.reading.extraction.spec import FIELDS
 
-__all__ = ["Candidate", "candidates", "section_of"]
+__all__ = ["Candidate", "candidates", "continuation", "section_of"]
 
 _GENERIC_ADDRESS = {"address", "adress", "location"}
 #: In a row of labels, a word that only hints at its field (vocabulary weight 2, e.g. 'Size') is a label...
@@ -301,6 +301,22 @@ def _label_shaped_value(
     if not plausible(before.field, normalize(before.field, clean_value(segments[-1]))):
         return labels
     return [*labels[:-1], None]
+
+
+def continuation(lines: list[str], number: int, section: str) -> str | None:
+    """The line after ``number`` when it can only be the rest of a value wrapped onto it: one segment, no
+    label, no sentence ('Deutschland' under '... 41061 Mönchengladbach,'), else None."""
+    if number + 1 >= len(lines):
+        return None
+    numbered, segments = split_line(lines[number + 1])
+    if (
+        numbered
+        or len(segments) != 1
+        or len(segments[0].split()) > 4
+        or _label(segments[0], section) is not None
+    ):
+        return None
+    return segments[0]
 
 
 def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
