@@ -295,3 +295,16 @@ def test_a_legal_forms_own_words_get_their_umlaut_back() -> None:
         normalize("commercial_register", "HRB:103718 / Düsseldorf Local Court")
         == "HRB 103718 / Düsseldorf Local Court"
     )
+
+
+def test_a_row_of_options_gives_the_ticked_one() -> None:
+    """'☐ GmbH ☒ AG ☐ KG': the legal form is the option ticked; so for a purpose or a rate's kind. A row
+    with no tick, or two, is left as printed (the review flags it)."""
+    assert normalize("legal_form", "☐ GmbH ☒ AG ☐ KG ☐ GmbH & Co. KG ☐ OHG") == "AG"
+    assert normalize("purpose", "☐ Purchase ☒ New construction ☐ Refinancing") == "New construction"
+    assert normalize("interest_rate", "[x] Fixed [ ] Variable") == "Fixed"
+    assert normalize("legal_form", "☒ GmbH ☒ AG") == "☒ GmbH ☒ AG"
+    assert (
+        normalize("commercial_register", "‚Amtsgericht Göttingen, HRB 25431")
+        == "Amtsgericht Göttingen, HRB 25431"
+    )

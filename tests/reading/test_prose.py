@@ -172,3 +172,20 @@ def test_a_property_named_as_a_sentence_names_it() -> None:
     ):  # fmt: skip
         fields = extract(f"Dear Sir or Madam,\n{sentence}\nYours faithfully,", "rules").fields
         assert (fields["property_type"], fields["property_name"]) == (kind, name), sentence
+
+
+def test_a_letters_register_keeps_its_court_and_its_legal_form_in_german() -> None:
+    """'HRB 252090, Amtsgericht Würzburg' and 'Cologne District Court, HRA 57157' are whole entries; 'a
+    limited liability company (Gesellschaft mit beschränkter Haftung)' is the legal form as written."""
+    first = extract(
+        "Dear Sir or Madam,\nWe are a limited liability company (Gesellschaft mit beschränkter Haftung), "
+        "registered under HRB 252090, Amtsgericht Würzburg.\nYours faithfully,",
+        "rules",
+    ).fields
+    assert first["legal_form"] == "limited liability company (Gesellschaft mit beschränkter Haftung)"
+    assert first["commercial_register"] == "HRB 252090, Amtsgericht Würzburg"
+    second = extract(
+        "Dear Sir or Madam,\nOur firm is entered at Cologne District Court, HRA 57157 since 2001.\nYours faithfully,",
+        "rules",
+    ).fields
+    assert second["commercial_register"] == "Cologne District Court, HRA 57157"

@@ -290,7 +290,9 @@ def test_outline_numbers_before_labels_are_no_values() -> None:
     )
     fields = extract_rules(text).fields
     assert fields["company_name"] == "Elektro Neumann e.K."
-    assert fields["legal_form"] == "Registered merchant (e.K.)"  # 'Registered' starts no register's label here
+    assert (
+        fields["legal_form"] == "Registered merchant (e.K.)"
+    )  # 'Registered' starts no register's label here
     assert fields["founding_date"] == "22.09.2019"
     assert extract_rules("3 Loan request\n3.4 Interest basis  Fixed").fields["interest_rate"] == "Fixed"
     assert extract_rules("Loan request\nNominal interest rate\n3.75 %").fields["interest_rate"] == "3.75%"
@@ -305,8 +307,12 @@ def test_a_value_that_reads_like_a_label_between_two_labels_is_a_value() -> None
     fields = extract_rules(beside).fields
     assert fields["purpose"] == "Purchase of the building"
     assert fields["purchase_price"] is None
-    heading = "Applicant  Property (cont.)\nApplicant (company name)\nWeserland Lagerhaus GmbH\nLegal structure"
-    assert extract_rules(heading).fields["company_name"] == "Weserland Lagerhaus GmbH"  # a heading is no value
+    heading = (
+        "Applicant  Property (cont.)\nApplicant (company name)\nWeserland Lagerhaus GmbH\nLegal structure"
+    )
+    assert (
+        extract_rules(heading).fields["company_name"] == "Weserland Lagerhaus GmbH"
+    )  # a heading is no value
 
 
 def test_words_read_with_their_neighbours_and_values_with_their_shape() -> None:
@@ -393,7 +399,9 @@ def test_a_value_wrapped_onto_the_next_line_is_read_whole_and_flagged() -> None:
         "Handelsregister  HRB 1 / Bonn\nProperty\nPurpose\nExtension of the\nexisting building\n"
         "Equity  EUR 2,000,000"
     )
-    assert result.fields["business_address"] == "Friedrich-Ebert-Allee 198a, 41061 Mönchengladbach, Deutschland"
+    assert (
+        result.fields["business_address"] == "Friedrich-Ebert-Allee 198a, 41061 Mönchengladbach, Deutschland"
+    )
     assert result.fields["purpose"] == "Extension of the existing building"
     assert result.fields["commercial_register"] == "HRB 1 / Bonn"  # the next label is no continuation
     assert {"business_address", "purpose"} <= {item["field"] for item in result.review}

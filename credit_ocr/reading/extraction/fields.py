@@ -220,10 +220,26 @@ _LEGAL_WORDS = (
 def _norm_text(raw: Raw) -> str | None:
     if raw is None or isinstance(raw, bool):
         return None
-    text = single_spaced(unicodedata.normalize("NFC", str(raw))).lstrip(":| ").strip()
+    text = single_spaced(unicodedata.normalize("NFC", str(raw))).lstrip(":|‚„'\"` ").strip()
     for misread, word in _LEGAL_WORDS:
         text = misread.sub(word, text)
     return text or None
+
+
+_OPTION_BOX = re.compile(r"(☐|☒|☑|\[\s?\]|\[[xX✓]\])\s*")
+
+
+def ticked_option(text: str) -> str | None:
+    """The ticked option of a row of them ('☐ GmbH ☒ AG ☐ KG' -> 'AG'), None when the text is no such row
+    (fewer than two boxes, or not exactly one ticked)."""
+    parts = _OPTION_BOX.split(text)
+    boxes = parts[1::2]
+    if len(boxes) < 2:
+        return None
+    ticked = [i for i, box in enumerate(boxes) if box in ("☒", "☑") or "x" in box.lower() or "✓" in box]
+    if len(ticked) != 1:
+        return None
+    return parts[2 + 2 * ticked[0]].strip() or None
 
 
 _NORMALIZERS = {
@@ -248,6 +264,8 @@ def normalize(name: str, raw: Raw) -> Value:
     spec = _spec(name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if spec.kind in ("text", "rate") and isinstance(raw, str):
+        raw = ticked_option(raw) or raw  # a row of options: the one ticked
     try:
         return _NORMALIZERS[spec.kind](raw)
     except (ValueError, ArithmeticError, TypeError):

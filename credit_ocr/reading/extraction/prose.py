@@ -58,8 +58,11 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )  # fmt: skip
 #: A commercial register entry: its number, then the court that keeps it, up to the word 'Court' (or the
 #: sentence's next comma or full stop): 'HRB 223344 / Munich Local Court', 'HRA 12 at the Local Court of Kiel'.
+_COURT = r"(?:(?:Amtsgericht|Registergericht)\s[A-ZÄÖÜ][\w-]+|[A-ZÄÖÜ][\w-]+\s(?:Local|District)\sCourt)"
 _REGISTER = re.compile(
-    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/]\s?(?:[^\s,.;]+\s){0,3}?(?:Local\s|District\s)?Court(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?)?"
+    rf"(?:{_COURT},\s?)?"  # the court first: 'Amtsgericht Dresden, HRB 242714', 'Cologne District Court, HRA 1'
+    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/]\s?(?:[^\s,.;]+\s){0,3}?(?:Local\s|District\s)?Court(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?"
+    rf"|,\s?{_COURT})?"
 )
 #: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
 #: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
@@ -77,7 +80,9 @@ _BY_SHAPE = (
         r"\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)\s+(?P<value>[a-z][^.;:]{2,60}?)(?=[.;]|$)", re.I)),
     ("legal_form", re.compile(
         r"\ban?\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)\s"
-        r"\((?:GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG[^)]{0,25}|e\.\s?K\.)\))")),
+        r"\((?:GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|e\.\s?K\.|"
+        r"Gesellschaft mit beschr[äa]nkter Haftung|Aktiengesellschaft|Kommanditgesellschaft|"
+        r"offene Handelsgesellschaft|Unternehmergesellschaft[^()]{0,25})\))")),
 )  # fmt: skip
 #: A property named in a sentence, its kind before its name: 'a hotel named Hotel am Stadtpark', 'a medical
 #: center known as Gesundheitszentrum Auenweg', 'the office building "Businesspark Elbe"'; or its name first:
