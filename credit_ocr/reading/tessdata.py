@@ -1,4 +1,4 @@
-"""Where tesseract's models are: the ``<lang>.traineddata`` files (``eng`` to read, ``osd`` to orient)."""
+"""Where tesseract's models are: the ``<lang>.traineddata`` files (``eng`` and ``deu`` to read, ``osd`` to orient)."""
 
 from __future__ import annotations
 
