@@ -213,16 +213,12 @@ def run_bare_tesseract(
         return d, True
 
     try:
-        # a program per page: list the tree at every sample, or its short-lived tesseracts go unseen
-        meter = ResourceMeter(
-            {"tesseract x cores": os.getpid()}, list_every=0.0 if engine == "program" else 1.0
-        )
-        meter.start()
+        listing = 0.0 if engine == "program" else 1.0  # a program per page: its tesseracts live half a second
+        meter = ResourceMeter({"tesseract x cores": os.getpid()}, list_every=listing).start()
         started = time.perf_counter()
         failed = set()
-        with ThreadPoolExecutor(
-            max_workers=lab.cores
-        ) as pool:  # tesserocr: a load per thread (~0.07 s) is timed
+        # tesserocr: a load per thread (~0.07 s) is timed
+        with ThreadPoolExecutor(max_workers=lab.cores) as pool:
             for d, ok in pool.map(one, work):
                 if not ok:
                     failed.add(d)
