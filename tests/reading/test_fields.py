@@ -308,3 +308,27 @@ def test_a_row_of_options_gives_the_ticked_one() -> None:
         normalize("commercial_register", "‚Amtsgericht Göttingen, HRB 25431")
         == "Amtsgericht Göttingen, HRB 25431"
     )
+
+
+def test_a_towns_misread_umlaut_comes_back_in_addresses_and_registers() -> None:
+    """'Minster', 'Wirzburg', 'Niirnberg': a German town of the list read with its umlaut misread is written as
+    the town is, in an address or a register entry; 'Dusseldorf' is how English prints it, and a company's
+    name is left as printed."""
+    assert (
+        normalize("business_address", "Gewerbering 41, 40213 Dusseldorf")
+        == "Gewerbering 41, 40213 Dusseldorf"
+    )
+    assert (
+        normalize("business_address", "Lise-Meitner-Weg 116, 48126 Minster")
+        == "Lise-Meitner-Weg 116, 48126 Münster"
+    )
+    assert (
+        normalize("commercial_register", "HRA 95949 / Wirzburg Local Court")
+        == "HRA 95949 / Würzburg Local Court"
+    )
+    assert normalize("property_address", "Hauptstr. 5, 90402 Niirnberg") == "Hauptstr. 5, 90402 Nürnberg"
+    assert (
+        normalize("business_address", "Main Street 123, 70173 Stuttgart")
+        == "Main Street 123, 70173 Stuttgart"
+    )
+    assert normalize("company_name", "Minster Logistik GmbH") == "Minster Logistik GmbH"

@@ -23,6 +23,7 @@ from credit_ocr.reading.extraction.numbers import (
     prepare,
     single_spaced,
 )
+from credit_ocr.reading.extraction.places import mend_towns
 from credit_ocr.reading.extraction.spec import FIELD_BY_NAME, FIELD_NAMES, FIELDS, FieldSpec, Kind
 
 Value = str | int | bool | None
@@ -266,11 +267,16 @@ def normalize(name: str, raw: Raw) -> Value:
         return None
     if spec.kind in ("text", "rate") and isinstance(raw, str):
         raw = ticked_option(raw) or raw  # a row of options: the one ticked
+    if name in _PLACES and isinstance(raw, str):
+        raw = mend_towns(raw)  # 'Minster' -> 'Münster
     try:
         return _NORMALIZERS[spec.kind](raw)
     except (ValueError, ArithmeticError, TypeError):
         return None
 
+
+#: The fields that name a town.
+_PLACES = ("business_address", "property_address", "commercial_register")
 
 _VALID_PATTERNS = {
     "date": re.compile(r"\d{2}\.\d{2}\.\d{4}"),

@@ -1,0 +1,50 @@
+"""German towns whose umlaut a scan misreads: 'Münster' read as 'Minster', 'Köln' as 'K6ln'.
+
+Tesseract's German model reads an umlaut on a clean page; on a 200-dpi JPEG or a fax it often reads 'ü' as
+'ii' or 'i', 'ö' as '6' or 'é', 'ß' as 'B', and 'Minster' or 'Wirzburg' pass every check. (Dropped dots are
+left alone: 'Dusseldorf' is also how English prints the town.)
+An address or register entry names a town, and the towns of a German credit request are few: a town of
+:data:`TOWNS` read with its umlaut lost is written as the town is (the gazetteer idea of address
+validation, on a list short enough to read).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["TOWNS", "mend_towns"]
+
+#: German towns with an umlaut or ß in their name (the larger ones, and those of the Rhine and Ruhr).
+TOWNS = (
+    "München", "Köln", "Düsseldorf", "Nürnberg", "Münster", "Lübeck", "Göttingen", "Würzburg", "Osnabrück",
+    "Saarbrücken", "Mönchengladbach", "Fürth", "Tübingen", "Lüneburg", "Gießen", "Görlitz", "Jülich", "Düren",
+    "Lünen", "Hürth", "Brühl", "Böblingen", "Füssen", "Güstrow", "Köthen", "Völklingen", "Lörrach",
+    "Überlingen", "Rüsselsheim", "Nördlingen", "Neumünster", "Gütersloh", "Lüdenscheid", "Königswinter",
+    "Schwäbisch Hall", "Schwäbisch Gmünd", "Fürstenfeldbruck", "Bückeburg", "Zülpich", "Würselen",
+)  # fmt: skip
+
+#: How a scan misreads each letter the towns' names hold. Only misreadings: 'Dusseldorf' and 'Munster'
+#: are how English prints them, and a name is read as printed.
+_SLIPS = {"ü": "(?:ii|i)", "ö": "(?:6|é|0)", "ä": "(?:4|é)", "ß": "(?:B|8)"}
+
+
+def _pattern(town: str) -> str | None:
+    """The town's name with a misread umlaut (one alternative per umlaut), None if it has none to misread."""
+    if not any(ch in _SLIPS for ch in town):
+        return None
+    return "".join(
+        f"(?:{re.escape(ch)}|{_SLIPS[ch][3:-1]})" if ch in _SLIPS else re.escape(ch) for ch in town
+    )
+
+
+_TOWN_PATTERNS = [(re.compile(rf"\b{p}\b"), town) for town in TOWNS if (p := _pattern(town))]
+_ANY_TOWN = re.compile(rf"\b(?:{'|'.join(p.pattern[2:-2] for p, _ in _TOWN_PATTERNS)})\b")
+
+
+def mend_towns(text: str) -> str:
+    """``text`` with every town of :data:`TOWNS` whose umlaut was misread written as the town is."""
+    if not _ANY_TOWN.search(text):
+        return text
+    for pattern, town in _TOWN_PATTERNS:
+        text = pattern.sub(town, text)
+    return text
