@@ -120,13 +120,13 @@ DOUBTFUL_CONFIDENCE = 70.0
 
 def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
     found = words(remove_rules(image), settings)  # image: prepared by the loaders
-    first = _mean_conf(found)
-    for turn in _other_turns(image, first) if first < DOUBTFUL_CONFIDENCE else ():
+    sure = _mean_conf(found)
+    for turn in _other_turns(image, sure) if sure < DOUBTFUL_CONFIDENCE else ():
         turned = image.rotate(turn, expand=True)
         again = words(remove_rules(turned), settings)
-        if _mean_conf(again) > _mean_conf(found):
-            found, image = again, turned
-        if _mean_conf(found) >= DOUBTFUL_CONFIDENCE:
+        if (surer := _mean_conf(again)) > sure:
+            found, image, sure = again, turned, surer
+        if sure >= DOUBTFUL_CONFIDENCE:
             break
     mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink
     keys = [w.pop("_key") for w in found]

@@ -268,7 +268,7 @@ def normalize(name: str, raw: Raw) -> Value:
     if spec.kind in ("text", "rate") and isinstance(raw, str):
         raw = ticked_option(raw) or raw  # a row of options: the one ticked
     if name in _PLACES and isinstance(raw, str):
-        raw = mend_towns(raw)  # 'Minster' -> 'Münster
+        raw = mend_towns(raw)  # 'Minster' -> 'Münster'
     try:
         return _NORMALIZERS[spec.kind](raw)
     except (ValueError, ArithmeticError, TypeError):

@@ -233,9 +233,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
         (j for j in range(start, min(len(words), start + _QUESTION_WORDS)) if words[j].endswith("?")), None
     )
     if _KIND[field] == "bool" and question is not None:
-        return (
-            question + 1
-        )  # a yes/no question's words are its label's ('State aid / development loans applied for?')
+        # a yes/no question's words are its label's ('State aid / development loans applied for?')
+        return question + 1
     while end < len(words):
         if (end and words[end - 1].endswith("?")) or (
             _KIND[field] == "bool" and _fold_word(words[end]) in _ANSWERS
@@ -260,12 +259,11 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
 
 def _in_context(words: list[str], i: int) -> tuple[tuple[str, float], ...] | None:
     """What ``words[i]`` points at, read with its neighbours. A register's kind before 'No.' names the
-    register ('HRB No.'), though 'HRB' alone is a value's first word; 'Registered' before a noun of another
-    field is that noun's ('Registered name', 'Registered office', and so is 'Legal' before one: 'Legal name'), the
-    register's only on its own
-    ('Registered with: ...'), and no label's before a word no label has ('Registered merchant (e.K.)': a
-    legal form). A 'use' of the building is its type ('Use of the building: Medical Center'), a use of the
-    funds their purpose."""
+    register ('HRB No.'), though 'HRB' alone is a value's first word. 'Registered' before a noun of another
+    field is that noun's ('Registered name', 'Registered office'; so is 'Legal': 'Legal name'), the register's
+    only on its own ('Registered with: ...'), and no label's before a word no label has ('Registered merchant
+    (e.K.)': a legal form). A 'use' of the building is its type ('Use of the building: Medical Center'), a use
+    of the funds their purpose."""
     following = _fold_word(words[i + 1]) if i + 1 < len(words) else ""
     if _fold_word(words[i]) in ("use", "usage") and any(
         _fold_word(w).startswith(_PROPERTY_NOUNS) for w in words[i + 1 : i + 4]

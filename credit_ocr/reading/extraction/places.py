@@ -25,26 +25,21 @@ TOWNS = (
 
 #: How a scan misreads each letter the towns' names hold. Only misreadings: 'Dusseldorf' and 'Munster'
 #: are how English prints them, and a name is read as printed.
-_SLIPS = {"ü": "(?:ii|i)", "ö": "(?:6|é|0)", "ä": "(?:4|é)", "ß": "(?:B|8)"}
+_SLIPS = {"ü": "ii|i", "ö": "6|é|0", "ä": "4|é", "ß": "B|8"}
 
 
-def _pattern(town: str) -> str | None:
-    """The town's name with a misread umlaut (one alternative per umlaut), None if it has none to misread."""
-    if not any(ch in _SLIPS for ch in town):
-        return None
-    return "".join(
-        f"(?:{re.escape(ch)}|{_SLIPS[ch][3:-1]})" if ch in _SLIPS else re.escape(ch) for ch in town
-    )
+def _misread(town: str) -> re.Pattern[str]:
+    """The town's name, each umlaut as itself or as a scan misreads it."""
+    letters = (f"(?:{re.escape(ch)}|{_SLIPS[ch]})" if ch in _SLIPS else re.escape(ch) for ch in town)
+    return re.compile(rf"\b{''.join(letters)}\b")
 
 
-_TOWN_PATTERNS = [(re.compile(rf"\b{p}\b"), town) for town in TOWNS if (p := _pattern(town))]
-_ANY_TOWN = re.compile(rf"\b(?:{'|'.join(p.pattern[2:-2] for p, _ in _TOWN_PATTERNS)})\b")
+#: Each town with a letter a scan can misread, and the pattern that finds it misread.
+_MISREAD = [(_misread(town), town) for town in TOWNS if any(ch in _SLIPS for ch in town)]
 
 
 def mend_towns(text: str) -> str:
     """``text`` with every town of :data:`TOWNS` whose umlaut was misread written as the town is."""
-    if not _ANY_TOWN.search(text):
-        return text
-    for pattern, town in _TOWN_PATTERNS:
+    for pattern, town in _MISREAD:
         text = pattern.sub(town, text)
     return text

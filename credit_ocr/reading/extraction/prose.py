@@ -8,11 +8,13 @@ with the very vocabulary labels are read with (:func:`.labels.word_fields`): "co
 "contribute" an equity share, "financing" the amount financed. A yes/no field is answered by a sentence
 that names it: yes, unless the sentence says no ("we have not applied for public funding").
 
-Names are not read from sentences: a sentence does not mark where a name ends (the sender's name and address
-are the letterhead's, :mod:`.letterhead`); an address is, by its shape (a street and its number), and is the
-property's unless the words before it make it the company's own. A value followed by where it comes
-from is named by that ('EUR 600,000 from equity'). Every value found here ranks below any labelled value
-(:data:`PROSE_SCORE`), and is flagged for review.
+A name is read from a sentence only where the sentence marks it: the property's after 'named', 'known as' or
+in quotes, or before ', a mixed-use building located at' (:data:`_NAMED_PROPERTY`); the sender's name and
+address are the letterhead's (:mod:`.letterhead`). An address is read by its shape (a street and its number),
+and is the property's unless the words before it make it the company's own. Some values are named by the
+words around them rather than before them: a source after an amount ('EUR 600,000 from equity'), 'over 12
+years', 'built in 1985', 'the purpose ... is ...', 'a Stock Corporation (AG)'. Every value found here ranks
+below any labelled value (:data:`PROSE_SCORE`), and is flagged for review.
 """
 
 from __future__ import annotations

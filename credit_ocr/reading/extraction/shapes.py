@@ -48,7 +48,7 @@ _TICK_MARK = re.compile(r"(?:^|\s)[xX☒■](?=\s)")
 #: 'ii' inside a capitalised name: an 'ü' misread ('Wiirmtal', 'Osnabriick').
 _UMLAUT_SLIP = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]*ii[a-zäöüß]*\b")
 #: Words a value never ends with: the rest of it is on the next line ('Extension of the').
-_OPEN_END = frozenset(
+_NO_VALUE_ENDS_WITH = frozenset(
     {"of", "the", "and", "or", "for", "with", "to", "a", "an", "in", "at", "und", "der", "des"}
 )
 
@@ -67,7 +67,7 @@ def _cut_short(value: str) -> str | None:
     if value.count("(") > value.count(")"):
         return "a bracket opened and never closed: the rest may be on the next line"
     words = value.split()
-    if len(words) > 1 and words[-1].lower() in _OPEN_END:
+    if len(words) > 1 and words[-1].lower() in _NO_VALUE_ENDS_WITH:
         return f"it ends in {words[-1]!r}: the rest may be on the next line"
     return None
 
