@@ -2,9 +2,10 @@
 
 Tesseract has no letter for ☒, ☐, ☑ or ■: it reads them as '0', 'O', '&', '®', 'e' or nothing, and a
 ticked box looks like an empty one. The picture tells them apart at once: a box is a small square
-outline near a 'Yes' or 'No' (or 'Ja' / 'Nein'), and a ticked box has ink inside it. :func:`mark_ticks`
-finds the boxes beside the answer words tesseract read, and rewrites what it read there as ``[x]`` or
-``[ ]`` beside the answer, the form every extractor already understands.
+outline near a 'Yes' or 'No' (or 'Ja' / 'Nein'), or before each option of a row (``☐ GmbH ☒ AG ☐ KG``),
+and a ticked box has ink inside it. :func:`mark_ticks` finds the boxes beside the answer words tesseract
+read, and in the rows where tesseract read a box-sized glyph, and rewrites what it read there as ``[x]``
+or ``[ ]`` before the option (beside the answer), the form every extractor already understands.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ INK = 180
 TICKED_INK = 0.12
 #: Boxes of one row whose inks differ by this much are told apart by each other, not by ``TICKED_INK``.
 TICKED_GAP = 0.04
+#: A known short word read with less confidence than this may be a box's glyph ('DO' for ☐, confidence 40).
+UNSURE_GLYPH = 60
+#: Words tesseract reads surely, and as known words, where a page prints a tick box.
+_GLYPH_GUESSES = frozenset({"a", "o", "O", "0", "D", "e", "&"})
+_NO_GLYPH = "/€%-–—.,:;'’"
 
 
 class Box(NamedTuple):
@@ -81,18 +87,33 @@ def ticked(boxes: list[Box]) -> list[bool]:
 
 
 def mark_ticks(gray: np.ndarray, words: list[dict]) -> None:
-    """Rewrite, in place, what tesseract read over each tick box beside an answer word as [x] or [ ]."""
+    """Rewrite, in place, what tesseract read over each tick box as [x] or [ ]: the boxes beside an answer
+    word, and the boxes of a row of options (two or more, in a row where tesseract read a box-sized glyph)."""
     answers = [w for w in words if _answer(w)]
     rows: list[tuple[int, int]] = []
-    for word in sorted(answers, key=lambda w: w["top"]):
+    for word in sorted(answers, key=lambda w: w["top"]) + [w for w in words if _box_sized(w)]:
         if any(y0 <= word["top"] + word["height"] / 2 < y1 for y0, y1 in rows):
-            continue  # this answer's row is read already
+            continue  # this row is read already
         height = word["height"]
         y0, y1 = max(0, word["top"] - height), min(gray.shape[0], word["top"] + 2 * height)
         rows.append((y0, y1))
         boxes = find_boxes((gray[y0:y1] < INK).astype(np.uint8), height, y0)
+        if word not in answers and len(boxes) < 2:
+            continue  # a lone square glyph, no row of options
         for box, tick in zip(boxes, ticked(boxes), strict=True):
             _replace(words, answers, box, tick)
+
+
+def _box_sized(word: dict) -> bool:
+    """A short word no wider than tall that tesseract was unsure of, found in no dictionary, or that is one
+    of its usual guesses at a ☐ or ☒ ('O', 'U]', '&', '[]', 'DO', even a sure 'a'); 'of' or 'to', read
+    surely, are no such guess. (Tesseract may box a glyph three times as tall as it is wide.)"""
+    if len(word["text"]) > 3 or word["width"] > 1.6 * word["height"]:
+        return False
+    text = word["text"]
+    if text not in _GLYPH_GUESSES and (any(ch.isdigit() for ch in text) or not text.strip(_NO_GLYPH)):
+        return False  # a number ('2', '1.', '15') or a sign of the text ('/', '€', '%', '-')
+    return word.get("known") is not True or word["conf"] < UNSURE_GLYPH or text in _GLYPH_GUESSES
 
 
 def _replace(words: list[dict], answers: list[dict], box: Box, tick: bool) -> None:
@@ -105,9 +126,14 @@ def _replace(words: list[dict], answers: list[dict], box: Box, tick: bool) -> No
         found = _answer(word)
         if found is not None and (found["pre"] or found["post"]):
             _cut_free(word, found, box)  # 'ONo': the box was read into the word
-        elif found is None and overlap >= 0.5 * min(word["width"], box.width):
+        elif found is None and overlap >= 0.6 * word["width"]:
             words.remove(word)  # the box's glyph, as tesseract guessed it
+        elif found is None and overlap >= 0.5 * box.width and word["left"] >= box.left - box.width / 4:
+            _cut_glyph(word, overlap)  # 'OKG': the box read into the option after it
     same_row = [a for a in answers if a in words and abs(a["top"] + a["height"] / 2 - middle) <= box.height]
+    if not same_row:  # a row of options: the mark goes before the word after the box
+        after = [w for w in words if w["left"] >= box.left and abs(w["top"] + w["height"] / 2 - middle) <= box.height]
+        same_row = [min(after, key=lambda w: w["left"])] if after else []
     if not same_row:
         return
     nearest = min(same_row, key=lambda a: _gap(a, box.left, box.width))
@@ -125,6 +151,14 @@ def _cut_free(word: dict, found: re.Match, box: Box) -> None:
         right = max(word["left"] + 1, box.left - 1)
     word["width"] = right - word["left"]
     word["text"] = found["word"]
+
+
+def _cut_glyph(word: dict, overlap: int) -> None:
+    """The first letters of ``word`` that lie over a box (``overlap`` pixels) cut off, its box moved past them."""
+    cut = max(1, round(overlap * len(word["text"]) / max(1, word["width"])))
+    word["text"] = word["text"][cut:] or word["text"]
+    word["left"] += overlap
+    word["width"] = max(1, word["width"] - overlap)
 
 
 def _gap(word: dict, left: int, width: int) -> float:

@@ -123,6 +123,22 @@ def test_tick_boxes_are_read_by_their_ink(style: str, font: str) -> None:
     assert fields["public_funding"] is False
 
 
+@pytest.mark.parametrize("font", ["DejaVuSans.ttf", "DejaVuSansMono.ttf"])
+def test_a_row_of_options_gives_the_one_ticked(font: str) -> None:
+    """Tesseract drops a ☒ or reads it into its option ('OKG', 'BAG'): the boxes found by their ink
+    give the ticked option of each row."""
+    rows = [
+        ("Company Name", "Hansa Bau AG"),
+        ("Legal form", "☐ GmbH   ☒ AG   ☐ KG   ☐ e.K."),
+        ("Interest rate", "☐ fixed   ☒ variable"),
+        ("Early Repayment Desired?", "☒ Yes   ☐ No"),
+    ]
+    fields = _fields(_page(rows, font))
+    assert fields["legal_form"] == "AG"
+    assert fields["interest_rate"] == "Variable"
+    assert fields["early_repayment"] is True
+
+
 def test_a_text_layer_that_cannot_name_a_glyph_is_not_trusted() -> None:
     """DejaVu Serif has no ☒: the PDF prints a blank box, its text layer a '�'. Such a layer may hide a
     value, so the page is read from its picture (the box, blank on paper too, stays unanswered)."""
