@@ -132,7 +132,11 @@ def _replace(words: list[dict], answers: list[dict], box: Box, tick: bool) -> No
             _cut_glyph(word, overlap)  # 'OKG': the box read into the option after it
     same_row = [a for a in answers if a in words and abs(a["top"] + a["height"] / 2 - middle) <= box.height]
     if not same_row:  # a row of options: the mark goes before the word after the box
-        after = [w for w in words if w["left"] >= box.left and abs(w["top"] + w["height"] / 2 - middle) <= box.height]
+        after = [
+            w
+            for w in words
+            if w["left"] >= box.left and abs(w["top"] + w["height"] / 2 - middle) <= box.height
+        ]
         same_row = [min(after, key=lambda w: w["left"])] if after else []
     if not same_row:
         return
