@@ -18,6 +18,7 @@ from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.shapes import looks_cut
+from credit_ocr.reading.extraction.sums import restore_lost_digits
 from credit_ocr.reading.extraction.walk import Candidate, candidates, continuation
 from credit_ocr.reading.lines import LineWord, LineWords
 
@@ -182,6 +183,8 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     for name, values in offered.items():
         if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:
             evidence[name].conflict = str(rival)
+    for name, reason in restore_lost_digits(fields, {n: evidence[n].raw for n in FIELD_NAMES}).items():
+        evidence[name].doubt = reason  # '&,530,250.50': its first digit, from the sums; a person should look
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
     confidence = {name: confidence_of(evidence[name]) for name in FIELD_NAMES}
     items = [item.as_dict() for item in review(fields, evidence, text)]

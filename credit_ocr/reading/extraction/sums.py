@@ -1,0 +1,54 @@
+"""An amount whose first digit the OCR lost, restored from the amounts it must add up with.
+
+A fax or a blurred photo may read '€5,530,250.50' as '&,530,250.50' or '12 480 000 EUR' as '{2 480 000 EUR':
+the first digit goes into a mark, and what is left still reads as an amount, a smaller one. The form's own
+sums tell what it was: the purchase price is the equity plus the financing requested, and the loan is the
+financing requested. When an amount that starts with such a mark breaks its sum, and the amount the
+others imply is it with one or two digits more in front, the implied amount is taken; the field stays
+flagged for review, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from credit_ocr.reading.extraction.fields import normalize
+from credit_ocr.reading.extraction.shapes import AMOUNTS, money
+
+__all__ = ["restore_lost_digits"]
+
+#: A printed amount that starts with neither a digit nor a currency: a mark where its first digit was.
+_MARK_FIRST = re.compile(r"^\s*[^\w\s€$£]|^\s*[,.]")
+
+
+def restore_lost_digits(fields: dict[str, object], raws: dict[str, str | None]) -> dict[str, str]:
+    """Amounts of ``fields`` restored in place from the others; returns the reason per restored field.
+
+    ``raws`` holds each field's value as printed: only one that begins with a mark is ever changed.
+    """
+    restored: dict[str, str] = {}
+    price, requested, equity, loan = (money(fields.get(n)) for n in AMOUNTS)
+    implied: list[tuple[str, Decimal | None, Decimal | None, str]] = [
+        ("loan_amount", loan, requested, "the financing requested"),
+        ("requested_amount", requested, loan, "the loan amount"),
+    ]
+    if price is not None and equity is not None and requested is not None:
+        implied += [
+            ("requested_amount", requested, price - equity, "the price less the equity"),
+            ("equity_share", equity, price - requested, "the price less the financing requested"),
+        ]
+    for name, read, other, source in implied:
+        if name in restored or read is None or other is None or not _MARK_FIRST.match(raws.get(name) or ""):
+            continue
+        if _lost_first_digits(read, other):
+            fields[name] = normalize(name, f"EUR {other:f}")
+            restored[name] = f"a digit lost in front of {raws[name]!r}: restored from {source}"
+    return restored
+
+
+def _lost_first_digits(read: Decimal, implied: Decimal) -> bool:
+    """``implied`` is ``read`` with one or two digits more in front ('530,250.50' of '5,530,250.50')."""
+    cent = Decimal("0.01")
+    short, full = f"{read.quantize(cent):f}", f"{implied.quantize(cent):f}"
+    return 1 <= len(full) - len(short) <= 2 and full.endswith(short) and implied > read
