@@ -78,6 +78,9 @@ CASES = [
     ("loan_amount", "§ €2,000,000 |", "€2,000,000"),
     ("loan_amount", "1980 000 EUR", "€1,980,000"),
     ("loan_amount", "7 630000 EUR", "€7,630,000"),
+    ("loan_amount", "7 $30 000 EUR", "€7,530,000"),  # a 5 read as '$' on a fax
+    ("loan_amount", "€2,S00,000", "€2,500,000"),
+    ("term", "S yrs", "5 years"),
     ("equity_share", "€7 600,000", "€7,600,000"),  # a comma read as a narrow space
     ("equity_share", "1 250,50", "€1,250.50"),  # space thousands, comma decimals
     ("founding_date", "12/05/2018", "12.05.2018"),

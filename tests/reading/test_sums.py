@@ -56,3 +56,9 @@ def test_the_extractor_restores_it_and_asks_for_a_look() -> None:
     assert result.fields["equity_share"] == "€5,510,000"
     flagged = {item["field"]: item["reason"] for item in result.review}
     assert "a digit lost" in flagged["equity_share"]
+
+
+def test_an_amount_that_reads_as_none_after_its_mark_is_restored_too() -> None:
+    result = extract("Desired Financing Amount  €,960,000\nDesired Loan Amount  €8,960,000", "rules")
+    assert result.fields["requested_amount"] == "€8,960,000"
+    assert any(item["field"] == "requested_amount" for item in result.review)

@@ -39,8 +39,16 @@ def prepare(raw: str) -> str:
     return _ABOUT.sub("", single_spaced(text).strip(EDGE_JUNK)).strip(EDGE_JUNK)
 
 
+#: A 5 read as 'S' or '$' inside a number ('7 $30 000'), or alone before a term's unit ('S yrs'); a '$'
+#: in front of a number is a currency and stays.
+_FIVE = re.compile(
+    r"(?<=\d)[S$](?=\d)|(?<=\d[ .,])[S$](?=\d\d)|^S(?= ?(?:years?|yrs?|jahre|months?)\b)", re.I
+)
+
+
 def fix_digits(text: str) -> str:
-    """Replace O/o/l/I inside runs that hold a real digit: '2,5OO,OOO' -> '2,500,000'."""
+    """Replace O/o/l/I inside runs that hold a real digit: '2,5OO,OOO' -> '2,500,000'; a 5 read as S or $."""
+    text = _FIVE.sub("5", text)
 
     def fix(match: re.Match[str]) -> str:
         run = match.group(0)
@@ -133,7 +141,7 @@ def _money_value(raw: Raw) -> Decimal | None:
     if isinstance(raw, int | float):
         value = Decimal(str(raw))
         return value if value >= 0 else None
-    text = prepare(raw)
+    text = _FIVE.sub("5", prepare(raw))  # before a '$' inside a number is taken for dollars
     if not text or _FOREIGN_CURRENCY.search(text):
         return None
     # '€' read by OCR as 'E' or 'C' right before (or after) the digits

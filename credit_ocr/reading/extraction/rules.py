@@ -151,7 +151,10 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     readings = [(cand, *_reading(cand)) for cand in offers]
     # a label naming two kinds of field offers its value to both: the kind it fits takes it
     settled = {(c.line, c.label, c.raw) for c, value, fits in readings if value is not None and fits}
+    unread: dict[str, str] = {}  # a value no normalizer could read, as printed ('€,960,000')
     for cand, value, fits in readings:
+        if value is None:
+            unread.setdefault(cand.field, cand.raw)
         if value is None or (not fits and (cand.line, cand.label, cand.raw) in settled):
             continue
         key = (
@@ -183,8 +186,10 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     for name, values in offered.items():
         if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:
             evidence[name].conflict = str(rival)
-    for name, reason in restore_lost_digits(fields, {n: evidence[n].raw for n in FIELD_NAMES}).items():
+    printed = {n: evidence[n].raw if evidence[n].found else unread.get(n) for n in FIELD_NAMES}
+    for name, reason in restore_lost_digits(fields, printed).items():
         evidence[name].doubt = reason  # '&,530,250.50': its first digit, from the sums; a person should look
+        evidence[name].found, evidence[name].plausible, evidence[name].raw = True, True, printed[name]
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
     confidence = {name: confidence_of(evidence[name]) for name in FIELD_NAMES}
     items = [item.as_dict() for item in review(fields, evidence, text)]

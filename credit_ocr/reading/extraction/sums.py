@@ -18,28 +18,31 @@ from credit_ocr.reading.extraction.shapes import AMOUNTS, money
 
 __all__ = ["restore_lost_digits"]
 
-#: A printed amount that starts with neither a digit nor a currency: a mark where its first digit was.
-_MARK_FIRST = re.compile(r"^\s*[^\w\s€$£]|^\s*[,.]")
+#: A printed amount that starts with a mark where its first digit was ('&,530,250.50', '{2 480 000', '€,960,000').
+_MARK_FIRST = re.compile(r"^\s*(?:€\s*)?(?:[^\w\s€$£]|[,.])")
 
 
 def restore_lost_digits(fields: dict[str, object], raws: dict[str, str | None]) -> dict[str, str]:
     """Amounts of ``fields`` restored in place from the others; returns the reason per restored field.
 
-    ``raws`` holds each field's value as printed: only one that begins with a mark is ever changed.
+    ``raws`` holds each field's value as printed: only one that begins with a mark is ever changed (also
+    one that read as no amount at all, '€,960,000').
     """
     restored: dict[str, str] = {}
-    price, requested, equity, loan = (money(fields.get(n)) for n in AMOUNTS)
+    marked = {name: _after_mark(name, raws.get(name) or "") for name in AMOUNTS}
+    price, requested, equity, loan = (
+        marked[name] if marked[name] is not None else money(fields.get(name)) for name in AMOUNTS
+    )
     implied: list[tuple[str, Decimal | None, Decimal | None, str]] = [
         ("loan_amount", loan, requested, "the financing requested"),
         ("requested_amount", requested, loan, "the loan amount"),
     ]
-    if price is not None and equity is not None and requested is not None:
-        implied += [
-            ("requested_amount", requested, price - equity, "the price less the equity"),
-            ("equity_share", equity, price - requested, "the price less the financing requested"),
-        ]
+    if price is not None and equity is not None:
+        implied.append(("requested_amount", requested, price - equity, "the price less the equity"))
+    if price is not None and requested is not None:
+        implied.append(("equity_share", equity, price - requested, "the price less the financing requested"))
     for name, read, other, source in implied:
-        if name in restored or read is None or other is None or not _MARK_FIRST.match(raws.get(name) or ""):
+        if name in restored or marked[name] is None or other is None:
             continue
         if _lost_first_digits(read, other):
             fields[name] = normalize(name, f"EUR {other:f}")
@@ -47,8 +50,17 @@ def restore_lost_digits(fields: dict[str, object], raws: dict[str, str | None]) 
     return restored
 
 
-def _lost_first_digits(read: Decimal, implied: Decimal) -> bool:
+def _after_mark(name: str, raw: str) -> Decimal | None:
+    """The amount printed after the mark at its start, None when it starts with no mark."""
+    if not _MARK_FIRST.match(raw):
+        return None
+    return money(normalize(name, re.sub(r"^\D+", "", raw)))
+
+
+def _lost_first_digits(read: Decimal | None, implied: Decimal) -> bool:
     """``implied`` is ``read`` with one or two digits more in front ('530,250.50' of '5,530,250.50')."""
+    if read is None:
+        return False
     cent = Decimal("0.01")
     short, full = f"{read.quantize(cent):f}", f"{implied.quantize(cent):f}"
     return 1 <= len(full) - len(short) <= 2 and full.endswith(short) and implied > read
