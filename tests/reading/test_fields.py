@@ -130,6 +130,7 @@ CASES = [
     ("early_repayment", "[ ] yes [x ] no", False),
     ("early_repayment", "[X] Yes [] No", True),
     ("early_repayment", "Ix] yes | ] no", True),
+    ("public_funding", "| | yes {x } no", False),  # a fax prints the empty box's sides as bars
     ("public_funding", "[Ix ] yes [] no", True),
     ("early_repayment", "☒ yes ☐ no", True),
     ("early_repayment", "☐ yes ☒ no", False),

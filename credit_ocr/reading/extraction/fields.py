@@ -164,6 +164,10 @@ _GLUED = re.compile(r"(?<=[m™#■])(?=(?:No|Yes|Nein|Ja)\b)")
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
 
+#: A box whose sides a fax printed as bars: '| |', '|x|'.
+_BAR_BOX = re.compile(r"\|\s?([xX])?\s?\|")
+
+
 def _norm_bool(raw: Raw) -> bool | None:
     if isinstance(raw, bool):
         return raw
@@ -171,7 +175,8 @@ def _norm_bool(raw: Raw) -> bool | None:
         return bool(raw)
     if not isinstance(raw, str):
         return None
-    text = single_spaced(unicodedata.normalize("NFC", raw)).strip(" :;|_.")
+    text = _BAR_BOX.sub(lambda m: "[x]" if m[1] else "[ ]", unicodedata.normalize("NFC", raw))  # '| | yes'
+    text = single_spaced(text).strip(" :;|_.")
     low = text.lower()
     if low in _YES:
         return True
