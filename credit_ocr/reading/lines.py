@@ -11,6 +11,8 @@ from typing import Literal, NamedTuple
 
 import pypdfium2.raw as pdfium_c
 
+from credit_ocr.reading.cells import join_wrapped_labels
+
 __all__ = [
     "LineWord",
     "LineWords",
@@ -95,6 +97,8 @@ def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
         groups.setdefault(key if key is not None else ("word", i), []).append(word)
     rows = _rows(sorted(groups.values(), key=lambda ws: sum(_extent(ws)) / 2))
     rows.sort(key=lambda row: sum(_extent(row)) / 2)
+    rows = [sorted(row, key=lambda w: w["left"]) for row in rows]
+    rows = join_wrapped_labels(rows, [_wide_gap(row) for row in rows])
     return [_join_row(row, number) for number, row in enumerate(rows)]
 
 
@@ -175,12 +179,17 @@ def _rows(ordered: list[list[dict]]) -> list[list[dict]]:
     return rows
 
 
-def _join_row(row: list[dict], number: int) -> str:
-    row = sorted(row, key=lambda w: w["left"])
+def _wide_gap(row: list[dict]) -> float:
+    """The gap in pixels beyond which two words of ``row`` are two cells (label | value)."""
     heights = sorted(w["height"] for w in row)
     line_height = heights[len(heights) // 2]
     char_width = sum(w["width"] for w in row) / max(1, sum(len(w["text"]) for w in row))
-    wide = max(WIDE_GAP * line_height, WIDE_GAP_CHARS * char_width)
+    return max(WIDE_GAP * line_height, WIDE_GAP_CHARS * char_width)
+
+
+def _join_row(row: list[dict], number: int) -> str:
+    """The row's words (in reading order) as one line, a wide gap kept as two spaces."""
+    wide = _wide_gap(row)
     parts: list[str] = []
     previous_right = None
     for word in row:

@@ -244,3 +244,14 @@ def test_missing_tesseract_program_is_named_with_the_install_command(settings) -
     settings.set("TESSERACT_PROGRAM", "tesseract-not-installed-here")
     with pytest.raises(ocr.OcrUnavailable, match="apt-get install"):
         ocr.ocr_bytes(_png_bytes(Image.new("L", (200, 100), 255)))
+
+
+def test_a_flat_unsure_speck_is_no_word() -> None:
+    """A 3-pixel 'wpa' of confidence 14 beside a table's border would start a row of its own."""
+    found = [
+        {"text": "Legal", "height": 24, "conf": 97.0},
+        {"text": "form", "height": 19, "conf": 97.0},
+        {"text": "wpa", "height": 3, "conf": 14.0},
+        {"text": "-", "height": 3, "conf": 91.0},  # a dash read surely stays
+    ]
+    assert [w["text"] for w in ocr._without_specks(found)] == ["Legal", "form", "-"]

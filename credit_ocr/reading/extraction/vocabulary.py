@@ -93,7 +93,8 @@ FILLER = frozenset({
     "have", "do", "does", "will", "you", "we", "what", "on", "at", "and", "or", "by", "with", "its", "our",
     "your", "applied", "desired", "wanted", "preferred", "preference", "target", "agreed", "option", "right",
     "made", "application", "needed", "total", "eur", "euro", "years", "details", "information", "please",
-    "arrangement", "provided", "given", "planned", "expected", "overall", "basis", "borrow",
+    "arrangement", "provided", "given", "planned", "expected", "overall", "basis", "borrow", "which", "that",
+    "where", "when", "whether", "it", "this", "there",
     "des", "der", "die", "das", "den", "und", "oder", "gewunscht", "gewunschte", "gewunschter", "beantragt",
     "beantragte", "beantragter", "gesamt", "gesamte", "pro", "je",
 })  # fmt: skip

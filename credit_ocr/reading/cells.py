@@ -1,0 +1,170 @@
+"""Labels wrapped over several lines in a form's narrow label column, joined into one line with their value.
+
+A form with a narrow label column wraps a long label ('Date of / incorporation of / the company') and
+prints the value beside its first line, or beside its middle one, or between two of them. Read row by row,
+the label falls apart: 'Date of  03.11.2009', then 'incorporation of' and 'the company' alone. The page's
+geometry tells which lines belong together: the value column starts at one place on many rows; a line
+that starts at the label column, ends before the value column and holds no gap of its own is a piece of a
+label; between two value rows the widest gap divides the pieces (the padding between two cells is wider
+than the leading inside one), and a piece joins only when every gap to its value row is clearly narrower
+than that padding. A heading, a form of labels above values in two columns, or a row of two fields has no
+such gaps and is left as it is. The rows come out as ``<the whole label>  <value>``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from statistics import median
+from typing import NamedTuple
+
+__all__ = ["join_wrapped_labels"]
+
+#: Rows that must share the value column's left edge before the page is taken for a two-column form.
+MIN_TABLE_ROWS = 3
+#: A gap between two lines wider than this many line heights ends a run of one table's rows.
+RUN_GAP = 3.0
+#: A piece joins a value row only when every gap between them is narrower than this share of the padding
+#: between two cells of the run: a heading sits as far from the row below it as two rows of the table do.
+EDGE_GAP = 0.75
+#: A line taller than this many times the table's rows is a title or a heading, not a piece of a label.
+HEADING_HEIGHT = 1.4
+
+
+def join_wrapped_labels(rows: list[list[dict]], wide: list[float]) -> list[list[dict]]:
+    """``rows`` (top to bottom, each row's words left to right) with each wrapped label's pieces moved into
+    its value's row, in reading order: the label's words line by line, then the value's.
+
+    ``wide`` gives each row's wide gap in pixels (label | value). A page with no value column shared by
+    ``MIN_TABLE_ROWS`` rows comes back unchanged.
+    """
+    columns = _columns(rows, wide)
+    if columns is None:
+        return rows
+    kinds = [_kind(row, gap, columns) for row, gap in zip(rows, wide, strict=True)]
+    value_x, tolerance = columns.value_x, columns.tolerance
+    owner: dict[int, int] = {}  # piece row -> the value row it joins
+    for run in _runs(rows, kinds):
+        owner |= _assign(rows, kinds, run)
+    if not owner:
+        return rows
+    out: list[list[dict]] = []
+    for number, row in enumerate(rows):
+        if number in owner:
+            continue
+        pieces = sorted(n for n, anchor in owner.items() if anchor == number)
+        if not pieces:
+            out.append(row)
+            continue
+        left = [w for w in row if w["left"] < value_x - tolerance]
+        right = [w for w in row if w["left"] >= value_x - tolerance]
+        above = [w for n in pieces if n < number for w in rows[n]]
+        below = [w for n in pieces if n > number for w in rows[n]]
+        out.append(above + left + below + right)
+    return out
+
+
+class _Columns(NamedTuple):
+    label_x: float  # the label column's left edge
+    value_x: float  # the value column's
+    tolerance: float  # two characters
+    height: float  # a table row's (median) word height
+
+
+def _columns(rows: list[list[dict]], wide: list[float]) -> _Columns | None:
+    """The table's columns when enough rows share a value column."""
+    starts = []
+    for row, gap in zip(rows, wide, strict=True):
+        for before, after in zip(row, row[1:], strict=False):
+            if after["left"] - (before["left"] + before["width"]) > gap:
+                starts.append((row[0]["left"], after["left"], _extent(row)[2]))
+                break
+    if len(starts) < MIN_TABLE_ROWS:
+        return None
+    char = median(w["width"] / max(1, len(w["text"])) for row in rows for w in row)
+    tolerance = 2 * char
+    bins = Counter(round(value / tolerance) for _, value, _ in starts)
+    column, count = bins.most_common(1)[0]
+    if count < MIN_TABLE_ROWS:
+        return None
+    shared = [(label, value, h) for label, value, h in starts if abs(round(value / tolerance) - column) <= 1]
+    label_x, value_x = median(s[0] for s in shared), min(s[1] for s in shared)
+    return _Columns(label_x, value_x, tolerance, median(s[2] for s in shared))
+
+
+def _kind(row: list[dict], wide: float, columns: _Columns) -> str:
+    """'value' (a row with words in the value column), 'piece' (a line of the label column only) or 'other'
+    (a title, a heading, prose, a line elsewhere)."""
+    label_x, value_x, tolerance, height = columns
+    right = [w for w in row if w["left"] >= value_x - tolerance]
+    if _extent(right or row)[2] > HEADING_HEIGHT * height:
+        return "other"  # taller than the table's rows: a title or a heading (a value's own words tell)
+    if any(w["left"] < value_x - tolerance < w["left"] + w["width"] for w in row):
+        return "other"  # a word across the gutter: prose or a heading, not the two columns
+    if right:  # a value starts at the value column, or after a wide gap (not a title running across)
+        left = [w for w in row if w["left"] < value_x - tolerance]
+        aligned = abs(right[0]["left"] - value_x) <= tolerance
+        apart = not left or right[0]["left"] - (left[-1]["left"] + left[-1]["width"]) > wide
+        return "value" if aligned or apart else "other"
+    split = any(b["left"] - (a["left"] + a["width"]) > wide for a, b in zip(row, row[1:], strict=False))
+    if abs(row[0]["left"] - label_x) <= tolerance and not split and not any("|" in w["text"] for w in row):
+        return "piece"  # (a line with a wide gap or a cell's border in it is a label and its value)
+    return "other"
+
+
+def _extent(row: list[dict]) -> tuple[float, float, float]:
+    heights = sorted(w["height"] for w in row)
+    top = min(w["top"] for w in row)
+    return top, max(w["top"] + w["height"] for w in row), heights[len(heights) // 2]
+
+
+def _runs(rows: list[list[dict]], kinds: list[str]) -> list[list[int]]:
+    """Runs of consecutive value and piece rows with no wide vertical gap between them."""
+    runs: list[list[int]] = []
+    for number, kind in enumerate(kinds):
+        if kind == "other":
+            continue
+        if runs and runs[-1][-1] == number - 1:
+            _, bottom, height = _extent(rows[number - 1])
+            if _extent(rows[number])[0] - bottom <= RUN_GAP * height:
+                runs[-1].append(number)
+                continue
+        runs.append([number])
+    return runs
+
+
+def _assign(rows: list[list[dict]], kinds: list[str], run: list[int]) -> dict[int, int]:
+    """The value row each piece of ``run`` joins: between two value rows, the widest gap divides them."""
+    anchors = [n for n in run if kinds[n] == "value"]
+    if len(anchors) < 2:
+        return {}  # one value row: no padding between two cells to tell a cell's leading from
+    pieces = [n for n in run if kinds[n] == "piece"]
+    splits = [_widest_gap(rows, a, b) for a, b in zip(anchors, anchors[1:], strict=False)]
+    between = median(_gap(rows, n - 1, n) for n in splits)  # the padding between two cells
+    owner: dict[int, int] = {}
+    for n in pieces:
+        above = max((a for a in anchors if a < n), default=None)
+        below = min((a for a in anchors if a > n), default=None)
+        if above is not None and below is not None:
+            split = splits[anchors.index(above)]
+            if n < split and _tight(rows, above, split - 1, EDGE_GAP * between):
+                owner[n] = above
+            elif n >= split and _tight(rows, split, below, EDGE_GAP * between):
+                owner[n] = below
+        elif _tight(rows, *((n, below) if below is not None else (above, n)), EDGE_GAP * between):
+            owner[n] = below if below is not None else above
+    return owner
+
+
+def _gap(rows: list[list[dict]], upper: int, lower: int) -> float:
+    return _extent(rows[lower])[0] - _extent(rows[upper])[1]
+
+
+def _widest_gap(rows: list[list[dict]], above: int, below: int) -> int:
+    """The first row after the widest gap between rows ``above`` and ``below`` (the lower one on a tie: the upper
+    value row keeps the pieces, as in a form whose values sit beside their label's first line)."""
+    return max((_gap(rows, n, n + 1), n + 1) for n in range(above, below))[1]
+
+
+def _tight(rows: list[list[dict]], upper: int, lower: int, most: float) -> bool:
+    """Every gap between rows ``upper`` and ``lower`` is at most ``most`` pixels: the leading of one cell."""
+    return all(_gap(rows, n, n + 1) <= most for n in range(upper, lower))

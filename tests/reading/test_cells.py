@@ -1,0 +1,126 @@
+"""Labels wrapped over lines in a narrow label column, joined with their value (reading/cells.py)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from credit_ocr.reading.extraction import extract
+from credit_ocr.reading.lines import line_words, rebuild_lines
+from credit_ocr.reading.ocr import ocr_bytes
+
+LINE = 30  # a line's height in pixels; words are drawn 20 high
+CHAR = 10  # a character's width
+
+
+def _words(cells: list[tuple[list[str], str]], value_line: int, padding: int = 24) -> list[dict]:
+    """Word boxes of a two-column table: each cell's label lines at x=100, its value at x=400 beside label
+    line ``value_line`` (0: top-aligned; 1: beside the second line)."""
+    words, top = [], 100
+    for label_lines, value in cells:
+        for i, line in enumerate(label_lines):
+            left = 100
+            for text in line.split():
+                words.append(
+                    {
+                        "text": text,
+                        "left": left,
+                        "top": top + i * LINE,
+                        "width": CHAR * len(text),
+                        "height": 20,
+                    }
+                )
+                left += CHAR * (len(text) + 1)
+        left = 400
+        for text in value.split():
+            y = top + min(value_line, len(label_lines) - 1) * LINE
+            words.append({"text": text, "left": left, "top": y, "width": CHAR * len(text), "height": 20})
+            left += CHAR * (len(text) + 1)
+        top += len(label_lines) * LINE + padding
+    return words
+
+
+CELLS = [
+    (["Name of the", "applicant", "company"], "Bergmann Haustechnik GmbH"),
+    (["Date of", "incorporation"], "03.11.2009"),
+    (["VAT number"], "DE298114557"),
+    (["Registered", "business address"], "Hafenstrasse 12, 28217 Bremen"),
+]
+
+
+@pytest.mark.parametrize("value_line", [0, 1])
+def test_a_wrapped_label_comes_back_whole_beside_its_value(value_line: int) -> None:
+    words = _words(CELLS, value_line)
+    lines = rebuild_lines(words, [None] * len(words))
+    assert lines == [
+        "Name of the applicant company  Bergmann Haustechnik GmbH",
+        "Date of incorporation  03.11.2009",
+        "VAT number  DE298114557",
+        "Registered business address  Hafenstrasse 12, 28217 Bremen",
+    ]
+
+
+def test_two_columns_of_labels_above_values_are_left_as_they_are() -> None:
+    # no padding between a cell's label row and its value row that is wider than between two fields
+    rows = [("Business Name", "Legal Form"), ("Isartal Wohnbau SE", "European Company (SE)"),
+            ("Location of the Property", ""), ("Rosenstrasse 160, 80331 Munich", ""),
+            ("Purchase Price", "Amount of Funding"), ("€23,020,000", "€17,880,000")]  # fmt: skip
+    words = []
+    for i, (left_text, right_text) in enumerate(rows):
+        for x, text in ((100, left_text), (400, right_text)):
+            for n, word in enumerate(text.split()):
+                left = x + sum(CHAR * (len(w) + 1) for w in text.split()[:n])
+                words.append(
+                    {"text": word, "left": left, "top": 100 + i * 36, "width": CHAR * len(word), "height": 20}
+                )
+    lines = rebuild_lines(words, [None] * len(words))
+    assert lines[2:4] == ["Location of the Property", "Rosenstrasse 160, 80331 Munich"]
+
+
+def test_a_table_of_one_line_labels_keeps_its_section_heading_apart() -> None:
+    cells = [(["Company"], "Hansa Bau AG"), (["VAT ID"], "DE764763892"), (["Founded"], "12.05.2018")]
+    words = _words(cells, 0, padding=6)
+    heading_top = max(w["top"] for w in words) + 70
+    words.append({"text": "Property", "left": 100, "top": heading_top, "width": 80, "height": 26})
+    words += [
+        {"text": "Type", "left": 100, "top": heading_top + 50, "width": 40, "height": 20},
+        {"text": "Office", "left": 400, "top": heading_top + 50, "width": 60, "height": 20},
+    ]
+    lines = rebuild_lines(words, [None] * len(words))
+    assert "Property" in lines and "Type  Office" in lines
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.tesseract
+def test_a_scanned_form_with_wrapped_labels_is_read() -> None:
+    if not DEJAVU.is_file():
+        pytest.skip(f"{DEJAVU} is not installed")
+    face = ImageFont.truetype(str(DEJAVU), 22)
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    top = 120
+    for label_lines, value in [
+        (["Name of the", "applicant company"], "Bergmann Haustechnik GmbH"),
+        (["Date of", "incorporation of", "the company"], "03.11.2009"),
+        (["Year in which the", "building was", "constructed"], "1998"),
+        (["Financing amount", "requested in total"], "EUR 2,400,000"),
+    ]:
+        for i, line in enumerate(label_lines):
+            draw.text((90, top + 30 * i), line, fill=0, font=face)
+        draw.text((420, top + 30 * (len(label_lines) // 2)), value, fill=0, font=face)  # in the middle
+        top += 30 * len(label_lines) + 26
+        draw.line((80, top - 14, 1100, top - 14), fill=120, width=2)
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(150, 150))
+    result = ocr_bytes(out.getvalue())
+    pages = [(p.text, p.words) for p in result.pages]
+    fields = extract(result.text, "rules", line_words(pages)).fields
+    assert fields["company_name"] == "Bergmann Haustechnik GmbH"
+    assert fields["founding_date"] == "03.11.2009"
+    assert fields["construction_year"] == 1998
+    assert fields["requested_amount"] == "€2,400,000"
