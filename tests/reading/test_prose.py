@@ -189,3 +189,48 @@ def test_a_letters_register_keeps_its_court_and_its_legal_form_in_german() -> No
         "rules",
     ).fields
     assert second["commercial_register"] == "Cologne District Court, HRA 57157"
+
+
+MAIL = """From:  Anna Weber <weber@example.de>
+Subject:  Loan request
+
+Hello Mr Becker,
+as discussed on the phone, here are the details for our financing request. Our company is Nordlicht Software
+OHG, legal form General Partnership (OHG), established on 22 January 1966. The business address is
+Rosenweg 169, 01069 Dresden, Germany. We are entered in the commercial register as HRA 87756 (Local Court
+Dresden), and our VAT number is DE 651333064.
+The financing concerns the Mixed-Use Building called Kontorhaus Dresden, Europaplatz 45, 01069 Dresden.
+It dates from 2025 and has 850 m2. The acquisition is repayable over 5 yrs.
+
+Kind regards
+Anna Weber"""
+
+
+def test_an_e_mail_names_its_company_register_court_property_and_area_in_sentences() -> None:
+    fields = extract(MAIL, "rules").fields
+    assert fields["company_name"] == "Nordlicht Software OHG"
+    assert fields["legal_form"] == "General Partnership (OHG)"
+    assert (
+        fields["business_address"] == "Rosenweg 169, 01069 Dresden, Germany"
+    )  # a sentence's label is no label
+    assert fields["commercial_register"] == "HRA 87756 (Local Court Dresden)"
+    assert fields["property_type"] == "Mixed-Use Building"
+    assert fields["property_name"] == "Kontorhaus Dresden"
+    assert fields["total_area"] == "850 m²"  # 'has 850 m2': only one field is an area
+    assert fields["term"] == "5 years"
+    assert fields["property_type"] != "regards"  # 'Kind regards' is a closing, no label
+
+
+def test_a_register_with_its_court_after_a_slash_and_a_partnership_with_its_partner() -> None:
+    text = (
+        "On behalf of Sonnenhof Real Estate GmbH & Co. KG, a Limited Partnership with a limited liability company\n"
+        "as general partner (GmbH & Co. KG) based at Schloßplatz 10, 49074 Osnabrück, Germany, I would like to\n"
+        "submit the following credit request. Register entry: HRB 681516 / Amtsgericht Osnabrück. Thank you.\n"
+    )
+    fields = extract(text, "rules").fields
+    assert fields["commercial_register"] == "HRB 681516 / Amtsgericht Osnabrück"
+    assert (
+        fields["legal_form"]
+        == "Limited Partnership with a limited liability company as general partner (GmbH & Co. KG)"
+    )
+    assert fields["company_name"] == "Sonnenhof Real Estate GmbH & Co. KG"

@@ -405,3 +405,31 @@ def test_a_value_wrapped_onto_the_next_line_is_read_whole_and_flagged() -> None:
     assert result.fields["purpose"] == "Extension of the existing building"
     assert result.fields["commercial_register"] == "HRB 1 / Bonn"  # the next label is no continuation
     assert {"business_address", "purpose"} <= {item["field"] for item in result.review}
+
+
+def test_item_numbers_without_a_stop_before_labels_above_their_values() -> None:
+    """A dense form numbers its cells '1 Borrower  2 Legal form  3 Incorporated on', values below."""
+    text = "\n".join(
+        [
+            "1 Borrower  2 Legal form  3 Incorporated on",
+            "Walther Software AG  Stock Corporation (AG)  12/11/1984",
+            "16 Facility amount  17 Maturity  18 Monthly debt service",
+            "€1,895,000  5 years  €34,200 per month",
+            "19 Rate type  20 Early redemption wanted?",
+            "[ ] Fixed [x] Variable  [ ] yes [x] no",
+        ]
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Walther Software AG"
+    assert fields["legal_form"] == "Stock Corporation (AG)"
+    assert fields["founding_date"] == "12.11.1984"
+    assert fields["loan_amount"] == "€1,895,000"
+    assert fields["term"] == "5 years"
+    assert fields["monthly_payment"] == "€34,200 per month"
+    assert fields["interest_rate"] == "Variable"  # 'Rate type' is the rate's, not a property's type
+    assert fields["early_repayment"] is False
+
+
+def test_an_english_address_that_starts_with_its_number_is_no_item_number() -> None:
+    fields = extract_rules("Business address  12 Main Street, 28195 Bremen").fields
+    assert fields["business_address"] == "12 Main Street, 28195 Bremen"

@@ -63,8 +63,8 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 _COURT = r"(?:(?:Amtsgericht|Registergericht)\s[A-ZÄÖÜ][\w-]+|[A-ZÄÖÜ][\w-]+\s(?:Local|District)\sCourt)"
 _REGISTER = re.compile(
     rf"(?:{_COURT},\s?)?"  # the court first: 'Amtsgericht Dresden, HRB 242714', 'Cologne District Court, HRA 1'
-    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/]\s?(?:[^\s,.;]+\s){0,3}?(?:Local\s|District\s)?Court(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?"
-    rf"|,\s?{_COURT})?"
+    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/(]\s?(?:(?:[^\s,.;()]+\s){0,3}?(?:Local\s|District\s)?Court"
+    rf"(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?|{_COURT})\)?)?"  # after a comma, a slash or in brackets
 )
 #: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
 #: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
@@ -72,16 +72,21 @@ _REGISTER = re.compile(
 _BY_SHAPE = (
     ("commercial_register", _REGISTER),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
+    ("company_name", re.compile(  # 'Our company is Hansa Bau GmbH, ...': a name that ends in its legal form
+        r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
+        r"(?:GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG\s\(haftungsbeschr[äa]nkt\)|e\.\s?K\.))(?=[\s,.;]|$)")),
     ("term", re.compile(
         r"\b(?:over|within|term of|duration of|period of)\s+(?:a\s+(?:term|period)\s+of\s+)?"
-        r"(?P<value>\d{1,2}\s?(?:years?|months))\b", re.I)),
+        r"(?P<value>\d{1,2}\s?(?:years?|yrs|months))\b", re.I)),
     ("construction_year", re.compile(
         r"\b(?:built|completed|constructed|erected|dates from|dating from)\s+(?:in\s+)?(?P<value>1[89]\d\d|20\d\d)\b",
         re.I)),
     ("purpose", re.compile(
         r"\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)\s+(?P<value>[a-z][^.;:]{2,60}?)(?=[.;]|$)", re.I)),
     ("legal_form", re.compile(
-        r"\ban?\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)\s"
+        r"(?:\ban?|\blegal form(?:\s+is)?)\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)"
+        r"(?:\s(?:with|of)(?:\s[\w-]+){1,8})?\s"  # 'Limited Partnership with a limited liability company as ...'
+
         r"\((?:GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|e\.\s?K\.|"
         r"Gesellschaft mit beschr[äa]nkter Haftung|Aktiengesellschaft|Kommanditgesellschaft|"
         r"offene Handelsgesellschaft|Unternehmergesellschaft[^()]{0,25})\))")),
@@ -90,8 +95,8 @@ _BY_SHAPE = (
 #: center known as Gesundheitszentrum Auenweg', 'the office building "Businesspark Elbe"'; or its name first:
 #: 'the property Quartier Lindenhof, a mixed-use building located at ...'.
 _NAMED_PROPERTY = (
-    re.compile(r"\ban?\s+(?P<type>[a-z][a-z -]{2,50}?)\s+(?:known as|named|called)\s+"
-               r"(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?)(?=\s*[,.;]|\s+(?:at|in|located|situated)\b)"),
+    re.compile(r"\b(?:an?|the)\s+(?P<type>[A-Za-z][A-Za-z -]{2,50}?)\s+(?:known as|named|called)\s+[\"“„]?"
+               r"(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?(?=\s*[,.;]|\s+(?:at|in|located|situated)\b)"),
     re.compile(r"\bthe\s+(?P<type>[a-z][a-z -]{2,50}?)\s+[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),
     re.compile(r"\bthe\s+(?:property|building|object)\s+(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?),\s+an?\s+"
                r"(?P<type>[a-z][^,.;]{2,60}?)\s+(?:located|situated|at|in)\b"),
@@ -102,13 +107,15 @@ _NAMED_PROPERTY = (
 _BEFORE_KIND = re.compile(r"^.*\b(?:the|is|are|was|a|an|of)\s+")
 #: A city's name, of one word or more: 'Bremen', 'Frankfurt am Main', 'Halle (Saale)', 'Freiburg im Breisgau'.
 _CITY = r"[A-ZÄÖÜ][\wäöüß-]+(?:\s(?:am|an der|im|in der|ob der|bei)\s[A-ZÄÖÜ][\wäöüß-]+|\s\([A-ZÄÖÜ][\wäöüß-]+\))?"
+#: The country after a city, when the sentence gives it: ', Germany'.
+_COUNTRY = r"(?:,\s(?:Germany|Deutschland|Austria|Österreich|Switzerland|Schweiz)\b)?"
 #: A street and its number, perhaps a postcode and city after it: 'Dorfstraße 5, 21079 Hamburg', 'Am Sandtorkai
 #: 5' and 'Harbour Lane 9, 28195 Bremen' are; 'Phase 2' is not (no street's ending, no postcode).
 ADDRESS = re.compile(
     r"(?:\b(?:Am|An der|Auf der|Auf dem|Im|In der|Zum|Zur)\s)?\b[A-ZÄÖÜ][\wäöüß-]*"
     r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|kai|markt|chaussee)\s\d{1,4}[a-z]?"
-    rf"(?:,\s?\d{{5}}\s{_CITY})?"
-    rf"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){{1,3}}\d{{1,4}}[a-z]?,\s?\d{{5}}\s{_CITY}"
+    rf"(?:,\s?\d{{5}}\s{_CITY}{_COUNTRY})?"
+    rf"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){{1,3}}\d{{1,4}}[a-z]?,\s?\d{{5}}\s{_CITY}{_COUNTRY}"
 )
 #: Words that make an address in a sentence the company's own ('our office at ...', 'with business address
 #: ...'), not the property's; so does a company's name right before it ('on behalf of Hansa GmbH, Dorfstraße 5').
@@ -282,6 +289,8 @@ def _named_field(kinds: tuple[str, ...], before: list[_Token], after: list[_Toke
                     best = (score, field, token.text)
         if best is not None:
             return best[1], best[2].strip(",.;()")
+    if kinds == ("area",):  # 'it offers 2,050 sqm': only one field is an area
+        return "total_area", ""
     return None, ""
 
 

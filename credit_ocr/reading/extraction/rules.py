@@ -105,7 +105,7 @@ def _standing(cand: Candidate, lines: list[str]) -> int:
     found inside a sentence ('registered under HRB 1 / Bonn ...'): a sentence has words, not labels."""
     if cand.how == "prose":
         return 1
-    return 0 if cand.how == "meaning" and cand.line < len(lines) and is_prose(lines[cand.line]) else 2
+    return 0 if cand.line < len(lines) and is_prose(lines[cand.line]) else 2  # a phrase's too
 
 
 def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:

@@ -214,7 +214,16 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "interest_rate",
         "Interest Rate",
-        ("Interest", "Rate of Interest", "Interest Type", "Interest Terms", "Nominal Rate"),
+        (
+            "Interest",
+            "Rate of Interest",
+            "Interest Type",
+            "Rate Type",
+            "Type of Rate",
+            "Interest Basis",
+            "Interest Terms",
+            "Nominal Rate",
+        ),
         "rate",
         "A stated interest rate as '3.5%' (dot decimal, no space); otherwise the printed word in title case, "
         "e.g. 'Fixed' or 'Variable'.",

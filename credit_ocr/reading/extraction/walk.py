@@ -158,10 +158,23 @@ def _next(segments: list[str], i: int) -> str | None:
     return segments[i + 1] if i + 1 < len(segments) else None
 
 
+#: A form's item number before its label, with no stop after it ('1 Borrower', '17 Maturity').
+_ITEM_NUMBER = re.compile(r"^\d{1,2}\s+(?=[^\W\d_])")
+
+
+#: A letter's closing: 'Kind regards' names no kind of property.
+_CLOSING = re.compile(r"^(?:with\s)?(?:kind|best|warm|warmest)\s+regards\b|^yours\s+(?:sincerely|faithfully|truly)\b"
+                      r"|^mit\s+freundlichen\s+gr", re.I)  # fmt: skip
+
+
 def _label(segment: str, section: str, after: str | None = None) -> _Label | None:
     """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more."""
-    if segment.split(maxsplit=1)[0] in _PROSE_START:
+    if segment.split(maxsplit=1)[0] in _PROSE_START or _CLOSING.match(segment):
         return None
+    if item := _ITEM_NUMBER.match(segment):  # '1 Borrower': a label, when the words after it are one
+        found = _label(segment[item.end() :], section, after)
+        if found is not None and not found.remainder:
+            return found
     phrase = find_label(segment)
     meaning = _meaning(segment, section, after)
     if segment.endswith(",") and any(f and len(f.remainder.split()) <= 1 for f in (meaning, phrase)):
