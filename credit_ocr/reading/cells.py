@@ -17,7 +17,7 @@ from collections import Counter
 from statistics import median
 from typing import NamedTuple
 
-__all__ = ["join_wrapped_labels"]
+__all__ = ["answer_columns", "join_wrapped_labels"]
 
 #: Rows that must share the value column's left edge before the page is taken for a two-column form.
 MIN_TABLE_ROWS = 3
@@ -168,3 +168,34 @@ def _widest_gap(rows: list[list[dict]], above: int, below: int) -> int:
 def _tight(rows: list[list[dict]], upper: int, lower: int, most: float) -> bool:
     """Every gap between rows ``upper`` and ``lower`` is at most ``most`` pixels: the leading of one cell."""
     return all(_gap(rows, n, n + 1) <= most for n in range(upper, lower))
+
+
+# --------------------------------------------------------------------------------------------
+# yes/no answered by a mark in a column
+
+
+_YES, _NO = frozenset({"yes", "ja"}), frozenset({"no", "nein"})
+#: What a form's answer column is marked with.
+_MARKS = frozenset({"x", "✓", "✔", "☒", "☑", "■", "●"})
+
+
+def answer_columns(rows: list[list[dict]]) -> None:
+    """Marks under a 'Yes  No' header that answer a question ('Subsidised loan programme involved?  X', the X
+    under 'No') rewritten, in place, as the word of their column: read row by row, a lone X says yes."""
+    header: tuple[float, float, float] | None = None  # the centres of 'Yes' and 'No', and a word's width
+    for row in rows:
+        yes = next((w for w in row if w["text"].lower() in _YES), None)
+        no = next((w for w in row if w["text"].lower() in _NO), None)
+        if yes is not None and no is not None and len(row) <= 4:  # 'Question  Yes  No'
+            header = (_centre(yes), _centre(no), max(yes["width"], no["width"]))
+            continue
+        marks = [w for w in row if w["text"].lower() in _MARKS]
+        if header is None or len(marks) != 1 or marks[0] is not row[-1] or not row[-2]["text"].endswith("?"):
+            continue  # no question answered by a mark alone
+        to_yes, to_no = abs(_centre(marks[0]) - header[0]), abs(_centre(marks[0]) - header[1])
+        if min(to_yes, to_no) <= 2 * header[2]:
+            marks[0]["text"] = "yes" if to_yes < to_no else "no"
+
+
+def _centre(word: dict) -> float:
+    return word["left"] + word["width"] / 2

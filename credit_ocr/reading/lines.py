@@ -11,7 +11,7 @@ from typing import Literal, NamedTuple
 
 import pypdfium2.raw as pdfium_c
 
-from credit_ocr.reading.cells import join_wrapped_labels
+from credit_ocr.reading.cells import answer_columns, join_wrapped_labels
 
 __all__ = [
     "LineWord",
@@ -98,6 +98,7 @@ def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
     rows = _rows(sorted(groups.values(), key=lambda ws: sum(_extent(ws)) / 2))
     rows.sort(key=lambda row: sum(_extent(row)) / 2)
     rows = [sorted(row, key=lambda w: w["left"]) for row in rows]
+    answer_columns(rows)  # an X under 'No' says no
     rows = join_wrapped_labels(rows, [_wide_gap(row) for row in rows])
     return [_join_row(row, number) for number, row in enumerate(rows)]
 

@@ -124,3 +124,25 @@ def test_a_scanned_form_with_wrapped_labels_is_read() -> None:
     assert fields["founding_date"] == "03.11.2009"
     assert fields["construction_year"] == 1998
     assert fields["requested_amount"] == "€2,400,000"
+
+
+def _row(y: int, *words: tuple[str, int]) -> list[dict]:
+    return [{"text": t, "left": x, "top": y, "width": CHAR * len(t), "height": 20} for t, x in words]
+
+
+def test_a_mark_under_the_no_column_says_no() -> None:
+    words = [
+        *_row(100, ("Question", 100), ("Yes", 600), ("No", 700)),
+        *_row(140, ("Unscheduled", 100), ("repayments", 220), ("allowed?", 330), ("X", 605)),
+        *_row(180, ("Subsidised", 100), ("loan", 210), ("involved?", 260), ("X", 703)),
+        *_row(220, ("-", 100), ("fixed", 120), ("X", 605)),  # an option, not a question: left alone
+    ]
+    lines = rebuild_lines(words, [None] * len(words))
+    assert lines[1:] == [
+        "Unscheduled repayments allowed?  yes",
+        "Subsidised loan involved?  no",
+        "- fixed  X",
+    ]
+    fields = extract("\n".join(lines), "rules").fields
+    assert fields["early_repayment"] is True
+    assert fields["public_funding"] is False

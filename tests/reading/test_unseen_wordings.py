@@ -433,3 +433,29 @@ def test_item_numbers_without_a_stop_before_labels_above_their_values() -> None:
 def test_an_english_address_that_starts_with_its_number_is_no_item_number() -> None:
     fields = extract_rules("Business address  12 Main Street, 28195 Bremen").fields
     assert fields["business_address"] == "12 Main Street, 28195 Bremen"
+
+
+def test_a_remark_after_the_register_court_is_no_part_of_the_entry() -> None:
+    for printed, entry in [
+        (
+            "HRB 182827 / Amtsgericht Mönchengladbach  excerpt attached",
+            "HRB 182827 / Amtsgericht Mönchengladbach",
+        ),
+        ("HRB 113145 / Düsseldorf Local Court  VATID", "HRB 113145 / Düsseldorf Local Court"),
+        ("HRB 754882, Local Court Frankfurt am Main", "HRB 754882, Local Court Frankfurt am Main"),
+    ]:
+        assert extract_rules(f"Commercial register  {printed}").fields["commercial_register"] == entry
+
+
+def test_a_long_labels_unknown_last_words_are_the_labels_not_the_values() -> None:
+    text = "\n".join(
+        [
+            "Full registered name of the enterprise  Alpenblick & Lange Property Partners KG",
+            "Object designation used in the project  Gewerbepark Wiesbaden-Nord",
+            "Intended use of the funds requested  Acquisition",
+        ]
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Alpenblick & Lange Property Partners KG"
+    assert fields["property_name"] == "Gewerbepark Wiesbaden-Nord"
+    assert fields["purpose"] == "Acquisition"

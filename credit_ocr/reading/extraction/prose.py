@@ -26,7 +26,7 @@ from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.walk import Candidate
 
-__all__ = ["ADDRESS", "PROSE_SCORE", "is_prose", "prose_candidates"]
+__all__ = ["ADDRESS", "PROSE_SCORE", "REGISTER", "is_prose", "prose_candidates"]
 
 #: A value read from a sentence ranks below a labelled one (a label read by meaning scores 0.5-1).
 PROSE_SCORE = 0.25
@@ -60,17 +60,21 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )  # fmt: skip
 #: A commercial register entry: its number, then the court that keeps it, up to the word 'Court' (or the
 #: sentence's next comma or full stop): 'HRB 223344 / Munich Local Court', 'HRA 12 at the Local Court of Kiel'.
-_COURT = r"(?:(?:Amtsgericht|Registergericht)\s[A-ZÄÖÜ][\w-]+|[A-ZÄÖÜ][\w-]+\s(?:Local|District)\sCourt)"
-_REGISTER = re.compile(
+#: A town's name after a court ('Frankfurt am Main'), never a word in capitals ('... Local Court VATID').
+_TOWN = (
+    r"[A-ZÄÖÜ][a-zäöüß][\w-]*(?:\s(?:am|an der|im|in der|ob der|bei)\s[A-ZÄÖÜ][\w-]+|\s\([A-ZÄÖÜ][\w-]+\))?"
+)
+_COURT = rf"(?:(?:Amtsgericht|Registergericht)\s{_TOWN}|[A-ZÄÖÜ][\w-]+\s(?:Local|District)\sCourt)"
+REGISTER = re.compile(
     rf"(?:{_COURT},\s?)?"  # the court first: 'Amtsgericht Dresden, HRB 242714', 'Cologne District Court, HRA 1'
     r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/(]\s?(?:(?:[^\s,.;()]+\s){0,3}?(?:Local\s|District\s)?Court"
-    rf"(?:\s+(?:of\s+)?[A-ZÄÖÜ][\w-]+)?|{_COURT})\)?)?"  # after a comma, a slash or in brackets
+    rf"(?:\s+(?:of\s+)?{_TOWN})?|{_COURT})\)?)?"  # after a comma, a slash or in brackets
 )
 #: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
 #: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
 #: where there is one, is the value.
 _BY_SHAPE = (
-    ("commercial_register", _REGISTER),
+    ("commercial_register", REGISTER),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
     ("company_name", re.compile(  # 'Our company is Hansa Bau GmbH, ...': a name that ends in its legal form
         r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"

@@ -14,7 +14,7 @@ import re
 
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
 from credit_ocr.reading.extraction.letterhead import letterhead_candidates
-from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
+from credit_ocr.reading.extraction.prose import REGISTER, is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.shapes import looks_cut
@@ -29,6 +29,7 @@ _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
 _EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_Lindenailee')
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
+_COURT_WORD = re.compile(r"court|gericht", re.I)
 #: A comma a fax or a blur turned into a full stop, or lost: after the house number before the postcode, and
 #: before the country ('Lindenallee 6. 04109 Leipzig. Germany'); 'Str. 5' and 'St. Georg' keep theirs.
 _ADDRESS_STOP = re.compile(r"(?<=\d)\.?(?= \d{4,5}\b)|(?<=[a-z]{3})\.(?= [A-Z][a-z]+$)")
@@ -43,6 +44,12 @@ def _normalize(name: str, raw: str):
     """
     if name in ("business_address", "property_address"):
         raw = _ADDRESS_STOP.sub(",", raw)
+    if (
+        name == "commercial_register"
+        and (entry := REGISTER.match(raw.strip()))
+        and _COURT_WORD.search(entry[0])
+    ):
+        raw = entry[0]  # what follows the court is a remark ('... Local Court  excerpt attached')
     value = normalize(name, raw)
     if value is not None and is_valid(name, value):
         return value

@@ -94,7 +94,7 @@ FILLER = frozenset({
     "your", "applied", "desired", "wanted", "preferred", "preference", "target", "agreed", "option", "right",
     "made", "application", "needed", "total", "eur", "euro", "years", "details", "information", "please",
     "arrangement", "provided", "given", "planned", "expected", "overall", "basis", "borrow", "which", "that",
-    "where", "when", "whether", "it", "this", "there",
+    "where", "when", "whether", "it", "this", "there", "full", "complete", "exact", "official", "current",
     "des", "der", "die", "das", "den", "und", "oder", "gewunscht", "gewunschte", "gewunschter", "beantragt",
     "beantragte", "beantragter", "gesamt", "gesamte", "pro", "je",
 })  # fmt: skip

@@ -355,7 +355,16 @@ def _is_label_only(label: _Label) -> bool:
     return not label.remainder and label.score >= 0.6
 
 
+#: A label's own last words that its vocabulary does not know ('... of the enterprise', '... used in the
+#: project', '(head office)'): lower case or a bracket first, no digit, no currency.
+_LABEL_TAIL = re.compile(r"^[a-zäöüß(][^\d€$%]*$")
+
+
 def _close(found, pending, label: _Label, parts: list[str], section: str, number: int) -> None:
+    if len(parts) > 1 and parts[0] == label.remainder and _LABEL_TAIL.match(label.remainder):
+        # 'Intended use of the funds requested  Acquisition': the label's last words, then its value
+        label.alternatives = (*label.alternatives, " ".join(parts))
+        parts = parts[1:]
     if parts and label.maybe_alone and label.remainder and len(parts) > 1:
         # 'Interest Rate Type   Fixed': the remainder may be the label's last words, the value after the gap
         label.alternatives = (*label.alternatives, " ".join(parts[1:]))
