@@ -17,7 +17,7 @@ from collections import Counter
 from statistics import median
 from typing import NamedTuple
 
-__all__ = ["answer_columns", "join_wrapped_labels"]
+__all__ = ["answer_columns", "join_wrapped_labels", "split_tables"]
 
 #: Rows that must share the value column's left edge before the page is taken for a two-column form.
 MIN_TABLE_ROWS = 3
@@ -42,24 +42,19 @@ def join_wrapped_labels(rows: list[list[dict]], wide: list[float]) -> list[list[
         return rows
     kinds = [_kind(row, gap, columns) for row, gap in zip(rows, wide, strict=True)]
     value_x, tolerance = columns.value_x, columns.tolerance
-    owner: dict[int, int] = {}  # piece row -> the value row it joins
+    owner: dict[int, int] = {}  # a piece, or a value row that goes on with the cell above -> the cell's row
     for run in _runs(rows, kinds):
-        owner |= _assign(rows, kinds, run)
+        owner |= _assign(rows, kinds, run, value_x - tolerance)
     if not owner:
         return rows
     out: list[list[dict]] = []
-    for number, row in enumerate(rows):
+    for number in range(len(rows)):
         if number in owner:
             continue
-        pieces = sorted(n for n, anchor in owner.items() if anchor == number)
-        if not pieces:
-            out.append(row)
-            continue
-        left = [w for w in row if w["left"] < value_x - tolerance]
-        right = [w for w in row if w["left"] >= value_x - tolerance]
-        above = [w for n in pieces if n < number for w in rows[n]]
-        below = [w for n in pieces if n > number for w in rows[n]]
-        out.append(above + left + below + right)
+        members = sorted([number, *(n for n, cell in owner.items() if cell == number)])
+        left = [w for n in members for w in rows[n] if w["left"] < value_x - tolerance]
+        right = [w for n in members for w in rows[n] if w["left"] >= value_x - tolerance]
+        out.append(left + right)
     return out
 
 
@@ -132,26 +127,35 @@ def _runs(rows: list[list[dict]], kinds: list[str]) -> list[list[int]]:
     return runs
 
 
-def _assign(rows: list[list[dict]], kinds: list[str], run: list[int]) -> dict[int, int]:
-    """The value row each piece of ``run`` joins: between two value rows, the widest gap divides them."""
+def _value_only(row: list[dict], value_x: float) -> bool:
+    return row[0]["left"] >= value_x
+
+
+def _assign(rows: list[list[dict]], kinds: list[str], run: list[int], value_x: float) -> dict[int, int]:
+    """The cell each piece of ``run`` belongs to (the row of its value): between two value rows, the widest
+    gap divides them. A row of a value alone, as close below another as a cell's own lines are, goes on with
+    that cell ('Kastanienweg 162,' / '64295 Darmstadt': a value wrapped in its cell)."""
     anchors = [n for n in run if kinds[n] == "value"]
     if len(anchors) < 2:
         return {}  # one value row: no padding between two cells to tell a cell's leading from
-    pieces = [n for n in run if kinds[n] == "piece"]
     splits = [_widest_gap(rows, a, b) for a, b in zip(anchors, anchors[1:], strict=False)]
-    between = median(_gap(rows, n - 1, n) for n in splits)  # the padding between two cells
+    tight = EDGE_GAP * median(_gap(rows, n - 1, n) for n in splits)  # below the padding between two cells
     owner: dict[int, int] = {}
-    for n in pieces:
+    for a, b in zip(anchors, anchors[1:], strict=False):
+        if kinds[b] == "value" and _value_only(rows[b], value_x) and _tight(rows, a, b, tight):
+            owner[b] = owner.get(a, a)
+    cell = {a: owner.get(a, a) for a in anchors}
+    for n in (n for n in run if kinds[n] == "piece"):
         above = max((a for a in anchors if a < n), default=None)
         below = min((a for a in anchors if a > n), default=None)
         if above is not None and below is not None:
             split = splits[anchors.index(above)]
-            if n < split and _tight(rows, above, split - 1, EDGE_GAP * between):
-                owner[n] = above
-            elif n >= split and _tight(rows, split, below, EDGE_GAP * between):
-                owner[n] = below
-        elif _tight(rows, *((n, below) if below is not None else (above, n)), EDGE_GAP * between):
-            owner[n] = below if below is not None else above
+            if n < split and _tight(rows, above, split - 1, tight) or cell[below] == cell[above]:
+                owner[n] = cell[above]
+            elif n >= split and _tight(rows, split, below, tight):
+                owner[n] = cell[below]
+        elif _tight(rows, *((n, below) if below is not None else (above, n)), tight):
+            owner[n] = cell[below] if below is not None else cell[above]
     return owner
 
 
@@ -199,3 +203,88 @@ def answer_columns(rows: list[list[dict]]) -> None:
 
 def _centre(word: dict) -> float:
     return word["left"] + word["width"] / 2
+
+
+# --------------------------------------------------------------------------------------------
+# two tables side by side
+
+
+#: Rows a gutter must run down before the two sides are read as two tables.
+MIN_TABLE_BLOCK = 4
+
+
+def split_tables(rows: list[list[dict]], wide: list[float]) -> list[tuple[list[list[dict]], list[float]]]:
+    """Two tables of labels and values side by side ('Borrower  Hansa AG    Total investment  EUR 7.5m'),
+    each wrapping its own cells, read one after the other: the left table's rows, then the right's.
+
+    A gutter is a strip no word crosses for ``MIN_TABLE_BLOCK`` rows or more, with a label and its value
+    (two cells) on both sides of it in most of them; a form's single label | value column, or labels above
+    values in two columns, have no such strip and are left as they are. Returns the page in blocks, each
+    its rows and their wide gaps: the rows outside two tables, the left table, the right one, and so on.
+    """
+    blocks: list[tuple[list[list[dict]], list[float]]] = [([], [])]
+    start = 0
+    while start < len(rows):
+        end, gutter = _gutter_block(rows, wide, start)
+        if gutter is None:
+            blocks[-1][0].append(rows[start])
+            blocks[-1][1].append(wide[start])
+            start += 1
+            continue
+        for right in (False, True):  # the left table, then the right one
+            parts = [
+                (part, wide[n])
+                for n in range(start, end)
+                if (part := [w for w in rows[n] if (w["left"] >= gutter) == right])
+            ]
+            blocks.append(([part for part, _ in parts], [gap for _, gap in parts]))
+        blocks.append(([], []))
+        start = end
+    return [block for block in blocks if block[0]]
+
+
+def _gutter_block(rows: list[list[dict]], wide: list[float], start: int) -> tuple[int, float | None]:
+    """(end, gutter's x) of the longest block of two tables from row ``start``; (start, None) if none."""
+    best: tuple[int, float | None] = (start, None)
+    row = rows[start]
+    for a, b in zip(row, row[1:], strict=False):
+        low, high = a["left"] + a["width"], b["left"]
+        if high - low <= wide[start]:
+            continue  # a gutter starts at a wide gap of the first row
+        end = start + 1
+        while end < len(rows) and (free := _free(rows[end], low, high)) is not None:
+            low, high = free
+            end += 1
+        if end - start >= MIN_TABLE_BLOCK and end > best[0] and _two_tables(rows, wide, start, end, high):
+            best = (end, high)
+    return best
+
+
+def _free(row: list[dict], low: float, high: float) -> tuple[float, float] | None:
+    """The part of the strip (low, high) no word of ``row`` covers, None when a word crosses all of it."""
+    for w in row:
+        left, right = w["left"], w["left"] + w["width"]
+        if right <= low or left >= high:
+            continue
+        if left <= low and right >= high:
+            return None
+        if left > low and right < high:
+            return None  # a word inside the strip
+        low, high = (right, high) if left <= low else (low, left)
+    return (low, high) if high > low else None
+
+
+def _two_tables(rows: list[list[dict]], wide: list[float], start: int, end: int, gutter: float) -> bool:
+    """Most rows of the block with words on both sides have a label and a value (a wide gap between words)
+    on each side (a side's wrapped line alone is no row of its own)."""
+
+    def cells(words: list[dict], gap: float) -> bool:
+        return any(b["left"] - (a["left"] + a["width"]) > gap for a, b in zip(words, words[1:], strict=False))
+
+    sides = [
+        ([w for w in rows[n] if w["left"] < gutter], [w for w in rows[n] if w["left"] >= gutter], wide[n])
+        for n in range(start, end)
+    ]
+    shared = [(left, right, gap) for left, right, gap in sides if left and right]
+    both = sum(cells(left, gap) and cells(right, gap) for left, right, gap in shared)
+    return both >= MIN_TABLE_BLOCK / 2 and both * 2 >= len(shared)

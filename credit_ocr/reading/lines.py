@@ -11,7 +11,7 @@ from typing import Literal, NamedTuple
 
 import pypdfium2.raw as pdfium_c
 
-from credit_ocr.reading.cells import answer_columns, join_wrapped_labels
+from credit_ocr.reading.cells import answer_columns, join_wrapped_labels, split_tables
 
 __all__ = [
     "LineWord",
@@ -99,7 +99,10 @@ def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
     rows.sort(key=lambda row: sum(_extent(row)) / 2)
     rows = [sorted(row, key=lambda w: w["left"]) for row in rows]
     answer_columns(rows)  # an X under 'No' says no
-    rows = join_wrapped_labels(rows, [_wide_gap(row) for row in rows])
+    blocks = split_tables(
+        rows, [_wide_gap(row) for row in rows]
+    )  # two tables side by side: one, then the other
+    rows = [row for block, wide in blocks for row in join_wrapped_labels(block, wide)]
     return [_join_row(row, number) for number, row in enumerate(rows)]
 
 
@@ -242,6 +245,8 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
 
 
 Box = tuple[float, float, float, float]
+#: What pdfium gives for a hyphen that breaks a word at a line's end (its own code, not a character).
+_PDFIUM_HYPHEN = 2
 
 
 def _chars(page) -> list[tuple[str, Box]]:
@@ -251,7 +256,8 @@ def _chars(page) -> list[tuple[str, Box]]:
         chars = []
         for i in range(textpage.count_chars()):
             code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
-            chars.append((chr(code) if code else "\ufffd", textpage.get_charbox(i, loose=True)))
+            char = "-" if code == _PDFIUM_HYPHEN else (chr(code) if code else "\ufffd")
+            chars.append((char, textpage.get_charbox(i, loose=True)))
     finally:
         textpage.close()
     return chars

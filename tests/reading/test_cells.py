@@ -146,3 +146,40 @@ def test_a_mark_under_the_no_column_says_no() -> None:
     fields = extract("\n".join(lines), "rules").fields
     assert fields["early_repayment"] is True
     assert fields["public_funding"] is False
+
+
+def test_two_tables_side_by_side_are_read_one_after_the_other_with_their_wrapped_values() -> None:
+    # a term sheet: each table wraps its own cells, so the rows of the two do not line up
+    left = [
+        ("Borrower", "Lechfeld Autohaus OHG"),
+        ("Legal structure", "General Partnership"),
+        ("", "(OHG)"),
+        ("Corporate seat", "Kastanienweg 162,"),
+        ("", "64295 Darmstadt"),
+        ("Sales-tax ID", "DE991118132"),
+    ]
+    right = [("Total investment", "7 500 000 EUR"), ("Purpose", "Acquisition and Energy"), ("", "Refurbishment"),
+             ("Equity share", "1 920 000 EUR"), ("Built in", "1996"), ("Loan term", "20 years")]  # fmt: skip
+    words = []
+    for column, table in ((0, left), (700, right)):
+        top = 100
+        for label, value in table:
+            top += 24 if not label else 40  # a wrapped line sits closer than the next cell
+            for x, text in ((100 + column, label), (330 + column, value)):
+                for n, word in enumerate(text.split()):
+                    left_x = x + sum(CHAR * (len(w) + 1) for w in text.split()[:n])
+                    words.append(
+                        {"text": word, "left": left_x, "top": top, "width": CHAR * len(word), "height": 20}
+                    )
+    lines = rebuild_lines(words, [None] * len(words))
+    assert lines == [
+        "Borrower  Lechfeld Autohaus OHG",
+        "Legal structure  General Partnership (OHG)",
+        "Corporate seat  Kastanienweg 162, 64295 Darmstadt",
+        "Sales-tax ID  DE991118132",
+        "Total investment  7 500 000 EUR",
+        "Purpose  Acquisition and Energy Refurbishment",
+        "Equity share  1 920 000 EUR",
+        "Built in  1996",
+        "Loan term  20 years",
+    ]

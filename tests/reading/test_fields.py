@@ -130,7 +130,12 @@ CASES = [
     ("early_repayment", "[ ] yes [x ] no", False),
     ("early_repayment", "[X] Yes [] No", True),
     ("early_repayment", "Ix] yes | ] no", True),
-    ("public_funding", "| | yes {x } no", False),  # a fax prints the empty box's sides as bars
+    ("public_funding", "| | yes {x } no", False),
+    (
+        "property_name",
+        "Fachmarkt Darmstadt- Ost",
+        "Fachmarkt Darmstadt-Ost",
+    ),  # a hyphen at a cell's line end  # a fax prints the empty box's sides as bars
     ("public_funding", "[Ix ] yes [] no", True),
     ("early_repayment", "☒ yes ☐ no", True),
     ("early_repayment", "☐ yes ☒ no", False),

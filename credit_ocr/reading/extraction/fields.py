@@ -223,10 +223,16 @@ _LEGAL_WORDS = (
 )
 
 
+#: A word broken at a line's end by its hyphen, its lines joined with a space: 'Darmstadt- Ost'; not a
+#: German word left open before 'und' ('Wohn- und Geschäftshaus').
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])- (?!(?:und|oder|bzw|and|or)\b)(?=[^\W\d_])")
+
+
 def _norm_text(raw: Raw) -> str | None:
     if raw is None or isinstance(raw, bool):
         return None
     text = single_spaced(unicodedata.normalize("NFC", str(raw))).lstrip(":|‚„'\"` ").strip()
+    text = _LINE_END_HYPHEN.sub("-", text)  # 'Darmstadt-' / 'Ost' wrapped in a cell, read as one
     for misread, word in _LEGAL_WORDS:
         text = misread.sub(word, text)
     return text or None
