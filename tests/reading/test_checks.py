@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from credit_ocr.reading.extraction import extract
+from credit_ocr.reading.extraction.shapes import shape_doubt
 from credit_ocr.reading.extraction.checks import (
     annuity,
     consistency,
@@ -244,3 +245,28 @@ def test_a_purpose_word_one_letter_off_is_doubted() -> None:
     assert (
         misread_word("purpose", "Acquisition and Renovation", "Purpose  Acquisition and Renovation") is None
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "doubted"),
+    [
+        ("commercial_register", "HRA 74405, Local Court", True),  # the town on the next line
+        ("commercial_register", "HRB 469293 / Düsseldorf Local", True),
+        ("commercial_register", "HRB 469293 / Düsseldorf Local Court", False),
+        ("commercial_register", "HRB 741057, Local Court of Göttingen", False),
+        ("company_name", "ASSET", True),  # a heading's word, no company
+        ("company_name", "Zimmermann Hotelbetriebe", True),  # its 'GmbH' on the next line
+        ("company_name", "Zimmermann Hotelbetriebe GmbH", False),
+        ("company_name", "Weber Immobilien e.K.", False),
+        ("legal_form", "Limited Partnership with a limited", True),
+        (
+            "legal_form",
+            "Limited Partnership with a limited liability company as general partner (GmbH & Co. KG)",
+            False,
+        ),
+        ("total_area", "2 m²", True),
+        ("total_area", "525 m²", False),
+    ],
+)
+def test_a_value_cut_at_its_cells_edge_or_too_small_is_doubted(name: str, value: str, doubted: bool) -> None:
+    assert (shape_doubt(name, value) is not None) is doubted

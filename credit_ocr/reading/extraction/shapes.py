@@ -47,6 +47,14 @@ _POSTCODE_LAST = re.compile(r"(?<!\d)\d{5},?$")
 _TICK_MARK = re.compile(r"(?:^|\s)[xX☒■](?=\s)")
 #: 'ii' inside a capitalised name: an 'ü' misread ('Wiirmtal', 'Osnabriick').
 _UMLAUT_SLIP = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]*ii[a-zäöüß]*\b")
+#: A court without its town: 'HRA 74405, Local Court', 'HRB 469293 / Düsseldorf Local' (cut at the line's end).
+_COURT_CUT = re.compile(r"(?:[,/]\s*(?:Local|District)\s+Court|\b(?:Local|District)|\bAmtsgericht)\s*$")
+#: A legal form's short word in a company's name: 'Hansa Bau GmbH', 'Müller & Co. KG', 'Weber e.K.'.
+_LEGAL_FORM_WORD = re.compile(
+    r"\b(?:GmbH|AG|KG|OHG|KGaA|SE|GbR|UG|PartG|eG|e\.\s?V|mbH|Ltd|LLC|Inc|S\.?A|B\.?V|N\.?V|plc)\b|\be\.\s?K\."
+)
+#: No commercial property is smaller than this (m²): a smaller area lost digits to the OCR ('2 m²').
+LOWEST_AREA = 20
 #: Words a value never ends with: the rest of it is on the next line ('Extension of the').
 _NO_VALUE_ENDS_WITH = frozenset(
     {"of", "the", "and", "or", "for", "with", "to", "a", "an", "in", "at", "und", "der", "des"}
@@ -73,6 +81,11 @@ def _cut_short(value: str) -> str | None:
 
 
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
+
+
+def _area(value: str) -> Decimal:
+    """The square metres of a normalized area ('2,800 m²')."""
+    return Decimal(value.split(" ")[0].replace(",", ""))
 
 
 def money(value: object) -> Decimal | None:
@@ -110,6 +123,14 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
             return f"{slip[0]!r} in a register number: a digit or a comma misread?"
         if _REGISTER_RUN.search(value):
             return "nothing between the register number and the court: a '/' or a comma lost?"
+        if _COURT_CUT.search(value):
+            return "the court has no town: the rest may be on the next line"
+    if name == "company_name" and isinstance(value, str) and not _LEGAL_FORM_WORD.search(value):
+        return "a company's name ends in its legal form (GmbH, AG, KG...): none here, cut or not a name?"
+    if name == "legal_form" and isinstance(value, str) and " with " in value and not value.endswith(")"):
+        return "a legal form 'with ...' ends in its short form in brackets: the rest may be on the next line"
+    if name == "total_area" and isinstance(value, str) and _area(value) < LOWEST_AREA:
+        return f"{value} is too small for a commercial property: digits may be lost"
     if name in AMOUNTS and (amount := money(value)) is not None and amount < LOWEST_AMOUNT:
         return f"{value} is too small for a real-estate financing: digits may be lost"
     if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
