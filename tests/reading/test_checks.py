@@ -11,7 +11,6 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from credit_ocr.reading.extraction import extract
-from credit_ocr.reading.extraction.shapes import shape_doubt
 from credit_ocr.reading.extraction.checks import (
     annuity,
     consistency,
