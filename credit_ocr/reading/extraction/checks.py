@@ -59,6 +59,9 @@ _MID_SENTENCE = frozenset(
 )
 #: A loan is most of the financing requested: less than this share of it means a digit was lost.
 LOWEST_LOAN_SHARE = Decimal("0.5")
+#: The financing may cover the purchase's own costs (notary, land-transfer tax, agent) beside the price:
+#: equity + financing up to this share above the price still adds up.
+COSTS_SHARE = Decimal("0.05")
 #: The interest rates a commercial loan may carry (a year), when the form gives a rate type, not a number.
 RATE_RANGE = (Decimal("0.005"), Decimal("0.12"))
 #: Rounding a printed payment: the payment may miss the interest-only and annuity bounds by this share.
@@ -213,11 +216,16 @@ def _payment_fits(fields: dict[str, object], loan: Decimal) -> bool:
     return least <= payment <= most
 
 
+def _adds_up(price: Decimal, equity: Decimal, requested: Decimal) -> bool:
+    """Equity and financing cover the price, and at most ``COSTS_SHARE`` more (the purchase's costs)."""
+    return price <= equity + requested <= price * (1 + COSTS_SHARE)
+
+
 def _amount_doubts(
     price: Decimal | None, equity: Decimal | None, requested: Decimal | None, loan: Decimal | None
 ) -> list[Doubt]:
     doubts = []
-    if price is not None and equity is not None and requested is not None and price != equity + requested:
+    if price is not None and equity is not None and requested is not None and not _adds_up(price, equity, requested):
         reason = "purchase price is not equity + requested amount"
         suspects = ["purchase_price", "equity_share"]
         if (
