@@ -13,6 +13,7 @@ such gaps and is left as it is. The rows come out as ``<the whole label>  <value
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from statistics import median
 from typing import NamedTuple
@@ -90,6 +91,10 @@ def _kind(row: list[dict], wide: float, columns: _Columns) -> str:
     """'value' (a row with words in the value column), 'piece' (a line of the label column only) or 'other'
     (a title, a heading, prose, a line elsewhere)."""
     label_x, value_x, tolerance, height = columns
+    bordered = any("|" in w["text"] for w in row)
+    row = [w for w in row if _is_text(w)]  # a fax's specks ('”', '‘', '=') are no value
+    if not row:
+        return "other"
     right = [w for w in row if w["left"] >= value_x - tolerance]
     if _extent(right or row)[2] > HEADING_HEIGHT * height:
         return "other"  # taller than the table's rows: a title or a heading (a value's own words tell)
@@ -101,9 +106,19 @@ def _kind(row: list[dict], wide: float, columns: _Columns) -> str:
         apart = not left or right[0]["left"] - (left[-1]["left"] + left[-1]["width"]) > wide
         return "value" if aligned or apart else "other"
     split = any(b["left"] - (a["left"] + a["width"]) > wide for a, b in zip(row, row[1:], strict=False))
-    if abs(row[0]["left"] - label_x) <= tolerance and not split and not any("|" in w["text"] for w in row):
-        return "piece"  # (a line with a wide gap or a cell's border in it is a label and its value)
+    if abs(row[0]["left"] - label_x) <= tolerance and not (
+        split or bordered or _NUMBERED.match(row[0]["text"])
+    ):
+        return "piece"  # (a line with a wide gap or a cell's border is a label and its value, '2.' a heading)
     return "other"
+
+
+#: A section's number: a heading's first word ('2.', 'B)', 'II.'), never a wrapped label's.
+_NUMBERED = re.compile(r"^(?:\d{1,2}|[A-H]|[IVX]{1,4})[.)]$")
+
+
+def _is_text(word: dict) -> bool:
+    return any(ch.isalnum() for ch in word["text"])
 
 
 def _extent(row: list[dict]) -> tuple[float, float, float]:

@@ -225,7 +225,12 @@ def _amount_doubts(
     price: Decimal | None, equity: Decimal | None, requested: Decimal | None, loan: Decimal | None
 ) -> list[Doubt]:
     doubts = []
-    if price is not None and equity is not None and requested is not None and not _adds_up(price, equity, requested):
+    if (
+        price is not None
+        and equity is not None
+        and requested is not None
+        and not _adds_up(price, equity, requested)
+    ):
         reason = "purchase price is not equity + requested amount"
         suspects = ["purchase_price", "equity_share"]
         if (
