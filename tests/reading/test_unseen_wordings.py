@@ -459,3 +459,32 @@ def test_a_long_labels_unknown_last_words_are_the_labels_not_the_values() -> Non
     assert fields["company_name"] == "Alpenblick & Lange Property Partners KG"
     assert fields["property_name"] == "Gewerbepark Wiesbaden-Nord"
     assert fields["purpose"] == "Acquisition"
+
+
+def test_what_a_scan_leaves_of_small_bold_labels_still_names_their_columns() -> None:
+    """A label's first word misread ('Anniicant'), a column's label half lost ('eer peretren Form'), a rule read
+    as marks ('== —=:=', 'P—.—--—*'), a register whose label is gone: each value still finds its field."""
+    text = "\n".join(
+        [
+            "Anniicant Company Name  eer peretren Form",
+            "DemoTech Solutions OHG  General Partnership (OHG)",
+            "Reyer aire Court / No.",
+            "HRA 865951, Local Court Bremen",
+            "Construction Cost Total  == —=:= Financing Volume",
+            "€11,250,000  €7,150,000",
+            "Early Repayment Desired?  [U] yes [X] no",
+        ]
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "DemoTech Solutions OHG"
+    assert fields["legal_form"] == "General Partnership (OHG)"
+    assert fields["commercial_register"] == "HRA 865951, Local Court Bremen"
+    assert fields["purchase_price"] == "€11,250,000"
+    assert fields["requested_amount"] == "€7,150,000"
+    assert fields["early_repayment"] is False  # '[U]' is a box, not a mark to strip
+
+
+def test_an_unknown_first_word_of_a_value_is_no_misread_label() -> None:
+    fields = extract_rules("Entity Type .................. Entrepreneurial Company (UG)").fields
+    assert fields["legal_form"] == "Entrepreneurial Company (UG)"
+    assert fields["company_name"] is None

@@ -32,10 +32,32 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
     numbered = bool(_ENUMERATOR.match(body))
     body = _ENUMERATOR.sub("", body)
-    segments = [s.strip(" |") for s in _WIDE_GAP.split(body) if s.strip(" |")]  # a table's bars are no text
+    segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]
+    segments = [s for s in segments if s]
     while len(segments) > 1 and len(segments[0]) == 1:
         segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
     return numbered, [part for segment in segments for part in _cells(segment)]
+
+
+#: A tick box, however printed or misread ('[x]', '(X)', '[U]', 'U]', '|'): never junk, however few letters.
+_BOX = re.compile(r"^[\[(|{]?.{0,2}[\])|}]$|^[\[(|{].{0,2}$")
+
+
+def _unjunked(segment: str) -> str:
+    """The segment without a table's bars and without the rules or leaders OCR read as marks at its edges
+    ('== —=:= Financing Volume', 'Loan Amount P—.—--—*'): marks with at most one letter among them."""
+    words = segment.strip(" |").split()
+
+    def junk(word: str) -> bool:
+        if len(word) < 2 or any(ch.isdigit() or ch in "€$%&" for ch in word) or _BOX.match(word):
+            return False  # '€7,', '&', '[U]' are a value's or a box's
+        return sum(ch.isalnum() for ch in word) <= 1  # ('(e.K.)' is a legal form's)
+
+    while words and junk(words[0]):
+        words.pop(0)
+    while words and junk(words[-1]):
+        words.pop()
+    return " ".join(words).strip(" |")
 
 
 def _cells(segment: str) -> list[str]:

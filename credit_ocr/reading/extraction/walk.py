@@ -158,6 +158,8 @@ def _next(segments: list[str], i: int) -> str | None:
     return segments[i + 1] if i + 1 < len(segments) else None
 
 
+#: How sure the rest of a segment must be of its label when its first word is a misread one.
+MISREAD_FIRST_SCORE = 0.8
 #: A form's item number before its label, with no stop after it ('1 Borrower', '17 Maturity').
 _ITEM_NUMBER = re.compile(r"^\d{1,2}\s+(?=[^\W\d_])")
 
@@ -165,6 +167,23 @@ _ITEM_NUMBER = re.compile(r"^\d{1,2}\s+(?=[^\W\d_])")
 #: A letter's closing: 'Kind regards' names no kind of property.
 _CLOSING = re.compile(r"^(?:with\s)?(?:kind|best|warm|warmest)\s+regards\b|^yours\s+(?:sincerely|faithfully|truly)\b"
                       r"|^mit\s+freundlichen\s+gr", re.I)  # fmt: skip
+
+
+def _row_labels(segments: list[str], section: str) -> list[_Label | None]:
+    """Each segment's label; a row's first segment may start with a label word OCR misread."""
+    labels = [_label(s, section, _next(segments, i)) for i, s in enumerate(segments)]
+    if segments and labels[0] is None:
+        labels[0] = _after_misread(segments[0], section, _next(segments, 0))
+    return labels
+
+
+def _after_misread(segment: str, section: str, after: str | None) -> _Label | None:
+    """'Anniicant Company Name': a row's first word misread before a label that takes all the rest surely."""
+    first, _, rest = segment.partition(" ")
+    if len(rest.split()) < 2 or "(" in rest or word_fields(first) is not None or VALUE_WORD.search(first):
+        return None
+    found = _label(rest, section, after)
+    return found if found is not None and not found.remainder and found.score >= MISREAD_FIRST_SCORE else None
 
 
 def _label(segment: str, section: str, after: str | None = None) -> _Label | None:
@@ -211,14 +230,14 @@ def candidates(lines: list[str]) -> list[Candidate]:
         numbered, segments = split_line(raw_line)
         if not segments:
             continue
-        labels = [_label(s, section, _next(segments, i)) for i, s in enumerate(segments)]
+        labels = _row_labels(segments, section)
         if len(segments) >= 3 and labels[0] is None and labels[1] is not None and len(segments[0]) <= 4:
             segments, labels = segments[1:], labels[1:]  # an item's number OCR misread ('1.3' as '13', 'aha')
         if number + 1 < len(lines):
             labels = _weak_column_labels(segments, labels, lines[number + 1], section)
         if lone is not None and (heading := section_of(lone, section)) != section:
             # a label with no value beside or below it was a heading: 'Property & Financing', 'Requested Loan'
-            relabeled = [_label(s, heading, _next(segments, i)) for i, s in enumerate(segments)]
+            relabeled = _row_labels(segments, heading)
             if relabeled[0] is not None:
                 section, labels = heading, relabeled
         if number + 1 < len(lines):
@@ -273,10 +292,15 @@ def _weak_column_labels(
     out = list(labels)
     for i, (segment, label) in enumerate(zip(segments, labels, strict=True)):
         words = segment.split()
-        if label is not None or i == 0 or len(words) > 2 or VALUE_WORD.search(segment) or ":" in segment:
+        if label is not None or i == 0 or VALUE_WORD.search(segment) or ":" in segment:
             continue
-        found = match_label(words, section, min_score=WEAK_LABEL)
-        if found is None or found.words != len(words):
+        # 'eer peretren Form': what OCR left of a label, its last words (after words of no label) still say it
+        tails = [
+            words[-k:] for k in (2, 1) if k <= len(words) and all(word_fields(w) is None for w in words[:-k])
+        ]
+        matches = [(m, tail) for tail in tails if (m := match_label(tail, section, min_score=WEAK_LABEL))]
+        found = next((m for m, tail in matches if m.words == len(tail)), None)
+        if found is None or (len(words) > 2 and not tails):
             continue
         value = normalize(found.field, clean_value(below[i]))
         if plausible(
@@ -332,9 +356,15 @@ def continuation(lines: list[str], number: int, section: str) -> str | None:
     return segments[0]
 
 
+#: A register entry is its own label: its kind and number first.
+_REGISTER_ENTRY = re.compile(r"^HR\s?[AB]\s?\d{3,7}\b")
+
+
 def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
     """A value no label named, offered to the field its words belong to: 'Energy-efficient Renovation'
     under a label of words no vocabulary foresaw is still a loan's purpose. The weakest of candidates."""
+    if _REGISTER_ENTRY.match(segment):  # 'HRA 865951, Local Court Bremen' under a label OCR lost
+        return [Candidate("commercial_register", clean_value(segment), "", 0.2, "value", section, number)]
     if len(segment.split()) > 4 or not _PURPOSE_WORDS.search(segment) or re.search(r"\d", segment):
         return []
     return [Candidate("purpose", clean_value(segment), "", 0.2, "value", section, number)]
