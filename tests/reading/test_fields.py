@@ -131,6 +131,7 @@ CASES = [
     ("early_repayment", "[X] Yes [] No", True),
     ("early_repayment", "Ix] yes | ] no", True),
     ("public_funding", "| | yes {x } no", False),
+    ("early_repayment", "I I yes Ix Jno", False),  # a box's side read into its answer ("Jno")
     (
         "property_name",
         "Fachmarkt Darmstadt- Ost",

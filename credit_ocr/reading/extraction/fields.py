@@ -160,7 +160,8 @@ _TICKED = re.compile(
 )
 #: How OCR reads a filled square box (■): 'm', 'mm', '™', '#'.
 _FILLED = re.compile(r"(?<![A-Za-z])(?:m{1,2}|M{1,2}|™|#)(?![A-Za-z])")
-_GLUED = re.compile(r"(?<=[m™#■])(?=(?:No|Yes|Nein|Ja)\b)")
+#: An answer with a box's glyph glued before it: a filled box ('mNo'), or a box's side ('Jno', 'Lyes').
+_GLUED = re.compile(r"(?<=[m™#■])(?=(?:No|Yes|Nein|Ja)\b)|(?<=\b[IJL])(?=(?:[Nn]o|[Yy]es|[Nn]ein|[Jj]a)\b)")
 _ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
 
 
