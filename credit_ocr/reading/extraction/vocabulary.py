@@ -51,7 +51,8 @@ VOCABULARY: dict[str, dict[str, float]] = {
                       "type": 1, "condition": 1},
     "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
                         "ahead": 2, "before": 1},
-    "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "kfw": 3, "state": 2, "aid": 2,
+    "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "kfw": 3, "developmentbank": 3,
+                       "promotional": 3, "state": 2, "aid": 2,
                        "support": 1, "fund": 1},
 }  # fmt: skip
 
@@ -81,7 +82,7 @@ GERMAN: dict[str, dict[str, float]] = {
     "monthly_payment": {"monatlich": 3, "rate": 1},
     "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4},
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2},
-    "public_funding": {"fordermittel": 3, "forderung": 3, "zuschuss": 3, "forderdarlehen": 3},
+    "public_funding": {"forder": 3, "zuschuss": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
 }  # fmt: skip
 for _field, _stems in GERMAN.items():
     VOCABULARY[_field] = {**VOCABULARY[_field], **_stems}
