@@ -269,6 +269,8 @@ def _gutter_block(rows: list[list[dict]], wide: list[float], start: int) -> tupl
         end = start + 1
         while end < len(rows) and (free := _free(rows[end], low, high)) is not None:
             low, high = free
+            if high - low <= wide[start]:
+                break  # no wider than a space between two words: a sentence runs across it
             end += 1
         if end - start >= MIN_TABLE_BLOCK and end > best[0] and _two_tables(rows, wide, start, end, high):
             best = (end, high)

@@ -183,3 +183,25 @@ def test_two_tables_side_by_side_are_read_one_after_the_other_with_their_wrapped
         "Built in  1996",
         "Loan term  20 years",
     ]
+
+
+def test_a_sentence_under_two_tables_is_not_cut_at_their_gutter() -> None:
+    rows = [("Borrower", "Hansa AG", "Total", "EUR 7,500,000"), ("Founded", "2001", "Financing", "EUR 5,580,000"),
+            ("Seat", "Bremen", "Equity", "EUR 1,920,000"), ("VAT", "DE991118132", "Term", "20 years")]  # fmt: skip
+    words = []
+    for i, cells in enumerate(rows):
+        for x, text in zip((100, 300, 700, 900), cells, strict=True):
+            for n, word in enumerate(text.split()):
+                left = x + sum(CHAR * (len(w) + 1) for w in text.split()[:n])
+                words.append(
+                    {"text": word, "left": left, "top": 100 + 40 * i, "width": CHAR * len(word), "height": 20}
+                )
+    sentence = "The undersigned confirms that the above information is true and complete."
+    for n, word in enumerate(sentence.split()):  # its words a space apart, one of the spaces over the gutter
+        left = 100 + sum(CHAR * (len(w) + 1) for w in sentence.split()[:n])
+        words.append(
+            {"text": word, "left": left, "top": 100 + 40 * len(rows), "width": CHAR * len(word), "height": 20}
+        )
+    lines = rebuild_lines(words, [None] * len(words))
+    assert lines[0] == "Borrower  Hansa AG" and lines[4] == "Total  EUR 7,500,000"
+    assert lines[-1] == sentence

@@ -491,5 +491,9 @@ def test_an_unknown_first_word_of_a_value_is_no_misread_label() -> None:
 
 
 def test_a_development_bank_and_a_foerderbank_are_public_funding() -> None:
-    for label in ("Development-bank funds applied for?", "Förderbank-Darlehen beantragt?", "Promotional loan involved?"):
+    for label in (
+        "Development-bank funds applied for?",
+        "Förderbank-Darlehen beantragt?",
+        "Promotional loan involved?",
+    ):
         assert extract_rules(f"{label}  [x] Yes [ ] No").fields["public_funding"] is True, label
