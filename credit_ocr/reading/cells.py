@@ -226,6 +226,8 @@ def _centre(word: dict) -> float:
 
 #: Rows a gutter must run down before the two sides are read as two tables.
 MIN_TABLE_BLOCK = 4
+#: The share of a side's lines that must hold a label and its value for the side to be a table of its own.
+TABLE_SHARE = 0.3
 
 
 def split_tables(rows: list[list[dict]], wide: list[float]) -> list[tuple[list[list[dict]], list[float]]]:
@@ -269,7 +271,7 @@ def _gutter_block(rows: list[list[dict]], wide: list[float], start: int) -> tupl
         end = start + 1
         while end < len(rows) and (free := _free(rows[end], low, high)) is not None:
             low, high = free
-            if high - low <= wide[start]:
+            if high - low <= wide[start] / 3:
                 break  # no wider than a space between two words: a sentence runs across it
             end += 1
         if end - start >= MIN_TABLE_BLOCK and end > best[0] and _two_tables(rows, wide, start, end, high):
@@ -292,16 +294,15 @@ def _free(row: list[dict], low: float, high: float) -> tuple[float, float] | Non
 
 
 def _two_tables(rows: list[list[dict]], wide: list[float], start: int, end: int, gutter: float) -> bool:
-    """Most rows of the block with words on both sides have a label and a value (a wide gap between words)
-    on each side (a side's wrapped line alone is no row of its own)."""
+    """Each side of the gutter holds labels with their values (a wide gap between words) in a few rows of
+    the block: two tables. A single table's labels, or labels above values, have no such gap on a side."""
 
     def cells(words: list[dict], gap: float) -> bool:
         return any(b["left"] - (a["left"] + a["width"]) > gap for a, b in zip(words, words[1:], strict=False))
 
-    sides = [
-        ([w for w in rows[n] if w["left"] < gutter], [w for w in rows[n] if w["left"] >= gutter], wide[n])
-        for n in range(start, end)
-    ]
-    shared = [(left, right, gap) for left, right, gap in sides if left and right]
-    both = sum(cells(left, gap) and cells(right, gap) for left, right, gap in shared)
-    return both >= MIN_TABLE_BLOCK / 2 and both * 2 >= len(shared)
+    for side in (lambda w: w["left"] < gutter, lambda w: w["left"] >= gutter):
+        parts = [(part, wide[n]) for n in range(start, end) if (part := [w for w in rows[n] if side(w)])]
+        with_cells = sum(cells(part, gap) for part, gap in parts)
+        if with_cells < MIN_TABLE_BLOCK / 2 or with_cells < TABLE_SHARE * len(parts):
+            return False  # (a speck's gap in a few of a single table's labels is no second table)
+    return True
