@@ -269,3 +269,20 @@ def test_a_purpose_word_one_letter_off_is_doubted() -> None:
 )
 def test_a_value_cut_at_its_cells_edge_or_too_small_is_doubted(name: str, value: str, doubted: bool) -> None:
     assert (shape_doubt(name, value) is not None) is doubted
+
+
+@pytest.mark.parametrize(
+    ("value", "doubted"),
+    [
+        ("Limited Liabitity Company (GmbH)", True),
+        ("Stock Corporation (AG)", True),
+        ("Limited Logistics GmbH", False),
+    ],
+)
+def test_a_company_name_that_reads_as_a_legal_form_is_doubted(value: str, doubted: bool) -> None:
+    assert (shape_doubt("company_name", value) is not None) is doubted
+
+
+def test_a_loan_of_a_few_thousand_euros_lost_digits() -> None:
+    assert shape_doubt("loan_amount", "€1,718") is not None
+    assert shape_doubt("loan_amount", "€250,000") is None

@@ -234,3 +234,23 @@ def test_a_register_with_its_court_after_a_slash_and_a_partnership_with_its_part
         == "Limited Partnership with a limited liability company as general partner (GmbH & Co. KG)"
     )
     assert fields["company_name"] == "Sonnenhof Real Estate GmbH & Co. KG"
+
+
+def test_a_faxed_letters_specks_a_date_with_no_space_and_a_bracket_after_the_purpose() -> None:
+    text = "\n".join(
+        [
+            "Dear Sir or Madam,",
+            "on behalf of Seidel Software GmbH & Co. KG we submit the following credit request. The company was",
+            "incorporated on 25.November 2011 and is registered under HRA 96735 (Local Court Charlottenburg).",
+            '\\  The property, a Logistics Warehouse known as "Speicherhaus Berlin", is located at Gutenbergstraße 149,',
+            "10245 Berlin, Germany. We therefore ask for financing of € 3,745,000 (purpose: Refinancing and",
+            "Modernisation).",
+        ]
+    )
+    fields = extract(text, "rules").fields
+    assert fields["founding_date"] == "25.11.2011"
+    assert (
+        fields["property_type"] == "Logistics Warehouse"
+    )  # the speck before the line does not end the paragraph
+    assert fields["property_name"] == "Speicherhaus Berlin"
+    assert fields["purpose"] == "Refinancing and Modernisation"

@@ -50,7 +50,7 @@ _MONTHS = (
 _NUMBER = r"\d{1,3}(?:[ .,'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 #: Value shapes, each with the kinds of field it may fill; the first that matches at a place wins.
 _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(rf"\b\d{{1,2}}\.?\s+{_MONTHS}\.?\s+\d{{4}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}\b", re.I), ("date",)),
+    (re.compile(rf"\b\d{{1,2}}(?:\.\s*|\s+){_MONTHS}\.?\s+\d{{4}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}\b", re.I), ("date",)),
     (re.compile(rf"(?:€|\bEUR\b)\s?(?:{_NUMBER})(?:\s?(?:million|mio\.?|m)\b)?|(?:{_NUMBER})\s?(?:million\s|mio\.?\s)?(?:€|EUR\b|euros?\b)", re.I),
      ("money", "monthly")),
     (re.compile(rf"(?:{_NUMBER})\s?(?:m²|m2|sqm|sq\.?\s?m\b|square\s+met(?:er|re)s?)", re.I), ("area",)),
@@ -86,7 +86,7 @@ _BY_SHAPE = (
         r"\b(?:built|completed|constructed|erected|dates from|dating from)\s+(?:in\s+)?(?P<value>1[89]\d\d|20\d\d)\b",
         re.I)),
     ("purpose", re.compile(
-        r"\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)\s+(?P<value>[a-z][^.;:]{2,60}?)(?=[.;]|$)", re.I)),
+        r"\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)\s+(?P<value>[a-z][^.;:)]{2,60}?)(?=\)?[.;]|$)", re.I)),
     ("legal_form", re.compile(
         r"(?:\ban?|\blegal form(?:\s+is)?)\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)"
         r"(?:\s(?:with|of)(?:\s[\w-]+){1,8})?\s"  # 'Limited Partnership with a limited liability company as ...'
@@ -160,9 +160,13 @@ def is_prose(line: str) -> bool:
     return sum(w.strip(",.;").lower() in _FUNCTION_WORDS for w in words) >= 2
 
 
+#: A scan's speck at a line's edge, a wide gap from the text ('\  The property, ...', '... buildings.  :').
+_EDGE_SPECK = re.compile(r"^[^\w\s(\[€$\"“„]{1,2}\s{2,}|\s{2,}[^\w\s)\]%€.\"”“]{1,2}$")
+
+
 def _single_spaced(line: str) -> str:
-    """The line stripped, and a justified one set with single spaces."""
-    body = line.strip()
+    """The line stripped of a speck at its edges, and a justified one set with single spaces."""
+    body = _EDGE_SPECK.sub("", line.strip()).strip()
     return " ".join(body.split()) if _JUSTIFIED.fullmatch(body) else body
 
 

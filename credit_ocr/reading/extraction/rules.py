@@ -112,6 +112,8 @@ def _standing(cand: Candidate, lines: list[str]) -> int:
     found inside a sentence ('registered under HRB 1 / Bonn ...'): a sentence has words, not labels."""
     if cand.how == "prose":
         return 1
+    if cand.how == "value":
+        return 0  # a value no label named ('Modernisation).' alone on a line): the weakest of all
     return 0 if cand.line < len(lines) and is_prose(lines[cand.line]) else 2  # a phrase's too
 
 

@@ -19,7 +19,7 @@ __all__ = [
 
 #: No commercial real-estate financing, price or equity is smaller than this (euros): a smaller amount
 #: lost digits to the OCR ('4.420 000 EUR' read as €4.42).
-LOWEST_AMOUNT = Decimal(1_000)
+LOWEST_AMOUNT = Decimal(10_000)
 AMOUNTS = ("purchase_price", "requested_amount", "equity_share", "loan_amount")
 ADDRESSES = ("business_address", "property_address")
 TEXT_FIELDS = ("company_name", "legal_form", "business_address", "commercial_register", "property_type",
@@ -52,6 +52,13 @@ _COURT_CUT = re.compile(r"(?:[,/]\s*(?:Local|District)\s+Court|\b(?:Local|Distri
 #: A legal form's short word in a company's name: 'Hansa Bau GmbH', 'Müller & Co. KG', 'Weber e.K.'.
 _LEGAL_FORM_WORD = re.compile(
     r"\b(?:GmbH|AG|KG|OHG|KGaA|SE|GbR|UG|PartG|eG|e\.\s?V|mbH|Ltd|LLC|Inc|S\.?A|B\.?V|N\.?V|plc)\b|\be\.\s?K\."
+)
+#: A legal form written out ('Limited Liability Company (GmbH)'), which no company is called.
+_LEGAL_FORM_NAME = re.compile(
+    r"^(?:Limited|Public|Stock|General|European|Entrepreneurial|Registered|Gesellschaft|Aktiengesellschaft|"
+    r"Kommanditgesellschaft|Unternehmergesellschaft)\b[\w\s&.-]*(?:Company|Corporation|Partnership|merchant|"
+    r"Haftung|gesellschaft)?\s*\([^()]+\)$",
+    re.I,
 )
 #: No commercial property is smaller than this (m²): a smaller area lost digits to the OCR ('2 m²').
 LOWEST_AREA = 20
@@ -127,6 +134,10 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
             return "the court has no town: the rest may be on the next line"
     if name == "company_name" and isinstance(value, str) and not _LEGAL_FORM_WORD.search(value):
         return "a company's name ends in its legal form (GmbH, AG, KG...): none here, cut or not a name?"
+    if name == "company_name" and isinstance(value, str) and _LEGAL_FORM_NAME.match(value):
+        return (
+            "this reads as a legal form, not a company's name: the label above may have taken the wrong row"
+        )
     if name == "legal_form" and isinstance(value, str) and " with " in value and not value.endswith(")"):
         return "a legal form 'with ...' ends in its short form in brackets: the rest may be on the next line"
     if name == "total_area" and isinstance(value, str) and _area(value) < LOWEST_AREA:
