@@ -106,10 +106,9 @@ def _kind(row: list[dict], wide: float, columns: _Columns) -> str:
         apart = not left or right[0]["left"] - (left[-1]["left"] + left[-1]["width"]) > wide
         return "value" if aligned or apart else "other"
     split = any(b["left"] - (a["left"] + a["width"]) > wide for a, b in zip(row, row[1:], strict=False))
-    if abs(row[0]["left"] - label_x) <= tolerance and not (
-        split or bordered or _NUMBERED.match(row[0]["text"])
-    ):
-        return "piece"  # (a line with a wide gap or a cell's border is a label and its value, '2.' a heading)
+    numbered = _NUMBERED.match(row[0]["text"]) or any(ch.isdigit() for w in row for ch in w["text"])
+    if abs(row[0]["left"] - label_x) <= tolerance and not (split or bordered or numbered):
+        return "piece"  # (a wide gap or a cell's border: a label and its value; '2.', 'Part 3': a heading)
     return "other"
 
 

@@ -205,3 +205,19 @@ def test_a_sentence_under_two_tables_is_not_cut_at_their_gutter() -> None:
     lines = rebuild_lines(words, [None] * len(words))
     assert lines[0] == "Borrower  Hansa AG" and lines[4] == "Total  EUR 7,500,000"
     assert lines[-1] == sentence
+
+
+def test_a_section_band_above_a_table_row_is_no_piece_of_its_label() -> None:
+    cells = [(["Purchase price"], "EUR 3,000,000"), (["Floor area (total)"], "1,210 m²")]
+    words = _words(cells, 0, padding=30)
+    top = max(w["top"] for w in words) + 40
+    words += _row(
+        top, ("Part", 100), ("3", 150), ("·", 170), ("Requested", 190), ("loan", 290), ("terms", 340)
+    )
+    words += _row(
+        top + 26, ("Desired", 100), ("loan", 180), ("amount", 230), ("EUR", 400), ("2,980,000", 440)
+    )
+    words += _row(top + 76, ("Duration", 100), ("15", 400), ("years", 430))
+    lines = rebuild_lines(words, [None] * len(words))
+    assert "Part 3 · Requested loan terms" in lines
+    assert "Desired loan amount  EUR 2,980,000" in lines

@@ -254,3 +254,11 @@ def test_a_faxed_letters_specks_a_date_with_no_space_and_a_bracket_after_the_pur
     )  # the speck before the line does not end the paragraph
     assert fields["property_name"] == "Speicherhaus Berlin"
     assert fields["purpose"] == "Refinancing and Modernisation"
+
+
+def test_funds_intended_for_a_purpose_after_a_colon() -> None:
+    text = (
+        "Dear Sir or Madam,\nwe will contribute 1.095.000 € of our own funds, so that our financing need is 1.905.000 €. "
+        "The funds are intended\nfor: Refinancing and Modernisation.\n"
+    )
+    assert extract(text, "rules").fields["purpose"] == "Refinancing and Modernisation"

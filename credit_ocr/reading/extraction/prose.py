@@ -86,7 +86,8 @@ _BY_SHAPE = (
         r"\b(?:built|completed|constructed|erected|dates from|dating from)\s+(?:in\s+)?(?P<value>1[89]\d\d|20\d\d)\b",
         re.I)),
     ("purpose", re.compile(
-        r"\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)\s+(?P<value>[a-z][^.;:)]{2,60}?)(?=\)?[.;]|$)", re.I)),
+        r"(?:\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)|\b(?:intended|used)\s+for:)\s+(?P<value>[a-z][^.;:)]{2,60}?)(?=\)?[.;]|$)",
+        re.I)),
     ("legal_form", re.compile(
         r"(?:\ban?|\blegal form(?:\s+is)?)\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)"
         r"(?:\s(?:with|of)(?:\s[\w-]+){1,8})?\s"  # 'Limited Partnership with a limited liability company as ...'
@@ -175,7 +176,7 @@ def prose_candidates(lines: list[str]) -> list[Candidate]:
     found: list[Candidate] = []
     paragraph: list[tuple[int, str]] = []
     for number, line in [*enumerate(lines), (len(lines), "")]:
-        if is_prose(line) or (paragraph and line.strip() and _continues(line)):
+        if is_prose(line) or (paragraph and line.strip() and _continues(line, paragraph[-1][1])):
             paragraph.append((number, _single_spaced(line)))
             continue
         if paragraph:
@@ -184,14 +185,17 @@ def prose_candidates(lines: list[str]) -> list[Candidate]:
     return found
 
 
-def _continues(line: str) -> bool:
+def _continues(line: str, above: str) -> bool:
     """A line that goes on with the paragraph above it, set with single spaces: its last short line
     ('Germany, in 2009.', no label's colon), or a long one whatever its colons ('14/03/2004 (commercial
-    register: HRB 59276 / Potsdam Local Court; VAT ID: DE'). A tick box still makes it a form's line."""
+    register: HRB 59276 / Potsdam Local Court; VAT ID: DE'), or any line of a sentence the line above leaves
+    open. A wide gap or a tick box still makes it a form's line."""
     body = _single_spaced(line)
     words = len(body.split())
     if "  " in body or _FORM_ANSWER.search(body):
         return False
+    if not above.rstrip().endswith((".", "!", "?", ";", ":")):
+        return True  # the sentence above goes on: 'The funds are intended' / 'for: Refinancing.'
     return (":" not in body and words <= 8) or words >= 6
 
 
