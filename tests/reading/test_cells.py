@@ -16,29 +16,23 @@ LINE = 30  # a line's height in pixels; words are drawn 20 high
 CHAR = 10  # a character's width
 
 
+def _text(text: str, x: int, y: int) -> list[dict]:
+    """The word boxes of ``text`` set from (x, y), a space between words, every character ``CHAR`` wide."""
+    words, left = [], x
+    for word in text.split():
+        words.append({"text": word, "left": left, "top": y, "width": CHAR * len(word), "height": 20})
+        left += CHAR * (len(word) + 1)
+    return words
+
+
 def _words(cells: list[tuple[list[str], str]], value_line: int, padding: int = 24) -> list[dict]:
     """Word boxes of a two-column table: each cell's label lines at x=100, its value at x=400 beside label
     line ``value_line`` (0: top-aligned; 1: beside the second line)."""
     words, top = [], 100
     for label_lines, value in cells:
         for i, line in enumerate(label_lines):
-            left = 100
-            for text in line.split():
-                words.append(
-                    {
-                        "text": text,
-                        "left": left,
-                        "top": top + i * LINE,
-                        "width": CHAR * len(text),
-                        "height": 20,
-                    }
-                )
-                left += CHAR * (len(text) + 1)
-        left = 400
-        for text in value.split():
-            y = top + min(value_line, len(label_lines) - 1) * LINE
-            words.append({"text": text, "left": left, "top": y, "width": CHAR * len(text), "height": 20})
-            left += CHAR * (len(text) + 1)
+            words += _text(line, 100, top + i * LINE)
+        words += _text(value, 400, top + min(value_line, len(label_lines) - 1) * LINE)
         top += len(label_lines) * LINE + padding
     return words
 
@@ -70,12 +64,7 @@ def test_two_columns_of_labels_above_values_are_left_as_they_are() -> None:
             ("Purchase Price", "Amount of Funding"), ("€23,020,000", "€17,880,000")]  # fmt: skip
     words = []
     for i, (left_text, right_text) in enumerate(rows):
-        for x, text in ((100, left_text), (400, right_text)):
-            for n, word in enumerate(text.split()):
-                left = x + sum(CHAR * (len(w) + 1) for w in text.split()[:n])
-                words.append(
-                    {"text": word, "left": left, "top": 100 + i * 36, "width": CHAR * len(word), "height": 20}
-                )
+        words += _text(left_text, 100, 100 + i * 36) + _text(right_text, 400, 100 + i * 36)
     lines = rebuild_lines(words, [None] * len(words))
     assert lines[2:4] == ["Location of the Property", "Rosenstrasse 160, 80331 Munich"]
 
@@ -165,12 +154,7 @@ def test_two_tables_side_by_side_are_read_one_after_the_other_with_their_wrapped
         top = 100
         for label, value in table:
             top += 24 if not label else 40  # a wrapped line sits closer than the next cell
-            for x, text in ((100 + column, label), (330 + column, value)):
-                for n, word in enumerate(text.split()):
-                    left_x = x + sum(CHAR * (len(w) + 1) for w in text.split()[:n])
-                    words.append(
-                        {"text": word, "left": left_x, "top": top, "width": CHAR * len(word), "height": 20}
-                    )
+            words += _text(label, 100 + column, top) + _text(value, 330 + column, top)
     lines = rebuild_lines(words, [None] * len(words))
     assert lines == [
         "Borrower  Lechfeld Autohaus OHG",
@@ -191,17 +175,9 @@ def test_a_sentence_under_two_tables_is_not_cut_at_their_gutter() -> None:
     words = []
     for i, cells in enumerate(rows):
         for x, text in zip((100, 300, 700, 900), cells, strict=True):
-            for n, word in enumerate(text.split()):
-                left = x + sum(CHAR * (len(w) + 1) for w in text.split()[:n])
-                words.append(
-                    {"text": word, "left": left, "top": 100 + 40 * i, "width": CHAR * len(word), "height": 20}
-                )
+            words += _text(text, x, 100 + 40 * i)
     sentence = "The undersigned confirms that the above information is true and complete."
-    for n, word in enumerate(sentence.split()):  # its words a space apart, one of the spaces over the gutter
-        left = 100 + sum(CHAR * (len(w) + 1) for w in sentence.split()[:n])
-        words.append(
-            {"text": word, "left": left, "top": 100 + 40 * len(rows), "width": CHAR * len(word), "height": 20}
-        )
+    words += _text(sentence, 100, 100 + 40 * len(rows))  # one of its spaces over the gutter
     lines = rebuild_lines(words, [None] * len(words))
     assert lines[0] == "Borrower  Hansa AG" and lines[4] == "Total  EUR 7,500,000"
     assert lines[-1] == sentence
