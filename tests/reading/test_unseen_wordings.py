@@ -497,3 +497,11 @@ def test_a_development_bank_and_a_foerderbank_are_public_funding() -> None:
         "Promotional loan involved?",
     ):
         assert extract_rules(f"{label}  [x] Yes [ ] No").fields["public_funding"] is True, label
+
+
+def test_an_instalment_amount_is_one_label_and_its_row_of_labels_holds() -> None:
+    """'Installment Amount' is the payment's label, not 'Installment' with the value 'Amount'; so the row's
+    next label keeps its unknown tail ('Interest Rate Model') and both take their values from below."""
+    fields = extract_rules("Installment Amount  Interest Rate Model\n171.600 € monthly  5.25%").fields
+    assert fields["monthly_payment"] == "€171,600 per month"
+    assert fields["interest_rate"] == "5.25%"

@@ -220,6 +220,10 @@ def _unbracket(words: list[str]) -> list[str]:
     return out
 
 
+#: A monthly payment is an amount too: 'Installment Amount' is one label, not 'Installment' and a value 'Amount'.
+_AMOUNTS = {"money": "money", "monthly": "money"}
+
+
 def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = ()) -> int:
     """Where a label found in ``words[:start]`` really ends: over the words that go on saying the same.
 
@@ -248,7 +252,8 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
             break
         after_filler = end > 0 and word_fields(words[end - 1]) == () and _fold_word(words[end - 1]) != ""
         typed = _KIND[field] != "text" and all(_KIND[f] != "text" for f in also)  # a text's value is any word
-        same_kind = typed and any(_KIND[f] == _KIND[field] for f, _ in pointed)
+        kind = _AMOUNTS.get(_KIND[field], _KIND[field])
+        same_kind = typed and any(_AMOUNTS.get(_KIND[f], _KIND[f]) == kind for f, _ in pointed)
         named = any(f in dict(pointed) for f in (field, *also))  # 'Incorporation Form': also a legal form's
         if pointed == () or after_filler or named or same_kind:
             end += 1  # 'Equity Amount': another amount's word, still the same label
