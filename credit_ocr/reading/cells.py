@@ -9,6 +9,9 @@ label; between two value rows the widest gap divides the pieces (the padding bet
 than the leading inside one), and a piece joins only when every gap to its value row is clearly narrower
 than that padding. A heading, a form of labels above values in two columns, or a row of two fields has no
 such gaps and is left as it is. The rows come out as ``<the whole label>  <value>``.
+
+The same geometry reads two tables printed side by side one after the other (:func:`split_tables`) and an
+``X`` under a ``Yes  No`` header as the answer of its column (:func:`answer_columns`).
 """
 
 from __future__ import annotations
@@ -66,14 +69,21 @@ class _Columns(NamedTuple):
     height: float  # a table row's (median) word height
 
 
+def _first_cell_gap(words: list[dict], wide: float) -> int | None:
+    """The index of the first word after a wide gap (label | value), None when the words hold none."""
+    for i, (before, after) in enumerate(zip(words, words[1:], strict=False), 1):
+        if after["left"] - (before["left"] + before["width"]) > wide:
+            return i
+    return None
+
+
 def _columns(rows: list[list[dict]], wide: list[float]) -> _Columns | None:
     """The table's columns when enough rows share a value column."""
-    starts = []
-    for row, gap in zip(rows, wide, strict=True):
-        for before, after in zip(row, row[1:], strict=False):
-            if after["left"] - (before["left"] + before["width"]) > gap:
-                starts.append((row[0]["left"], after["left"], _extent(row)[2]))
-                break
+    starts = [
+        (row[0]["left"], row[i]["left"], _extent(row)[2])
+        for row, gap in zip(rows, wide, strict=True)
+        if (i := _first_cell_gap(row, gap)) is not None
+    ]
     if len(starts) < MIN_TABLE_ROWS:
         return None
     char = median(w["width"] / max(1, len(w["text"])) for row in rows for w in row)
@@ -105,7 +115,7 @@ def _kind(row: list[dict], wide: float, columns: _Columns) -> str:
         aligned = abs(right[0]["left"] - value_x) <= tolerance
         apart = not left or right[0]["left"] - (left[-1]["left"] + left[-1]["width"]) > wide
         return "value" if aligned or apart else "other"
-    split = any(b["left"] - (a["left"] + a["width"]) > wide for a, b in zip(row, row[1:], strict=False))
+    split = _first_cell_gap(row, wide) is not None
     numbered = _NUMBERED.match(row[0]["text"]) or any(ch.isdigit() for w in row for ch in w["text"])
     if abs(row[0]["left"] - label_x) <= tolerance and not (split or bordered or numbered):
         return "piece"  # (a wide gap or a cell's border: a label and its value; '2.', 'Part 3': a heading)
@@ -156,7 +166,7 @@ def _assign(rows: list[list[dict]], kinds: list[str], run: list[int], value_x: f
     tight = EDGE_GAP * median(_gap(rows, n - 1, n) for n in splits)  # below the padding between two cells
     owner: dict[int, int] = {}
     for a, b in zip(anchors, anchors[1:], strict=False):
-        if kinds[b] == "value" and _value_only(rows[b], value_x) and _tight(rows, a, b, tight):
+        if _value_only(rows[b], value_x) and _tight(rows, a, b, tight):
             owner[b] = owner.get(a, a)
     cell = {a: owner.get(a, a) for a in anchors}
     for n in (n for n in run if kinds[n] == "piece"):
@@ -233,8 +243,8 @@ def split_tables(rows: list[list[dict]], wide: list[float]) -> list[tuple[list[l
     """Two tables of labels and values side by side ('Borrower  Hansa AG    Total investment  EUR 7.5m'),
     each wrapping its own cells, read one after the other: the left table's rows, then the right's.
 
-    A gutter is a strip no word crosses for ``MIN_TABLE_BLOCK`` rows or more, with a label and its value
-    (two cells) on both sides of it in most of them; a form's single label | value column, or labels above
+    A gutter is a strip no word crosses for ``MIN_TABLE_BLOCK`` rows or more, with labels and their values
+    (two cells) on each side of it in a third of its lines; a form's single label | value column, or labels above
     values in two columns, have no such strip and are left as they are. Returns the page in blocks, each
     its rows and their wide gaps: the rows outside two tables, the left table, the right one, and so on.
     """
@@ -248,11 +258,7 @@ def split_tables(rows: list[list[dict]], wide: list[float]) -> list[tuple[list[l
             start += 1
             continue
         for right in (False, True):  # the left table, then the right one
-            parts = [
-                (part, wide[n])
-                for n in range(start, end)
-                if (part := [w for w in rows[n] if (w["left"] >= gutter) == right])
-            ]
+            parts = _side(rows, wide, start, end, gutter, right)
             blocks.append(([part for part, _ in parts], [gap for _, gap in parts]))
         blocks.append(([], []))
         start = end
@@ -292,16 +298,20 @@ def _free(row: list[dict], low: float, high: float) -> tuple[float, float] | Non
     return (low, high) if high > low else None
 
 
+def _side(
+    rows: list[list[dict]], wide: list[float], start: int, end: int, gutter: float, right: bool
+) -> list[tuple[list[dict], float]]:
+    """The lines of one side of the gutter in rows ``start`` to ``end``, each with its row's wide gap."""
+    parts = ([w for w in rows[n] if (w["left"] >= gutter) == right] for n in range(start, end))
+    return [(part, wide[n]) for n, part in zip(range(start, end), parts, strict=True) if part]
+
+
 def _two_tables(rows: list[list[dict]], wide: list[float], start: int, end: int, gutter: float) -> bool:
-    """Each side of the gutter holds labels with their values (a wide gap between words) in a few rows of
-    the block: two tables. A single table's labels, or labels above values, have no such gap on a side."""
-
-    def cells(words: list[dict], gap: float) -> bool:
-        return any(b["left"] - (a["left"] + a["width"]) > gap for a, b in zip(words, words[1:], strict=False))
-
-    for side in (lambda w: w["left"] < gutter, lambda w: w["left"] >= gutter):
-        parts = [(part, wide[n]) for n in range(start, end) if (part := [w for w in rows[n] if side(w)])]
-        with_cells = sum(cells(part, gap) for part, gap in parts)
+    """Each side of the gutter holds labels with their values (a wide gap between words) in a third of its
+    lines: two tables. A single table's labels, or labels above values, have no such gap on a side."""
+    for right in (False, True):
+        parts = _side(rows, wide, start, end, gutter, right)
+        with_cells = sum(_first_cell_gap(part, gap) is not None for part, gap in parts)
         if with_cells < MIN_TABLE_BLOCK / 2 or with_cells < TABLE_SHARE * len(parts):
             return False  # (a speck's gap in a few of a single table's labels is no second table)
     return True

@@ -99,9 +99,8 @@ def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
     rows.sort(key=lambda row: sum(_extent(row)) / 2)
     rows = [sorted(row, key=lambda w: w["left"]) for row in rows]
     answer_columns(rows)  # an X under 'No' says no
-    blocks = split_tables(
-        rows, [_wide_gap(row) for row in rows]
-    )  # two tables side by side: one, then the other
+    # two tables side by side read one after the other, then each table's wrapped labels joined
+    blocks = split_tables(rows, [_wide_gap(row) for row in rows])
     rows = [row for block, wide in blocks for row in join_wrapped_labels(block, wide)]
     return [_join_row(row, number) for number, row in enumerate(rows)]
 

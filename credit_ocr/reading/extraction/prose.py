@@ -23,10 +23,11 @@ import re
 from dataclasses import dataclass
 
 from credit_ocr.reading.extraction.labels import word_fields
+from credit_ocr.reading.extraction.shapes import REGISTER, TOWN_TAIL
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.walk import Candidate
 
-__all__ = ["ADDRESS", "PROSE_SCORE", "REGISTER", "is_prose", "prose_candidates"]
+__all__ = ["ADDRESS", "PROSE_SCORE", "is_prose", "prose_candidates"]
 
 #: A value read from a sentence ranks below a labelled one (a label read by meaning scores 0.5-1).
 PROSE_SCORE = 0.25
@@ -58,18 +59,6 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\b\d{1,2}(?:[.,]\d{1,3})?\s?(?:%|per\s?cent\b|percent\b)|\b(?:fixed|variable|floating)\b(?!\s+(?:interest\s+)?rate\s+of\s+\d)", re.I), ("rate",)),
     (re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"), ("year",)),
 )  # fmt: skip
-#: A commercial register entry: its number, then the court that keeps it, up to the word 'Court' (or the
-#: sentence's next comma or full stop): 'HRB 223344 / Munich Local Court', 'HRA 12 at the Local Court of Kiel'.
-#: A town's name after a court ('Frankfurt am Main'), never a word in capitals ('... Local Court VATID').
-_TOWN = (
-    r"[A-ZÄÖÜ][a-zäöüß][\w-]*(?:\s(?:am|an der|im|in der|ob der|bei)\s[A-ZÄÖÜ][\w-]+|\s\([A-ZÄÖÜ][\w-]+\))?"
-)
-_COURT = rf"(?:(?:Amtsgericht|Registergericht)\s{_TOWN}|[A-ZÄÖÜ][\w-]+\s(?:Local|District)\sCourt)"
-REGISTER = re.compile(
-    rf"(?:{_COURT},\s?)?"  # the court first: 'Amtsgericht Dresden, HRB 242714', 'Cologne District Court, HRA 1'
-    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/(]\s?(?:(?:[^\s,.;()]+\s){0,3}?(?:Local\s|District\s)?Court"
-    rf"(?:\s+(?:of\s+)?{_TOWN})?|{_COURT})\)?)?"  # after a comma, a slash or in brackets
-)
 #: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
 #: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
 #: where there is one, is the value.
@@ -111,7 +100,7 @@ _NAMED_PROPERTY = (
 #: Words a property's kind never starts with: what comes before it in a sentence ('... is the office building').
 _BEFORE_KIND = re.compile(r"^.*\b(?:the|is|are|was|a|an|of)\s+")
 #: A city's name, of one word or more: 'Bremen', 'Frankfurt am Main', 'Halle (Saale)', 'Freiburg im Breisgau'.
-_CITY = r"[A-ZÄÖÜ][\wäöüß-]+(?:\s(?:am|an der|im|in der|ob der|bei)\s[A-ZÄÖÜ][\wäöüß-]+|\s\([A-ZÄÖÜ][\wäöüß-]+\))?"
+_CITY = rf"[A-ZÄÖÜ][\wäöüß-]+{TOWN_TAIL}"
 #: The country after a city, when the sentence gives it: ', Germany'.
 _COUNTRY = r"(?:,\s(?:Germany|Deutschland|Austria|Österreich|Switzerland|Schweiz)\b)?"
 #: A street and its number, perhaps a postcode and city after it: 'Dorfstraße 5, 21079 Hamburg', 'Am Sandtorkai

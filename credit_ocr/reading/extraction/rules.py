@@ -14,10 +14,10 @@ import re
 
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
 from credit_ocr.reading.extraction.letterhead import letterhead_candidates
-from credit_ocr.reading.extraction.prose import REGISTER, is_prose, prose_candidates
+from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
-from credit_ocr.reading.extraction.shapes import looks_cut
+from credit_ocr.reading.extraction.shapes import REGISTER, looks_cut
 from credit_ocr.reading.extraction.sums import restore_lost_digits
 from credit_ocr.reading.extraction.walk import Candidate, candidates, continuation
 from credit_ocr.reading.lines import LineWord, LineWords
@@ -29,6 +29,7 @@ _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
 _EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_Lindenailee')
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
+#: An entry's court named ('Local Court', 'Amtsgericht'): what follows it is no part of the entry.
 _COURT_WORD = re.compile(r"court|gericht", re.I)
 #: A comma a fax or a blur turned into a full stop, or lost: after the house number before the postcode, and
 #: before the country ('Lindenallee 6. 04109 Leipzig. Germany'); 'Str. 5' and 'St. Georg' keep theirs.

@@ -14,9 +14,23 @@ import re
 from decimal import Decimal
 
 __all__ = [
-    "ADDRESSES", "AMOUNTS", "LOWEST_AMOUNT", "TEXT_FIELDS", "looks_cut", "money", "shape_doubt", "tick_ambiguous",
+    "ADDRESSES", "AMOUNTS", "LOWEST_AMOUNT", "REGISTER", "TEXT_FIELDS", "TOWN_TAIL", "looks_cut", "money",
+    "shape_doubt", "tick_ambiguous",
 ]  # fmt: skip
 
+#: What may follow a town's first word: 'Frankfurt am Main', 'Halle (Saale)', 'Freiburg im Breisgau'.
+TOWN_TAIL = r"(?:\s(?:am|an der|im|in der|ob der|bei)\s[A-ZÄÖÜ][\wäöüß-]+|\s\([A-ZÄÖÜ][\wäöüß-]+\))?"
+#: A town's name after a court, never a word in capitals ('... Local Court VATID').
+_TOWN = rf"[A-ZÄÖÜ][a-zäöüß][\wäöüß-]*{TOWN_TAIL}"
+_COURT = rf"(?:(?:Amtsgericht|Registergericht)\s{_TOWN}|[A-ZÄÖÜ][\w-]+\s(?:Local|District)\sCourt)"
+#: A commercial register entry: its number, then the court that keeps it, up to its town (or the word
+#: 'Court'), or the court first: 'HRB 223344 / Munich Local Court', 'HRA 12 (Local Court Kiel)',
+#: 'Amtsgericht Dresden, HRB 242714'. Letters, forms and the rules' cut of a remark after it read it alike.
+REGISTER = re.compile(
+    rf"(?:{_COURT},\s?)?"  # the court first: 'Amtsgericht Dresden, HRB 242714', 'Cologne District Court, HRA 1'
+    r"\bHR\s?[AB]\s?\d{1,7}(?:\s?[,/(]\s?(?:(?:[^\s,.;()]+\s){0,3}?(?:Local\s|District\s)?Court"
+    rf"(?:\s+(?:of\s+)?{_TOWN})?|{_COURT})\)?)?"  # after a comma, a slash or in brackets
+)
 #: No commercial real-estate financing, price or equity is smaller than this (euros): a smaller amount
 #: lost digits to the OCR ('4.420 000 EUR' read as €4.42).
 LOWEST_AMOUNT = Decimal(10_000)

@@ -26,6 +26,7 @@ from credit_ocr.reading.extraction.phrases import find_label
 from credit_ocr.reading.extraction.review import plausible
 from credit_ocr.reading.extraction.sections import section_of
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
+from credit_ocr.reading.extraction.shapes import REGISTER
 from credit_ocr.reading.extraction.spec import FIELDS
 
 __all__ = ["Candidate", "candidates", "continuation", "section_of"]
@@ -300,7 +301,7 @@ def _weak_column_labels(
         ]
         matches = [(m, tail) for tail in tails if (m := match_label(tail, section, min_score=WEAK_LABEL))]
         found = next((m for m, tail in matches if m.words == len(tail)), None)
-        if found is None or (len(words) > 2 and not tails):
+        if found is None:
             continue
         value = normalize(found.field, clean_value(below[i]))
         if plausible(
@@ -356,14 +357,10 @@ def continuation(lines: list[str], number: int, section: str) -> str | None:
     return segments[0]
 
 
-#: A register entry is its own label: its kind and number first.
-_REGISTER_ENTRY = re.compile(r"^HR\s?[AB]\s?\d{3,7}\b")
-
-
 def _by_value(segment: str, section: str, number: int) -> list[Candidate]:
     """A value no label named, offered to the field its words belong to: 'Energy-efficient Renovation'
     under a label of words no vocabulary foresaw is still a loan's purpose. The weakest of candidates."""
-    if _REGISTER_ENTRY.match(segment):  # 'HRA 865951, Local Court Bremen' under a label OCR lost
+    if REGISTER.match(segment):  # 'HRA 865951, Local Court Bremen' under a label OCR lost: its own label
         return [Candidate("commercial_register", clean_value(segment), "", 0.2, "value", section, number)]
     if len(segment.split()) > 4 or not _PURPOSE_WORDS.search(segment) or re.search(r"\d", segment):
         return []
