@@ -170,30 +170,36 @@ def test_two_tables_side_by_side_are_read_one_after_the_other_with_their_wrapped
 
 
 def test_a_sentence_under_two_tables_is_not_cut_at_their_gutter() -> None:
-    rows = [("Borrower", "Hansa AG", "Total", "EUR 7,500,000"), ("Founded", "2001", "Financing", "EUR 5,580,000"),
-            ("Seat", "Bremen", "Equity", "EUR 1,920,000"), ("VAT", "DE991118132", "Term", "20 years")]  # fmt: skip
+    rows = [("Seat", "Bahnhofstrasse 155, 64283 Darmstadt", "Total", "EUR 7,500,000"),  # to x=650
+            ("Borrower", "Hansa AG", "Financing", "EUR 5,580,000"),
+            ("Founded", "2001", "Equity", "EUR 1,920,000"), ("VAT", "DE991118132", "Term", "20 years")]  # fmt: skip
     words = []
     for i, cells in enumerate(rows):
         for x, text in zip((100, 300, 700, 900), cells, strict=True):
             words += _text(text, x, 100 + 40 * i)
-    sentence = "The undersigned confirms that the above information is true and complete."
-    words += _text(sentence, 100, 100 + 40 * len(rows))  # one of its spaces over the gutter
+    # a sentence below, one of its word spaces (660-670) inside the gutter that the rows above leave (650-700)
+    first, rest = (
+        "The undersigned confirms that the information given abov",
+        "everything is true and complete.",
+    )
+    words += _text(first, 100, 100 + 40 * len(rows)) + _text(
+        rest, 100 + CHAR * (len(first) + 1), 100 + 40 * len(rows)
+    )
     lines = rebuild_lines(words, [None] * len(words))
-    assert lines[0] == "Borrower  Hansa AG" and lines[4] == "Total  EUR 7,500,000"
-    assert lines[-1] == sentence
+    assert lines[1] == "Borrower  Hansa AG" and lines[4] == "Total  EUR 7,500,000"
+    assert lines[-1] == f"{first} {rest}"
 
 
 def test_a_section_band_above_a_table_row_is_no_piece_of_its_label() -> None:
     cells = [(["Purchase price"], "EUR 3,000,000"), (["Floor area (total)"], "1,210 m²")]
     words = _words(cells, 0, padding=30)
     top = max(w["top"] for w in words) + 40
-    words += _row(
-        top, ("Part", 100), ("3", 150), ("·", 170), ("Requested", 190), ("loan", 290), ("terms", 340)
-    )
+    # the band as close above its first row as a wrapped label's line, and as tall
+    words += _row(top, ("Part", 100), ("3", 145), ("·", 160), ("Loan", 175), ("terms", 220))
     words += _row(
         top + 26, ("Desired", 100), ("loan", 180), ("amount", 230), ("EUR", 400), ("2,980,000", 440)
     )
     words += _row(top + 76, ("Duration", 100), ("15", 400), ("years", 430))
     lines = rebuild_lines(words, [None] * len(words))
-    assert "Part 3 · Requested loan terms" in lines
+    assert "Part 3 · Loan terms" in lines
     assert "Desired loan amount  EUR 2,980,000" in lines

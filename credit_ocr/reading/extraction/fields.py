@@ -235,7 +235,7 @@ def _norm_text(raw: Raw) -> str | None:
     text = single_spaced(unicodedata.normalize("NFC", str(raw))).lstrip(":|‚„'\"` ").strip()
     text = _LINE_END_HYPHEN.sub("-", text)  # 'Darmstadt-' / 'Ost' wrapped in a cell, read as one
     if text.endswith(")") and text.count(")") > text.count("("):
-        text = text[:-1].rstrip()  # a sentence's bracket closed after the value: '(purpose: Purchase)
+        text = text[:-1].rstrip()  # a sentence's bracket closed after the value: '(purpose: Purchase)'
     for misread, word in _LEGAL_WORDS:
         text = misread.sub(word, text)
     return text or None
