@@ -307,6 +307,15 @@ def test_a_legal_forms_own_words_get_their_umlaut_back() -> None:
     )
 
 
+def test_the_full_stop_of_co_kg_read_as_a_comma_comes_back() -> None:
+    """A fax reads 'GmbH & Co. KG' as 'GmbH & Co, KG'; a form that prints 'Co KG' without a stop keeps it."""
+    assert (
+        normalize("legal_form", "Limited Partnership (GmbH & Co, KG)")
+        == "Limited Partnership (GmbH & Co. KG)"
+    )
+    assert normalize("company_name", "Muster GmbH & Co KG") == "Muster GmbH & Co KG"
+
+
 def test_a_row_of_options_gives_the_ticked_one() -> None:
     """'☐ GmbH ☒ AG ☐ KG': the legal form is the option ticked; so for a purpose or a rate's kind. A row
     with no tick, or two, is left as printed (the review flags it)."""

@@ -1,9 +1,10 @@
-"""Amounts whose first digit the OCR lost, restored from the form's sums (reading/extraction/sums.py)."""
+"""Amounts whose first digit the OCR lost, restored from the form's sums, and rates whose point it lost
+(reading/extraction/sums.py)."""
 
 from __future__ import annotations
 
 from credit_ocr.reading.extraction import extract
-from credit_ocr.reading.extraction.sums import restore_lost_digits
+from credit_ocr.reading.extraction.sums import restore_lost_digits, restore_rate_point
 
 
 def _fields(price: str, requested: str, equity: str, loan: str) -> dict[str, object]:
@@ -62,3 +63,25 @@ def test_an_amount_that_reads_as_none_after_its_mark_is_restored_too() -> None:
     result = extract("Desired Financing Amount  €,960,000\nDesired Loan Amount  €8,960,000", "rules")
     assert result.fields["requested_amount"] == "€8,960,000"
     assert any(item["field"] == "requested_amount" for item in result.review)
+
+
+def test_a_rate_that_lost_its_point_is_the_one_rate_a_loan_can_carry() -> None:
+    for printed, rate in (("435%", "4.35%"), ("41 %", "4.1%"), ("125%", "1.25%")):
+        fields: dict[str, object] = {"interest_rate": None}
+        reason = restore_rate_point(fields, {"interest_rate": printed})
+        assert fields["interest_rate"] == rate
+        assert reason is not None and "decimal point" in reason
+
+
+def test_a_rate_a_loan_can_carry_is_kept_as_printed() -> None:
+    for printed in ("5%", "12%", "3.75%", "Fixed"):
+        fields: dict[str, object] = {"interest_rate": "kept"}
+        assert restore_rate_point(fields, {"interest_rate": printed}) is None
+        assert fields["interest_rate"] == "kept"
+
+
+def test_the_extractor_restores_a_rate_and_asks_for_a_look() -> None:
+    result = extract("Desired Loan Amount  €8,960,000\nInterest Rate  435%", "rules")
+    assert result.fields["interest_rate"] == "4.35%"
+    flagged = {item["field"]: item["reason"] for item in result.review}
+    assert "435%" in flagged["interest_rate"]

@@ -215,12 +215,14 @@ def _norm_bool(raw: Raw) -> bool | None:
 
 
 #: The German legal forms' own words, whose umlaut a scan loses ('UG (haftungsbeschrankt)'), a register
-#: number's kind with OCR's mark after it ('HRB:103718'), and the 'ß' of a street ('LindenstraBe').
+#: number's kind with OCR's mark after it ('HRB:103718'), the 'ß' of a street ('LindenstraBe') and the
+#: full stop of '& Co. KG'.
 _LEGAL_WORDS = (
     (re.compile(r"\b([Hh])aftungsbeschr[aä]?nkt"), r"\1aftungsbeschränkt"),
     (re.compile(r"\bbeschr[aä]?nkter\b"), "beschränkter"),
     (re.compile(r"\b(HR[AB])\s?[:.;,]\s?(?=\d)"), r"\1 "),
     (re.compile(r"(?<=[Ss]tra)[B8&]e\b"), "ße"),  # 'LindenstraBe': an 'ß' no scan of 'Straße' should lose
+    (re.compile(r"(?<=& Co)[,;:] (?=KG\b)"), ". "),  # 'GmbH & Co, KG': a fax's full stop read as a comma
 )
 
 

@@ -18,7 +18,7 @@ from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.shapes import REGISTER, looks_cut
-from credit_ocr.reading.extraction.sums import restore_lost_digits
+from credit_ocr.reading.extraction.sums import restore_lost_digits, restore_rate_point
 from credit_ocr.reading.extraction.walk import Candidate, candidates, continuation
 from credit_ocr.reading.lines import LineWord, LineWords
 
@@ -200,6 +200,12 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     for name, reason in restore_lost_digits(fields, printed).items():
         evidence[name].doubt = reason  # '&,530,250.50': its first digit, from the sums; a person should look
         evidence[name].found, evidence[name].plausible, evidence[name].raw = True, True, printed[name]
+    if reason := restore_rate_point(fields, printed):
+        evidence[
+            "interest_rate"
+        ].doubt = reason  # '435%': 4.35%, the only rate it can be; a person should look
+        evidence["interest_rate"].found, evidence["interest_rate"].plausible = True, True
+        evidence["interest_rate"].raw = printed["interest_rate"]
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
     confidence = {name: confidence_of(evidence[name]) for name in FIELD_NAMES}
     items = [item.as_dict() for item in review(fields, evidence, text)]

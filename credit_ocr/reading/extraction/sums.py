@@ -1,4 +1,4 @@
-"""An amount whose first digit the OCR lost, restored from the amounts it must add up with.
+"""An amount whose first digit the OCR lost, or a rate its decimal point, restored from what they must be.
 
 A fax or a blurred photo may read '€5,530,250.50' as '&,530,250.50' or '12 480 000 EUR' as '{2 480 000 EUR':
 the first digit goes into a mark, and what is left still reads as an amount, a smaller one. The form's own
@@ -6,6 +6,9 @@ sums tell what it was: the purchase price is the equity plus the financing reque
 financing requested. When an amount that starts with such a mark breaks its sum, and the amount the
 others imply is it with one or two digits more in front, the implied amount is taken; the field stays
 flagged for review, with the reason.
+
+A rate read as '435%' or '41%' lost its point: no loan carries 41% a year. When exactly one place for the
+point gives a rate a commercial loan may carry (``checks.RATE_RANGE``), that rate is taken, also flagged.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from credit_ocr.reading.extraction.checks import RATE_RANGE
 from credit_ocr.reading.extraction.fields import normalize
 from credit_ocr.reading.extraction.shapes import AMOUNTS, money
 
-__all__ = ["restore_lost_digits"]
+__all__ = ["restore_lost_digits", "restore_rate_point"]
 
 #: A printed amount that starts with a mark where its first digit was ('&,530,250.50', '{2 480 000', '€,960,000').
 _MARK_FIRST = re.compile(r"^\s*(?:€\s*)?(?:[^\w\s€$£]|[,.])")
+#: A rate printed as digits alone before its per cent sign ('435%', '41 %'): its point may be lost.
+_POINTLESS_RATE = re.compile(r"^\D*?(\d{2,4})\s?%")
 
 
 def restore_lost_digits(fields: dict[str, object], raws: dict[str, str | None]) -> dict[str, str]:
@@ -64,3 +70,20 @@ def _lost_first_digits(read: Decimal | None, implied: Decimal) -> bool:
     cent = Decimal("0.01")
     short, full = f"{read.quantize(cent):f}", f"{implied.quantize(cent):f}"
     return 1 <= len(full) - len(short) <= 2 and full.endswith(short) and implied > read
+
+
+def restore_rate_point(fields: dict[str, object], raws: dict[str, str | None]) -> str | None:
+    """The interest rate restored in place when its printed digits lost their point; returns the reason."""
+    printed = raws.get("interest_rate") or ""
+    if not (m := _POINTLESS_RATE.match(printed)):
+        return None
+    digits = m[1]
+    low, high = (bound * 100 for bound in RATE_RANGE)
+    if low <= Decimal(digits) <= high:
+        return None  # '5%' or '12%' is a rate as printed
+    places = [f"{digits[:i]}.{digits[i:]}" for i in range(1, len(digits))]
+    fitting = [place for place in places if low <= Decimal(place) <= high]
+    if len(fitting) != 1:
+        return None
+    fields["interest_rate"] = normalize("interest_rate", f"{fitting[0]}%")
+    return f"no loan carries {digits}% a year: read as {fitting[0]}%, its decimal point lost in the scan?"
