@@ -33,7 +33,7 @@ from credit_ocr.reading.errors import (
 )
 from credit_ocr.reading.leaders import leader_mask
 from credit_ocr.reading.lines import OcrPageResult, text_layer_page
-from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angle, to_dpi
+from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angle, square_pixels, to_dpi
 from credit_ocr.state.documents import sniff_mime
 
 __all__ = [
@@ -206,7 +206,7 @@ def _frame(frame: Image.Image, number: int, settings: Settings, prepare: bool = 
         turned = number == 1 and frame.getexif().get(ORIENTATION, 1) != 1  # a phone's "rotate on view"
         upright = ImageOps.exif_transpose(frame) if turned else frame.copy()  # the next frame reuses it
         if not prepare:
-            return to_dpi(upright.convert("L"), page_dpi(frame), settings.ocr_dpi)[0]
+            return to_dpi(square_pixels(upright).convert("L"), page_dpi(frame), settings.ocr_dpi)[0]
         return prepare_page(upright, page_dpi(frame), settings.ocr_dpi).image
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptDocument(

@@ -22,7 +22,17 @@ from PIL import Image, ImageFilter
 
 from credit_ocr.reading import orient, photo
 
-__all__ = ["A4_INCHES", "Prepared", "deskew", "page_dpi", "prepare_page", "rotate", "skew_angle", "to_dpi"]
+__all__ = [
+    "A4_INCHES",
+    "Prepared",
+    "deskew",
+    "page_dpi",
+    "prepare_page",
+    "rotate",
+    "skew_angle",
+    "square_pixels",
+    "to_dpi",
+]
 
 # One thread: OpenCV's own pool would fight the other OCR processes for the cores (the OMP_THREAD_LIMIT
 # lesson again); every step here is a few milliseconds on one core.
@@ -35,6 +45,9 @@ A4_INCHES = (8.27, 11.69)
 #: 0.881 of fields read as they came, 0.905 softened, 0.625 with a median filter.
 BILEVEL_BLUR = 0.8
 
+#: Pixels whose width and height differ by less than this ratio count as square (a scanner's 300 x 299).
+SQUARE_ENOUGH = 1.1
+
 
 @dataclass
 class Prepared:
@@ -46,8 +59,11 @@ class Prepared:
 
 def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepared:
     """The page in grayscale at ``ocr_dpi``, flattened, upright and straight where it needs to be."""
-    gray = image if image.mode == "L" else image.convert("L")
     steps: list[str] = []
+    if (square := square_pixels(image)) is not image:
+        image = square
+        steps.append("pixels made square")
+    gray = image if image.mode == "L" else image.convert("L")
     if image.mode == "1":  # a fax: black and white, its glyphs' edges cut to steps
         gray = gray.filter(ImageFilter.GaussianBlur(BILEVEL_BLUR))
         steps.append("smoothed")
@@ -73,11 +89,31 @@ def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepare
 
 
 def page_dpi(image: Image.Image) -> float:
-    """The image's resolution: as it says (from 100 dpi up), else from its size taken as an A4 page."""
+    """The image's resolution: as it says (from 100 dpi up; the finer axis of a fax's 200 x 100), else
+    from its size taken as an A4 page."""
     said = image.info.get("dpi")
-    if said and float(said[0]) >= 100:
-        return float(said[0])
+    if said and max(float(d) for d in said) >= 100:
+        return max(float(d) for d in said)
     return min(image.size) / A4_INCHES[0]
+
+
+def square_pixels(image: Image.Image) -> Image.Image:
+    """A fax sent at "normal" resolution (200 x 100 dpi) has pixels twice as tall as wide: its letters
+    are squashed to half height and tesseract reads next to nothing. The coarser axis is stretched to
+    the finer one's resolution, so the page has square pixels (``image`` itself when it has)."""
+    said = image.info.get("dpi")
+    if not said or min(float(d) for d in said) <= 0:
+        return image
+    x_dpi, y_dpi = (float(d) for d in said[:2])
+    if max(x_dpi, y_dpi) / min(x_dpi, y_dpi) < SQUARE_ENOUGH:
+        return image
+    finer = max(x_dpi, y_dpi)
+    size = (round(image.width * finer / x_dpi), round(image.height * finer / y_dpi))
+    stretched = image.resize(
+        size, Image.Resampling.NEAREST if image.mode == "1" else Image.Resampling.BILINEAR
+    )
+    stretched.info["dpi"] = (finer, finer)
+    return stretched
 
 
 def to_dpi(image: Image.Image, dpi: float | None, ocr_dpi: int) -> tuple[Image.Image, str]:

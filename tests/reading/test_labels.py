@@ -132,3 +132,35 @@ def test_the_company_and_an_early_repayment_in_other_words() -> None:
     found = _one("Firm: Fichtel Textil GmbH\nRepay ahead of schedule? [x] yes [ ] no\n")
     assert found["company_name"] == "Fichtel Textil GmbH"
     assert found["early_repayment"].startswith("[x] yes")
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [  # a German fax form's short labels: umlauts written out, two words printed as one, abbreviations
+        ("Gruendung", "founding_date"),
+        ("Flaeche", "total_area"),
+        ("Foerdermittel", "public_funding"),
+        ("Vorz. Rueckzahlung", "early_repayment"),
+        ("Fin.-Bedarf", "requested_amount"),
+        ("Rate/Monat", "monthly_payment"),
+        ("Objektadr.", "property_address"),
+        ("Handelsreg.", "commercial_register"),
+    ],
+)
+def test_a_fax_forms_short_german_labels(label: str, field: str) -> None:
+    found = match_label(label.split(), SECTION.get(field, "property"))
+    assert found is not None and found.field == field
+
+
+def test_an_english_word_with_ue_is_not_read_as_an_umlaut() -> None:
+    """'Value' stays 'value' (a VAT's 'Value Added'): the written-out umlaut is tried only for a word that
+    names nothing as printed."""
+    assert dict(word_fields("Value") or ()) == {"vat_id": 1}
+
+
+def test_a_letter_between_label_and_value_is_a_colon_misread() -> None:
+    """A fax's colon read as 'B' or 'H' between label and value is dropped; an 'X' there is a tick."""
+    assert _one("Kaufpreis  B  EUR 11.165.000,00\nDarlehen  H  EUR 8.480.000,00") == {
+        "purchase_price": "EUR 11.165.000,00",
+        "loan_amount": "EUR 8.480.000,00",
+    }

@@ -158,3 +158,20 @@ def test_a_text_layer_that_cannot_name_a_glyph_is_not_trusted() -> None:
     assert result.path == "ocr"
     fields = extract(result.text, "rules").fields
     assert (fields["company_name"], fields["vat_id"]) == ("Hansa Bau AG", "DE764763892")
+
+
+def test_a_fax_at_normal_resolution_is_read_with_square_pixels() -> None:
+    """A group-4 fax sent at 'normal' resolution is 200 x 100 dpi: every letter half as tall as wide.
+    Stretched back to square pixels it reads like any fax; left as it came, tesseract finds next to nothing."""
+    rows = [
+        ("Company Name", "Isartal Spedition KG"),
+        ("VAT ID", "DE936378855"),
+        ("Loan Amount", "EUR 8,480,000"),
+    ]
+    page = Image.open(io.BytesIO(_page(rows, "DejaVuSansMono.ttf"))).resize((1654, 1170)).convert("1")
+    out = io.BytesIO()
+    page.save(out, format="TIFF", compression="group4", dpi=(200, 100))
+    fields = _fields(out.getvalue())
+    assert fields["company_name"] == "Isartal Spedition KG"
+    assert fields["vat_id"] == "DE936378855"
+    assert fields["loan_amount"] == "€8,480,000"

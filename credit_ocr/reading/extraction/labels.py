@@ -38,7 +38,8 @@ MIN_SCORE = 3.0
 #: ('Company' and 'Borrower' alone are known phrases of the company's name; and 'Company' is a word of
 #: many values: 'Limited Liability Company (GmbH)'.)
 BARE_NOUNS = {"property": "property_name", "object": "property_name", "asset": "property_name",
-              "applicant": "company_name", "firm": "company_name"}  # fmt: skip
+              "objekt": "property_name", "applicant": "company_name", "firm": "company_name",
+              "firma": "company_name"}  # fmt: skip
 #: How surely a bare noun names its field: less than a label that says 'name', enough not to be doubted.
 BARE_NOUN_SCORE = 0.75
 
@@ -70,15 +71,38 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     if folded in FILLER:
         return ()
     abbreviated = word.rstrip("?:)").endswith(".") and len(folded) >= 3
+    # German written without umlauts, as a typewriter or a fax header does ('Gruendung', 'Flaeche'): tried
+    # only when the word as printed is none ('value' stays 'value')
+    spellings = dict.fromkeys((folded, _TRANSCRIBED.sub(r"\1", folded)))
+    if len(parts := _COMPOUND.split(word)) > 1 and all(_fold_word(part) for part in parts):
+        return _compound(parts)  # 'Rate/Monat', 'Fin.-Bedarf': two words, each its own
     for match in (_starts, _slipped, _abbreviates)[: 3 if abbreviated else 2]:
-        found: dict[str, float] = {}
-        for field, stems in VOCABULARY.items():
-            for stem, weight in stems.items():
-                if match(folded, stem):
-                    found[field] = max(found.get(field, 0.0), weight)
-        if found:  # a slip-free reading first: 'building' is not a slip of 'built'
-            return tuple(found.items())
+        for spelling in spellings:
+            found: dict[str, float] = {}
+            for field, stems in VOCABULARY.items():
+                for stem, weight in stems.items():
+                    if match(spelling, stem) or (abbreviated and _abbreviates(spelling, stem)):
+                        found[field] = max(found.get(field, 0.0), weight)  # 'Objektadr.': more than 'Objekt'
+            if found:  # a slip-free reading first: 'building' is not a slip of 'built'
+                return tuple(found.items())
     return None
+
+
+#: Two label words printed as one: 'Rate/Monat', 'Fin.-Bedarf' (not 'Co-Op' or 'e.K.': both sides need letters).
+_COMPOUND = re.compile(r"(?<=[^\W\d_]{2})(?:/|\.-|\.(?=[^\W\d_]{3}))")
+
+
+def _compound(parts: list[str]) -> tuple[tuple[str, float], ...] | None:
+    """The fields two words printed as one point at, their weights added."""
+    found: dict[str, float] = {}
+    for part in parts:
+        for field, weight in word_fields(part) or ():
+            found[field] = found.get(field, 0.0) + weight
+    return tuple(found.items()) if found else None
+
+
+#: An umlaut written as its vowel and an 'e' ('ue' for 'ü'), folded to the vowel as :func:`_fold_word` folds 'ü'.
+_TRANSCRIBED = re.compile(r"([aou])e")
 
 
 def _abbreviates(word: str, stem: str) -> bool:

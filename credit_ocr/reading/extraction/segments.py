@@ -36,8 +36,15 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     segments = [s for s in segments if s]
     while len(segments) > 1 and len(segments[0]) == 1:
         segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
+    segments = [
+        s for i, s in enumerate(segments) if not (0 < i < len(segments) - 1 and _STRAY_LETTER.match(s))
+    ]
     return numbered, [part for segment in segments for part in _cells(segment)]
 
+
+#: One letter alone between a label and its value: a fax's colon read as a letter ('Kaufpreis  B  EUR
+#: 11.165.000'); not a tick ('X') or a box read as a letter ('o').
+_STRAY_LETTER = re.compile(r"^[^\W\dxXoO_]$")
 
 #: A tick box, however printed or misread ('[x]', '(X)', '[U]', 'U]', '|'): never junk, however few letters.
 _BOX = re.compile(r"^[\[(|{]?.{0,2}[\])|}]$|^[\[(|{].{0,2}$")

@@ -72,16 +72,17 @@ GERMAN: dict[str, dict[str, float]] = {
     "property_address": {"lage": 3, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1},
     "purchase_price": {"kaufpreis": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 3,
                        "gesamtinvestition": 3, "anschaffungskosten": 3, "preis": 3},
-    "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1},
+    "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1,
+                         "bedarf": 2},
     "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4},
     "equity_share": {"eigenkapital": 4, "eigenmittel": 4, "eigenanteil": 4},
     "construction_year": {"baujahr": 3, "fertigstellung": 3},
     "total_area": {"flache": 3, "nutzflache": 3, "wohnflache": 3, "gesamtflache": 3, "mietflache": 3},
     "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
     "term": {"laufzeit": 3, "dauer": 3},
-    "monthly_payment": {"monatlich": 3, "rate": 1},
+    "monthly_payment": {"monat": 3, "rate": 1},  # Monat, monatlich
     "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4},
-    "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2},
+    "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
     "public_funding": {"forder": 3, "zuschuss": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
 }  # fmt: skip
 for _field, _stems in GERMAN.items():
