@@ -311,7 +311,15 @@ def _two_tables(rows: list[list[dict]], wide: list[float], start: int, end: int,
     lines: two tables. A single table's labels, or labels above values, have no such gap on a side."""
     for right in (False, True):
         parts = _side(rows, wide, start, end, gutter, right)
-        with_cells = sum(_first_cell_gap(part, gap) is not None for part, gap in parts)
+        with_cells = sum(_label_and_value(part, gap) for part, gap in parts)
         if with_cells < MIN_TABLE_BLOCK / 2 or with_cells < TABLE_SHARE * len(parts):
             return False  # (a speck's gap in a few of a single table's labels is no second table)
     return True
+
+
+def _label_and_value(words: list[dict], wide: float) -> bool:
+    """A wide gap with words on both sides of it: 'Firma  :' is a label and its colon, 'Hansa AG  .  a'
+    a value and a fax's specks, neither a label with its value."""
+    if (i := _first_cell_gap(words, wide)) is None:
+        return False
+    return all(sum(ch.isalnum() for w in side for ch in w["text"]) >= 2 for side in (words[:i], words[i:]))

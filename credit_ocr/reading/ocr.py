@@ -130,6 +130,7 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
             break
     found = _without_specks(found)
     mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink
+    found = _without_strays(found)
     keys = [w.pop("_key") for w in found]
     lines = rebuild_lines(found, keys)
     confs = [w["conf"] for w in found if w["conf"] >= 0]
@@ -171,6 +172,41 @@ def _without_specks(found: list[dict]) -> list[dict]:
         return found
     flat = SPECK_HEIGHT * heights[len(heights) // 2]
     return [w for w in found if w["height"] >= flat or w["conf"] >= SPECK_CONFIDENCE]
+
+
+#: A word of one or two letters read this unsurely, standing apart from its line's words by this many line
+#: heights, is a speck a fax's noise made into a letter ('Becker & Bodensee KG .        a'), not text.
+STRAY_CONFIDENCE = 30.0
+STRAY_APART = 3.0
+
+
+def _without_strays(found: list[dict]) -> list[dict]:
+    """The words without the specks read as a letter or two far out in a line (after the tick boxes
+    were read, so that a box tesseract guessed as 'a' or 'o' is a ☐ by then)."""
+    heights = sorted(w["height"] for w in found)
+    if not heights:
+        return found
+    apart = STRAY_APART * heights[len(heights) // 2]
+    by_line: dict[object, list[dict]] = {}
+    for w in found:
+        by_line.setdefault(w["_key"], []).append(w)
+
+    def stray(w: dict) -> bool:
+        if (
+            w["conf"] >= STRAY_CONFIDENCE
+            or sum(ch.isalnum() for ch in w["text"]) not in (1, 2)
+            or len(w["text"]) > 2
+        ):
+            return False
+        if w["text"] in ("x", "X"):
+            return False  # a tick in a column of answers
+        others = [o for o in by_line[w["_key"]] if o is not w and sum(ch.isalnum() for ch in o["text"])]
+        return bool(others) and all(
+            max(o["left"] - (w["left"] + w["width"]), w["left"] - (o["left"] + o["width"])) > apart
+            for o in others
+        )
+
+    return [w for w in found if not stray(w)]
 
 
 def _mean_conf(found: list[dict]) -> float:

@@ -203,3 +203,18 @@ def test_a_section_band_above_a_table_row_is_no_piece_of_its_label() -> None:
     lines = rebuild_lines(words, [None] * len(words))
     assert "Part 3 · Loan terms" in lines
     assert "Desired loan amount  EUR 2,980,000" in lines
+
+
+def test_a_column_of_colons_and_a_faxs_specks_make_no_second_table() -> None:
+    """'Firma  :  Becker KG        a': the colons after the labels and the specks far right leave a strip
+    no word crosses, but a colon is no value and a speck no label's value: one table, each row whole."""
+    rows = [("Firma", "Becker & Bodensee KG"), ("Rechtsform", "Kommanditgesellschaft"), ("Gruendung", "15.05.1970"),
+            ("Anschrift", "Kaiserstrasse 36a, 44135 Dortmund"), ("Baujahr", "1985")]  # fmt: skip
+    words = []
+    for i, (label, value) in enumerate(rows):
+        top = 100 + 40 * i
+        words += (
+            _text(label, 100, top) + _text(":", 280, top) + _text(value, 335, top) + _text("a", 1180, top)
+        )
+    lines = rebuild_lines(words, [None] * len(words))
+    assert [" ".join(line.split()) for line in lines] == [f"{label} : {value} a" for label, value in rows]

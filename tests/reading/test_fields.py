@@ -351,3 +351,17 @@ def test_a_towns_misread_umlaut_comes_back_in_addresses_and_registers() -> None:
         == "Main Street 123, 70173 Stuttgart"
     )
     assert normalize("company_name", "Minster Logistik GmbH") == "Minster Logistik GmbH"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [  # a speckled fax: a speck before the day or the amount, a mark after the country, ';' for a comma
+        ("founding_date", ".15.05.1970", "15.05.1970"),
+        ("vat_id", "DE: 561571797", "DE561571797"),
+        ("purchase_price", "EUR .5.825.000,00", "€5,825,000"),
+        ("equity_share", "EUR 2.060.000; 00", "€2,060,000"),
+        ("purchase_price", "€,960,000", None),  # a digit lost into a mark: not a speck (sums.py restores it)
+    ],
+)
+def test_a_faxs_specks_around_a_value(name: str, raw: str, expected: object) -> None:
+    assert normalize(name, raw) == expected

@@ -255,3 +255,22 @@ def test_a_flat_unsure_speck_is_no_word() -> None:
         {"text": "-", "height": 3, "conf": 91.0},  # a dash read surely stays
     ]
     assert [w["text"] for w in ocr._without_specks(found)] == ["Legal", "form", "-"]
+
+
+def test_a_letter_or_two_read_unsurely_far_out_in_a_line_is_a_speck() -> None:
+    """A fax's speck far right of 'Becker & Bodensee KG' read as 'a' (confidence 0) would end the company's
+    name; the same 'a' beside its words, or read surely, or a longer word, stays."""
+
+    def word(text: str, left: int, conf: float = 95.0, key: tuple = (1, 1, 1)) -> dict:
+        return {"text": text, "left": left, "width": 12 * len(text), "height": 17, "conf": conf, "_key": key}
+
+    found = [
+        word("Becker", 335), word("&", 426), word("Bodensee", 453), word("KG", 570),
+        word("a", 1182, conf=0.0),  # a speck: stands apart, unsure
+        word("an", 620, conf=20.0),  # beside the name: a word, however unsure
+        word("oo", 900, conf=95.0),  # read surely
+        word("Nord", 1100, conf=10.0, key=(1, 1, 2)), word("x", 1300, conf=5.0, key=(1, 1, 2)),  # a tick
+        word("o", 1300, conf=5.0, key=(1, 1, 3)),  # alone on its line: nothing to end wrongly
+    ]  # fmt: skip
+    kept = [w["text"] for w in ocr._without_strays(found)]
+    assert kept == ["Becker", "&", "Bodensee", "KG", "an", "oo", "Nord", "x", "o"]

@@ -89,7 +89,7 @@ def _real_date(day: int, month: int, year: int) -> date | None:
 def _norm_date(raw: Raw) -> str | None:
     if not isinstance(raw, str):
         return None
-    text = fix_digits(prepare(raw))
+    text = fix_digits(prepare(raw)).strip(" .,:;'\"‚„")  # a fax's speck before the day: '.15.05.1970'
     text = re.sub(r"\s*([./-])\s*", r"\1", text).rstrip(".")
     found: date | None = None
     if m := re.fullmatch(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", text):
@@ -135,7 +135,7 @@ def _norm_vat(raw: Raw) -> str | None:
         return None
     text = prepare(raw).upper()
     text = re.sub(r"^(VAT\s*(ID|NO\.?|NUMBER)?|UST-?IDNR\.?)\s*:?\s*", "", text)
-    text = re.sub(r"[\s.\-/]", "", text)
+    text = re.sub(r"[\s.\-/:;,]", "", text)  # 'DE: 561571797': a mark between country and number
     if len(text) < 10:
         return None
     head, tail = text[:2], text[2:].translate(str.maketrans({"O": "0", "I": "1", "L": "1", "|": "1"}))

@@ -150,6 +150,12 @@ def _money_value(raw: Raw) -> Decimal | None:
     text = re.sub(r"^[^\w€-]+|[^\w€.,-]+$", "", text)  # OCR specks around the amount: '§ €22,000,000 |'
     text = re.sub(r"^[EC](?=\s?[0-9OolI])", "€", text)
     text = _EURO_WORD.sub(" ", text).replace("€", " ")
+    text = re.sub(
+        r"^\s*[.'‚]\s*(?=\d{1,3}\.\d{3})", "", text
+    )  # a speck before German digits: 'EUR .5.825.000'
+    text = re.sub(
+        r"(?<=\.\d{3})\s?[;:]\s?(?=\d{2}$)", ",", text
+    )  # a German comma read as ';': '2.060.000; 00'
     text = re.sub(r"[.,]\s*-+\s*$", "", text.strip())  # German '2.500.000,- €'
     factor = Decimal(1)
     if _MILLION.search(text):

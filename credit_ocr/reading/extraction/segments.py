@@ -94,12 +94,16 @@ def _cells(segment: str) -> list[str]:
     return [segment]
 
 
+#: Marks alone after a value, a space before each: specks ('Gewerbeimmobilie - .'), not a bracket or per cent.
+_TRAILING_MARKS = re.compile(r"(?:\s+[^\w\s€%)\]☐☒☑■□✓✔✗✘]{1,2})+$")
+
 _ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
 
 
 def clean_value(text: str) -> str:
     """A value without the rules, dashes and specks OCR leaves at its edges."""
-    text = " ".join(text.split()).lstrip(" :;|_—–-").rstrip(" :;|_")  # rules and dashes before a value
+    text = " ".join(text.split()).lstrip(" :;|_—–-\\").rstrip(" :;|_")  # rules and dashes before a value
+    text = _TRAILING_MARKS.sub("", text)  # 'Gewerbeimmobilie - .': a fax's specks after the value
     if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
         text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
     return text
