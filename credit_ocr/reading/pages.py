@@ -231,6 +231,8 @@ def remove_rules(image: Image.Image) -> Image.Image:
     """
     gray = np.asarray(image, dtype=np.uint8)
     min_run = max(40, min(gray.shape) // 17)  # ~0.5 inch at 200 dpi
+    banded = _light_bands(gray, min_run)
+    gray = gray if banded is None else banded
     dark = (gray < 200).astype(np.uint8)
     erase = np.zeros_like(dark)
     for axis in (0, 1):  # rules along the rows (horizontal), along the columns (vertical)
@@ -238,10 +240,41 @@ def remove_rules(image: Image.Image) -> Image.Image:
             erase[band] |= _rules(dark[band], min_run, axis)
     erase |= leader_mask((gray < 170).astype(np.uint8))  # and dot leaders: read as 'ceeseess:::'
     if not erase.any():
-        return image
+        return image if banded is None else Image.fromarray(gray, mode="L")
     cleaned = gray.copy()
     cleaned[erase.astype(bool)] = 255
     return Image.fromarray(cleaned, mode="L")
+
+
+#: A dark band behind a table's header cells (white words on it), as tall as this in pixels at most, and
+#: this share of its box dark at 1/4 scale: a grid's lines or a bold heading are far from solid.
+BAND_HEIGHT = (8, 90)
+BAND_FILL = 0.7
+
+
+def _light_bands(gray: np.ndarray, min_run: int) -> np.ndarray | None:
+    """The page with its dark header bands inverted (light with dark words), None when it has none.
+
+    Erasing rules would take a band for a thick rule and leave its white words on white: the headers of a
+    table printed white on dark would be lost. Looked for at 1/4 scale, where a band's words blur into it.
+    """
+    s = PROBE_SCALE
+    small = cv2.resize(gray, (gray.shape[1] // s, gray.shape[0] // s), interpolation=cv2.INTER_AREA)
+    count, _, stats, _ = cv2.connectedComponentsWithStats((small < 110).astype(np.uint8), connectivity=8)
+    boxes = [
+        (x * s, y * s, (x + w) * s, (y + h) * s)
+        for x, y, w, h, area in stats[1:count]
+        if w * s >= min_run and BAND_HEIGHT[0] <= h * s <= BAND_HEIGHT[1] and area >= BAND_FILL * w * h
+    ]
+    if not boxes:
+        return None
+    out = gray.copy()
+    for left, top, right, bottom in boxes:
+        band = out[top:bottom, left:right].astype(np.float32)
+        ground = float(np.median(band))  # the band's own dark: white paper again, its white words black
+        lighter = np.clip((band - ground) * 255 / max(1.0, 255 - ground), 0, 255)
+        out[top:bottom, left:right] = (255 - lighter).astype(np.uint8)
+    return out
 
 
 def _rules(dark: np.ndarray, min_run: int, axis: int) -> np.ndarray:

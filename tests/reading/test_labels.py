@@ -164,3 +164,15 @@ def test_a_letter_between_label_and_value_is_a_colon_misread() -> None:
         "purchase_price": "EUR 11.165.000,00",
         "loan_amount": "EUR 8.480.000,00",
     }
+
+
+def test_a_mark_after_the_last_value_of_a_row_is_no_value() -> None:
+    """A table's edge read as '=' after the last cell would make five values of four labels' row."""
+    text = (
+        "Company  Legal form  Founded\nElbufer Hotelbetriebs AG  Public Limited Company (AG)  23.03.1968  ="
+    )
+    assert _one(text) == {
+        "company_name": "Elbufer Hotelbetriebs AG",
+        "legal_form": "Public Limited Company (AG)",
+        "founding_date": "23.03.1968",
+    }

@@ -175,3 +175,26 @@ def test_a_fax_at_normal_resolution_is_read_with_square_pixels() -> None:
     assert fields["company_name"] == "Isartal Spedition KG"
     assert fields["vat_id"] == "DE936378855"
     assert fields["loan_amount"] == "€8,480,000"
+
+
+def test_white_headers_on_a_dark_band_are_read() -> None:
+    """A landscape overview prints its labels white on dark header bands, values in the cells below.
+    Erasing the rules took a band for a thick rule and its white words went with it; the band is now
+    turned light with dark words first."""
+    page = Image.new("L", A4_150, 255)
+    draw, bold, face = ImageDraw.Draw(page), _font("DejaVuSans-Bold.ttf", 20), _font("DejaVuSans.ttf", 20)
+    columns = [
+        ("Company", "Elbufer Hotelbetriebs AG", 90),
+        ("Founded", "23.03.1968", 560),
+        ("VAT ID", "DE096594618", 860),
+    ]
+    draw.rectangle((80, 200, 1160, 232), fill=70)
+    for label, value, x in columns:
+        draw.text((x, 204), label, fill=250, font=bold)
+        draw.text((x, 244), value, fill=0, font=face)
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(150, 150))
+    fields = _fields(out.getvalue())
+    assert fields["company_name"] == "Elbufer Hotelbetriebs AG"
+    assert fields["founding_date"] == "23.03.1968"
+    assert fields["vat_id"] == "DE096594618"

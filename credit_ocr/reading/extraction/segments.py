@@ -39,12 +39,17 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     segments = [
         s for i, s in enumerate(segments) if not (0 < i < len(segments) - 1 and _STRAY_LETTER.match(s))
     ]
+    while len(segments) > 1 and _STRAY_MARK.match(segments[-1]):
+        segments.pop()  # '=' or ':' after a gap at the row's end: a speck or a table's edge, not a value
     return numbered, [part for segment in segments for part in _cells(segment)]
 
 
 #: One letter alone between a label and its value: a fax's colon read as a letter ('Kaufpreis  B  EUR
 #: 11.165.000'); not a tick ('X') or a box read as a letter ('o').
 _STRAY_LETTER = re.compile(r"^[^\W\dxXoO_]$")
+
+#: A mark or two alone, no letter, digit, box, bracket or currency among them.
+_STRAY_MARK = re.compile(r"^[^\w\s☐☒☑■□✓✔✗✘€$%\[\](){}]{1,2}$")
 
 #: A tick box, however printed or misread ('[x]', '(X)', '[U]', 'U]', '|'): never junk, however few letters.
 _BOX = re.compile(r"^[\[(|{]?.{0,2}[\])|}]$|^[\[(|{].{0,2}$")
