@@ -39,8 +39,8 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     segments = [
         s for i, s in enumerate(segments) if not (0 < i < len(segments) - 1 and _STRAY_LETTER.match(s))
     ]
-    while len(segments) > 1 and _STRAY_MARK.match(segments[-1]):
-        segments.pop()  # '=' or ':' after a gap at the row's end: a speck or a table's edge, not a value
+    if len(segments) > 1:  # '1988  :  3.728 m2', '... Chemnitz  =': specks or a table's edge between cells
+        segments = [s for s in segments if not _STRAY_MARK.match(s)] or segments[:1]
     return numbered, [part for segment in segments for part in _cells(segment)]
 
 
