@@ -61,6 +61,25 @@ def test_amounts_too_small_and_stray_marks_are_doubted() -> None:
     assert shape_doubt("legal_form", "Limited Partnership (GmbH & Co. KG)") is None
 
 
+def test_a_speck_at_a_names_edge_a_stop_between_words_and_a_tiny_payment_are_doubted() -> None:
+    """A speckled scan leaves letters at a value's edges ('ima Mosel ...', '... Westkreuz i', '(GmbH) 7'),
+    a full stop where a space was, quotes; a payment of €5 a month lost its digits. A name's own particle
+    ('von'), a hall's number, 'e.K.' are no specks."""
+    assert "'ima' at its edge" in shape_doubt("company_name", "ima Mosel Projektentwicklung GmbH")
+    assert "'ue' at its edge" in shape_doubt("commercial_register", "ue HRB 429658, Amtsgericht Hannover")
+    assert "'7' at its edge" in shape_doubt("legal_form", "Private Limited Company (GmbH) 7")
+    assert "'i' at its edge" in shape_doubt("property_name", "Gewerbepark Westkreuz i")
+    assert "full stop between two words" in shape_doubt(
+        "commercial_register", "HRB 479087, Amtsgericht.München"
+    )
+    assert "has no place" in shape_doubt("legal_form", "Stock ‘Corporation (AG)")
+    assert "too small a payment" in shape_doubt("monthly_payment", "€5 per month")
+    for name, value in (("company_name", "von Bergen Bau GmbH"), ("property_name", "Halle 7"),
+                        ("company_name", "Weber e.K."), ("legal_form", "Einzelunternehmen (e.K.)"),
+                        ("monthly_payment", "€5,900 per month")):  # fmt: skip
+        assert shape_doubt(name, value) is None, value
+
+
 def test_register_entries_and_glued_words_are_doubted() -> None:
     assert "none" in shape_doubt("commercial_register", "HRB")
     assert "two register kinds" in shape_doubt("commercial_register", "HRB HRA 43506 / Freiburg Local Court")

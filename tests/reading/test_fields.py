@@ -365,3 +365,24 @@ def test_a_towns_misread_umlaut_comes_back_in_addresses_and_registers() -> None:
 )
 def test_a_faxs_specks_around_a_value(name: str, raw: str, expected: object) -> None:
     assert normalize(name, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [  # umlauts a scan loses where no word is left without them; a speck glued to a postcode
+        ("property_name", "Arztehaus Ost", "Ärztehaus Ost"),
+        ("property_type", "Burogebaude", "Bürogebäude"),
+        ("property_type", "Wohn- und Geschaftshaus", "Wohn- und Geschäftshaus"),
+        ("property_name", "Westpark Sud", "Westpark Süd"),
+        ("property_name", "Alte Muhle", "Alte Mühle"),
+        ("property_name", "Sudpark", "Sudpark"),  # no word of its own: left as read
+        ("business_address", "Kaiserstraße 36a, .44135 Dortmund", "Kaiserstraße 36a, 44135 Dortmund"),
+    ],
+)
+def test_lost_umlauts_of_property_words_and_a_postcodes_speck(name: str, raw: str, expected: str) -> None:
+    assert normalize(name, raw) == expected
+
+
+def test_a_rate_stated_beside_its_ticked_type_is_the_rate() -> None:
+    assert normalize("interest_rate", "[x] Fixed  [ ] Variable  indicative: 4.2 % p.a.") == "4.2%"
+    assert normalize("interest_rate", "[x] Fixed  [ ] Variable") == "Fixed"

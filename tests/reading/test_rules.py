@@ -109,6 +109,11 @@ def test_numbers_split_by_ocr_are_rejoined() -> None:
     assert fields["total_area"] == "3,721 m²"
 
 
+def test_a_speck_after_the_cents_is_no_digit_of_the_amount() -> None:
+    fields = extract_rules("Acquisition cost (Kaufpreis)  EUR 21.930.000,00  5\n").fields
+    assert fields["purchase_price"] == "€21,930,000"
+
+
 def test_empty_text_gives_21_empty_fields() -> None:
     result = extract_rules("")
     assert result.fields == dict.fromkeys(FIELD_NAMES)

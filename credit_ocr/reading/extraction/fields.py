@@ -281,15 +281,43 @@ def normalize(name: str, raw: Raw) -> Value:
     spec = _spec(name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if spec.kind in ("text", "rate") and isinstance(raw, str):
-        raw = ticked_option(raw) or raw  # a row of options: the one ticked
+    if (
+        spec.kind in ("text", "rate")
+        and isinstance(raw, str)
+        and not (spec.kind == "rate" and _STATED_RATE.search(raw))
+    ):
+        raw = ticked_option(raw) or raw  # a row of options: the one ticked (a rate stated beside them wins)
     if name in _PLACES and isinstance(raw, str):
-        raw = mend_towns(raw)  # 'Minster' -> 'Münster'
+        raw = _SPECK_POSTCODE.sub("", mend_towns(raw))  # 'Minster' -> 'Münster', '.44135' -> '44135'
+    if name in _NAMES and isinstance(raw, str):
+        for lost, word in _LOST_UMLAUTS:
+            raw = lost.sub(word, raw)
     try:
         return _NORMALIZERS[spec.kind](raw)
     except (ValueError, ArithmeticError, TypeError):
         return None
 
+
+#: A rate stated as a number ('[x] Fixed [ ] Variable  indicative: 4.2 % p.a.'): the field's value, not its type.
+_STATED_RATE = re.compile(r"\d\s?%")
+
+#: A speck glued to a postcode's front ('Kaiserstraße 36a, .44135 Dortmund').
+_SPECK_POSTCODE = re.compile(r"(?<=\s)[.,'‚](?=\d{5}\b)")
+#: The fields that hold a German name or kind of a building.
+_NAMES = ("company_name", "property_type", "property_name", "purpose")
+#: The words of German property names whose umlaut a scan loses and leaves no word without it ('Arztehaus':
+#: the plural of 'Arzt' is 'Ärzte'; 'Burogebaude'; 'Sud' for 'Süd' as a word of its own).
+_LOST_UMLAUTS = (
+    (re.compile(r"\bArzte"), "Ärzte"),
+    (re.compile(r"\bBuro(?=gebaude|gebäude|haus|park|zentrum|\b)"), "Büro"),
+    (
+        re.compile(r"(?<=[a-zß])gebaude\b|\bGebaude\b"),
+        lambda m: m[0].replace("gebaude", "gebäude").replace("Gebaude", "Gebäude"),
+    ),
+    (re.compile(r"\bGeschafts"), "Geschäfts"),
+    (re.compile(r"(?<=\s)Sud\b"), "Süd"),
+    (re.compile(r"\bMuhle\b|(?<=[a-z])muhle\b"), lambda m: m[0].replace("uhle", "ühle")),
+)
 
 #: The fields that name a town.
 _PLACES = ("business_address", "property_address", "commercial_register")

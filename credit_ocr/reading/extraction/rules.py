@@ -26,6 +26,8 @@ __all__ = ["LineWords", "extract_rules"]
 
 
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)")
+#: A speck read as a digit or two after an amount's cents ('EUR 21.930.000,00  5'): no digit follows the cents.
+_AFTER_CENTS = re.compile(r"(?<=[.,]\d{2})\s+\d{1,2}\s*$")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
 _EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_Lindenailee')
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
@@ -57,7 +59,7 @@ def _normalize(name: str, raw: str):
     kind = _KINDS[name]
     fixed = raw
     if kind in ("money", "monthly", "area"):
-        fixed = _DIGIT_SPACE.sub("", fixed)
+        fixed = _DIGIT_SPACE.sub("", _AFTER_CENTS.sub("", fixed))
     if kind == "area":
         fixed = _SQUARE_METRE_SLIP.sub(" m2", fixed)
     if fixed != raw:

@@ -34,6 +34,8 @@ REGISTER = re.compile(
 #: No commercial real-estate financing, price or equity is smaller than this (euros): a smaller amount
 #: lost digits to the OCR ('4.420 000 EUR' read as €4.42).
 LOWEST_AMOUNT = Decimal(10_000)
+#: A monthly payment below this repays no commercial loan: digits were lost ('€5 per month').
+LOWEST_MONTHLY = Decimal(100)
 AMOUNTS = ("purchase_price", "requested_amount", "equity_share", "loan_amount")
 ADDRESSES = ("business_address", "property_address")
 TEXT_FIELDS = ("company_name", "legal_form", "business_address", "commercial_register", "property_type",
@@ -44,7 +46,7 @@ TEXT_FIELDS = ("company_name", "legal_form", "business_address", "commercial_reg
 _STOP_FOR_COMMA = re.compile(r"\d\.(?=\s)|[^\W\d_]{4,}\.(?=\s+[^\W\d_])")
 _POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)")
 #: Marks no name, address, register entry or purpose holds: stray specks and rules the OCR read as text.
-_STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—“”„]|^[^\w(]")
+_STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—“”„‘‚]|^[^\w(]")
 #: A word that starts small and turns capital ('ofLoan'): two words the OCR read as one.
 _GLUED = re.compile(r"(?<![\w.])[a-z]{1,3}[A-Z]")
 _REGISTER_KIND = re.compile(r"\bHR\s?[AB]\b", re.I)
@@ -61,6 +63,16 @@ _POSTCODE_LAST = re.compile(r"(?<!\d)\d{5},?$")
 _TICK_MARK = re.compile(r"(?:^|\s)[xX☒■](?=\s)")
 #: 'ii' inside a capitalised name: an 'ü' misread ('Wiirmtal', 'Osnabriick').
 _UMLAUT_SLIP = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]*ii[a-zäöüß]*\b")
+#: A speck or a label's last letters before a name: a short lower-case word, then a capital ('ima Mosel
+#: GmbH', 'ue HRB 429658'); not a name's own particle ('von', 'am', 'de').
+_SPECK_FIRST = re.compile(
+    r"^(?!(?:von|van|vom|zu|zum|zur|am|an|im|in|de|den|der|die|das|la|le|di|da|du|e)\s)[a-zäöü]{1,3}\s+[A-ZÄÖÜ]"
+)
+#: A speck after a value: a lone lower-case letter at its end ('Westkreuz i'), or a mark after a legal
+#: form's closing bracket ('(GmbH) 7').
+_SPECK_LAST = re.compile(r"\s[a-zäöü]$|\)\s+[^\s(]{1,2}$")
+#: A full stop between two words where a space was ('Amtsgericht.München').
+_STOP_FOR_SPACE = re.compile(r"[a-zäöüß]{3,}\.[A-ZÄÖÜ][a-zäöüß]")
 #: A court without its town: 'HRA 74405, Local Court', 'HRB 469293 / Düsseldorf Local' (cut at the line's end).
 _COURT_CUT = re.compile(r"(?:[,/]\s*(?:Local|District)\s+Court|\b(?:Local|District)|\bAmtsgericht)\s*$")
 #: A legal form's short word in a company's name: 'Hansa Bau GmbH', 'Müller & Co. KG', 'Weber e.K.'.
@@ -128,6 +140,14 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
         return "a tick mark among several options: the value may be the whole row, not the ticked one"
     if name in TEXT_FIELDS and isinstance(value, str) and (slip := _UMLAUT_SLIP.search(value)):
         return f"{slip[0]!r}: 'ii' is how a scan often reads an 'ü'"
+    if (
+        name in TEXT_FIELDS
+        and isinstance(value, str)
+        and (speck := _SPECK_FIRST.match(value) or _SPECK_LAST.search(value))
+    ):
+        return f"{speck[0].strip(' )').split()[0]!r} at its edge: a speck read as letters, or a label's last letters?"
+    if name in TEXT_FIELDS and isinstance(value, str) and _STOP_FOR_SPACE.search(value):
+        return "a full stop between two words: a space read as a speck?"
     if name in ADDRESSES and isinstance(value, str):
         if _POSTCODE_LAST.search(value):
             return "the address ends at its postcode: its town may be on the next line"
@@ -158,6 +178,8 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
         return f"{value} is too small for a commercial property: digits may be lost"
     if name in AMOUNTS and (amount := money(value)) is not None and amount < LOWEST_AMOUNT:
         return f"{value} is too small for a real-estate financing: digits may be lost"
+    if name == "monthly_payment" and (amount := money(value)) is not None and amount < LOWEST_MONTHLY:
+        return f"{value} is too small a payment for a real-estate loan: digits may be lost"
     if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
         return "the tick could belong to either answer"
     return None
