@@ -184,3 +184,20 @@ def test_marks_between_two_cells_are_no_cell() -> None:
         "construction_year": "1988",
         "total_area": "3.728 m2",
     }
+
+
+def test_a_bilingual_forms_german_label_in_the_value_cell_is_no_part_of_the_value() -> None:
+    text = "\n".join(
+        [
+            "Company name  Firma Schneider Medizintechnik GmbH",
+            "Date of incorporation  Gründung 12.02.2020",
+            "Commercial register / court  HR HRB 584393, Amtsgericht Regensburg",
+            "Business address  Office Park 5, 93047 Regensburg",  # 'Office' only hints at an address
+        ]
+    )
+    assert _one(text) == {
+        "company_name": "Schneider Medizintechnik GmbH",
+        "founding_date": "12.02.2020",
+        "commercial_register": "HRB 584393, Amtsgericht Regensburg",
+        "business_address": "Office Park 5, 93047 Regensburg",
+    }

@@ -410,7 +410,30 @@ def _candidates(label: _Label, raw: str, section: str, number: int, below: bool 
     alternatives = () if below else tuple(clean_value(a) for a in label.alternatives)
     return [
         Candidate(
-            field, clean_value(raw), label.label, score, label.how, section, number, below, alternatives
+            field,
+            _without_own_label(field, clean_value(raw)),
+            label.label,
+            score,
+            label.how,
+            section,
+            number,
+            below,
+            alternatives,
         )
         for field, score in ((label.field, label.score), *((f, label.score * 0.8) for f in label.also))
     ]
+
+
+#: A word names its field this surely when it starts a value as a label of its own.
+OWN_LABEL_WEIGHT = 3
+
+
+def _without_own_label(field: str, value: str) -> str:
+    """The value without the words before it that name its own field alone: a bilingual form prints the
+    German label in the value's cell ('Company name  Firma Schneider GmbH', 'Date of incorporation
+    Gründung 12.02.2020', 'Commercial register  HR HRB 584393')."""
+    words = value.split()
+    start = 0
+    while start < len(words) - 1 and dict(word_fields(words[start]) or ()).get(field, 0) >= OWN_LABEL_WEIGHT:
+        start += 1
+    return " ".join(words[start:]) if start else value
