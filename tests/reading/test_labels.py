@@ -201,3 +201,14 @@ def test_a_bilingual_forms_german_label_in_the_value_cell_is_no_part_of_the_valu
         "commercial_register": "HRB 584393, Amtsgericht Regensburg",
         "business_address": "Office Park 5, 93047 Regensburg",
     }
+
+
+def test_a_rate_is_an_installment_or_an_interest_as_its_value_says() -> None:
+    """'Rate' is the German word for an installment and the English one for interest: the value decides,
+    on a form with no sections too."""
+    assert (
+        extract_rules("Gewünschte Rate  30.200 € monatlich").fields["monthly_payment"] == "€30,200 per month"
+    )
+    assert extract_rules("Rate  3.8 % p.a. fixed").fields["interest_rate"] == "3.8%"
+    fields = extract_rules("Interest Rate  Fixed\nMonthly Rate  €5,900").fields
+    assert (fields["interest_rate"], fields["monthly_payment"]) == ("Fixed", "€5,900 per month")

@@ -152,7 +152,7 @@ def match_label(
     also = tuple(
         k
         for k, v in totals.items()
-        if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section)
+        if _KIND[k] != _KIND[field] and _also(k, v, named.get(k, 0.0), score, section, field)
     )
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
@@ -198,13 +198,13 @@ def _best_prefix(
     return best, totals, named
 
 
-def _also(field: str, total: float, own: float, score: float, section: str | None) -> bool:
+def _also(field: str, total: float, own: float, score: float, section: str | None, winner: str) -> bool:
     """Whether a field of another kind is named nearly as strongly, so its value's shape may decide:
     'Date of Registration' offers its value to the register and to the founding date. A text field takes
     any value, so only one named as strongly as the winner is offered it; a typed one from the same section
     may trail by one weak word (``own``: what the label's own words give it)."""
-    if section_weight(field, section) < 1.0:
-        return False  # 'Rate Type' in the loan's section: no property's type
+    if section_weight(field, section) < section_weight(winner, section):
+        return False  # 'Rate Type' in the loan's section: no property's type (a form with no sections: both)
     return total >= score or (_KIND[field] != "text" and own >= max(2.0, score - 1))
 
 

@@ -45,7 +45,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "loan_amount": {"loan": 3, "credit": 3, "facility": 2, "principal": 2, "amount": 1, "sum": 1, "volume": 1, "request": 1},
     "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2, "run": 2,
              "time": 1, "loan": 0.5, "year": 0.5},
-    "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 1, "debt": 1, "service": 1,
+    "monthly_payment": {"month": 3, "instal": 3, "payment": 2, "rate": 2, "debt": 1, "service": 1,
                         "repayment": 1},
     "interest_rate": {"interest": 4, "rate": 2, "borrowing": 1, "fixed": 1, "variable": 1, "nominal": 1,
                       "type": 1, "condition": 1},
@@ -80,7 +80,7 @@ GERMAN: dict[str, dict[str, float]] = {
     "total_area": {"flache": 3, "nutzflache": 3, "wohnflache": 3, "gesamtflache": 3, "mietflache": 3},
     "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
     "term": {"laufzeit": 3, "dauer": 3},
-    "monthly_payment": {"monat": 3, "rate": 1},  # Monat, monatlich
+    "monthly_payment": {"monat": 3},  # Monat, monatlich
     "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4},
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
     "public_funding": {"forder": 3, "zuschuss": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen

@@ -134,12 +134,20 @@ def _hint_and_shape(words: list[str], after: str | None, section: str) -> LabelM
     own shape after it ('3.65%', after the label's words, its colon or a wide gap): the two together name
     the field, less surely than a label alone."""
     found = match_label(words, section, min_score=WEAK_LABEL)
-    if found is None or _KIND[found.field] not in _SHAPED:
+    if found is None:
         return None
     value = " ".join(words[found.words :]) or after
-    if not value or not plausible(found.field, normalize(found.field, clean_value(value))):
-        return None
-    return LabelMatch(found.field, LOOSE_COLUMN_LABEL, found.words, found.also)
+    for field in (found.field, *found.also):  # 'Rate': an installment's or an interest's, as its value says
+        mark = _MARKS.get(_KIND[field])
+        if _KIND[field] not in _SHAPED or not value or (mark is not None and not mark.search(value)):
+            continue
+        if plausible(field, normalize(field, clean_value(value))):
+            return LabelMatch(field, LOOSE_COLUMN_LABEL, found.words)
+    return None
+
+
+#: What a weak label's value must show to be a payment, not only read as one ('3.65%' is no €3.65).
+_MARKS = {"monthly": re.compile(r"€|\beur|month|monat|mtl", re.I)}
 
 
 def _rejoined(words: list[str]) -> list[str]:
