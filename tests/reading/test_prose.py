@@ -262,3 +262,29 @@ def test_funds_intended_for_a_purpose_after_a_colon() -> None:
         "The funds are intended\nfor: Refinancing and Modernisation.\n"
     )
     assert extract(text, "rules").fields["purpose"] == "Refinancing and Modernisation"
+
+
+GERMAN_LETTER = """Becker & Brandt OHG
+Königsallee 176, 86150 Augsburg
+Augsburg, 4. Oktober 2025
+Anfrage zur Finanzierung des Objekts „Handelshof West“
+Sehr geehrte Damen und Herren,
+wir planen die Finanzierung des Objekts Handelshof West (Objektart: Bürogebäude) in
+Gutenbergstraße 138, 18055 Rostock und bitten um ein Finanzierungsangebot.
+Eine vorzeitige Rückzahlung ist nicht vorgesehen. Öffentliche Fördermittel haben wir beantragt.
+Unsere Gesellschaft wurde am 22. April 2012 gegründet. Für Rückfragen stehen wir gern zur Verfügung.
+Mit freundlichen Grüßen
+Sabine Richter
+Rechtsform: Offene Handelsgesellschaft · Sitz: Augsburg"""
+
+
+def test_a_german_letter_is_read_as_an_english_one() -> None:
+    """German sentences: their little words make them prose, 'nicht' says no, a date's day ends no sentence
+    ('am 22. April 2012'), the property named 'des Objekts X (Objektart: Y)'; the footer's legal form,
+    written out in German, is a legal form."""
+    fields = extract(GERMAN_LETTER, "rules").fields
+    assert fields["founding_date"] == "22.04.2012"
+    assert (fields["property_name"], fields["property_type"]) == ("Handelshof West", "Bürogebäude")
+    assert fields["property_address"] == "Gutenbergstraße 138, 18055 Rostock"
+    assert (fields["early_repayment"], fields["public_funding"]) == (False, True)
+    assert fields["legal_form"] == "Offene Handelsgesellschaft"

@@ -43,10 +43,14 @@ _FUNCTION_WORDS = frozenset({
     "we", "our", "us", "the", "of", "a", "an", "is", "are", "was", "were", "to", "for", "and", "which", "it",
     "its", "has", "have", "would", "like", "this", "that", "with", "from", "be", "been", "by", "in", "on", "at",
     "as",
+    # a German letter's ('Unsere Gesellschaft wurde am 1. April 2003 gegründet.')
+    "wir", "unser", "unsere", "der", "die", "das", "des", "dem", "den", "und", "ist", "sind", "wurde", "wurden",
+    "haben", "hat", "mit", "von", "für", "ein", "eine", "einen", "zur", "zum", "um", "soll", "nicht", "bitten",
 })  # fmt: skip
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|januar|februar|m[äa]rz|mai|juni|juli|okt(?:ober)?|dez(?:ember)?)"  # German: '1. März 2003'
 )
 _NUMBER = r"\d{1,3}(?:[ .,'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 #: Value shapes, each with the kinds of field it may fill; the first that matches at a place wins.
@@ -94,6 +98,10 @@ _NAMED_PROPERTY = (
     re.compile(r"\bthe\s+(?P<type>[a-z][a-z -]{2,50}?)\s+[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),
     re.compile(r"\bthe\s+(?:property|building|object)\s+(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?),\s+an?\s+"
                r"(?P<type>[a-z][^,.;]{2,60}?)\s+(?:located|situated|at|in)\b"),
+    # German: 'die Finanzierung des Objekts „Handelshof West“ (Objektart: Bürogebäude)'
+    re.compile(r"\b(?:des|das|dem)\s+(?:Objekts?|Objektes|Gebäudes?|Anwesens?)\s+[„\"“]?"
+               r"(?P<name>[A-ZÄÖÜ][\wäöüß-]*(?:\s(?:[A-ZÄÖÜ][\wäöüß-]*|am|an der|im))*)[\"“”]?"
+               r"\s*\((?:Objektart|Art|Nutzungsart|Gebäudeart):\s*(?P<type>[^)]{2,40})\)"),
     re.compile(r"\b(?:acquire|buy|purchase|finance|refinance|build|renovate|extend)\s+the\s+"
                r"(?P<type>[a-z][a-z -]{2,40}?)\s+(?P<name>(?:[A-ZÄÖÜ][\wäöüß-]*\s){1,4}?)(?:at|in|located|situated)\b"),
 )  # fmt: skip
@@ -117,15 +125,18 @@ _OWN_PLACE = frozenset(
     {"based", "office", "offices", "headquartered", "headquarters", "seat", "registered", "business"}
 )
 _NAMED_COMPANY = re.compile(r"^(?:gmbh|ag|kg|ohg|kgaa|se|gbr|ug|e\.k\.|ltd|llc|inc)\.?$")
-_NEGATION = re.compile(r"\b(?:not|no|none|never|neither|nor|without)\b|n't\b", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|no|none|never|neither|nor|without|nicht|kein|keine|keinen|keiner|ohne)\b|n't\b", re.I
+)
 #: A line with a colon after fewer words than this is a label's ('Purpose of the loan: ...'), after more a
 #: sentence's ('The funds will be used for the following purpose: ...').
 _SENTENCE_HEAD = 6
 #: A tick box, or a question's one-word answer: a form's line, however many little words it has.
 _FORM_ANSWER = re.compile(r"\[[ xX✓✔]?\s?\]|[☐☒☑□■]|\?\s*(?:yes|no|ja|nein)\b", re.I)
-#: A sentence ends at its full stop, not at an abbreviation's ('GmbH & Co. KG', 'No. 5', 'Dr. Weber').
+#: A sentence ends at its full stop, not at an abbreviation's ('GmbH & Co. KG', 'No. 5', 'Dr. Weber') nor
+#: a German date's day ('am 22. April 2012').
 _SENTENCE_END = re.compile(
-    r"(?<=[a-z0-9)%])(?<!\bCo)(?<!\bNo)(?<!\bNr)(?<!\bDr)(?<!\bSt)[.!?](?=\s|$)|;", re.I
+    r"(?<=[a-z0-9)%])(?<!\bCo)(?<!\bNo)(?<!\bNr)(?<!\bDr)(?<!\bSt)(?<!\b\d)(?<!\b\d\d)[.!?](?=\s|$)|;", re.I
 )
 #: A justified line: every word a wide gap from the next, as no form's row is (a label's words sit one
 #: space apart).

@@ -31,7 +31,8 @@ LOOSE_LABEL = 0.6
 LOW_CONFIDENCE = 0.3
 
 _LEGAL_FORM = re.compile(
-    r"GmbH|\bAG\b|\bKG\b|\bUG\b|\bSE\b|OHG|GbR|\be\.?\s?K\b|Compan|Partnership|Corporation|Limited|Ltd|Inc\b|LLC",
+    r"GmbH|\bAG\b|\bKG\b|\bUG\b|\bSE\b|OHG|GbR|\be\.?\s?K\b|Compan|Partnership|Corporation|Limited|Ltd|Inc\b|LLC"
+    r"|gesellschaft|Kaufmann|Kauffrau|Einzelunternehm|Genossenschaft",  # 'Offene Handelsgesellschaft', 'eingetragener Kaufmann'
     re.I,
 )
 _REGISTER = re.compile(r"\bHR\s?[AB]\b|regist|court|amtsgericht", re.I)

@@ -83,7 +83,7 @@ GERMAN: dict[str, dict[str, float]] = {
     "monthly_payment": {"monat": 3},  # Monat, monatlich
     "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4},
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
-    "public_funding": {"forder": 3, "zuschuss": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
+    "public_funding": {"forder": 3, "zuschuss": 3, "offentlich": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
 }  # fmt: skip
 for _field, _stems in GERMAN.items():
     VOCABULARY[_field] = {**VOCABULARY[_field], **_stems}
