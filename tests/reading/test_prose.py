@@ -288,3 +288,28 @@ def test_a_german_letter_is_read_as_an_english_one() -> None:
     assert fields["property_address"] == "Gutenbergstraße 138, 18055 Rostock"
     assert (fields["early_repayment"], fields["public_funding"]) == (False, True)
     assert fields["legal_form"] == "Offene Handelsgesellschaft"
+
+
+def test_a_questionnaire_and_an_e_mail_in_sentences() -> None:
+    """Answers in full sentences name the applicant, its legal form by its short form alone, the property's
+    kind 'of the type ...' before its name, or its name with its kind in brackets; 'm?' is a scan's m²."""
+    answers = (
+        "1. What is the full name of the applying company?\nThe applicant is Kraichgau Kunststofftechnik GmbH.\n"
+        "2. What is its legal form?\nThe company is organised as a GmbH.\n"
+        "7. Which property is to be financed?\n"
+        "It is a property of the type Commercial Property, known as Gewerbepark West."
+    )
+    fields = extract(answers, "rules").fields
+    assert (fields["company_name"], fields["legal_form"]) == ("Kraichgau Kunststofftechnik GmbH", "GmbH")
+    assert (fields["property_type"], fields["property_name"]) == ("Commercial Property", "Gewerbepark West")
+    mail = (
+        "we are planning to acquire the property Technologiehof West (Light Industrial Building) at\n"
+        "Kaiserstraße 129, 18055 Rostock and kindly ask for a financing offer. The building has a total\n"
+        "area of 4,431 m? and was built in 2016."
+    )
+    fields = extract(mail, "rules").fields
+    assert (fields["property_type"], fields["property_name"]) == (
+        "Light Industrial Building",
+        "Technologiehof West",
+    )
+    assert fields["total_area"] == "4,431 m²"

@@ -58,7 +58,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(rf"\b\d{{1,2}}(?:\.\s*|\s+){_MONTHS}\.?\s+\d{{4}}\b|\b\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}}\b", re.I), ("date",)),
     (re.compile(rf"(?:€|\bEUR\b)\s?(?:{_NUMBER})(?:\s?(?:million|mio\.?|m)\b)?|(?:{_NUMBER})\s?(?:million\s|mio\.?\s)?(?:€|EUR\b|euros?\b)", re.I),
      ("money", "monthly")),
-    (re.compile(rf"(?:{_NUMBER})\s?(?:m²|m2|sqm|sq\.?\s?m\b|square\s+met(?:er|re)s?)", re.I), ("area",)),
+    (re.compile(rf"(?:{_NUMBER})\s?(?:m²|m2|m\?|sqm|sq\.?\s?m\b|square\s+met(?:er|re)s?)", re.I), ("area",)),
     (re.compile(r"\b\d{1,3}\s?(?:years?|yrs?\.?|months)\b", re.I), ("term",)),
     (re.compile(r"\b\d{1,2}(?:[.,]\d{1,3})?\s?(?:%|per\s?cent\b|percent\b)|\b(?:fixed|variable|floating)\b(?!\s+(?:interest\s+)?rate\s+of\s+\d)", re.I), ("rate",)),
     (re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"), ("year",)),
@@ -70,7 +70,7 @@ _BY_SHAPE = (
     ("commercial_register", REGISTER),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
     ("company_name", re.compile(  # 'Our company is Hansa Bau GmbH, ...': a name that ends in its legal form
-        r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
+        r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,|[Tt]he (?:applicant|borrower) is)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
         r"(?:GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG\s\(haftungsbeschr[äa]nkt\)|e\.\s?K\.))(?=[\s,.;]|$)")),
     ("term", re.compile(
         r"\b(?:over|within|term of|duration of|period of)\s+(?:a\s+(?:term|period)\s+of\s+)?"
@@ -81,6 +81,9 @@ _BY_SHAPE = (
     ("purpose", re.compile(
         r"(?:\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)|\b(?:intended|used)\s+for:)\s+(?P<value>[a-z][^.;:)]{2,60}?)(?=\)?[.;]|$)",
         re.I)),
+    ("legal_form", re.compile(  # 'The company is organised as a GmbH.': its short form alone
+        r"\b(?:organi[sz]ed|registered|incorporated|established|we are)\s+as\s+an?\s+"
+        r"(?P<value>GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s\(haftungsbeschr[äa]nkt\))?|e\.\s?K\.)(?=[\s,.;]|$)")),
     ("legal_form", re.compile(
         r"(?:\ban?|\blegal form(?:\s+is)?)\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)"
         r"(?:\s(?:with|of)(?:\s[\w-]+){1,8})?\s"  # 'Limited Partnership with a limited liability company as ...'
@@ -93,11 +96,14 @@ _BY_SHAPE = (
 #: center known as Gesundheitszentrum Auenweg', 'the office building "Businesspark Elbe"'; or its name first:
 #: 'the property Quartier Lindenhof, a mixed-use building located at ...'.
 _NAMED_PROPERTY = (
-    re.compile(r"\b(?:an?|the)\s+(?P<type>[A-Za-z][A-Za-z -]{2,50}?)\s+(?:known as|named|called)\s+[\"“„]?"
+    re.compile(r"\b(?:an?|the)\s+(?P<type>[A-Za-z][A-Za-z -]{2,50}?),?\s+(?:known as|named|called)\s+[\"“„]?"
                r"(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?(?=\s*[,.;]|\s+(?:at|in|located|situated)\b)"),
     re.compile(r"\bthe\s+(?P<type>[a-z][a-z -]{2,50}?)\s+[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),
     re.compile(r"\bthe\s+(?:property|building|object)\s+(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?),\s+an?\s+"
                r"(?P<type>[a-z][^,.;]{2,60}?)\s+(?:located|situated|at|in)\b"),
+    # its name, then its kind in brackets: 'to acquire the property Technologiehof West (Light Industrial Building)'
+    re.compile(r"\bthe\s+(?:property|building|object)\s+[\"“„]?(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?"
+               r"\s+\((?P<type>[A-Za-z][^()]{2,40})\)"),
     # German: 'die Finanzierung des Objekts „Handelshof West“ (Objektart: Bürogebäude)'
     re.compile(r"\b(?:des|das|dem)\s+(?:Objekts?|Objektes|Gebäudes?|Anwesens?)\s+[„\"“]?"
                r"(?P<name>[A-ZÄÖÜ][\wäöüß-]*(?:\s(?:[A-ZÄÖÜ][\wäöüß-]*|am|an der|im))*)[\"“”]?"
@@ -106,7 +112,7 @@ _NAMED_PROPERTY = (
                r"(?P<type>[a-z][a-z -]{2,40}?)\s+(?P<name>(?:[A-ZÄÖÜ][\wäöüß-]*\s){1,4}?)(?:at|in|located|situated)\b"),
 )  # fmt: skip
 #: Words a property's kind never starts with: what comes before it in a sentence ('... is the office building').
-_BEFORE_KIND = re.compile(r"^.*\b(?:the|is|are|was|a|an|of)\s+")
+_BEFORE_KIND = re.compile(r"^.*\b(?:the|is|are|was|a|an|of)\s+(?:type\s+)?")
 #: A city's name, of one word or more: 'Bremen', 'Frankfurt am Main', 'Halle (Saale)', 'Freiburg im Breisgau'.
 _CITY = rf"[A-ZÄÖÜ][\wäöüß-]+{TOWN_TAIL}"
 #: The country after a city, when the sentence gives it: ', Germany'.
