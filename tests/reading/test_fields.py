@@ -386,3 +386,19 @@ def test_lost_umlauts_of_property_words_and_a_postcodes_speck(name: str, raw: st
 def test_a_rate_stated_beside_its_ticked_type_is_the_rate() -> None:
     assert normalize("interest_rate", "[x] Fixed  [ ] Variable  indicative: 4.2 % p.a.") == "4.2%"
     assert normalize("interest_rate", "[x] Fixed  [ ] Variable") == "Fixed"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [  # a term sheet's or a portal's answer in words
+        ("permitted", True),
+        ("none applied for", False),
+        ("not permitted", False),
+        ("applied for (KfW)", True),
+        ("nicht vorgesehen", False),
+        ("gewünscht", True),
+        ("see appendix", None),
+    ],
+)
+def test_a_yes_or_no_answered_in_words(raw: str, expected: bool | None) -> None:
+    assert normalize("early_repayment", raw) is expected

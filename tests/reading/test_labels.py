@@ -212,3 +212,12 @@ def test_a_rate_is_an_installment_or_an_interest_as_its_value_says() -> None:
     assert extract_rules("Rate  3.8 % p.a. fixed").fields["interest_rate"] == "3.8%"
     fields = extract_rules("Interest Rate  Fixed\nMonthly Rate  €5,900").fields
     assert (fields["interest_rate"], fields["monthly_payment"]) == ("Fixed", "€5,900 per month")
+
+
+def test_a_term_sheets_asset_section_names_the_property() -> None:
+    text = "2 Asset\n2.1  Asset type  Office Building\n2.2  Asset name  Ärztehaus Hafenspitze\n4 Facility\n4.3  Tenor  15 years"
+    assert _one(text) == {
+        "property_type": "Office Building",
+        "property_name": "Ärztehaus Hafenspitze",
+        "term": "15 years",
+    }

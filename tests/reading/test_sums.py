@@ -85,3 +85,23 @@ def test_the_extractor_restores_a_rate_and_asks_for_a_look() -> None:
     assert result.fields["interest_rate"] == "4.35%"
     flagged = {item["field"]: item["reason"] for item in result.review}
     assert "435%" in flagged["interest_rate"]
+
+
+def test_of_two_prices_offered_the_one_that_adds_up_is_taken() -> None:
+    """A term sheet's sources and uses: 'Purchase price' and 'Total investment' (price and its costs) are
+    both labels of the price; equity plus the financing requested is the purchase price."""
+    text = "\n".join(
+        [
+            "3 Sources and uses",
+            "Purchase price  EUR 18,410,000",
+            "Transaction costs (RETT, notary, agent)  EUR 1,196,600",
+            "Total investment  EUR 19,606,600",
+            "less: Equity (Borrower)  EUR 5,620,000",
+            "Financing requested  EUR 12,790,000",
+        ]
+    )
+    result = extract(text, "rules")
+    assert result.fields["purchase_price"] == "€18,410,000"
+    assert result.fields["equity_share"] == "€5,620,000"  # its 'less:' is no part of its label
+    flagged = {item["field"]: item["reason"] for item in result.review}
+    assert "adds up" in flagged["purchase_price"]

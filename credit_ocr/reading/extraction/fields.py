@@ -186,7 +186,7 @@ def _norm_bool(raw: Raw) -> bool | None:
     text = _GLUED.sub(" ", text)  # 'mNo': a filled box read onto its word
     answers = list(_ANSWER.finditer(text))
     if not answers:
-        return None
+        return _answered_in_words(text)
     before_first = text[: answers[0].start()]
     lead = before_first.strip()
     marks_lead = any(ch in _BOX or ch in _TICK for ch in before_first) or 0 < len(lead) <= 3
@@ -208,6 +208,24 @@ def _norm_bool(raw: Raw) -> bool | None:
     if not any(any(c in _BOX or c in _TICK for c in gap) for gap in gaps) and len(answers) == 1:
         return answers[0][1].lower() in ("yes", "ja")  # 'Yes' alone, no boxes at all
     return None
+
+
+#: A term sheet's or a portal's answer in words ('permitted', 'none applied for', 'nicht vorgesehen').
+_SAID_NO = re.compile(r"\b(?:not|none|never|excluded|nicht|keine?n?|ausgeschlossen)\b", re.I)
+_SAID_YES = re.compile(
+    r"\b(?:permitted|allowed|possible|desired|requested|applied|wanted|included|"
+    r"gewünscht|beantragt|möglich|erlaubt|vorgesehen)\b",
+    re.I,
+)
+
+
+def _answered_in_words(text: str) -> bool | None:
+    """A short answer with no yes or no in it: what its words say, None when they say neither."""
+    if len(text.split()) > 5:
+        return None
+    if _SAID_NO.search(text):
+        return False
+    return True if _SAID_YES.search(text) else None
 
 
 # --------------------------------------------------------------------------------------------

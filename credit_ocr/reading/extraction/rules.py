@@ -18,7 +18,7 @@ from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
 from credit_ocr.reading.extraction.shapes import REGISTER, looks_cut
-from credit_ocr.reading.extraction.sums import restore_lost_digits, restore_rate_point
+from credit_ocr.reading.extraction.sums import restore_lost_digits, restore_rate_point, settle_by_sums
 from credit_ocr.reading.extraction.walk import Candidate, candidates, continuation
 from credit_ocr.reading.lines import LineWord, LineWords
 
@@ -195,9 +195,13 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 raw=cand.raw,
                 from_letter=cand.how == "prose",
             )
+    rivals = {}
     for name, values in offered.items():
         if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:
             evidence[name].conflict = str(rival)
+            rivals[name] = rival
+    for name, reason in settle_by_sums(fields, rivals).items():
+        evidence[name].conflict, evidence[name].doubt = None, reason  # 'Total investment' or 'Purchase price'
     printed = {n: evidence[n].raw if evidence[n].found else unread.get(n) for n in FIELD_NAMES}
     for name, reason in restore_lost_digits(fields, printed).items():
         evidence[name].doubt = reason  # '&,530,250.50': its first digit, from the sums; a person should look

@@ -36,10 +36,10 @@ def section_of(line: str, current: str) -> str:
     folded = fold(line)
     if len(folded.split()) > 8:
         return current
-    if re.search(r"\b(property|object|real estate|building|objekt|immobilie)", folded):
+    if re.search(r"\b(property|object|real estate|building|asset|objekt|immobilie)", folded):
         return "property"
     if re.search(
-        r"\b(loan|credit|financing proposal|terms|conditions|darlehen|kredit|konditionen)\b", folded
+        r"\b(loan|credit|facility|financing proposal|terms|conditions|darlehen|kredit|konditionen)\b", folded
     ):
         return "loan"
     if re.search(r"\b(applicant|company|borrower|company details|antragsteller|unternehmen|firma)\b", folded):

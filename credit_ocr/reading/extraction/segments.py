@@ -31,7 +31,7 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     """(whether the line starts with an enumerator like '3.' or 'b)', its segments)."""
     body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
     numbered = bool(_ENUMERATOR.match(body))
-    body = _ENUMERATOR.sub("", body)
+    body = _ARITHMETIC.sub("", _ENUMERATOR.sub("", body))
     segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]
     segments = [s for s in segments if s]
     while len(segments) > 1 and len(segments[0]) == 1:
@@ -43,6 +43,9 @@ def split_line(line: str) -> tuple[bool, list[str]]:
         segments = [s for s in segments if not _STRAY_MARK.match(s)] or segments[:1]
     return numbered, [part for segment in segments for part in _cells(segment)]
 
+
+#: A sources-and-uses table's sign before its label ('less: Equity (Borrower)', 'zzgl. Nebenkosten').
+_ARITHMETIC = re.compile(r"^(?:less|plus|minus|abzgl|abzüglich|zzgl|zuzüglich)\b\.?:?\s+", re.I)
 
 #: One letter alone between a label and its value: a fax's colon read as a letter ('Kaufpreis  B  EUR
 #: 11.165.000'); not a tick ('X') or a box read as a letter ('o').

@@ -7,6 +7,9 @@ financing requested. When an amount that starts with such a mark breaks its sum,
 others imply is it with one or two digits more in front, the implied amount is taken; the field stays
 flagged for review, with the reason.
 
+Where a form offers two amounts for one field under labels as sure ('Purchase price' and 'Total investment'
+of a term sheet's sources and uses), the one that adds up with the others is taken, still flagged.
+
 A rate read as '435%' or '41%' lost its point: no loan carries 41% a year. When exactly one place for the
 point gives a rate a commercial loan may carry (``checks.RATE_RANGE``), that rate is taken, also flagged.
 """
@@ -20,7 +23,7 @@ from credit_ocr.reading.extraction.checks import RATE_RANGE
 from credit_ocr.reading.extraction.fields import normalize
 from credit_ocr.reading.extraction.shapes import AMOUNTS, money
 
-__all__ = ["restore_lost_digits", "restore_rate_point"]
+__all__ = ["restore_lost_digits", "restore_rate_point", "settle_by_sums"]
 
 #: A printed amount that starts with a mark where its first digit was ('&,530,250.50', '{2 480 000', '€,960,000').
 _MARK_FIRST = re.compile(r"^\s*(?:€\s*)?(?:[^\w\s€$£]|[,.])")
@@ -87,3 +90,31 @@ def restore_rate_point(fields: dict[str, object], raws: dict[str, str | None]) -
         return None
     fields["interest_rate"] = normalize("interest_rate", f"{fitting[0]}%")
     return f"no loan carries {digits}% a year: read as {fitting[0]}%, its decimal point lost in the scan?"
+
+
+def settle_by_sums(fields: dict[str, object], rivals: dict[str, object]) -> dict[str, str]:
+    """Each amount of ``fields`` with a rival (``rivals``: field -> the other value) set to whichever of
+    the two adds up with the other amounts, when exactly one does; returns the reason per field changed."""
+    settled: dict[str, str] = {}
+    for name, rival in rivals.items():
+        if name not in AMOUNTS or (other := money(rival)) is None:
+            continue
+        implied = _implied(name, {n: money(fields.get(n)) for n in AMOUNTS})
+        if implied is not None and other == implied != money(fields.get(name)):
+            settled[name] = (
+                f"{fields[name]} and {rival} were both offered: {rival} adds up with the other amounts"
+            )
+            fields[name] = rival
+    return settled
+
+
+def _implied(name: str, amounts: dict[str, Decimal | None]) -> Decimal | None:
+    """What the other amounts say field ``name`` is (price = equity + financing requested = loan)."""
+    price, requested, equity = amounts["purchase_price"], amounts["requested_amount"], amounts["equity_share"]
+    if name == "purchase_price" and equity is not None and requested is not None:
+        return equity + requested
+    if name == "equity_share" and price is not None and requested is not None:
+        return price - requested
+    if name == "requested_amount" and price is not None and equity is not None:
+        return price - equity
+    return None

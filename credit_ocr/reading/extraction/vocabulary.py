@@ -28,7 +28,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "property_type": {"type": 3, "kind": 3, "categor": 3, "class": 3, "property": 1, "object": 1, "asset": 1,
                       "real": 0.5, "estate": 0.5, "building": 1},
     "property_name": {"name": 2, "title": 2, "designation": 2, "project": 2, "development": 2, "property": 1, "object": 1,
-                      "building": 1},
+                      "building": 1, "asset": 1},
     "property_address": {"address": 3, "adress": 3, "location": 3, "located": 3, "site": 3, "situated": 3,
                          "property": 1, "object": 1},
     "purchase_price": {"price": 3, "cost": 3, "invest": 3, "purchas": 2, "acquisit": 2, "construct": 1,
