@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+import numpy as np
 import pypdfium2.raw as pdfium_c
 
 from credit_ocr.reading.cells import answer_columns, join_wrapped_labels, split_tables
+from credit_ocr.reading.ticks import mark_drawn_ticks, needs_drawn_ticks
 
 __all__ = [
     "LineWord",
@@ -231,6 +233,9 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
         return None  # thin, or it prints glyphs it cannot name (a font's ☒ and ☐ both come out as '�')
     words = _words(chars, scale, page_height)
     lines = rebuild_lines(words, [None] * len(words))
+    if needs_drawn_ticks("\n".join(lines)):  # boxes or radio buttons drawn as lines: read from the picture
+        mark_drawn_ticks(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L")), words)
+        lines = rebuild_lines(words, [None] * len(words))
     return OcrPageResult(
         page=number,
         text="\n".join(lines),

@@ -11,12 +11,13 @@ or ``[ ]`` before the option (beside the answer), the form every extractor alrea
 from __future__ import annotations
 
 import re
+from statistics import median
 from typing import NamedTuple
 
 import cv2
 import numpy as np
 
-__all__ = ["Box", "find_boxes", "mark_ticks", "ticked"]
+__all__ = ["Box", "find_boxes", "mark_drawn_ticks", "mark_ticks", "needs_drawn_ticks", "ticked"]
 
 #: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'myYes', 'Nol').
 _ANSWER = re.compile(r"^(?P<pre>.{0,3}?)(?P<word>yes|no|ja|nein)(?P<post>.{0,2}?)$", re.IGNORECASE)
@@ -168,3 +169,83 @@ def _cut_glyph(word: dict, overlap: int) -> None:
 def _gap(word: dict, left: int, width: int) -> float:
     """The horizontal distance between a word and a box (0 when they overlap)."""
     return max(0, word["left"] - (left + width), left - (word["left"] + word["width"]))
+
+
+# --------------------------------------------------------------------------------------------
+# a text layer's drawn boxes and radio buttons
+
+#: A line of a text layer with two answers or options and no mark among its characters: its boxes or radio
+#: buttons are drawn, not printed ('Interest rate   Fixed   Variable', 'Early repayment   Yes   No').
+_UNMARKED_CHOICE = re.compile(
+    r"^(?!.*[☐☒☑■□●○◉✓✔✗✘\[\]]).*\b(?:(?:yes|ja)\s+(?:/\s*)?(?:no|nein)|(?:fixed|fest)\s+(?:/\s*)?(?:variable|variabel))\b",
+    re.I | re.M,
+)
+
+
+def needs_drawn_ticks(text: str) -> bool:
+    """Whether a text layer's page offers answers with no mark among its characters: only then is the
+    page rendered to read its drawn marks (a page of labels and values costs nothing)."""
+    return bool(_UNMARKED_CHOICE.search(text))
+
+
+def mark_drawn_ticks(gray: np.ndarray, words: list[dict]) -> None:
+    """A text layer's boxes and radio buttons the PDF draws as lines, read from the rendered page: ink no
+    character covers, about a word's height and square, two or more in a row; each is written as [x] or
+    [ ] before the word after it, as :func:`mark_ticks` does for a scan."""
+    if not words:
+        return
+    height = int(median(w["height"] for w in words))
+    dark = (gray < INK).astype(np.uint8)
+    for w in words:  # what is left is drawn: rules, boxes, radio buttons, marks
+        dark[w["top"] : w["top"] + w["height"], w["left"] : w["left"] + w["width"]] = 0
+    count, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    marks: list[Box] = []
+    for left, top, width, tall, _area in stats[1:count]:
+        if not (_SIZE[0] * height <= tall <= _SIZE[1] * height and 0.7 <= width / tall <= 1.4):
+            continue
+        margin = max(2, tall // 5)
+        inside = gray[top + margin : top + tall - margin, left + margin : left + width - margin] < INK
+        if inside.size:
+            marks.append(Box(int(left), int(top), int(width), int(tall), float(inside.mean())))
+    marks = [m for m in marks if not any(o is not m and _within(m, o) for o in marks)]  # a tick in its box
+    for row in _rows_of(marks, height):
+        if len(row) >= 2:
+            for mark, tick in zip(row, ticked(row), strict=True):
+                _mark_before(words, mark, tick, height)
+
+
+def _within(inner: Box, outer: Box) -> bool:
+    return (
+        outer.left <= inner.left
+        and inner.left + inner.width <= outer.left + outer.width
+        and outer.top <= inner.top
+        and inner.top + inner.height <= outer.top + outer.height
+    )
+
+
+def _rows_of(marks: list[Box], height: int) -> list[list[Box]]:
+    """The marks grouped by row, left to right in each."""
+    rows: list[list[Box]] = []
+    for mark in sorted(marks, key=lambda m: m.top + m.height / 2):
+        middle = mark.top + mark.height / 2
+        if rows and abs(middle - (rows[-1][0].top + rows[-1][0].height / 2)) <= height / 2:
+            rows[-1].append(mark)
+        else:
+            rows.append([mark])
+    return [sorted(row, key=lambda m: m.left) for row in rows]
+
+
+def _mark_before(words: list[dict], mark: Box, tick: bool, height: int) -> None:
+    """'[x]' or '[ ]' inserted before the word just right of ``mark`` in its row (none: nothing)."""
+    middle = mark.top + mark.height / 2
+    after = [
+        w
+        for w in words
+        if abs(w["top"] + w["height"] / 2 - middle) <= height
+        and 0 <= w["left"] - (mark.left + mark.width) <= 3 * height
+    ]
+    if not after:
+        return
+    word = min(after, key=lambda w: w["left"])
+    box = {"text": "[x]" if tick else "[ ]", "conf": 100.0, "left": mark.left, "top": word["top"]}
+    words.insert(words.index(word), box | {"width": mark.width, "height": word["height"]})

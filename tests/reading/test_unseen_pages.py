@@ -198,3 +198,35 @@ def test_white_headers_on_a_dark_band_are_read() -> None:
     assert fields["company_name"] == "Elbufer Hotelbetriebs AG"
     assert fields["founding_date"] == "23.03.1968"
     assert fields["vat_id"] == "DE096594618"
+
+
+def test_boxes_and_radio_buttons_a_pdf_draws_are_read_from_its_picture() -> None:
+    """A portal's printout draws its radio buttons and a form its boxes as lines, not characters: the text
+    layer says 'Fixed  Variable', 'Yes  No' and nothing of which was chosen. The page is rendered and each
+    drawn mark read by its ink; a page with no such row is not rendered."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setFont("Helvetica", 11)
+    rows = [("Interest rate", ("Fixed", "Variable"), 1, "circle"), ("Early repayment desired", ("Yes", "No"), 0, "box"),
+            ("Public funding applied for", ("Yes", "No"), 1, "box")]  # fmt: skip
+    for i, (label, options, chosen, shape) in enumerate(rows):
+        y = 760 - 28 * i
+        pdf.drawString(60, y, label)
+        for j, option in enumerate(options):
+            x = 260 + 110 * j
+            if shape == "circle":
+                pdf.circle(x + 4, y + 4, 4.5, stroke=1, fill=int(j == chosen))
+            else:
+                pdf.rect(x, y - 1, 9, 9, stroke=1, fill=0)
+                if j == chosen:
+                    pdf.line(x + 1.5, y + 3, x + 4, y), pdf.line(x + 4, y, x + 8, y + 7)  # a tick
+            pdf.drawString(x + 16, y, option)
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "text-layer"
+    fields = extract(result.text, "rules").fields
+    assert (fields["interest_rate"], fields["early_repayment"], fields["public_funding"]) == (
+        "Variable",
+        True,
+        False,
+    )
