@@ -30,8 +30,10 @@ RUN_GAP = 3.0
 #: A piece joins a value row only when every gap between them is narrower than this share of the padding
 #: between two cells of the run: a heading sits as far from the row below it as two rows of the table do.
 EDGE_GAP = 0.75
-#: A line taller than this many times the table's rows is a title or a heading, not a piece of a label.
+#: A line taller than this many times the table's rows is a title or a heading, not a piece of a label;
+#: one smaller than this share of them is a boxed form's small print.
 HEADING_HEIGHT = 1.4
+SMALL_PRINT = 0.7
 
 
 def join_wrapped_labels(rows: list[list[dict]], wide: list[float]) -> list[list[dict]]:
@@ -108,6 +110,8 @@ def _kind(row: list[dict], wide: float, columns: _Columns) -> str:
     right = [w for w in row if w["left"] >= value_x - tolerance]
     if _extent(right or row)[2] > HEADING_HEIGHT * height:
         return "other"  # taller than the table's rows: a title or a heading (a value's own words tell)
+    if not right and _extent(row)[2] < SMALL_PRINT * height:
+        return "other"  # a boxed form's small label above the next box's value, no line of a wrapped label
     if any(w["left"] < value_x - tolerance < w["left"] + w["width"] for w in row):
         return "other"  # a word across the gutter: prose or a heading, not the two columns
     if right:  # a value starts at the value column, or after a wide gap (not a title running across)

@@ -228,7 +228,7 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
     if covered / max(1.0, page_width * page_height) > MAX_IMAGE_COVER:
         return None
     chars = _chars(page)
-    visible = [c for c, _ in chars if not c.isspace()]
+    visible = [c for c, _, _ in chars if not c.isspace()]
     if len(visible) < MIN_TEXT_LAYER_CHARS or "\ufffd" in visible:
         return None  # thin, or it prints glyphs it cannot name (a font's ☒ and ☐ both come out as '�')
     words = _words(chars, scale, page_height)
@@ -253,31 +253,33 @@ Box = tuple[float, float, float, float]
 _PDFIUM_HYPHEN = 2
 
 
-def _chars(page) -> list[tuple[str, Box]]:
-    """Each character of the text layer with its box (PDF points, origin bottom left)."""
+def _chars(page) -> list[tuple[str, Box, Box]]:
+    """Each character of the text layer with its font's box and its ink's (PDF points, origin bottom left)."""
     textpage = page.get_textpage()
     try:
         chars = []
         for i in range(textpage.count_chars()):
             code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
             char = "-" if code == _PDFIUM_HYPHEN else (chr(code) if code else "\ufffd")
-            chars.append((char, textpage.get_charbox(i, loose=True)))
+            # the font's box splits words at gaps; the ink's height places the word, so that a tiny label
+            # just above its value (a boxed form's) is a row of its own, not one with the value
+            chars.append((char, textpage.get_charbox(i, loose=True), textpage.get_charbox(i, loose=False)))
     finally:
         textpage.close()
     return chars
 
 
-def _words(chars: list[tuple[str, Box]], scale: float, page_height: float) -> list[dict]:
+def _words(chars: list[tuple[str, Box, Box]], scale: float, page_height: float) -> list[dict]:
     """Characters grouped into words (split at spaces, gaps and row changes), boxes in pixels."""
     words: list[dict] = []
-    current: list[tuple[str, Box]] = []
+    current: list[tuple[str, Box, Box]] = []
 
     def flush() -> None:
         if current:
             words.append(_word(current, scale, page_height))
             current.clear()
 
-    for char, box in chars:
+    for char, box, ink in chars:
         if char.isspace() or char in "\x00\ufffe\uffff":
             flush()
             continue
@@ -287,18 +289,19 @@ def _words(chars: list[tuple[str, Box]], scale: float, page_height: float) -> li
             same_row = abs((box[1] + box[3]) / 2 - (prev[1] + prev[3]) / 2) < 0.5 * line_height
             if not same_row or box[0] - prev[2] > 0.3 * line_height or box[2] < prev[0]:
                 flush()
-        current.append((char, box))
+        current.append((char, box, ink))
     flush()
     return words
 
 
-def _word(chars: list[tuple[str, Box]], scale: float, page_height: float) -> dict:
-    left = min(b[0] for _, b in chars)
-    right = max(b[2] for _, b in chars)
-    top = max(b[3] for _, b in chars)
-    bottom = min(b[1] for _, b in chars)
+def _word(chars: list[tuple[str, Box, Box]], scale: float, page_height: float) -> dict:
+    left = min(b[0] for _, b, _ in chars)
+    right = max(b[2] for _, b, _ in chars)
+    inked = [ink for _, _, ink in chars if ink[3] > ink[1]] or [b for _, b, _ in chars]
+    top = max(b[3] for b in inked)
+    bottom = min(b[1] for b in inked)
     return {
-        "text": "".join(c for c, _ in chars),
+        "text": "".join(c for c, _, _ in chars),
         "left": round(left * scale),
         "top": round((page_height - top) * scale),
         "width": max(1, round((right - left) * scale)),

@@ -230,3 +230,32 @@ def test_boxes_and_radio_buttons_a_pdf_draws_are_read_from_its_picture() -> None
         True,
         False,
     )
+
+
+def test_a_boxed_forms_small_labels_above_their_values_stay_rows_of_their_own() -> None:
+    """A German bank's form prints each label in 6-point type at the top of its box and the value below it
+    in 11-point: the next box's label sits just under a value, as close as a wrapped line. By the glyphs'
+    ink (not the font's box) and by its small print it is a row of its own, not a piece of a label."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    boxes = [("Firma", "Lorenz Solutions AG", None), ("Rechtsform", "Aktiengesellschaft", ("Gründungsdatum", "26.10.1969")),
+             ("Geschäftsanschrift", "Zeppelinstraße 162b, 89073 Ulm", None), ("Objektart", "Produktionshalle", ("Baujahr", "2026"))]  # fmt: skip
+    y = 780
+    for label, value, beside in boxes:
+        for x, (small, big) in ((45, (label, value)), *(((360, beside),) if beside else ())):
+            pdf.setFont("Helvetica", 6)
+            pdf.drawString(x, y, small)
+            pdf.setFont("Helvetica", 11)
+            pdf.drawString(x + 3, y - 14, big)
+        pdf.rect(40, y - 19, 500, 27, stroke=1, fill=0)
+        y -= 27
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "text-layer"
+    fields = extract(result.text, "rules").fields
+    assert (fields["company_name"], fields["legal_form"]) == ("Lorenz Solutions AG", "Aktiengesellschaft")
+    assert (fields["founding_date"], fields["business_address"]) == (
+        "26.10.1969",
+        "Zeppelinstraße 162b, 89073 Ulm",
+    )
+    assert (fields["property_type"], fields["construction_year"]) == ("Produktionshalle", 2026)

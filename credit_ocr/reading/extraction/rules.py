@@ -137,6 +137,21 @@ def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
     return sorted(others, key=str)[0] if others else None
 
 
+def _mend_numbers(
+    fields: dict[str, object], evidence: dict[str, Evidence], rivals: dict[str, object], printed: dict
+) -> None:
+    """The numbers the form's own arithmetic mends (:mod:`.sums`), each flagged with its reason: of two
+    prices offered the one that adds up, a first digit lost into a mark, a rate's lost point."""
+    for name, reason in settle_by_sums(fields, rivals).items():
+        evidence[name].conflict, evidence[name].doubt = None, reason  # 'Total investment' or 'Purchase price'
+    restored = restore_lost_digits(fields, printed)  # '&,530,250.50': its first digit, from the sums
+    if reason := restore_rate_point(fields, printed):
+        restored["interest_rate"] = reason  # '435%': 4.35%, the only rate it can be
+    for name, reason in restored.items():
+        evidence[name].doubt = reason
+        evidence[name].found, evidence[name].plausible, evidence[name].raw = True, True, printed[name]
+
+
 def _wrapped(cand: Candidate, lines: list[str]) -> None:
     """A form's text value cut at its line's end ('Extension of the', '... 37073') read with the rest the
     next line holds ('existing building', 'Göttingen'), the cut reading kept as the alternative; a
@@ -200,18 +215,8 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
         if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:
             evidence[name].conflict = str(rival)
             rivals[name] = rival
-    for name, reason in settle_by_sums(fields, rivals).items():
-        evidence[name].conflict, evidence[name].doubt = None, reason  # 'Total investment' or 'Purchase price'
     printed = {n: evidence[n].raw if evidence[n].found else unread.get(n) for n in FIELD_NAMES}
-    for name, reason in restore_lost_digits(fields, printed).items():
-        evidence[name].doubt = reason  # '&,530,250.50': its first digit, from the sums; a person should look
-        evidence[name].found, evidence[name].plausible, evidence[name].raw = True, True, printed[name]
-    if reason := restore_rate_point(fields, printed):
-        evidence[
-            "interest_rate"
-        ].doubt = reason  # '435%': 4.35%, the only rate it can be; a person should look
-        evidence["interest_rate"].found, evidence["interest_rate"].plausible = True, True
-        evidence["interest_rate"].raw = printed["interest_rate"]
+    _mend_numbers(fields, evidence, rivals, printed)
     valid = {name: is_valid(name, fields[name]) for name in FIELD_NAMES}
     confidence = {name: confidence_of(evidence[name]) for name in FIELD_NAMES}
     items = [item.as_dict() for item in review(fields, evidence, text)]

@@ -98,5 +98,6 @@ FILLER = frozenset({
     "arrangement", "provided", "given", "planned", "expected", "overall", "basis", "borrow", "which", "that",
     "where", "when", "whether", "it", "this", "there", "full", "complete", "exact", "official", "current",
     "des", "der", "die", "das", "den", "und", "oder", "gewunscht", "gewunschte", "gewunschter", "beantragt",
-    "beantragte", "beantragter", "gesamt", "gesamte", "pro", "je",
+    "beantragte", "beantragter", "gesamt", "gesamte", "pro", "je", "wird", "wurde", "wurden", "werden", "ist",
+    "sind", "ein", "eine", "einer", "eines", "sie", "ihr", "ihre", "ihrer",
 })  # fmt: skip
