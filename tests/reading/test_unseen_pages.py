@@ -246,9 +246,9 @@ def test_a_boxed_forms_small_labels_above_their_values_stay_rows_of_their_own() 
             pdf.setFont("Helvetica", 6)
             pdf.drawString(x, y, small)
             pdf.setFont("Helvetica", 11)
-            pdf.drawString(x + 3, y - 14, big)
-        pdf.rect(40, y - 19, 500, 27, stroke=1, fill=0)
-        y -= 27
+            pdf.drawString(x + 3, y - 12, big)
+        pdf.rect(40, y - 15, 500, 20, stroke=1, fill=0)
+        y -= 20
     pdf.save()
     result = ocr_bytes(out.getvalue())
     assert result.path == "text-layer"
