@@ -221,3 +221,12 @@ def test_a_term_sheets_asset_section_names_the_property() -> None:
         "property_name": "Ärztehaus Hafenspitze",
         "term": "15 years",
     }
+
+
+def test_a_brokers_summary_and_a_contracts_spelled_out_term() -> None:
+    """'Kunde' (the broker's customer) is the applicant; 'ten (10) years' is 10 years."""
+    fields = extract_rules(
+        "Kunde: Sauer & Engel GmbH  Kaufpreis:  € 3.240.000\nDuration ..... ten (10) years"
+    ).fields
+    assert (fields["company_name"], fields["purchase_price"]) == ("Sauer & Engel GmbH", "€3,240,000")
+    assert fields["term"] == "10 years"

@@ -248,6 +248,7 @@ def norm_term(raw: Raw) -> str | None:
         number, unit = Decimal(str(raw)), "y"
     else:
         text = _RESTATED.sub("", fix_digits(prepare(raw)))  # '15 years (180 months)': the term, said twice
+        text = _SPELLED.sub(r"\1", text)  # 'ten (10) years': the number in words, then in digits
         m = _TERM.fullmatch(text)
         if not m:
             return None
@@ -264,6 +265,8 @@ def norm_term(raw: Raw) -> str | None:
 
 
 _RATE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(%|percent|per\s*cent|pct\.?)", re.I)
+#: A number written in words and then in digits, as a contract does: 'fifteen (15)'.
+_SPELLED = re.compile(r"\b[A-Za-z-]+\s*\((\d{1,3})\)")
 
 
 def _format_rate(number: Decimal) -> str | None:

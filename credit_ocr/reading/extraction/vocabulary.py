@@ -59,7 +59,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
 #: German labels (a German bank's form, or a German label with the English in brackets): stems folded as
 #: labels are (umlauts as their vowel: 'Gründung' -> 'grundung'), merged into :data:`VOCABULARY`.
 GERMAN: dict[str, dict[str, float]] = {
-    "company_name": {"firma": 3, "firmenname": 3, "antragsteller": 2, "unternehmen": 2, "darlehensnehmer": 2,
+    "company_name": {"firma": 3, "firmenname": 3, "antragsteller": 2, "unternehmen": 2, "darlehensnehmer": 2, "kunde": 3,
                      "kreditnehmer": 2},
     "legal_form": {"rechtsform": 3, "gesellschaftsform": 3, "unternehmensform": 3},
     "founding_date": {"grundung": 3, "gegrundet": 3},
