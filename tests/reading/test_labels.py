@@ -230,3 +230,10 @@ def test_a_brokers_summary_and_a_contracts_spelled_out_term() -> None:
     ).fields
     assert (fields["company_name"], fields["purchase_price"]) == ("Sauer & Engel GmbH", "€3,240,000")
     assert fields["term"] == "10 years"
+
+
+def test_of_two_loan_labels_the_one_asked_for_is_the_amount_requested() -> None:
+    text = "Amount of credit sought ..... EUR 5.800.000,00\nLoan principal ..... EUR 5.700.000,00"
+    result = extract_rules(text)
+    assert (result.fields["requested_amount"], result.fields["loan_amount"]) == ("€5,800,000", "€5,700,000")
+    assert any(item["field"] == "requested_amount" for item in result.review)

@@ -137,6 +137,33 @@ def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
     return sorted(others, key=str)[0] if others else None
 
 
+#: Words that make a loan's label the amount asked for: 'Amount of credit sought', 'Kreditbedarf'.
+_ASKED = ("sought", "request", "need", "required", "demand", "bedarf", "beantragt", "gewunscht", "gewünscht")
+
+
+def _request_among_loans(
+    fields: dict[str, object], evidence: dict[str, Evidence], offered: dict, ranked: dict[str, tuple]
+) -> None:
+    """A form with two loan labels and no financing requested ('Amount of credit sought', 'Loan principal'):
+    the one that says it was asked for is the amount requested; flagged, as the extractor's reading."""
+    if fields["requested_amount"] is not None:
+        return
+    loans = [offer for offer in offered["loan_amount"] if offer[1][0]]
+    asked = [offer for offer in loans if any(w.startswith(_ASKED) for w in offer[2])]
+    others = [offer for offer in loans if not any(w.startswith(_ASKED) for w in offer[2])]
+    if not asked or not others:
+        return
+    (value, key, words), loan = asked[0], others[0]
+    offered["loan_amount"].remove(asked[0])
+    offered["requested_amount"].append(asked[0])
+    fields["requested_amount"], ranked["requested_amount"] = value, key
+    fields["loan_amount"], ranked["loan_amount"] = loan[0], loan[1]
+    evidence["requested_amount"] = Evidence(
+        found=True, label_score=0.5, plausible=True, label=" ".join(words), raw=str(value),
+        doubt=f"two loan amounts: {' '.join(words)!r} says it was asked for, so it is read as the amount requested",
+    )  # fmt: skip
+
+
 def _mend_numbers(
     fields: dict[str, object], evidence: dict[str, Evidence], rivals: dict[str, object], printed: dict
 ) -> None:
@@ -210,6 +237,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 raw=cand.raw,
                 from_letter=cand.how == "prose",
             )
+    _request_among_loans(fields, evidence, offered, ranked)
     rivals = {}
     for name, values in offered.items():
         if evidence[name].plausible and (rival := _rival(fields[name], ranked[name], values)) is not None:
