@@ -402,3 +402,17 @@ def test_a_rate_stated_beside_its_ticked_type_is_the_rate() -> None:
 )
 def test_a_yes_or_no_answered_in_words(raw: str, expected: bool | None) -> None:
     assert normalize("early_repayment", raw) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [  # a portal's radio buttons as tesseract reads them: a filled one '@' or '©', an empty one 'O'
+        ("interest_rate", "O Fixed  @ Variable", "Variable"),
+        ("interest_rate", "@ Fixed O Variable", "Fixed"),
+        ("early_repayment", "O Yes  @©No", False),
+        ("public_funding", "@ Yes  O No", True),
+        ("company_name", "O Brien Bau GmbH", "O Brien Bau GmbH"),  # no filled button: no row of them
+    ],
+)
+def test_radio_buttons_read_as_letters(name: str, raw: str, expected: object) -> None:
+    assert normalize(name, raw) == expected

@@ -299,6 +299,8 @@ def normalize(name: str, raw: Raw) -> Value:
     spec = _spec(name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if isinstance(raw, str) and spec.kind in ("text", "rate", "bool"):
+        raw = _radio_buttons(raw)
     if (
         spec.kind in ("text", "rate")
         and isinstance(raw, str)
@@ -314,6 +316,20 @@ def normalize(name: str, raw: Raw) -> Value:
         return _NORMALIZERS[spec.kind](raw)
     except (ValueError, ArithmeticError, TypeError):
         return None
+
+
+#: Radio buttons as OCR reads them: a filled one as '@', '©' or '®' (or several), an empty one as 'O' or '0',
+#: each a word of its own before its option ('O Fixed  @ Variable', 'O Yes  @©No').
+_RADIO_ON = re.compile(r"(?:(?<=\s)|^)[@©®◉●]{1,3}\s?(?=[A-Za-zÄÖÜäöü])")
+_RADIO_OFF = re.compile(r"(?:(?<=\s)|^)[Oo0○](?=\s+[A-Za-zÄÖÜäöü])")
+
+
+def _radio_buttons(text: str) -> str:
+    """A row of radio buttons written as boxes ('[ ] Fixed  [x] Variable'), when it holds one filled button
+    and at least one empty one; any other text as it is."""
+    if len(_RADIO_ON.findall(text)) != 1 or not _RADIO_OFF.search(text):
+        return text
+    return _RADIO_OFF.sub("[ ]", _RADIO_ON.sub("[x] ", text))
 
 
 #: A rate stated as a number ('[x] Fixed [ ] Variable  indicative: 4.2 % p.a.'): the field's value, not its type.
