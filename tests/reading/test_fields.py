@@ -416,3 +416,15 @@ def test_a_yes_or_no_answered_in_words(raw: str, expected: bool | None) -> None:
 )
 def test_radio_buttons_read_as_letters(name: str, raw: str, expected: object) -> None:
     assert normalize(name, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [  # a skewed scan's specks: after a VAT number, before a year
+        ("vat_id", "DE304852769°  5", "DE304852769"),
+        ("vat_id", "DE 358 081 059", "DE358081059"),
+        ("construction_year", "ee  1998", 1998),
+    ],
+)
+def test_a_scans_specks_beside_a_vat_number_or_a_year(name: str, raw: str, expected: object) -> None:
+    assert normalize(name, raw) == expected

@@ -237,3 +237,10 @@ def test_of_two_loan_labels_the_one_asked_for_is_the_amount_requested() -> None:
     result = extract_rules(text)
     assert (result.fields["requested_amount"], result.fields["loan_amount"]) == ("€5,800,000", "€5,700,000")
     assert any(item["field"] == "requested_amount" for item in result.review)
+
+
+def test_a_speck_after_an_items_number_or_an_amount_is_no_part_of_them() -> None:
+    fields = extract_rules(
+        "4.7 ° Public funding  none applied for :\nless: Equity (Borrower)  EUR 9,240,000  5"
+    ).fields
+    assert (fields["public_funding"], fields["equity_share"]) == (False, "€9,240,000")

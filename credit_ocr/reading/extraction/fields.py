@@ -120,7 +120,9 @@ def _norm_year(raw: Raw) -> int | None:
     if isinstance(raw, int):
         return raw if 1000 <= raw <= 9999 else None
     text = fix_digits(prepare(raw)).rstrip(".")
-    m = re.fullmatch(r"(?:(?:built|year|in|anno|baujahr)\s*)?(\d{4})", text, re.I)
+    m = re.fullmatch(
+        r"(?:(?:built|year|in|anno|baujahr|[a-z]{1,2})\s*)?(\d{4})", text, re.I
+    )  # 'ee 1998': a speck
     return int(m[1]) if m else None
 
 
@@ -130,11 +132,17 @@ def _norm_year(raw: Raw) -> int | None:
 _VAT = re.compile(r"[A-Z]{2}[0-9A-Z]{8,12}")
 
 
+#: A German VAT number as printed, its digits maybe spaced ('DE 358 081 059'), and nothing of a digit after it.
+_VAT_PRINTED = re.compile(r"\bDE[\s.:\-]*(?:\d[\s.]?){8}\d(?![\s.]?\d)")
+
+
 def _norm_vat(raw: Raw) -> str | None:
     if not isinstance(raw, str):
         return None
     text = prepare(raw).upper()
     text = re.sub(r"^(VAT\s*(ID|NO\.?|NUMBER)?|UST-?IDNR\.?)\s*:?\s*", "", text)
+    if whole := _VAT_PRINTED.search(text):
+        text = whole[0]  # 'DE304852769°  5': the number, not a speck after it
     text = re.sub(r"[\s.\-/:;,]", "", text)  # 'DE: 561571797': a mark between country and number
     if len(text) < 10:
         return None

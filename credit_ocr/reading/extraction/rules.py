@@ -26,8 +26,9 @@ __all__ = ["LineWords", "extract_rules"]
 
 
 _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)")
-#: A speck read as a digit or two after an amount's cents ('EUR 21.930.000,00  5'): no digit follows the cents.
-_AFTER_CENTS = re.compile(r"(?<=[.,]\d{2})\s+\d{1,2}\s*$")
+#: A speck read as a digit or two after an amount's cents ('EUR 21.930.000,00  5'), or a digit a wide gap
+#: after its last group ('EUR 9,240,000  5'): no digit follows the cents, none stands apart.
+_AFTER_CENTS = re.compile(r"(?<=[.,]\d{2})\s+\d{1,2}\s*$|(?<=[.,]\d{3})\s+\d\s*$")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
 _EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_Lindenailee')
 _KINDS = {spec.name: spec.kind for spec in FIELDS}

@@ -23,7 +23,7 @@ _LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
 #: An item's number before its label: '3.', 'b)', 'iv.', and the outline numbers '1.1', '2.3.1.' (before a
 #: letter: '3.75 %' is a value).
 _ENUMERATOR = re.compile(
-    r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?=[^\W\d_])"
+    r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
 )
 
 
@@ -54,6 +54,9 @@ _STRAY_LETTER = re.compile(r"^[^\W\dxXoO_]$")
 #: A mark or two alone, no letter, digit, box, bracket or currency among them.
 _STRAY_MARK = re.compile(r"^[^\w\s☐☒☑■□✓✔✗✘€$%\[\](){}]{1,2}$")
 
+#: A speck's mark, alone at a segment's edge: no box, currency, bracket or word.
+_SPECK_MARKS = frozenset("°'\"`´^~*•·.,:;!?“”„‘’‚")
+
 #: A tick box, however printed or misread ('[x]', '(X)', '[U]', 'U]', '|'): never junk, however few letters.
 _BOX = re.compile(r"^[\[(|{]?.{0,2}[\])|}]$|^[\[(|{].{0,2}$")
 
@@ -64,6 +67,8 @@ def _unjunked(segment: str) -> str:
     words = segment.strip(" |").split()
 
     def junk(word: str) -> bool:
+        if len(word) == 1 and word in _SPECK_MARKS:
+            return True  # '4.7 ° Public funding': a speck after an item's number
         if len(word) < 2 or any(ch.isdigit() or ch in "€$%&" for ch in word) or _BOX.match(word):
             return False  # '€7,', '&', '[U]' are a value's or a box's
         return sum(ch.isalnum() for ch in word) <= 1  # ('(e.K.)' is a legal form's)
