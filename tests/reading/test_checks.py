@@ -305,3 +305,11 @@ def test_a_company_name_that_reads_as_a_legal_form_is_doubted(value: str, doubte
 def test_a_loan_of_a_few_thousand_euros_lost_digits() -> None:
     assert shape_doubt("loan_amount", "€1,718") is not None
     assert shape_doubt("loan_amount", "€250,000") is None
+
+
+def test_a_lone_answer_beside_marks_that_are_no_box_is_doubted() -> None:
+    """'¥  Yes  a': a photographed form whose 'No' was circled or struck out, read as a mark and a letter;
+    a plain 'Yes', '[x] Yes' or a box glued to the other answer ('ONo') are answers as printed."""
+    assert "one answer read" in shape_doubt("early_repayment", True, "¥  Yes  a")
+    for raw in ("Yes", "[x] Yes", "☒ yes ☐ no", "Yes ☒", "(x) Ja", "[x] Yes  ONo"):
+        assert shape_doubt("early_repayment", True, raw) is None, raw

@@ -182,7 +182,27 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
         return f"{value} is too small a payment for a real-estate loan: digits may be lost"
     if name in _TICK_BOXES and raw is not None and tick_ambiguous(raw):
         return "the tick could belong to either answer"
+    if name in _TICK_BOXES and raw is not None and (marks := _lone_answer_marks(raw)):
+        return (
+            f"one answer read, beside {marks!r}, no box: the other may be lost, or one struck out or circled"
+        )
     return None
+
+
+_GLUED_ANSWER = re.compile(r"(?:yes|no|ja|nein)$", re.I)
+
+
+def _lone_answer_marks(raw: str) -> str:
+    """What stands beside a yes/no field's only answer that is neither a box nor a tick ('¥  Yes  a'), '' if
+    nothing does (a plain 'Yes', '[x] Yes', 'Yes ☒' are answers as printed)."""
+    if len(_ANSWER.findall(raw)) != 1:
+        return ""
+    rest = _ANSWER.sub(" ", raw)
+    return " ".join(
+        w
+        for w in rest.split()
+        if w.strip("[](){}|:;?.,☐☒☑■□xX✓✔✗✘*-_") and not _GLUED_ANSWER.search(w)  # 'ONo': a box glued on
+    )
 
 
 def tick_ambiguous(raw: str) -> bool:
