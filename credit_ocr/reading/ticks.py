@@ -172,7 +172,7 @@ def _gap(word: dict, left: int, width: int) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# a text layer's drawn boxes and radio buttons
+# a text layer's drawn boxes, radio buttons and struck-out answers
 
 #: A line of a text layer with two answers or options and no mark among its characters: its boxes or radio
 #: buttons are drawn, not printed ('Interest rate   Fixed   Variable', 'Early repayment   Yes   No').
@@ -212,6 +212,44 @@ def mark_drawn_ticks(gray: np.ndarray, words: list[dict]) -> None:
         if len(row) >= 2:
             for mark, tick in zip(row, ticked(row), strict=True):
                 _mark_before(words, mark, tick, height)
+    _struck_out(gray < INK, words, [m.top + m.height / 2 for m in marks], height)
+
+
+#: A word is struck out when one of its middle rows is ink across this share of its width (a line through
+#: it; its own letters leave gaps).
+STRUCK = 0.95
+
+
+def _struck_out(dark: np.ndarray, words: list[dict], marked: list[float], height: int) -> None:
+    """'Yes / No (strike out what does not apply)': in a row of two answers and no drawn box, the answer a
+    line runs through is the one not chosen; '[ ]' goes before it, '[x]' before the other."""
+    answers = [w for w in words if w["text"].lower().strip(".,;:") in _WORDS]
+    for a, b in zip(answers, answers[1:], strict=False):
+        middle = a["top"] + a["height"] / 2
+        if abs(b["top"] + b["height"] / 2 - middle) > height / 2 or any(
+            abs(m - middle) <= height for m in marked
+        ):
+            continue
+        struck = [_has_line(dark, w) for w in (a, b)]
+        if sum(struck) != 1:
+            continue
+        for word, line in zip((a, b), struck, strict=True):
+            box = {
+                "text": "[ ]" if line else "[x]",
+                "conf": 100.0,
+                "top": word["top"],
+                "height": word["height"],
+            }
+            words.insert(
+                words.index(word), box | {"left": max(0, word["left"] - 2), "width": 1}
+            )  # (no overlap)
+
+
+def _has_line(dark: np.ndarray, word: dict) -> bool:
+    """A line through the middle third of the word's box, across nearly all of its width."""
+    top, tall = word["top"], word["height"]
+    band = dark[top + tall // 3 : top + 2 * tall // 3 + 1, word["left"] : word["left"] + word["width"]]
+    return band.size > 0 and float(band.mean(axis=1).max()) >= STRUCK
 
 
 def _within(inner: Box, outer: Box) -> bool:

@@ -259,3 +259,25 @@ def test_a_boxed_forms_small_labels_above_their_values_stay_rows_of_their_own() 
         "Zeppelinstraße 162b, 89073 Ulm",
     )
     assert (fields["property_type"], fields["construction_year"]) == ("Produktionshalle", 2026)
+
+
+def test_an_answer_struck_out_on_a_pdf_leaves_the_other() -> None:
+    """'Yes / No (strike out what does not apply)': the line through 'Yes' is drawn, not text; the page is
+    rendered and the answer with a line through it is the one not chosen."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setFont("Helvetica", 11)
+    for i, (label, struck) in enumerate(
+        (("Public subsidies applied for?", 0), ("Early repayment desired?", 1))
+    ):
+        y = 760 - 28 * i
+        pdf.drawString(60, y, label)
+        pdf.drawString(260, y, "Yes  /  No")
+        before = pdfmetrics.stringWidth("Yes  /  " if struck else "", "Helvetica", 11)
+        word = pdfmetrics.stringWidth("No" if struck else "Yes", "Helvetica", 11)
+        pdf.line(260 + before - 3, y + 3.5, 260 + before + word + 3, y + 3.5)  # a pen's line overshoots
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "text-layer"
+    fields = extract(result.text, "rules").fields
+    assert (fields["public_funding"], fields["early_repayment"]) == (False, True)
