@@ -142,9 +142,20 @@ def _replace(words: list[dict], answers: list[dict], box: Box, tick: bool) -> No
     if not same_row:
         return
     nearest = min(same_row, key=lambda a: _gap(a, box.left, box.width))
-    mark = {"text": "[x]" if tick else "[ ]", "conf": nearest["conf"], "_key": nearest.get("_key")}
-    mark |= {"left": box.left, "top": box.top, "width": box.width, "height": box.height}
-    words.insert(words.index(nearest), mark)
+    mark = _tick_word(tick, box.left, box.top, box.width, box.height, nearest["conf"])
+    words.insert(words.index(nearest), mark | {"_key": nearest.get("_key")})
+
+
+def _tick_word(tick: bool, left: int, top: int, width: int, height: int, conf: float = 100.0) -> dict:
+    """A box's reading as a word of the page: '[x]' or '[ ]', the form every extractor understands."""
+    return {
+        "text": "[x]" if tick else "[ ]",
+        "conf": conf,
+        "left": left,
+        "top": top,
+        "width": width,
+        "height": height,
+    }
 
 
 def _cut_free(word: dict, found: re.Match, box: Box) -> None:
@@ -233,16 +244,11 @@ def _struck_out(dark: np.ndarray, words: list[dict], marked: list[float], height
         struck = [_has_line(dark, w) for w in (a, b)]
         if sum(struck) != 1:
             continue
-        for word, line in zip((a, b), struck, strict=True):
-            box = {
-                "text": "[ ]" if line else "[x]",
-                "conf": 100.0,
-                "top": word["top"],
-                "height": word["height"],
-            }
+        for word, line in zip((a, b), struck, strict=True):  # a 1-pixel box just left of it: no overlap
             words.insert(
-                words.index(word), box | {"left": max(0, word["left"] - 2), "width": 1}
-            )  # (no overlap)
+                words.index(word),
+                _tick_word(not line, max(0, word["left"] - 2), word["top"], 1, word["height"]),
+            )
 
 
 def _has_line(dark: np.ndarray, word: dict) -> bool:
@@ -285,5 +291,4 @@ def _mark_before(words: list[dict], mark: Box, tick: bool, height: int) -> None:
     if not after:
         return
     word = min(after, key=lambda w: w["left"])
-    box = {"text": "[x]" if tick else "[ ]", "conf": 100.0, "left": mark.left, "top": word["top"]}
-    words.insert(words.index(word), box | {"width": mark.width, "height": word["height"]})
+    words.insert(words.index(word), _tick_word(tick, mark.left, word["top"], mark.width, word["height"]))

@@ -179,8 +179,8 @@ def test_a_mark_after_the_last_value_of_a_row_is_no_value() -> None:
 
 
 def test_marks_between_two_cells_are_no_cell() -> None:
-    """'1988  :  3.728 m2': a speck between two values of a row of labels above would make three values."""
-    assert _one("Construction Year  Total Area\n1988  :  3.728 m2") == {
+    """'1988  =  3.728 m2': a speck between two values of a row of labels above would make three values."""
+    assert _one("Construction Year  Total Area\n1988  =  3.728 m2") == {
         "construction_year": "1988",
         "total_area": "3.728 m2",
     }
