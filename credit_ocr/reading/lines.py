@@ -13,6 +13,7 @@ import numpy as np
 import pypdfium2.raw as pdfium_c
 
 from credit_ocr.reading.cells import answer_columns, join_wrapped_labels, split_tables
+from credit_ocr.reading.combs import joined_combs
 from credit_ocr.reading.ticks import mark_drawn_ticks, needs_drawn_ticks
 
 __all__ = [
@@ -231,7 +232,7 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
     visible = [c for c, _, _ in chars if not c.isspace()]
     if len(visible) < MIN_TEXT_LAYER_CHARS or "\ufffd" in visible:
         return None  # thin, or it prints glyphs it cannot name (a font's ☒ and ☐ both come out as '�')
-    words = _words(chars, scale, page_height)
+    words, _ = joined_combs(_words(chars, scale, page_height))  # one character per box: one word
     lines = rebuild_lines(words, [None] * len(words))
     if needs_drawn_ticks("\n".join(lines)):  # boxes or radio buttons drawn as lines: read from the picture
         mark_drawn_ticks(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L")), words)

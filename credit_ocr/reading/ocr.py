@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw
 
 from credit_ocr.config import Settings, get_settings
 from credit_ocr.reading import orient
+from credit_ocr.reading.combs import joined_combs
 from credit_ocr.reading.errors import (
     CorruptDocument,
     EmptyDocument,
@@ -131,7 +132,7 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
     found = _without_specks(found)
     mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink
     found = _without_strays(found)
-    keys = [w.pop("_key") for w in found]
+    found, keys = joined_combs(found, [w.pop("_key") for w in found])  # 'S I L B E R' in boxes: a word
     lines = rebuild_lines(found, keys)
     confs = [w["conf"] for w in found if w["conf"] >= 0]
     return OcrPageResult(

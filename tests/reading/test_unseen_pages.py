@@ -281,3 +281,41 @@ def test_an_answer_struck_out_on_a_pdf_leaves_the_other() -> None:
     assert result.path == "text-layer"
     fields = extract(result.text, "rules").fields
     assert (fields["public_funding"], fields["early_repayment"]) == (False, True)
+
+
+def _comb(pdf: canvas.Canvas, x: float, y: float, text: str, boxes: int, pitch: float = 13) -> None:
+    """``text`` one character per box of a comb of ``boxes`` boxes (a blank box for a space)."""
+    for i in range(boxes):
+        pdf.rect(x + i * pitch, y - 3, pitch, 14, stroke=1, fill=0)
+    for i, char in enumerate(text):
+        if char != " ":
+            pdf.drawCentredString(x + i * pitch + pitch / 2, y, char)
+
+
+def test_values_written_one_character_per_box_are_read_as_words() -> None:
+    """A form for block capitals gives each character a box: 'S I L B E R  I N V E S T' are one-letter words
+    at an even pitch. They are joined into words, a blank box a space, a cell further along its own."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    rows = [("1.1 Registered company name", "SILBER INVEST GMBH", None), ("1.2 Legal form", "GMBH", None),
+            ("1.3 Business address (street, no., postcode, city)", "HAFENWEG 8, 14467 POTSDAM", None),
+            ("1.4 VAT identification number", "DE543241234", None),
+            ("2.4 Year of construction", "2020", ("2.5 Total area", "7630"))]  # fmt: skip
+    y = 780
+    for label, value, beside in rows:
+        for x, (small, big) in ((45, (label, value)), *(((300, beside),) if beside else ())):
+            pdf.setFont("Helvetica", 8)
+            pdf.drawString(x, y, small)
+            pdf.setFont("Courier", 11)
+            _comb(pdf, x, y - 20, big, len(big) + (x < 300))
+        y -= 44
+    pdf.drawString(300 + 13 * 4 + 4, y + 44 - 20, "m²")  # the unit printed after the last box
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "text-layer"
+    assert "SILBER INVEST GMBH" in result.text.splitlines()
+    fields = extract(result.text, "rules").fields
+    assert (fields["company_name"], fields["legal_form"]) == ("SILBER INVEST GMBH", "GMBH")
+    assert fields["business_address"] == "HAFENWEG 8, 14467 POTSDAM"
+    assert fields["vat_id"] == "DE543241234"
+    assert (fields["construction_year"], fields["total_area"]) == (2020, "7,630 m²")
