@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
+from credit_ocr.reading.extraction.answers import with_answers
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
 from credit_ocr.reading.extraction.letterhead import letterhead_candidates
+from credit_ocr.reading.extraction.mirror import unmirrored
 from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
@@ -121,6 +123,12 @@ def _standing(cand: Candidate, lines: list[str]) -> int:
     return 0 if cand.line < len(lines) and is_prose(lines[cand.line]) else 2  # a phrase's too
 
 
+def _quoted(cand: Candidate, lines: list[str]) -> bool:
+    """A value from a mail's quoted lines ('> Purchase price: ...'): an earlier message's, which the reply's own
+    values replace."""
+    return cand.line < len(lines) and lines[cand.line].lstrip().startswith(">")
+
+
 def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
     """Another value of the right shape the form offers for the field under a label as sure as the
     winner's: two labels, two values, and only a person can tell. A label that is the winner's own first
@@ -131,8 +139,8 @@ def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
         for value, key, words in offered
         if value != winner
         and key[0]
-        and key[1] >= best[1]  # a sentence's value is no rival to a labelled one
-        and key[3] >= best[3]
+        and key[1:3] >= best[1:3]  # a quoted mail's or a sentence's value is no rival to a labelled one
+        and key[4] >= best[4]
         and not (len(words) < len(label) and label[: len(words)] == words)
     }
     return sorted(others, key=str)[0] if others else None
@@ -199,7 +207,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     evidence = {name: Evidence() for name in FIELD_NAMES}
     ranked: dict[str, tuple] = {}
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
-    lines = text.splitlines()
+    lines, words = with_answers(unmirrored(text.splitlines()), words)
     offers = candidates(lines) + prose_candidates(lines) + letterhead_candidates(lines)
     for cand in offers:
         _wrapped(cand, lines)
@@ -214,6 +222,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
             continue
         key = (
             fits,
+            not _quoted(cand, lines),
             _standing(cand, lines),
             not cand.below,
             round(cand.label_score, 2),
