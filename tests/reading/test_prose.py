@@ -313,3 +313,25 @@ def test_a_questionnaire_and_an_e_mail_in_sentences() -> None:
         "Technologiehof West",
     )
     assert fields["total_area"] == "4,431 m²"
+
+
+def test_a_contracts_party_its_bracketed_labels_and_whose_address_is_whose() -> None:
+    """A loan agreement names the borrower as a party ('and X AG, a company having the legal form AG'),
+    labels some values in brackets ('(property type: ...)', '(public subsidies applied for: no)') and gives
+    the lender's address first: 'with its business address at' and 'located at' say whose each one is."""
+    text = (
+        "This agreement is made between Rhein-Main Immobilienbank AG, Taunusanlage 9, 60329 Frankfurt am Main (the\n"
+        '"Lender"), and Falkenstein Logistik AG, a company having the legal form AG, incorporated on 12 December 1989,\n'
+        "with its business address at Neumarkt 162, 86167 Augsburg, registered in the commercial register.\n"
+        'The loan serves to finance the property known as "Spreebogen Hamburg" (property type: Office Building),\n'
+        "located at Neumarkt 169, 22767 Hamburg. The financing amount requested by the Borrower is EUR 5,578,214.\n"
+        "The Borrower declares that public subsidies have not been applied for (public subsidies applied for: no)."
+    )
+    fields = extract(text, "rules").fields
+    assert (fields["company_name"], fields["legal_form"]) == ("Falkenstein Logistik AG", "AG")
+    assert fields["business_address"] == "Neumarkt 162, 86167 Augsburg"
+    assert (fields["property_type"], fields["property_address"]) == (
+        "Office Building",
+        "Neumarkt 169, 22767 Hamburg",
+    )
+    assert (fields["requested_amount"], fields["public_funding"]) == ("€5,578,214", False)

@@ -505,3 +505,146 @@ def test_an_instalment_amount_is_one_label_and_its_row_of_labels_holds() -> None
     fields = extract_rules("Installment Amount  Interest Rate Model\n171.600 € monthly  5.25%").fields
     assert fields["monthly_payment"] == "€171,600 per month"
     assert fields["interest_rate"] == "5.25%"
+
+
+def test_a_form_that_prints_each_value_before_its_label_is_read_turned_round() -> None:
+    """Answers in a left column, questions in a right one: every row a value no label names, then a label
+    with nothing after it. Turned round, they read as any form's rows; a form with labels first is not."""
+    text = (
+        "1 THE APPLICANT\n"
+        "Hartmann Invest GmbH  Name of company\n"
+        "Private limited company (GmbH)  Type of entity\n"
+        "2012-07-10  Incorporated on\n"
+        "DE935223118  VAT identification number\n"
+        "2 THE FINANCING\n"
+        "8,570,000.00 EUR  Loan requested\n"
+        "15 years  Duration\n"
+        "☐ yes ☒ no  Prepayment option requested?"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["legal_form"]) == (
+        "Hartmann Invest GmbH",
+        "Private limited company (GmbH)",
+    )
+    assert (fields["founding_date"], fields["vat_id"]) == ("10.07.2012", "DE935223118")
+    assert (fields["loan_amount"], fields["term"], fields["early_repayment"]) == (
+        "€8,570,000",
+        "15 years",
+        False,
+    )
+
+
+def test_numbered_answers_are_read_beside_their_numbered_questions() -> None:
+    """A questionnaire asks '1.1 What is the full registered name ...?' in one part and answers '1.1 Elbtor
+    Handels GmbH' in another, two answers to a row at times; a question's own words are filler."""
+    text = (
+        "1. The applicant\n"
+        "1.1  What is the full registered name of the applying company?\n"
+        "1.2  When was the company incorporated?\n"
+        "2. The property\n"
+        "2.1  Under which name is the property known?\n"
+        "3. The financing\n"
+        "3.1  What is the purchase price or total construction cost?\n"
+        "3.2  How much equity will the applicant contribute?\n"
+        "3.6  Over which term should the loan run?\n"
+        "3.9  Do you wish to have the option of early repayment?\n"
+        "PART B — ANSWERS\n"
+        "1.1  Elbtor Handels GmbH  3.1  EUR 7,860,000.00\n"
+        "1.2  21 July 1991\n"
+        "2.1  Parkside Logistikpark\n"
+        "3.2  EUR 1,960,000.00\n"
+        "3.6  30 yrs\n"
+        "3.9  No"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["founding_date"]) == ("Elbtor Handels GmbH", "21.07.1991")
+    assert (fields["property_name"], fields["purchase_price"]) == ("Parkside Logistikpark", "€7,860,000")
+    assert (fields["equity_share"], fields["term"], fields["early_repayment"]) == (
+        "€1,960,000",
+        "30 years",
+        False,
+    )
+
+
+def test_a_sub_items_label_alone_takes_the_row_below_and_a_sections_heading_does_not() -> None:
+    """'1.1 Registered company name' with its value on the next row is a label; so is '2.5 Total area' in
+    a row's second cell, and a bracket saying how to fill it in is the label's. 'III. Credit Terms' is a
+    heading: the row of labels after it keeps its values."""
+    text = (
+        "1.1 Registered company name\n"
+        "SILBERFLUSS INVEST GMBH\n"
+        "1.4 Business address (street, no., postcode, city)\n"
+        "SCHILLERPLATZ 88, 14467 POTSDAM\n"
+        "2.4 Year of construction  2.5 Total area\n"
+        "2020  7630 m²\n"
+        "III. Credit Terms\n"
+        "Requested Credit  Repayment Period\n"
+        "4 020 000 EUR  20 years"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["business_address"]) == (
+        "SILBERFLUSS INVEST GMBH",
+        "SCHILLERPLATZ 88, 14467 POTSDAM",
+    )
+    assert (fields["construction_year"], fields["total_area"]) == (2020, "7,630 m²")
+    assert (fields["loan_amount"], fields["term"]) == ("€4,020,000", "20 years")
+
+
+def test_german_compounds_are_what_their_last_noun_is() -> None:
+    """'Darlehenslaufzeit' is a term though it starts with a loan, 'HR-Nr.' a register number, 'Art der
+    Immobilie' a type; '3. August 1993' is a date, not an item numbered 3."""
+    text = (
+        "Gegründet am  Sitz / Anschrift\n"
+        "3. August 1993  Lindenallee 34, 65205 Wiesbaden\n"
+        "Registergericht / HR-Nr.  Umsatzsteuer-ID\n"
+        "Amtsgericht Wiesbaden, HRA 99427  DE 574 179 423\n"
+        "B Angaben zum Objekt\n"
+        "Art der Immobilie  Name des Objekts\n"
+        "Bürogebäude  Kaiserhof Augsburg\n"
+        "Gewünschter Darlehensbetrag  Darlehenslaufzeit\n"
+        "12.490.636,37 €  12 Jahre"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["founding_date"], fields["business_address"]) == (
+        "03.08.1993",
+        "Lindenallee 34, 65205 Wiesbaden",
+    )
+    assert (fields["commercial_register"], fields["vat_id"]) == (
+        "Amtsgericht Wiesbaden, HRA 99427",
+        "DE574179423",
+    )
+    assert (fields["property_type"], fields["property_name"]) == ("Bürogebäude", "Kaiserhof Augsburg")
+    assert (fields["loan_amount"], fields["term"]) == ("€12,490,636.37", "12 years")
+
+
+def test_a_cell_read_without_its_gap_is_cut_where_a_vat_number_starts() -> None:
+    text = "Date of incorporation  Commercial register no. / court  VAT ID\n9 March 2004  HRB 337503 / Dortmund Local Court DE 430 371 705"
+    fields = extract_rules(text).fields
+    assert (fields["founding_date"], fields["vat_id"]) == ("09.03.2004", "DE430371705")
+    assert fields["commercial_register"] == "HRB 337503 / Dortmund Local Court"
+
+
+def test_a_term_ticked_among_options_and_a_question_that_wants_its_words() -> None:
+    text = (
+        "Term  ☐ 10 years ☐ 15 years ☑ 25 years ☐ 30 years\n"
+        "Do you want the right to make early repayments?  ☐ Yes  ☑ No\n"
+        "PREF. MTHLY. INST.\nEUR 5,000.00 per month"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["term"], fields["early_repayment"]) == ("25 years", False)
+    assert fields["monthly_payment"] == "€5,000 per month"
+
+
+def test_a_replys_values_replace_the_quoted_mails_and_a_title_heads_no_section() -> None:
+    """'> ' lines quote an earlier message: the reply's own figures win. 'Application: property loan' is a
+    title, not the property's section: 'Type of entity' under it is still a legal form."""
+    text = (
+        "Application: property loan\n"
+        "Type of entity:  GmbH & Co. KG\n"
+        "Monthly instalment:  73 300 EUR per month\n"
+        "Best regards\n"
+        "> Monthly instalment:  78 450 EUR per month"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["legal_form"], fields["monthly_payment"]) == ("GmbH & Co. KG", "€73,300 per month")
+    assert fields["property_type"] is None

@@ -310,7 +310,7 @@ def normalize(name: str, raw: Raw) -> Value:
     if isinstance(raw, str) and spec.kind in ("text", "rate", "bool"):
         raw = _radio_buttons(raw)
     if (
-        spec.kind in ("text", "rate")
+        spec.kind in ("text", "rate", "term")
         and isinstance(raw, str)
         and not (spec.kind == "rate" and _STATED_RATE.search(raw))
     ):

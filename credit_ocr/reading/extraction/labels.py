@@ -19,7 +19,7 @@ from functools import lru_cache, partial
 from credit_ocr.reading.extraction.fields import is_valid, normalize
 from credit_ocr.reading.extraction.sections import section_bonus, section_weight
 from credit_ocr.reading.extraction.spec import FIELDS
-from credit_ocr.reading.extraction.vocabulary import FILLER, VOCABULARY
+from credit_ocr.reading.extraction.vocabulary import FILLER, GERMAN, VOCABULARY
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "word_fields"]  # fmt: skip
 
@@ -75,7 +75,8 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     # only when the word as printed is none ('value' stays 'value')
     spellings = dict.fromkeys((folded, _TRANSCRIBED.sub(r"\1", folded)))
     if len(parts := _COMPOUND.split(word)) > 1 and all(_fold_word(part) for part in parts):
-        return _compound(parts)  # 'Rate/Monat', 'Fin.-Bedarf': two words, each its own
+        return _compound(parts)  # 'Rate/Monat', 'Fin.-Bedarf', 'HR-Nr.': two words, each its own
+    head = _head_noun(folded)  # 'Darlehenslaufzeit' is a term: a German compound is what its last noun is
     for match in (_starts, _slipped, _abbreviates)[: 3 if abbreviated else 2]:
         for spelling in spellings:
             found: dict[str, float] = {}
@@ -84,12 +85,37 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
                     if match(spelling, stem) or (abbreviated and _abbreviates(spelling, stem)):
                         found[field] = max(found.get(field, 0.0), weight)  # 'Objektadr.': more than 'Objekt'
             if found:  # a slip-free reading first: 'building' is not a slip of 'built'
+                if head:  # its first part still counts, a little less: 'Förderbank-Darlehen' answers yes/no
+                    found[head[0]] = max(found.get(head[0], 0.0), head[1] + HEAD_NOUN_BONUS)
                 return tuple(found.items())
-    return None
+    return (head,) if head else None
 
 
-#: Two label words printed as one: 'Rate/Monat', 'Fin.-Bedarf' (not 'Co-Op' or 'e.K.': both sides need letters).
-_COMPOUND = re.compile(r"(?<=[^\W\d_]{2})(?:/|\.-|\.(?=[^\W\d_]{3}))")
+#: Two label words printed as one: 'Rate/Monat', 'Fin.-Bedarf', an abbreviation and a hyphen 'HR-Nr.', 'USt-IdNr.'
+#: (not 'e.K.': both sides need letters; not 'Mixed-Use', a value's word).
+_COMPOUND = re.compile(
+    r"(?<=[^\W\d_]{2})(?:/|\.-|\.(?=[^\W\d_]{3}))|(?<=^[^\W\d_]{2})-(?=[^\W\d_]{2})|(?<=^[^\W\d_]{3})-(?=[^\W\d_]{2})"
+)
+#: A German compound's last noun, this long at least, names the compound ('...laufzeit', not '...rate')...
+_HEAD_NOUN_LETTERS = 5
+#: ... by this much more than its first part does; the value's shape still decides between the two kinds.
+HEAD_NOUN_BONUS = 0.5
+
+
+@lru_cache(maxsize=4096)
+def _head_noun(folded: str) -> tuple[str, float] | None:
+    """The (field, weight) of the German noun a compound ends with ('darlehenslaufzeit': the term), when
+    its first part names something else; None for a word that is no such compound."""
+    heads = [
+        (len(stem), field, weight)
+        for field, stems in GERMAN.items()
+        for stem, weight in stems.items()
+        if len(stem) >= _HEAD_NOUN_LETTERS and weight >= 3 and folded.endswith(stem) and folded != stem
+    ]
+    if not heads:
+        return None
+    _, field, weight = max(heads)
+    return field, weight
 
 
 def _compound(parts: list[str]) -> tuple[tuple[str, float], ...] | None:

@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.shapes import REGISTER, TOWN_TAIL
 from credit_ocr.reading.extraction.spec import FIELDS
-from credit_ocr.reading.extraction.walk import Candidate
+from credit_ocr.reading.extraction.walk import Candidate, label_of
 
 __all__ = ["ADDRESS", "PROSE_SCORE", "is_prose", "prose_candidates"]
 
 #: A value read from a sentence ranks below a labelled one (a label read by meaning scores 0.5-1).
 PROSE_SCORE = 0.25
 #: How many words before a value (and after it, at half weight) may name its field.
-WINDOW_BEFORE, WINDOW_AFTER = 6, 4
+WINDOW_BEFORE, WINDOW_AFTER = 7, 4
 #: A field is named only by a word that alone says much (vocabulary weight 2: a strong hint, 3: the name).
 MIN_WEIGHT = 2.0
 #: A value followed by where it comes from is named by that first: 'we fund EUR 600,000 from equity'.
@@ -130,6 +130,10 @@ ADDRESS = re.compile(
 _OWN_PLACE = frozenset(
     {"based", "office", "offices", "headquartered", "headquarters", "seat", "registered", "business"}
 )
+#: Words that make an address in a sentence the property's: 'located at ...', 'the site at ...'.
+_PROPERTY_PLACE = frozenset({"located", "situated", "site", "property"})
+#: How much surer an address is whose sentence says whose it is than one after a name.
+SAID_PLACE_BONUS = 0.05
 _NAMED_COMPANY = re.compile(r"^(?:gmbh|ag|kg|ohg|kgaa|se|gbr|ug|e\.k\.|ltd|llc|inc)\.?$")
 _NEGATION = re.compile(
     r"\b(?:not|no|none|never|neither|nor|without|nicht|kein|keine|keinen|keiner|ohne)\b|n't\b", re.I
@@ -245,6 +249,50 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
             found.append(Candidate(field, m.group(group), "", PROSE_SCORE, "prose", "applicant", line))
     found.extend(_addresses(text, words, start, end))
     found.extend(_named_property(text, words, start, end))
+    found.extend(_bracketed(text, words, start, end))
+    found.extend(_party(text, words, start, end))
+    return found
+
+
+#: A contract's party: 'and Falkenstein Logistik AG, a company having the legal form AG, incorporated ...'.
+_PARTY = re.compile(
+    r"\b(?:and|between)\s+(?P<name>[A-ZÄÖÜ][^,;()\"“”]{2,60}?(?:\s\([^()]{2,30}\))?),\s+an?\s+(?:company|corporation|firm|partnership)\b"
+    r"(?:[^.;]{0,40}?\blegal\s+form\s+(?:of\s+(?:an?\s+)?)?(?P<form>[^,;]{2,60}?)(?=,|\s+(?:incorporated|with|registered)\b))?"
+)
+
+
+def _party(text: str, words: list[_Token], start: int, end: int) -> list[Candidate]:
+    """A company a contract names as a party, and the legal form the sentence gives it."""
+    found = []
+    for m in _PARTY.finditer(text, start, end):
+        for field, group in (("company_name", "name"), ("legal_form", "form")):
+            if m.group(group):
+                line = _line_at(words, m.start(group))
+                found.append(
+                    Candidate(field, m.group(group).strip(), "", PROSE_SCORE, "prose", "applicant", line)
+                )
+    return found
+
+
+#: A label and its value in brackets inside a sentence: '(property type: Office Building)', '(early
+#: repayment: no)'. The label ends at the colon; the value at the bracket.
+_BRACKETED = re.compile(r"\((?P<label>[^():;]{3,40}):\s*(?P<value>[^():]{1,80})\)")
+#: A label in brackets is as sure as the label's words make it, and no surer than this.
+BRACKETED_SCORE = 0.8
+
+
+def _bracketed(text: str, words: list[_Token], start: int, end: int) -> list[Candidate]:
+    """The values a sentence labels in brackets: above the values its words only name, below a form's."""
+    found = []
+    for m in _BRACKETED.finditer(text, start, end):
+        label = label_of(m.group("label").strip())
+        if label is None or label.remainder:
+            continue
+        line = _line_at(words, m.start("value"))
+        score = min(label.score, BRACKETED_SCORE)
+        found.append(
+            Candidate(label.field, m.group("value").strip(), label.label, score, "prose", "applicant", line)
+        )
     return found
 
 
@@ -272,11 +320,14 @@ def _addresses(text: str, words: list[_Token], start: int, end: int) -> list[Can
     found = []
     for m in ADDRESS.finditer(text, start, end):
         before = [t.text.strip(",.;()").lower() for t in words if t.start < m.start()][-WINDOW_BEFORE:]
-        own = _OWN_PLACE.intersection(before) or (before and _NAMED_COMPANY.search(before[-1]))
+        # the nearest word that says whose address it is ('... (type: Office Building), located at ...')
+        said = next((w for w in reversed(before) if w in _OWN_PLACE or w in _PROPERTY_PLACE), None)
+        own = said in _OWN_PLACE if said else bool(before and _NAMED_COMPANY.search(before[-1]))
         field = "business_address" if own else "property_address"
-        found.append(
-            Candidate(field, m.group(), "", PROSE_SCORE, "prose", "applicant", _line_at(words, m.start()))
-        )
+        # 'with its business address at ...', 'located at ...' say more than an address after a name (a
+        # contract's lender's)
+        score = PROSE_SCORE + SAID_PLACE_BONUS if said else PROSE_SCORE
+        found.append(Candidate(field, m.group(), "", score, "prose", "applicant", _line_at(words, m.start())))
     return found
 
 

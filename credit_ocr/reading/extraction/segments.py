@@ -26,12 +26,15 @@ _ENUMERATOR = re.compile(
     r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
 )
 
+#: A date written out with the day first ('3. August 1993', '12. Mai 2018'): no item's number.
+_DAY_FIRST = re.compile(r"^\s*\d{1,2}\.\s+[^\W\d_]{3,9}\.?\s+\d{4}\b")
+
 
 def split_line(line: str) -> tuple[bool, list[str]]:
     """(whether the line starts with an enumerator like '3.' or 'b)', its segments)."""
     body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
-    numbered = bool(_ENUMERATOR.match(body))
-    body = _ARITHMETIC.sub("", _ENUMERATOR.sub("", body))
+    numbered = bool(_ENUMERATOR.match(body)) and not _DAY_FIRST.match(body)
+    body = _ARITHMETIC.sub("", body if _DAY_FIRST.match(body) else _ENUMERATOR.sub("", body))
     segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]
     segments = [s for s in segments if s]
     while len(segments) > 1 and len(segments[0]) == 1:
@@ -126,12 +129,20 @@ def spread(segments: list[str], columns: int) -> list[str]:
     """The value row's segments shared among ``columns`` labels above it, in order."""
     if len(segments) > columns:
         segments = _paired(segments)
+    if len(segments) < columns:
+        cut = [part for segment in segments for part in _VALUE_START.split(segment)]
+        segments = cut if len(cut) == columns else segments
     if len(segments) == columns:
         return segments
     if columns and len(segments) % columns == 0:
         size = len(segments) // columns
         return [" ".join(segments[i : i + size]) for i in range(0, len(segments), size)]
     return [" ".join(segments)] + [""] * (columns - 1) if columns else []
+
+
+#: Where a value of its own shape starts inside a cell whose gap before it was read narrow: a VAT number
+#: ('... Dortmund Local Court DE 430 371 705'), a register entry after a date ('9 March 2004 HRB 337503').
+_VALUE_START = re.compile(r"\s+(?=(?:DE|ATU|CHE)\s?\d{3}\s?\d{3}\s?\d{3}\b)|(?<=\d{4})\s+(?=HR\s?[AB]\s?\d)")
 
 
 def _paired(segments: list[str]) -> list[str]:

@@ -29,7 +29,7 @@ from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, spli
 from credit_ocr.reading.extraction.shapes import REGISTER
 from credit_ocr.reading.extraction.spec import FIELDS
 
-__all__ = ["Candidate", "candidates", "continuation", "section_of"]
+__all__ = ["Candidate", "candidates", "continuation", "label_of", "section_of"]
 
 _GENERIC_ADDRESS = {"address", "adress", "location"}
 #: In a row of labels, a word that only hints at its field (vocabulary weight 2, e.g. 'Size') is a label...
@@ -38,6 +38,8 @@ WEAK_LABEL = 2.0
 LOOSE_COLUMN_LABEL = 0.6
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _NUMERIC = frozenset(("date", "money", "year", "area", "term", "monthly"))
+#: A label's bracketed note on how to fill it in, no digit in it: '(street, no., postcode, city)'.
+_HOW_TO_FILL = re.compile(r"^\([^\d()€$%]*\)$")
 _TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
 #: Words that say what a loan is for, whatever its label was called.
 _PURPOSE_WORDS = re.compile(
@@ -86,6 +88,9 @@ def _finish(field: str, score: float, how: str, words: list[str], used: int, als
     rest = words[end:]
     if rest and rest[0] in ("?", ")"):
         end, rest = end + 1, rest[1:]
+    bracket = next((k for k in range(used, len(words)) if words[k].startswith("(")), None)
+    if bracket is not None and bracket <= end and _HOW_TO_FILL.match(" ".join(words[bracket:])):
+        end, rest = len(words), []  # '(street, no., postcode, city)', '(DD MM YYYY)': how to fill it in
     # the value without one or two more words, should the whole not fit: label words, or a typed value's
     # leading words of no label ('Year of Erection 2015': 2015)
     typed = _KIND[field] in _NUMERIC  # a number's field: words without a digit are not its value
@@ -169,8 +174,8 @@ def _next(segments: list[str], i: int) -> str | None:
 
 #: How sure the rest of a segment must be of its label when its first word is a misread one.
 MISREAD_FIRST_SCORE = 0.8
-#: A form's item number before its label, with no stop after it ('1 Borrower', '17 Maturity').
-_ITEM_NUMBER = re.compile(r"^\d{1,2}\s+(?=[^\W\d_])")
+#: A form's item number before its label ('1 Borrower', '17 Maturity', '2.5 Total area' after another cell).
+_ITEM_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,2}\.?\s+(?=[^\W\d_])")
 
 
 #: A letter's closing: 'Kind regards' names no kind of property.
@@ -229,6 +234,11 @@ def _label(segment: str, section: str, after: str | None = None) -> _Label | Non
     return from_phrase
 
 
+def label_of(segment: str, section: str = "applicant") -> _Label | None:
+    """The label that starts ``segment`` (None if it starts with none): what a cell of a row says it is."""
+    return _label(segment, section)
+
+
 def candidates(lines: list[str]) -> list[Candidate]:
     """Every (field, value) a form's lines offer, in reading order."""
     found: list[Candidate] = []
@@ -265,8 +275,10 @@ def candidates(lines: list[str]) -> list[Candidate]:
                 continue
             pending = []
         explicit = ":" in raw_line or len(segments) > 1
-        if labels[0] is None or (numbered and not explicit):
-            section = section_of(" ".join(segments), section)
+        sub_item = bool(_SUB_ITEM.match(raw_line)) and _is_label_only(labels[0]) if labels[0] else False
+        if labels[0] is None or (numbered and not explicit and not sub_item):
+            if found or pending or _is_heading(raw_line):  # a title ('Application: property loan') is none
+                section = section_of(" ".join(segments), section)
             found.extend(_by_value(segments[-1], section, number))
             continue
         current: _Label | None = None
@@ -283,6 +295,18 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if current is not None:
             _close(found, pending, current, parts, section, number)
     return found
+
+
+#: A form's sub-item number ('1.1 Registered company name', its value on the row below); 'III. Credit Terms' and
+#: '2. The property' are sections' headings.
+_SUB_ITEM = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.?\s")
+#: Words a section's heading has at most ('2 PROPERTY', 'Angaben zum Objekt').
+_HEADING_WORDS = 4
+
+
+def _is_heading(line: str) -> bool:
+    """A line that can head a section before any label is read: short, and no colon (a title has one)."""
+    return ":" not in line and len(line.split()) <= _HEADING_WORDS
 
 
 def _weak_column_labels(
