@@ -233,6 +233,8 @@ def remove_rules(image: Image.Image) -> Image.Image:
     min_run = max(40, min(gray.shape) // 17)  # ~0.5 inch at 200 dpi
     banded = _light_bands(gray, min_run)
     gray = gray if banded is None else banded
+    filled = _white_fills(gray)
+    banded, gray = (banded if filled is None else filled), (gray if filled is None else filled)
     dark = (gray < 200).astype(np.uint8)
     erase = np.zeros_like(dark)
     for axis in (0, 1):  # rules along the rows (horizontal), along the columns (vertical)
@@ -275,6 +277,35 @@ def _light_bands(gray: np.ndarray, min_run: int) -> np.ndarray | None:
         lighter = np.clip((band - ground) * 255 / max(1.0, 255 - ground), 0, 255)
         out[top:bottom, left:right] = (255 - lighter).astype(np.uint8)
     return out
+
+
+#: A page is filled grey in places (label cells, a shaded box) when this share of it, at 1/4 scale, is a flat
+#: mid grey ...
+FILL_SHARE = 0.03
+FILL_GREY = (110, 215)
+#: ... flat: the lightest and darkest pixel around differ by less than this.
+FILL_FLAT = 14
+#: The neighbourhood (pixels at full scale) whose lightest pixel is the paper or the cell's fill: wider than
+#: a bold stroke.
+FILL_AROUND = 15
+
+
+def _white_fills(gray: np.ndarray) -> np.ndarray | None:
+    """The page with its grey fills made white and the words on them kept dark, None when it has none.
+
+    A label printed on a grey cell is lost twice: erasing rules takes the grey for a dark run, and tesseract's
+    threshold for the page puts the cell on the ink's side. Each pixel divided by the lightest one near it
+    (the fill, or the paper) leaves the words and the paper as they were and the fill white.
+    """
+    s = PROBE_SCALE
+    small = cv2.resize(gray, (gray.shape[1] // s, gray.shape[0] // s), interpolation=cv2.INTER_AREA)
+    kernel = np.ones((3, 3), np.uint8)
+    flat = (cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)) < FILL_FLAT
+    grey = (small > FILL_GREY[0]) & (small < FILL_GREY[1]) & flat
+    if grey.mean() < FILL_SHARE:
+        return None
+    around = cv2.dilate(gray, np.ones((FILL_AROUND, FILL_AROUND), np.uint8))
+    return cv2.divide(gray, around, scale=255)
 
 
 def _rules(dark: np.ndarray, min_run: int, axis: int) -> np.ndarray:

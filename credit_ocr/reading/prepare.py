@@ -143,6 +143,18 @@ def deskew(image: Image.Image, max_angle: float = 3.0, step: float = 0.1) -> Ima
     return image if best is None else rotate(image, best)
 
 
+#: A pixel is ink when it is this much darker than the lightest around it (at 1/4 size a stroke is grey) ...
+INK_CONTRAST = 60
+#: ... and darker than this: a grey table cell (150) is no ink, the text printed on it is.
+INK_LEVEL = 160
+
+
+def _ink(small: np.ndarray) -> np.ndarray:
+    """The ink of a 1/4-size page: dark against its surroundings, so a cell filled grey is not a dark block."""
+    around = cv2.dilate(small, np.ones((5, 5), np.uint8))  # the lightest nearby: the paper, or a cell's fill
+    return (small < INK_LEVEL) & (around.astype(np.int16) - small >= INK_CONTRAST)
+
+
 def skew_angle(image: Image.Image, max_angle: float = 3.0, step: float = 0.1, *, with_sideways: bool = False):
     """The rotation (degrees, PIL's sense) that straightens the page, or None when it is straight.
 
@@ -154,7 +166,7 @@ def skew_angle(image: Image.Image, max_angle: float = 3.0, step: float = 0.1, *,
     sharper on upright pages, 0.1-0.35x on turned ones).
     """
     small = image.reduce(4) if min(image.size) > 800 else image
-    ys, xs = np.nonzero(np.asarray(small) < 160)
+    ys, xs = np.nonzero(_ink(np.asarray(small)))
     if ys.size == 0:
         return (None, False) if with_sideways else None
     ys = ys.astype(np.float64)

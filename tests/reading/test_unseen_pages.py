@@ -18,6 +18,7 @@ from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.leaders import leader_mask
 from credit_ocr.reading.lines import layout_text, line_words
 from credit_ocr.reading.ocr import ocr_bytes
+from credit_ocr.reading.prepare import skew_angle
 
 pytestmark = pytest.mark.tesseract
 
@@ -319,3 +320,38 @@ def test_values_written_one_character_per_box_are_read_as_words() -> None:
     assert fields["business_address"] == "HAFENWEG 8, 14467 POTSDAM"
     assert fields["vat_id"] == "DE543241234"
     assert (fields["construction_year"], fields["total_area"]) == (2020, "7,630 m²")
+
+
+def test_labels_on_grey_cells_two_lines_each_beside_their_values_are_read() -> None:
+    """A bilingual grid prints each label on a grey cell, in bold German over small English, beside a value
+    of one line. The grey is made white under its words (rule erasing took it for dark runs, the straightening
+    for ink), and a page tesseract reads unsurely as one block is read again with its own layout analysis."""
+    page = Image.new("L", A4_150, 238)
+    draw = ImageDraw.Draw(page)
+    bold, small, value = (
+        _font("DejaVuSans.ttf", 17),
+        _font("DejaVuSerif.ttf", 14),
+        _font("DejaVuSerif.ttf", 21),
+    )
+    rows = [("Firma", "Applicant", "Sternberg Software GmbH"), ("Gesellschaftsform", "Legal structure", "GmbH"),
+            ("Gegründet am", "Founded", "1981-05-20"), ("Umsatzsteuer-ID", "VAT reg. no.", "DE 434053281"),
+            ("Baujahr", "Year built", "2004"), ("Kaufpreis", "Purchase price", "€20,570,000"),
+            ("Darlehenslaufzeit", "Loan term", "20 years")]  # fmt: skip
+    for i, (german, english, answer) in enumerate(rows):
+        top = 200 + 66 * i
+        draw.rectangle((90, top, 560, top + 66), fill=150, outline=40, width=2)
+        draw.rectangle((560, top, 1150, top + 66), fill=238, outline=40, width=2)
+        draw.text((102, top + 10), german, fill=20, font=bold)
+        draw.text((102, top + 36), english, fill=60, font=small)
+        draw.text((580, top + 20), answer, fill=20, font=value)
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(150, 150))
+    assert skew_angle(page) is None  # the grey cells are no dark blocks to straighten by
+    fields = _fields(out.getvalue())
+    assert (fields["company_name"], fields["legal_form"]) == ("Sternberg Software GmbH", "GmbH")
+    assert (fields["founding_date"], fields["vat_id"]) == ("20.05.1981", "DE434053281")
+    assert (fields["construction_year"], fields["purchase_price"], fields["term"]) == (
+        2004,
+        "€20,570,000",
+        "20 years",
+    )
