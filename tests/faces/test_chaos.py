@@ -29,7 +29,8 @@ def test_twenty_documents_under_faults_none_lost_none_twice_none_good_failed(kit
     # its own folder under /tmp, not pytest's (private to root): the server runs as the postgres user
     postgres = pgcluster.start_postgres()
     try:
-        report = run_chaos(20, kill_every=5.0, timeout=300, postgres=postgres)
+        # a killed worker's document is picked up by the reconciler after 20 s idle (the CLI's default is 30)
+        report = run_chaos(20, kill_every=5.0, reconcile_deadline=20.0, timeout=300, postgres=postgres)
     finally:
         postgres.stop()
         shutil.rmtree(postgres.folder, ignore_errors=True)

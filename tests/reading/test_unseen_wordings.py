@@ -594,6 +594,7 @@ def test_german_compounds_are_what_their_last_noun_is() -> None:
     """'Darlehenslaufzeit' is a term though it starts with a loan, 'HR-Nr.' a register number, 'Art der
     Immobilie' a type; '3. August 1993' is a date, not an item numbered 3."""
     text = (
+        "Antragsteller  Mainstern Verwaltungs GmbH\n"
         "Gegründet am  Sitz / Anschrift\n"
         "3. August 1993  Lindenallee 34, 65205 Wiesbaden\n"
         "Registergericht / HR-Nr.  Umsatzsteuer-ID\n"
@@ -602,7 +603,9 @@ def test_german_compounds_are_what_their_last_noun_is() -> None:
         "Art der Immobilie  Name des Objekts\n"
         "Bürogebäude  Kaiserhof Augsburg\n"
         "Gewünschter Darlehensbetrag  Darlehenslaufzeit\n"
-        "12.490.636,37 €  12 Jahre"
+        "12.490.636,37 €  12 Jahre\n"
+        "Sondertilgungsoption?  Öffentliche Fördermittel (z. B. KfW) beantragt?\n"
+        "[x] ja  [ ] nein  [ ] ja  [x] nein"
     )
     fields = extract_rules(text).fields
     assert (fields["founding_date"], fields["business_address"]) == (
@@ -615,6 +618,8 @@ def test_german_compounds_are_what_their_last_noun_is() -> None:
     )
     assert (fields["property_type"], fields["property_name"]) == ("Bürogebäude", "Kaiserhof Augsburg")
     assert (fields["loan_amount"], fields["term"]) == ("€12,490,636.37", "12 years")
+    assert (fields["early_repayment"], fields["public_funding"]) == (True, False)  # no cell cut in a bracket
+    assert fields["company_name"] == "Mainstern Verwaltungs GmbH"  # 'Antragsteller' alone names the company
 
 
 def test_a_cell_read_without_its_gap_is_cut_where_a_vat_number_starts() -> None:

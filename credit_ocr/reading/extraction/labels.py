@@ -39,7 +39,8 @@ MIN_SCORE = 3.0
 #: many values: 'Limited Liability Company (GmbH)'.)
 BARE_NOUNS = {"property": "property_name", "object": "property_name", "asset": "property_name",
               "objekt": "property_name", "applicant": "company_name", "firm": "company_name",
-              "firma": "company_name"}  # fmt: skip
+              "firma": "company_name", "antragsteller": "company_name", "kreditnehmer": "company_name",
+              "darlehensnehmer": "company_name"}  # fmt: skip
 #: How surely a bare noun names its field: less than a label that says 'name', enough not to be doubted.
 BARE_NOUN_SCORE = 0.75
 

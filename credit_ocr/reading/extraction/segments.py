@@ -96,8 +96,10 @@ def _cells(segment: str) -> list[str]:
             word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None
         )
         pointed = word_fields(words[j])
+        before = " ".join(words[:j])
         if (
             not value_word
+            or before.count("(") > before.count(")")  # inside a bracket: '(z. B. KfW)' is the label's
             or pointed is None
             or VALUE_WORD.search(words[j])
             or (pointed == () and words[j].islower())
