@@ -71,9 +71,24 @@ def _leader_dots(specks: _Specks, gap: int) -> set[int]:
         for start, end in zip(edges[::2], edges[1::2], strict=True):  # near[start:end]: one row of dots
             if end - start >= MIN_DOTS - 1:
                 for run in _cut_at_letters(specks, chain[start : end + 1]):
-                    if len(run) >= MIN_DOTS:
+                    if len(run) >= MIN_DOTS and _evenly_set(specks, run):
                         found.update(run.tolist())
     return found
+
+
+#: Of a leader's steps from dot to dot, at least this share is within EVEN_STEP of their median: a printed
+#: leader is set at one pitch; the letters of small print a blurred photo broke into specks are not.
+EVEN_SHARE = 0.7
+EVEN_STEP = (0.6, 1.6)
+
+
+def _evenly_set(specks: _Specks, run: np.ndarray) -> bool:
+    """Whether the dots of ``run`` (left to right) sit on one line at an even pitch, as a leader's do."""
+    xs, ys = specks.centres[run, 0], specks.centres[run, 1]
+    steps = np.diff(xs)
+    median = float(np.median(steps))
+    even = (steps >= EVEN_STEP[0] * median) & (steps <= EVEN_STEP[1] * median)
+    return float(np.ptp(ys)) <= specks.largest and float(even.mean()) >= EVEN_SHARE
 
 
 def _cut_at_letters(specks: _Specks, chain: np.ndarray) -> list[np.ndarray]:

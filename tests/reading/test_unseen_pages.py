@@ -102,6 +102,22 @@ def test_the_dots_of_letters_in_a_row_are_no_leader() -> None:
     assert leader_mask((np.asarray(page) < 170).astype(np.uint8)).sum() == 0
 
 
+def test_small_print_a_photo_broke_into_specks_is_no_leader() -> None:
+    """A blurred photo breaks a line of 6-point print into dot-sized specks, close and no letter between them;
+    they are set unevenly and at several heights, a leader's dots at one pitch on one line."""
+    dark = np.zeros(A4_150[::-1], np.uint8)  # a page's largest dot: 4 pixels
+    rng = np.random.default_rng(3)
+    x = 20
+    for _ in range(30):  # specks of letters: two or three to a letter, a wider step to the next letter
+        top = 40 + int(rng.integers(0, 2))
+        dark[top : top + 3, x : x + 3] = 1
+        x += int(rng.choice([4, 4, 14, 17]))
+    for i in range(30):  # a leader: one dot every 9 pixels on one line
+        dark[120:123, 20 + 9 * i : 23 + 9 * i] = 1
+    mask = leader_mask(dark)
+    assert mask[100:140].sum() > 0 and mask[30:60].sum() == 0
+
+
 TICK_ROWS = {
     "before": ("☒ Yes   ☐ No", "☐ Yes   ☒ No"),
     "after": ("Yes ☑   No ☐", "Yes ☐   No ☑"),

@@ -653,3 +653,12 @@ def test_a_replys_values_replace_the_quoted_mails_and_a_title_heads_no_section()
     fields = extract_rules(text).fields
     assert (fields["legal_form"], fields["monthly_payment"]) == ("GmbH & Co. KG", "€73,300 per month")
     assert fields["property_type"] is None
+
+
+def test_a_row_of_labels_whose_first_ocr_could_not_read_keeps_the_others() -> None:
+    """'Propeny are' is no label any more, but 'Type of property' beside it still is, and the row below holds
+    one value for each: the row is labels (not the values of the heading 'PROPERTY' above it), and the first
+    column's value goes unread rather than to the wrong field."""
+    text = "PROPERTY\nPropeny are  Type of property\nKaiserhof Galerie Bremen  Retail Park"
+    fields = extract_rules(text).fields
+    assert (fields["property_type"], fields["property_name"]) == ("Retail Park", None)

@@ -243,7 +243,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
     """Every (field, value) a form's lines offer, in reading order."""
     found: list[Candidate] = []
     section = "applicant"
-    pending: list[tuple[_Label, str]] = []  # labels alone on their row: their values are on the next row
+    pending: list[tuple[_Label | None, str]] = []  # labels alone on their row: their values are on the next
     lone: str | None = None  # the last row: one label and nothing else
     for number, raw_line in enumerate(lines):
         numbered, segments = split_line(raw_line)
@@ -264,13 +264,12 @@ def candidates(lines: list[str]) -> list[Candidate]:
         lone = (
             segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
         )
-        if pending:
+        if number + 1 < len(lines) and _unreadable_first(segments, labels, lines[number + 1]):
+            # a row of labels, not the values of the one before ('PROPERTY' above it was a heading)
+            pending, segments, labels = [(None, section)], segments[1:], labels[1:]
+        elif pending:
             if labels[0] is None and not numbered:
-                aligned = len(segments) == len(pending)
-                for (label, sec), value in zip(pending, spread(segments, len(pending)), strict=True):
-                    for cand in _candidates(label, value, sec, number, below=True) if value else ():
-                        cand.doubt = None if aligned else "its column of labels and values did not line up"
-                        found.append(cand)
+                _values_below(found, pending, segments, number)
                 pending = []
                 continue
             pending = []
@@ -295,6 +294,27 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if current is not None:
             _close(found, pending, current, parts, section, number)
     return found
+
+
+def _values_below(found: list[Candidate], pending: list, segments: list[str], number: int) -> None:
+    """The row under a row of labels: its cells shared among them, one per column (none for a column whose
+    label could not be read)."""
+    aligned = len(segments) == len(pending)
+    for (label, sec), value in zip(pending, spread(segments, len(pending)), strict=True):
+        for cand in _candidates(label, value, sec, number, below=True) if value and label else ():
+            cand.doubt = None if aligned else "its column of labels and values did not line up"
+            found.append(cand)
+
+
+def _unreadable_first(segments: list[str], labels: list[_Label | None], next_line: str) -> bool:
+    """A row of labels whose first one OCR could not read ('Propeny are  Type of property'): the others are
+    labels alone in their cells, no value's word in the first, and the row below has a cell for each."""
+    if len(segments) < 2 or labels[0] is not None or VALUE_WORD.search(segments[0]):
+        return False
+    if not all(label is not None and _is_label_only(label) for label in labels[1:]):
+        return False
+    numbered, below = split_line(next_line)
+    return not numbered and len(below) == len(segments) and _label(below[0], "applicant") is None
 
 
 #: A form's sub-item number ('1.1 Registered company name', its value on the row below); 'III. Credit Terms' and
