@@ -541,6 +541,7 @@ def test_numbered_answers_are_read_beside_their_numbered_questions() -> None:
         "1. The applicant\n"
         "1.1  What is the full registered name of the applying company?\n"
         "1.2  When was the company incorporated?\n"
+        "1.5  Under which number and at which court is the company registered?\n"
         "2. The property\n"
         "2.1  Under which name is the property known?\n"
         "3. The financing\n"
@@ -550,7 +551,8 @@ def test_numbered_answers_are_read_beside_their_numbered_questions() -> None:
         "3.9  Do you wish to have the option of early repayment?\n"
         "PART B — ANSWERS\n"
         "1.1  Elbtor Handels GmbH  3.1  EUR 7,860,000.00\n"
-        "1.2  21 July 1991\n"
+        "12 21 July 1991\n"  # a scan lost the number's point
+        "1.5  Local Court of Hamburg, HRB 45408\n"
         "2.1  Parkside Logistikpark\n"
         "3.2  EUR 1,960,000.00\n"
         "3.6  30 yrs\n"
@@ -558,6 +560,7 @@ def test_numbered_answers_are_read_beside_their_numbered_questions() -> None:
     )
     fields = extract_rules(text).fields
     assert (fields["company_name"], fields["founding_date"]) == ("Elbtor Handels GmbH", "21.07.1991")
+    assert fields["commercial_register"] == "Local Court of Hamburg, HRB 45408"  # a question of eleven words
     assert (fields["property_name"], fields["purchase_price"]) == ("Parkside Logistikpark", "€7,860,000")
     assert (fields["equity_share"], fields["term"], fields["early_repayment"]) == (
         "€1,960,000",

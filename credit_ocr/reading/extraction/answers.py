@@ -29,12 +29,28 @@ def _items(line: str) -> list[tuple[str, str]]:
     return [(m[1], line[m.end() : end].strip()) for m, end in zip(starts, ends, strict=True)]
 
 
+#: An answer's number whose points a scan lost ('13 21 December 1993' for 1.3, '310 No' for 3.10).
+_POINTLESS = re.compile(r"^\s*(\d{2,4})\s+(\S.*)$")
+
+
+def _lost_points(line: str, asked: dict[str, int], answered: dict) -> tuple[str, str] | None:
+    """(the item, the answer) of a line that starts with an asked number read without its points."""
+    m = _POINTLESS.match(line)
+    if not m:
+        return None
+    item = next((i for i in asked if i.replace(".", "") == m[1] and i not in answered), None)
+    return (item, m[2].strip(" —–-")) if item else None
+
+
 def with_answers(lines: list[str], words: LineWords | None = None) -> tuple[list[str], LineWords | None]:
     """``lines`` (and their ``words``) with each numbered answer moved beside its numbered question."""
     asked: dict[str, int] = {}  # number -> the line that asks it
     answered: dict[str, tuple[int, str]] = {}  # number -> (the line that answers it, the answer)
     for number, line in enumerate(lines):
-        for item, text in _items(line):
+        items = _items(line)
+        if not items and answered and (lost := _lost_points(line, asked, answered)):
+            items = [lost]
+        for item, text in items:
             if item not in asked:
                 asked[item] = number
             elif item not in answered and text:

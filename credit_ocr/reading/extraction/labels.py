@@ -97,6 +97,9 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
 _COMPOUND = re.compile(
     r"(?<=[^\W\d_]{2})(?:/|\.-|\.(?=[^\W\d_]{3}))|(?<=^[^\W\d_]{2})-(?=[^\W\d_]{2})|(?<=^[^\W\d_]{3})-(?=[^\W\d_]{2})"
 )
+#: The most words a label is read over: a questionnaire's question runs to a dozen ('Under which number and
+#: at which court is the company registered?').
+MAX_LABEL_WORDS = 12
 #: A German compound's last noun, this long at least, names the compound ('...laufzeit', not '...rate')...
 _HEAD_NOUN_LETTERS = 5
 #: ... by this much more than its first part does; the value's shape still decides between the two kinds.
@@ -201,7 +204,7 @@ def _best_prefix(
     best: tuple[float, float, int, str] | None = None
     named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
     compound = True  # no 'of' yet: 'Use Type' is a type, 'Type of Use' too, 'VAT Registration' a VAT number
-    for count, word in enumerate(words[:10], start=1):
+    for count, word in enumerate(words[:MAX_LABEL_WORDS], start=1):
         pointed = None if _value_starts(words, count - 1) else _in_context(words, count - 1)
         if pointed is None:
             break
