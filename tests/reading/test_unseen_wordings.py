@@ -665,3 +665,20 @@ def test_a_row_of_labels_whose_first_ocr_could_not_read_keeps_the_others() -> No
     text = "PROPERTY\nPropeny are  Type of property\nKaiserhof Galerie Bremen  Retail Park"
     fields = extract_rules(text).fields
     assert (fields["property_type"], fields["property_name"]) == ("Retail Park", None)
+
+
+def test_a_unit_after_an_amount_and_a_label_ocr_could_not_read_cut_no_wrong_cell() -> None:
+    """'9.600,00 € / Monat' is one cell (the unit no label), 'Objekttyp' a type; 'Fé: des mite: beantragt?:'
+    ends as a label does: its column's 'Ja' is not the answer to the label before it."""
+    text = (
+        "Objekttyp:  Objektname:\n"
+        "Pflegeheim  Westend Ulm\n"
+        "Rate (monatlich):  Zinssatz:\n"
+        "9.600,00 € / Monat  3,7 % p.a.\n"
+        "Sondertilgungsrecht gewünscht?:  Fé: des mite: beantragt?:\n"
+        "Nein  Ja"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["property_type"], fields["property_name"]) == ("Pflegeheim", "Westend Ulm")
+    assert (fields["monthly_payment"], fields["interest_rate"]) == ("€9,600 per month", "3.7%")
+    assert (fields["early_repayment"], fields["public_funding"]) == (False, None)

@@ -100,6 +100,7 @@ def _cells(segment: str) -> list[str]:
         if (
             not value_word
             or before.count("(") > before.count(")")  # inside a bracket: '(z. B. KfW)' is the label's
+            or words[j].lower() in _PER  # '9.600,00 € / Monat': a unit, no label
             or pointed is None
             or VALUE_WORD.search(words[j])
             or (pointed == () and words[j].islower())
@@ -111,6 +112,9 @@ def _cells(segment: str) -> list[str]:
             return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
     return [segment]
 
+
+#: Words that make what follows an amount its unit ('€ / Monat', 'EUR per month', '€ pro Monat').
+_PER = frozenset(("/", "per", "pro", "je"))
 
 #: Marks alone after a value, a space before each: specks ('Gewerbeimmobilie - .'), not a bracket or per cent.
 _TRAILING_MARKS = re.compile(r"(?:\s+[^\w\s€%)\]☐☒☑■□✓✔✗✘]{1,2})+$")

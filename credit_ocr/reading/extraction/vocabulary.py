@@ -67,7 +67,7 @@ GERMAN: dict[str, dict[str, float]] = {
                          "geschaftsanschrift": 3, "geschaftsadresse": 3},
     "commercial_register": {"handelsregister": 3, "registergericht": 3, "amtsgericht": 2, "register": 3},
     "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3},
-    "property_type": {"art": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "objekt": 1, "gebaude": 1},
+    "property_type": {"art": 3, "typ": 3, "objekttyp": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "objekt": 1, "gebaude": 1},
     "property_name": {"bezeichnung": 2, "immobilie": 1, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
     "property_address": {"lage": 3, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1},
     "purchase_price": {"kaufpreis": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 3,

@@ -261,6 +261,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
                 section, labels = heading, relabeled
         if number + 1 < len(lines):
             labels = _label_shaped_value(segments, labels, pending, lines[number + 1], section)
+            labels = _unread_labels(segments, labels, lines[number + 1])
         lone = (
             segments[0] if len(segments) == 1 and labels[0] is not None and not labels[0].remainder else None
         )
@@ -304,6 +305,19 @@ def _values_below(found: list[Candidate], pending: list, segments: list[str], nu
         for cand in _candidates(label, value, sec, number, below=True) if value and label else ():
             cand.doubt = None if aligned else "its column of labels and values did not line up"
             found.append(cand)
+
+
+def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: str) -> list[_Label | None]:
+    """In a row of labels, a cell no vocabulary reads that ends as a label does ('Fé: des mite: beantragt?:')
+    is a label OCR could not read: its value in the row below is not the label before it's."""
+    if len(segments) < 2 or labels[0] is None or not all(l is None or _is_label_only(l) for l in labels):
+        return labels
+    if len(split_line(next_line)[1]) != len(segments):
+        return labels
+    return [
+        _Label("", 1.0, "unread", segment, "") if label is None and segment.endswith((":", "?")) else label
+        for segment, label in zip(segments, labels, strict=True)
+    ]
 
 
 def _unreadable_first(segments: list[str], labels: list[_Label | None], next_line: str) -> bool:
@@ -440,6 +454,10 @@ _LABEL_TAIL = re.compile(r"^[a-zäöüß(][^\d€$%]*$")
 
 
 def _close(found, pending, label: _Label, parts: list[str], section: str, number: int) -> None:
+    if not label.field:  # a label OCR could not read: its column's value goes unread
+        if not parts:
+            pending.append((None, section))
+        return
     if len(parts) > 1 and parts[0] == label.remainder and _LABEL_TAIL.match(label.remainder):
         # 'Intended use of the funds requested  Acquisition': the label's last words, then its value
         label.alternatives = (*label.alternatives, " ".join(parts))
