@@ -310,7 +310,11 @@ def _values_below(found: list[Candidate], pending: list, segments: list[str], nu
 def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: str) -> list[_Label | None]:
     """In a row of labels, a cell no vocabulary reads that ends as a label does ('Fé: des mite: beantragt?:')
     is a label OCR could not read: its value in the row below is not the label before it's."""
-    if len(segments) < 2 or labels[0] is None or not all(l is None or _is_label_only(l) for l in labels):
+    if (
+        len(segments) < 2
+        or labels[0] is None
+        or not all(one is None or _is_label_only(one) for one in labels)
+    ):
         return labels
     if len(split_line(next_line)[1]) != len(segments):
         return labels
