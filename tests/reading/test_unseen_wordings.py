@@ -682,3 +682,17 @@ def test_a_unit_after_an_amount_and_a_label_ocr_could_not_read_cut_no_wrong_cell
     assert (fields["property_type"], fields["property_name"]) == ("Pflegeheim", "Westend Ulm")
     assert (fields["monthly_payment"], fields["interest_rate"]) == ("€9,600 per month", "3.7%")
     assert (fields["early_repayment"], fields["public_funding"]) == (False, None)
+
+
+def test_a_german_forms_wish_rate_and_its_project() -> None:
+    """'Wunschrate' is the installment wished for (a rate of a loan, not its interest), 'Vorhaben' what the
+    money is for, 'Benötigte' a word that says nothing of the field."""
+    text = (
+        "Benötigte Finanzierung  Vorhaben\n"
+        "1.870.000,00 EUR  Kauf\n"
+        "Sollzinssatz  Wunschrate\n"
+        "4,3 % p.a.  mtl. 9.250,00 EUR"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["requested_amount"], fields["purpose"]) == ("€1,870,000", "Kauf")
+    assert (fields["interest_rate"], fields["monthly_payment"]) == ("4.3%", "€9,250 per month")

@@ -74,13 +74,13 @@ GERMAN: dict[str, dict[str, float]] = {
                        "gesamtinvestition": 3, "anschaffungskosten": 3, "preis": 3},
     "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1,
                          "bedarf": 2},
-    "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4},
+    "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4, "vorhaben": 3},
     "equity_share": {"eigenkapital": 4, "eigenmittel": 4, "eigenanteil": 4},
     "construction_year": {"baujahr": 3, "fertigstellung": 3},
     "total_area": {"flache": 3, "nutzflache": 3, "wohnflache": 3, "gesamtflache": 3, "mietflache": 3},
     "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
     "term": {"laufzeit": 3, "dauer": 3},
-    "monthly_payment": {"monat": 3},  # Monat, monatlich
+    "monthly_payment": {"monat": 3, "wunschrate": 3, "kreditrate": 3, "darlehensrate": 3, "tilgungsrate": 3},  # Monat, monatlich
     "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4},
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
     "public_funding": {"forder": 3, "zuschuss": 3, "offentlich": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
@@ -99,7 +99,7 @@ FILLER = frozenset({
     "where", "when", "whether", "it", "this", "there", "full", "complete", "exact", "official", "current", "pref",
     "des", "der", "die", "das", "den", "und", "oder", "gewunscht", "gewunschte", "gewunschter", "beantragt",
     "beantragte", "beantragter", "gesamt", "gesamte", "pro", "je", "wird", "wurde", "wurden", "werden", "ist",
-    "sind", "ein", "eine", "einer", "eines", "sie", "ihr", "ihre", "ihrer",
+    "sind", "ein", "eine", "einer", "eines", "sie", "ihr", "ihre", "ihrer", "benotigt", "benotigte", "benotigter",
     # a questionnaire's question words ('Under which name is the property known?', 'How much equity ...')
     "under", "how", "much", "many", "over", "should", "would", "shall", "can", "could", "may", "wish", "known",
     "like", "want", "make",
