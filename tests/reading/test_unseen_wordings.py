@@ -696,3 +696,21 @@ def test_a_german_forms_wish_rate_and_its_project() -> None:
     fields = extract_rules(text).fields
     assert (fields["requested_amount"], fields["purpose"]) == ("€1,870,000", "Kauf")
     assert (fields["interest_rate"], fields["monthly_payment"]) == ("4.3%", "€9,250 per month")
+
+
+def test_a_small_print_forms_cells_and_its_yes_no_initials() -> None:
+    """A 7-point form in capitals runs an address into the register entry after it (no gap read between them),
+    and answers yes/no with initials after boxes ('[X] Y [ ] N')."""
+    text = (
+        "BUS. ADDR.  REG. NO. / CT.  VAT NO.\n"
+        "SCHLOSSSTRASSE 155, 60486 FRANKFURT AM MAIN, GERMANY HRB 94525 (DISTRICT COURT FRANKFURT)  DE 716 219 232\n"
+        "EARLY REPMT. REQ.?  PUBL. SUBS. APPL.?\n"
+        "[X] Y [ ] N  [ ] Y [X] N"
+    )
+    fields = extract_rules(text).fields
+    assert fields["business_address"] == "SCHLOSSSTRASSE 155, 60486 FRANKFURT AM MAIN, GERMANY"
+    assert (fields["commercial_register"], fields["vat_id"]) == (
+        "HRB 94525 (DISTRICT COURT FRANKFURT)",
+        "DE716219232",
+    )
+    assert (fields["early_repayment"], fields["public_funding"]) == (True, False)

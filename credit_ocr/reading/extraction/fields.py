@@ -186,6 +186,7 @@ def _norm_bool(raw: Raw) -> bool | None:
         return None
     text = _BAR_BOX.sub(lambda m: "[x]" if m[1] else "[ ]", unicodedata.normalize("NFC", raw))  # '| | yes'
     text = single_spaced(text).strip(" :;|_.")
+    text = _LETTER_ANSWER.sub(lambda m: " yes" if m[1] in "YJ" else " no", text)  # '[X] Y [ ] N'
     low = text.lower()
     if low in _YES:
         return True
@@ -217,6 +218,9 @@ def _norm_bool(raw: Raw) -> bool | None:
         return answers[0][1].lower() in ("yes", "ja")  # 'Yes' alone, no boxes at all
     return None
 
+
+#: A yes/no answered by its initial right after a box: '[X] Y [ ] N', '☐ J ☒ N'.
+_LETTER_ANSWER = re.compile(r"(?<=[\]☐☒☑■□])\s*([YJN])(?![\w])")
 
 #: A term sheet's or a portal's answer in words ('permitted', 'none applied for', 'nicht vorgesehen').
 _SAID_NO = re.compile(r"\b(?:not|none|never|excluded|nicht|keine?n?|ausgeschlossen)\b", re.I)

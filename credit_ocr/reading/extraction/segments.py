@@ -147,8 +147,11 @@ def spread(segments: list[str], columns: int) -> list[str]:
 
 
 #: Where a value of its own shape starts inside a cell whose gap before it was read narrow: a VAT number
-#: ('... Dortmund Local Court DE 430 371 705'), a register entry after a date ('9 March 2004 HRB 337503').
-_VALUE_START = re.compile(r"\s+(?=(?:DE|ATU|CHE)\s?\d{3}\s?\d{3}\s?\d{3}\b)|(?<=\d{4})\s+(?=HR\s?[AB]\s?\d)")
+#: ('... Dortmund Local Court DE 430 371 705'), a register entry after a date ('9 March 2004 HRB 337503') or an
+#: address in capitals ('..., GERMANY HRB 94525').
+_VALUE_START = re.compile(
+    r"\s+(?=(?:DE|ATU|CHE)\s?\d{3}\s?\d{3}\s?\d{3}\b)|(?<=\d{4}|[A-Z]{4})\s+(?=HR\s?[AB]\s?\d)"
+)
 
 
 def _paired(segments: list[str]) -> list[str]:
