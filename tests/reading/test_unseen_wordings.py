@@ -690,11 +690,13 @@ def test_a_german_forms_wish_rate_and_its_project() -> None:
     text = (
         "Benötigte Finanzierung  Vorhaben\n"
         "1.870.000,00 EUR  Kauf\n"
+        "HR-Nummer / Gericht  AG Kiel HRA 721201\n"
         "Sollzinssatz  Wunschrate\n"
         "4,3 % p.a.  mtl. 9.250,00 EUR"
     )
     fields = extract_rules(text).fields
     assert (fields["requested_amount"], fields["purpose"]) == ("€1,870,000", "Kauf")
+    assert fields["commercial_register"] == "AG Kiel HRA 721201"  # 'Gericht' is the label's, not the value's
     assert (fields["interest_rate"], fields["monthly_payment"]) == ("4.3%", "€9,250 per month")
 
 
