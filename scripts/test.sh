@@ -2,7 +2,7 @@
 # `make test`: the tests and the notebooks at the same time, on a machine of two cores.
 #
 # Three streams side by side, because they wait on real workers and services more than they compute:
-#   - the tests, in four pytest-xdist processes;
+#   - the tests, in five pytest-xdist processes;
 #   - the lessons under strict nbval, one after another, because they share the kit's home folder (var/)
 #     as a student's do;
 #   - the exercises' solutions under strict nbval, in a home folder of their own (var-solutions/).
@@ -19,13 +19,14 @@ NBVAL=(--nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg)
 lessons=$!
 CREDIT_OCR_HOME=var-solutions "$BIN/pytest" "${NBVAL[@]}" notebooks/solutions/*.ipynb >"$SOLUTIONS_LOG" 2>&1 &
 solutions=$!
-# --dist worksteal: each process starts with a quarter of the tests, in order, and one that runs out takes
+# --dist worksteal: each process starts with a fifth of the tests, in order, and one that runs out takes
 # half of what another still has waiting. Under the default (`load`) every process is handed a first
 # chunk of 72 tests it must run itself: the first one's held the browser tests, both chaos runs and the
 # demo, and it ended 40 s after the other two (394 s against 354 and 357 s on a loaded machine).
-# Four processes: most tests wait on workers and services, and a fourth keeps the two cores busy while
-# they do (on a slower 2-core machine, 2026-11-30: `make test` 394 s with four; three took 504 s there).
-"$BIN/pytest" -n "${TEST_PROCESSES:-4}" --dist worksteal tests
+# Five processes: most tests wait on workers and services, and more processes keep the two cores busy
+# while they do (one 2-core machine, 2026-11-30, runs one after the other: `make test` 304 s with five,
+# 320 s with four; three had taken 504 s there an hour before, under a little other load).
+"$BIN/pytest" -n "${TEST_PROCESSES:-5}" --dist worksteal tests
 tests_status=$?
 wait "$lessons"
 lessons_status=$?
