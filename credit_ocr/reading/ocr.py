@@ -128,19 +128,21 @@ DOUBTFUL_CONFIDENCE = 70.0
 
 
 def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
-    found = words(remove_rules(image), settings)  # image: prepared by the loaders
+    cleaned = remove_rules(image)  # image: prepared by the loaders
+    found = words(cleaned, settings)
     sure = _mean_conf(found)
     for turn in _other_turns(image, sure) if sure < DOUBTFUL_CONFIDENCE else ():
         turned = image.rotate(turn, expand=True)
-        again = words(remove_rules(turned), settings)
+        turned_clean = remove_rules(turned)
+        again = words(turned_clean, settings)
         if (surer := _mean_conf(again)) > sure:
-            found, image, sure = again, turned, surer
+            found, image, cleaned, sure = again, turned, turned_clean, surer
         if sure >= DOUBTFUL_CONFIDENCE:
             break
     if sure < LAYOUT_DOUBT and settings.ocr_psm != AUTO_LAYOUT:
         # two-line labels beside one-line values read as one block come out as garbage: tesseract's own
         # layout analysis finds the cells; the surer reading is kept
-        again = words(remove_rules(image), settings.model_copy(update={"ocr_psm": AUTO_LAYOUT}))
+        again = words(cleaned, settings.model_copy(update={"ocr_psm": AUTO_LAYOUT}))
         if _mean_conf(again) >= sure + LAYOUT_GAIN:
             found = again
     found = _without_specks(found)

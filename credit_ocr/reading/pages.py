@@ -229,12 +229,12 @@ def remove_rules(image: Image.Image) -> Image.Image:
     two thirds of its fields); erasing the rules first keeps every cell readable. A morphological
     opening with a long thin line keeps exactly the dark runs at least that long: no glyph is.
     """
-    gray = np.asarray(image, dtype=np.uint8)
-    min_run = max(40, min(gray.shape) // 17)  # ~0.5 inch at 200 dpi
-    banded = _light_bands(gray, min_run)
-    gray = gray if banded is None else banded
+    source = np.asarray(image, dtype=np.uint8)
+    min_run = max(40, min(source.shape) // 17)  # ~0.5 inch at 200 dpi
+    banded = _light_bands(source, min_run)
+    gray = source if banded is None else banded
     filled = _white_fills(gray)
-    banded, gray = (banded if filled is None else filled), (gray if filled is None else filled)
+    gray = gray if filled is None else filled
     dark = (gray < 200).astype(np.uint8)
     erase = np.zeros_like(dark)
     for axis in (0, 1):  # rules along the rows (horizontal), along the columns (vertical)
@@ -242,7 +242,7 @@ def remove_rules(image: Image.Image) -> Image.Image:
             erase[band] |= _rules(dark[band], min_run, axis)
     erase |= leader_mask((gray < 170).astype(np.uint8))  # and dot leaders: read as 'ceeseess:::'
     if not erase.any():
-        return image if banded is None else Image.fromarray(gray, mode="L")
+        return image if gray is source else Image.fromarray(gray, mode="L")
     cleaned = gray.copy()
     cleaned[erase.astype(bool)] = 255
     return Image.fromarray(cleaned, mode="L")

@@ -11,6 +11,7 @@ model: the embedded default.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from credit_ocr.reading.extraction.answers import with_answers
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
@@ -123,13 +124,39 @@ def _standing(cand: Candidate, lines: list[str]) -> int:
     return 0 if cand.line < len(lines) and is_prose(lines[cand.line]) else 2  # a phrase's too
 
 
+class _Rank(NamedTuple):
+    """How a value offered for a field ranks, compared field by field in this order: a plausible value beats
+    an implausible one, the reply's a quoted mail's, a labelled one a sentence's, one beside its label one
+    below it, a surer label a looser one, a phrase a meaning, a longer label a shorter one."""
+
+    fits: bool
+    unquoted: bool
+    standing: int
+    beside: bool
+    label_score: float
+    phrase: bool
+    label_words: int
+
+
+def _rank(cand: Candidate, fits: bool, lines: list[str]) -> _Rank:
+    return _Rank(
+        fits,
+        not _quoted(cand, lines),
+        _standing(cand, lines),
+        not cand.below,
+        round(cand.label_score, 2),
+        cand.how == "phrase",
+        len(cand.label),
+    )
+
+
 def _quoted(cand: Candidate, lines: list[str]) -> bool:
     """A value from a mail's quoted lines ('> Purchase price: ...'): an earlier message's, which the reply's own
     values replace."""
     return cand.line < len(lines) and lines[cand.line].lstrip().startswith(">")
 
 
-def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
+def _rival(winner: object, best: _Rank, offered: list[tuple]) -> object | None:
     """Another value of the right shape the form offers for the field under a label as sure as the
     winner's: two labels, two values, and only a person can tell. A label that is the winner's own first
     words ('Company' of 'Company Name', a heading 'Company Profile') is no rival."""
@@ -138,9 +165,10 @@ def _rival(winner: object, best: tuple, offered: list[tuple]) -> object | None:
         value
         for value, key, words in offered
         if value != winner
-        and key[0]
-        and key[1:3] >= best[1:3]  # a quoted mail's or a sentence's value is no rival to a labelled one
-        and key[4] >= best[4]
+        and key.fits
+        and (key.unquoted, key.standing)
+        >= (best.unquoted, best.standing)  # a quoted or a sentence's: no rival
+        and key.label_score >= best.label_score
         and not (len(words) < len(label) and label[: len(words)] == words)
     }
     return sorted(others, key=str)[0] if others else None
@@ -157,7 +185,7 @@ def _request_among_loans(
     the one that says it was asked for is the amount requested; flagged, as the extractor's reading."""
     if fields["requested_amount"] is not None:
         return
-    loans = [offer for offer in offered["loan_amount"] if offer[1][0]]
+    loans = [offer for offer in offered["loan_amount"] if offer[1].fits]
     asked = [offer for offer in loans if any(w.startswith(_ASKED) for w in offer[2])]
     others = [offer for offer in loans if not any(w.startswith(_ASKED) for w in offer[2])]
     if not asked or not others:
@@ -205,7 +233,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences."""
     fields = empty_fields()
     evidence = {name: Evidence() for name in FIELD_NAMES}
-    ranked: dict[str, tuple] = {}
+    ranked: dict[str, _Rank] = {}
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
     lines, words = with_answers(unmirrored(text.splitlines()), words)
     offers = candidates(lines) + prose_candidates(lines) + letterhead_candidates(lines)
@@ -220,18 +248,8 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
             unread.setdefault(cand.field, cand.raw)
         if value is None or (not fits and (cand.line, cand.label, cand.raw) in settled):
             continue
-        key = (
-            fits,
-            not _quoted(cand, lines),
-            _standing(cand, lines),
-            not cand.below,
-            round(cand.label_score, 2),
-            cand.how == "phrase",
-            len(cand.label),
-        )
+        key = _rank(cand, fits, lines)
         offered[cand.field].append((value, key, cand.label.casefold().split()))
-        # a plausible value beats an implausible one, a labelled one a sentence's, one beside its label one
-        # below it, a surer label a looser one, a phrase a meaning
         if cand.field not in ranked or key > ranked[cand.field]:
             ranked[cand.field] = key
             fields[cand.field] = value

@@ -267,7 +267,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
         )
         if number + 1 < len(lines) and _unreadable_first(segments, labels, lines[number + 1]):
             # a row of labels, not the values of the one before ('PROPERTY' above it was a heading)
-            pending, segments, labels = [(None, section)], segments[1:], labels[1:]
+            pending, labels = [], [_unread(segments[0]), *labels[1:]]
         elif pending:
             if labels[0] is None and not numbered:
                 _values_below(found, pending, segments, number)
@@ -319,9 +319,14 @@ def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: 
     if len(split_line(next_line)[1]) != len(segments):
         return labels
     return [
-        _Label("", 1.0, "unread", segment, "") if label is None and segment.endswith((":", "?")) else label
+        _unread(segment) if label is None and segment.endswith((":", "?")) else label
         for segment, label in zip(segments, labels, strict=True)
     ]
+
+
+def _unread(segment: str) -> _Label:
+    """A label OCR could not read: it holds its column in a row of labels, and names no field."""
+    return _Label("", 1.0, "unread", segment, "")
 
 
 def _unreadable_first(segments: list[str], labels: list[_Label | None], next_line: str) -> bool:
