@@ -12,6 +12,8 @@ from __future__ import annotations
 import statistics
 from itertools import pairwise
 
+from credit_ocr.reading.glyphs import BOXES
+
 __all__ = ["joined_combs"]
 
 #: Rows with fewer even steps than this are not a comb (a date's 'd m y', two tick marks).
@@ -22,7 +24,7 @@ EVEN = (0.8, 1.25)
 JOIN = 1.3
 #: A comb's pitch is at most this many character heights: tick boxes in columns are further apart.
 MAX_PITCH_HEIGHTS = 2.5
-_BOXES = frozenset("☐☒☑■□[]|")
+_BOXES = frozenset(BOXES + "[]|")
 
 
 def _single(word: dict) -> bool:

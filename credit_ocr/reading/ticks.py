@@ -17,6 +17,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from credit_ocr.reading.glyphs import BOXES, TICK_MARKS
+
 __all__ = ["Box", "find_boxes", "mark_drawn_ticks", "mark_ticks", "needs_drawn_ticks", "ticked"]
 
 #: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'myYes', 'Nol').
@@ -188,7 +190,7 @@ def _gap(word: dict, left: int, width: int) -> float:
 #: A line of a text layer with two answers or options and no mark among its characters: its boxes or radio
 #: buttons are drawn, not printed ('Interest rate   Fixed   Variable', 'Early repayment   Yes   No').
 _UNMARKED_CHOICE = re.compile(
-    r"^(?!.*[☐☒☑■□●○◉✓✔✗✘\[\]]).*\b(?:(?:yes|ja)\s+(?:/\s*)?(?:no|nein)|(?:fixed|fest)\s+(?:/\s*)?(?:variable|variabel))\b",
+    rf"^(?!.*[{BOXES}●○◉{TICK_MARKS}\[\]]).*\b(?:(?:yes|ja)\s+(?:/\s*)?(?:no|nein)|(?:fixed|fest)\s+(?:/\s*)?(?:variable|variabel))\b",
     re.I | re.M,
 )
 

@@ -25,6 +25,7 @@ from credit_ocr.reading.extraction.numbers import (
 )
 from credit_ocr.reading.extraction.places import mend_towns
 from credit_ocr.reading.extraction.spec import FIELD_BY_NAME, FIELD_NAMES, FIELDS, FieldSpec, Kind
+from credit_ocr.reading.glyphs import BOXES, EMPTY_BOXES, TICK_MARKS, TICKED_BOXES
 
 Value = str | int | bool | None
 
@@ -159,12 +160,12 @@ def _norm_vat(raw: Raw) -> str | None:
 # --------------------------------------------------------------------------------------------
 # ticked boxes
 
-_TICK = set("xX×✓✔✗✘☒☑■▣*")
-_BOX = set("[](){}☐□▢")
+_TICK = set("xX×*" + TICK_MARKS + TICKED_BOXES)
+_BOX = set("[](){}" + EMPTY_BOXES)
 _YES = {"yes", "y", "ja", "j", "true", "1", "x", "✓", "✔", "☒", "☑"}
 _NO = {"no", "n", "nein", "false", "0"}
 _TICKED = re.compile(
-    r"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|Il])[xX](?![A-Za-z])|[xX](?=[\])|])|(?<=[\[(])[xX][lI1|]|[×✓✔✗✘☒☑■▣*]"
+    rf"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|Il])[xX](?![A-Za-z])|[xX](?=[\])|])|(?<=[\[(])[xX][lI1|]|[×{TICK_MARKS}{TICKED_BOXES}*]"
 )
 #: How OCR reads a filled square box (■): 'm', 'mm', '™', '#'.
 _FILLED = re.compile(r"(?<![A-Za-z])(?:m{1,2}|M{1,2}|™|#)(?![A-Za-z])")
@@ -220,7 +221,7 @@ def _norm_bool(raw: Raw) -> bool | None:
 
 
 #: A yes/no answered by its initial right after a box: '[X] Y [ ] N', '☐ J ☒ N'.
-_LETTER_ANSWER = re.compile(r"(?<=[\]☐☒☑■□])\s*([YJN])(?![\w])")
+_LETTER_ANSWER = re.compile(rf"(?<=[\]{BOXES}])\s*([YJN])(?![\w])")
 
 #: A term sheet's or a portal's answer in words ('permitted', 'none applied for', 'nicht vorgesehen').
 _SAID_NO = re.compile(r"\b(?:not|none|never|excluded|nicht|keine?n?|ausgeschlossen)\b", re.I)
@@ -273,7 +274,7 @@ def _norm_text(raw: Raw) -> str | None:
     return text or None
 
 
-_OPTION_BOX = re.compile(r"(☐|☒|☑|\[\s?\]|\[[xX✓]\])\s*")
+_OPTION_BOX = re.compile(rf"([{BOXES}]|\[\s?\]|\[[xX✓]\])\s*")
 
 
 def ticked_option(text: str) -> str | None:
@@ -283,7 +284,7 @@ def ticked_option(text: str) -> str | None:
     boxes = parts[1::2]
     if len(boxes) < 2:
         return None
-    ticked = [i for i, box in enumerate(boxes) if box in ("☒", "☑") or "x" in box.lower() or "✓" in box]
+    ticked = [i for i, box in enumerate(boxes) if box in TICKED_BOXES or "x" in box.lower() or "✓" in box]
     if len(ticked) != 1:
         return None
     return parts[2 + 2 * ticked[0]].strip() or None

@@ -20,6 +20,7 @@ from credit_ocr.reading.extraction.fields import is_valid, normalize
 from credit_ocr.reading.extraction.sections import section_bonus, section_weight
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.vocabulary import FILLER, GERMAN, VOCABULARY
+from credit_ocr.reading.glyphs import BOXES
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "word_fields"]  # fmt: skip
 
@@ -68,7 +69,9 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     """(field, weight) pairs a word points at; () for a filler word; None for a word of no label."""
     folded = _fold_word(word)
     if not folded:  # punctuation: '/' and '?' belong to labels, a tick box or a rule never does
-        return None if any(ch in "[](){}☐☒□■|_—–-" for ch in word) else ()  # a dash separates label and value
+        return (
+            None if any(ch in "[](){}|_—–-" + BOXES for ch in word) else ()
+        )  # a dash separates label and value
     if folded in FILLER:
         return ()
     abbreviated = word.rstrip("?:)").endswith(".") and len(folded) >= 3

@@ -14,6 +14,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from credit_ocr.reading.extraction.spec import FIELDS
+from credit_ocr.reading.glyphs import ANSWER_START
 
 __all__ = ["PhraseHit", "find_label", "fold"]
 
@@ -133,8 +134,7 @@ def _prefix_hit(text: str, *, require_whole: bool) -> PhraseHit | None:
         if size > MAX_LABEL_WORDS + 2:
             continue
         if not require_whole and (
-            tokens[size - 1][:1] in ("[", "]", "(", "☐", "☒", "□", "■")
-            or not any(c.isalnum() for c in tokens[size - 1])
+            tokens[size - 1][:1] in ANSWER_START or not any(c.isalnum() for c in tokens[size - 1])
         ):
             continue  # a tick box or a rule belongs to the value ("[ ] yes [x] no"), never to the label
         found = _best_label(" ".join(tokens[:size]))

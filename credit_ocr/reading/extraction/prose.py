@@ -26,6 +26,7 @@ from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.shapes import REGISTER, TOWN_TAIL
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.walk import Candidate, label_of
+from credit_ocr.reading.glyphs import BOXES
 
 __all__ = ["ADDRESS", "PROSE_SCORE", "is_prose", "prose_candidates"]
 
@@ -142,7 +143,7 @@ _NEGATION = re.compile(
 #: sentence's ('The funds will be used for the following purpose: ...').
 _SENTENCE_HEAD = 6
 #: A tick box, or a question's one-word answer: a form's line, however many little words it has.
-_FORM_ANSWER = re.compile(r"\[[ xX✓✔]?\s?\]|[☐☒☑□■]|\?\s*(?:yes|no|ja|nein)\b", re.I)
+_FORM_ANSWER = re.compile(rf"\[[ xX✓✔]?\s?\]|[{BOXES}]|\?\s*(?:yes|no|ja|nein)\b", re.I)
 #: A sentence ends at its full stop, not at an abbreviation's ('GmbH & Co. KG', 'No. 5', 'Dr. Weber') nor
 #: a German date's day ('am 22. April 2012').
 _SENTENCE_END = re.compile(

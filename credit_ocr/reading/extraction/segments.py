@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from credit_ocr.reading.extraction.labels import label_end, match_label, word_fields
+from credit_ocr.reading.glyphs import BOXES, TICK_MARKS
 
 __all__ = ["VALUE_WORD", "clean_value", "split_line", "spread"]
 
@@ -55,7 +56,7 @@ _ARITHMETIC = re.compile(r"^(?:less|plus|minus|abzgl|abzüglich|zzgl|zuzüglich)
 _STRAY_LETTER = re.compile(r"^[^\W\dxXoO_]$")
 
 #: A mark or two alone, no letter, digit, box, bracket or currency among them.
-_STRAY_MARK = re.compile(r"^[^\w\s☐☒☑■□✓✔✗✘€$%\[\](){}]{1,2}$")
+_STRAY_MARK = re.compile(rf"^[^\w\s{BOXES}{TICK_MARKS}€$%\[\](){{}}]{{1,2}}$")
 
 #: A speck's mark, alone at a segment's edge: no box, currency, bracket or word.
 _SPECK_MARKS = frozenset("°'\"`´^~*•·.,:;!?“”„‘’‚")
@@ -117,7 +118,7 @@ def _cells(segment: str) -> list[str]:
 _PER = frozenset(("/", "per", "pro", "je"))
 
 #: Marks alone after a value, a space before each: specks ('Gewerbeimmobilie - .'), not a bracket or per cent.
-_TRAILING_MARKS = re.compile(r"(?:\s+[^\w\s€%)\]☐☒☑■□✓✔✗✘]{1,2})+$")
+_TRAILING_MARKS = re.compile(rf"(?:\s+[^\w\s€%)\]{BOXES}{TICK_MARKS}]{{1,2}})+$")
 
 _ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from credit_ocr.reading.glyphs import BOXES, TICK_MARKS
+
 __all__ = [
     "ADDRESSES", "AMOUNTS", "LOWEST_AMOUNT", "REGISTER", "TEXT_FIELDS", "TOWN_TAIL", "looks_cut", "money",
     "shape_doubt", "tick_ambiguous",
@@ -201,7 +203,8 @@ def _lone_answer_marks(raw: str) -> str:
     return " ".join(
         w
         for w in rest.split()
-        if w.strip("[](){}|:;?.,☐☒☑■□xX✓✔✗✘*-_") and not _GLUED_ANSWER.search(w)  # 'ONo': a box glued on
+        if w.strip("[](){}|:;?.,xX*-_" + BOXES + TICK_MARKS)
+        and not _GLUED_ANSWER.search(w)  # 'ONo': a box glued on
     )
 
 

@@ -28,6 +28,7 @@ from credit_ocr.reading.extraction.sections import section_of
 from credit_ocr.reading.extraction.segments import VALUE_WORD, clean_value, split_line, spread
 from credit_ocr.reading.extraction.shapes import REGISTER
 from credit_ocr.reading.extraction.spec import FIELDS
+from credit_ocr.reading.glyphs import ANSWER_START
 
 __all__ = ["Candidate", "candidates", "continuation", "label_of", "section_of"]
 
@@ -40,7 +41,7 @@ _KIND = {spec.name: spec.kind for spec in FIELDS}
 _NUMERIC = frozenset(("date", "money", "year", "area", "term", "monthly"))
 #: A label's bracketed note on how to fill it in, no digit in it: '(street, no., postcode, city)'.
 _HOW_TO_FILL = re.compile(r"^\([^\d()€$%]*\)$")
-_TICK_START = ("[", "]", "(", "☐", "☒", "□", "■")
+_TICK_START = tuple(ANSWER_START)
 #: Words that say what a loan is for, whatever its label was called.
 _PURPOSE_WORDS = re.compile(
     r"\b(acquisition|purchase|refinanc\w*|renovat\w*|moderni[sz]\w*|construction|extension|conversion"
