@@ -593,6 +593,39 @@ def test_a_sub_items_label_alone_takes_the_row_below_and_a_sections_heading_does
     assert (fields["loan_amount"], fields["term"]) == ("€4,020,000", "20 years")
 
 
+def test_a_numbered_question_takes_its_answer_from_the_row_below() -> None:
+    """'9.  Under which name is the property known?' is a question, not a section's heading, also with a
+    note on how to answer it ('(rate, or fixed / variable)', '(Y/N)'); a question that names the property
+    is the property's though no heading said so."""
+    text = (
+        "1.  What is the full registered name of the applicant?\n"
+        "Bergstrasse Gewerbepark GmbH\n"
+        "4.  What is the business address of the company?\n"
+        "Dieselstrasse 138a, 50691 Koeln\n"
+        "9.  Under which name is the property known?\n"
+        "Kontorhaus Ruhrtal\n"
+        "19. Which loan amount do you request from us?\n"
+        "€6,610,000\n"
+        "22. Which interest rate do you expect (rate, or fixed / variable)?\n"
+        "3.65%\n"
+        "23. Do you wish to be able to repay early? (Y/N)\n"
+        "Y\n"
+        "24. Have public subsidies been applied for? (Y/N)\n"
+        "N"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["business_address"]) == (
+        "Bergstrasse Gewerbepark GmbH",
+        "Dieselstrasse 138a, 50691 Koeln",
+    )
+    assert (fields["property_name"], fields["loan_amount"], fields["interest_rate"]) == (
+        "Kontorhaus Ruhrtal",
+        "€6,610,000",
+        "3.65%",
+    )
+    assert (fields["early_repayment"], fields["public_funding"]) == (True, False)
+
+
 def test_german_compounds_are_what_their_last_noun_is() -> None:
     """'Darlehenslaufzeit' is a term though it starts with a loan, 'HR-Nr.' a register number, 'Art der
     Immobilie' a type; '3. August 1993' is a date, not an item numbered 3."""

@@ -168,7 +168,7 @@ def match_label(
     The label is the shortest prefix that reaches the best field's highest score, so a value after a
     label on the same row is not swallowed. ``section`` (applicant, property, loan) breaks near ties.
     """
-    best, totals, named = _best_prefix(_unbracket(words), section)
+    best, totals, named, section = _best_prefix(_unbracket(words), section)
     if best is None or best[1] < min_score:
         return None
     _, score, count, field = best
@@ -200,11 +200,14 @@ def bare_noun(words: list[str]) -> LabelMatch | None:
 
 def _best_prefix(
     words: list[str], section: str | None
-) -> tuple[tuple[float, float, int, str] | None, dict[str, float], dict[str, float]]:
+) -> tuple[tuple[float, float, int, str] | None, dict[str, float], dict[str, float], str | None]:
     """The best (score with the section's bonus, score, words, field) over the prefixes of ``words``, the
-    totals of every field over all of them, and the totals of the words the best prefix holds."""
+    totals of every field over all of them, the totals of the words the best prefix holds, and the section
+    it was read in (a label that names the property is the property's: 'Under which name is the property
+    known?' among the applicant's questions)."""
     totals: dict[str, float] = {}
     best: tuple[float, float, int, str] | None = None
+    best_section = section
     named: dict[str, float] = {}  # the fields the label's own words name (the words after it are not its)
     compound = True  # no 'of' yet: 'Use Type' is a type, 'Type of Use' too, 'VAT Registration' a VAT number
     for count, word in enumerate(words[:MAX_LABEL_WORDS], start=1):
@@ -212,6 +215,8 @@ def _best_prefix(
         if pointed is None:
             break
         compound = compound and pointed != ()
+        subject = section == "applicant" and _fold_word(word) in _PROPERTY_SUBJECTS
+        section = "property" if subject else section
         here = dict(pointed) if compound and _fold_word(word).startswith(_HEAD_NOUNS) else {}
         for field, weight in pointed:
             totals[field] = totals.get(field, 0.0) + weight
@@ -225,10 +230,10 @@ def _best_prefix(
         # only a word that says much moves the label's end ('Building Type | Office Building')
         if best is None or (
             (effective > best[0] or (effective == best[0] and field in here and field != best[3]))
-            and (best[1] < MIN_SCORE or dict(pointed).get(field, 0.0) >= 2)
+            and (best[1] < MIN_SCORE or dict(pointed).get(field, 0.0) >= 2 or subject)
         ):
-            best, named = (effective, score, count, field), dict(totals)
-    return best, totals, named
+            best, named, best_section = (effective, score, count, field), dict(totals), section
+    return best, totals, named, best_section
 
 
 def _also(field: str, total: float, own: float, score: float, section: str | None, winner: str) -> bool:
@@ -245,6 +250,8 @@ def _also(field: str, total: float, own: float, score: float, section: str | Non
 _MODIFIERS = {"registered": "commercial_register", "legal": "legal_form"}
 #: The nouns of the financed property: what a 'use' of them is, is its type.
 _PROPERTY_NOUNS = ("building", "property", "object", "premises", "estate")
+#: The words that make a label the property's wherever it stands.
+_PROPERTY_SUBJECTS = frozenset(("property", "object", "objekt", "immobilie", "objekts", "immobilien"))
 _QUALIFIER_WORDS = 5
 #: A yes/no label's question mark may come this many words after the words that named its field.
 _QUESTION_WORDS = 6

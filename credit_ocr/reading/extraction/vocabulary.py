@@ -103,5 +103,5 @@ FILLER = frozenset({
     "sind", "ein", "eine", "einer", "eines", "sie", "ihr", "ihre", "ihrer", "benotigt", "benotigte", "benotigter",
     # a questionnaire's question words ('Under which name is the property known?', 'How much equity ...')
     "under", "how", "much", "many", "over", "should", "would", "shall", "can", "could", "may", "wish", "known",
-    "like", "want", "make",
+    "like", "want", "make", "able", "from", "us", "expect",
 })  # fmt: skip

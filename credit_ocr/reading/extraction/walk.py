@@ -40,7 +40,7 @@ LOOSE_COLUMN_LABEL = 0.6
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _NUMERIC = frozenset(("date", "money", "year", "area", "term", "monthly"))
 #: A label's bracketed note on how to fill it in, no digit in it: '(street, no., postcode, city)'.
-_HOW_TO_FILL = re.compile(r"^\([^\d()€$%]*\)$")
+_HOW_TO_FILL = re.compile(r"^\([^\d()€$%]*\)[?:]?$")
 _TICK_START = tuple(ANSWER_START)
 #: Words that say what a loan is for, whatever its label was called.
 _PURPOSE_WORDS = re.compile(
@@ -89,7 +89,7 @@ def _finish(field: str, score: float, how: str, words: list[str], used: int, als
     rest = words[end:]
     if rest and rest[0] in ("?", ")"):
         end, rest = end + 1, rest[1:]
-    bracket = next((k for k in range(used, len(words)) if words[k].startswith("(")), None)
+    bracket = next((k for k in range(1, len(words)) if words[k].startswith("(")), None)
     if bracket is not None and bracket <= end and _HOW_TO_FILL.match(" ".join(words[bracket:])):
         end, rest = len(words), []  # '(street, no., postcode, city)', '(DD MM YYYY)': how to fill it in
     # the value without one or two more words, should the whole not fit: label words, or a typed value's
@@ -276,8 +276,15 @@ def candidates(lines: list[str]) -> list[Candidate]:
                 continue
             pending = []
         explicit = ":" in raw_line or len(segments) > 1
-        sub_item = bool(_SUB_ITEM.match(raw_line)) and _is_label_only(labels[0]) if labels[0] else False
-        if labels[0] is None or (numbered and not explicit and not sub_item):
+        item = (
+            labels[0] is not None
+            and not labels[0].remainder
+            and (
+                bool(_QUESTION.search(raw_line))
+                or (bool(_SUB_ITEM.match(raw_line)) and _is_label_only(labels[0]))
+            )
+        )
+        if labels[0] is None or (numbered and not explicit and not item):
             if found or pending or _is_heading(raw_line):  # a title ('Application: property loan') is none
                 section = section_of(" ".join(segments), section)
             found.extend(_by_value(segments[-1], section, number))
@@ -344,6 +351,8 @@ def _unreadable_first(segments: list[str], labels: list[_Label | None], next_lin
 #: A form's sub-item number ('1.1 Registered company name', its value on the row below); 'III. Credit Terms' and
 #: '2. The property' are sections' headings.
 _SUB_ITEM = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.?\s")
+#: A numbered question ('12. What is the purchase price?', its answer on the row below): no heading asks.
+_QUESTION = re.compile(r"\?\)?(?:\s*\([^()]*\))?\s*$")  # '... repay early? (Y/N)' too
 #: Words a section's heading has at most ('2 PROPERTY', 'Angaben zum Objekt').
 _HEADING_WORDS = 4
 
