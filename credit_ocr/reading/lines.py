@@ -7,6 +7,7 @@ form's label and its value stay on one line (the rules extractor relies on it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = [
     "layout_text",
     "line_words",
     "readable_chars",
+    "Wall",
     "rebuild_lines",
     "text_layer_page",
 ]
@@ -50,6 +52,8 @@ MAX_IMAGE_COVER = 0.5
 WIDE_GAP = 1.5
 WIDE_GAP_CHARS = 3.0
 WIDE_GAP_MARK = "  "
+#: What a bordered table's empty cell reads as, between two wide gaps: a dash, as forms print one.
+EMPTY_CELL = "–"
 
 
 @dataclass
@@ -88,12 +92,13 @@ def readable_chars(page: OcrPageResult) -> int:
 # lines from word boxes
 
 
-def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
+def rebuild_lines(words: list[dict], keys: list[object], walls: tuple[Wall, ...] = ()) -> list[str]:
     """Group words into visual rows and join each row left to right; sets ``word["line"]``.
 
     ``keys`` groups words that already belong together (tesseract's block/paragraph/line; None: alone).
     Groups whose vertical extents overlap by half the smaller height join one row, unless a word of the
-    row already sits at the same horizontal place (then they are two lines, not two columns).
+    row already sits at the same horizontal place (then they are two lines, not two columns). ``walls``:
+    a table's drawn borders; two words a wall stands between are two cells, however narrow the gap.
     """
     groups: dict[object, list[dict]] = {}
     for i, (word, key) in enumerate(zip(words, keys, strict=True)):
@@ -105,7 +110,7 @@ def rebuild_lines(words: list[dict], keys: list[object]) -> list[str]:
     # two tables side by side read one after the other, then each table's wrapped labels joined
     blocks = split_tables(rows, [_wide_gap(row) for row in rows])
     rows = [row for block, wide in blocks for row in join_wrapped_labels(block, wide)]
-    return [_join_row(row, number) for number, row in enumerate(rows)]
+    return [_join_row(row, number, walls) for number, row in enumerate(rows)]
 
 
 def line_words(pages: list[tuple[str, list[dict]]]) -> LineWords | None:
@@ -193,15 +198,28 @@ def _wide_gap(row: list[dict]) -> float:
     return max(WIDE_GAP * line_height, WIDE_GAP_CHARS * char_width)
 
 
-def _join_row(row: list[dict], number: int) -> str:
-    """The row's words (in reading order) as one line, a wide gap kept as two spaces."""
+class Wall(NamedTuple):
+    """A drawn vertical border (a table cell's side), in pixels."""
+
+    x: float
+    top: float
+    bottom: float
+
+
+def _join_row(row: list[dict], number: int, walls: tuple[Wall, ...] = ()) -> str:
+    """The row's words (in reading order) as one line, a wide gap (or a wall) kept as two spaces."""
     wide = _wide_gap(row)
+    middle = sorted(w["top"] + w["height"] / 2 for w in row)[len(row) // 2]
+    here = [wall.x for wall in walls if wall.top <= middle <= wall.bottom]
     parts: list[str] = []
     previous_right = None
     for word in row:
         word["line"] = number
         if previous_right is not None:
-            parts.append(WIDE_GAP_MARK if word["left"] - previous_right > wide else " ")
+            between = sorted(x for x in here if previous_right - 1 <= x <= word["left"] + 1)
+            if any(b - a > wide for a, b in pairwise(between)):
+                parts.append(WIDE_GAP_MARK + EMPTY_CELL)  # a cell with nothing in it keeps its column
+            parts.append(WIDE_GAP_MARK if between or word["left"] - previous_right > wide else " ")
         parts.append(word["text"])
         previous_right = word["left"] + word["width"]
     return "".join(parts)
@@ -233,10 +251,11 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
     if len(visible) < MIN_TEXT_LAYER_CHARS or "\ufffd" in visible:
         return None  # thin, or it prints glyphs it cannot name (a font's ☒ and ☐ both come out as '�')
     words, _ = joined_combs(_words(chars, scale, page_height))  # one character per box: one word
-    lines = rebuild_lines(words, [None] * len(words))
+    walls = _walls(page, scale, page_height)
+    lines = rebuild_lines(words, [None] * len(words), walls)
     if needs_drawn_ticks("\n".join(lines)):  # boxes or radio buttons drawn as lines: read from the picture
         mark_drawn_ticks(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L")), words)
-        lines = rebuild_lines(words, [None] * len(words))
+        lines = rebuild_lines(words, [None] * len(words), walls)
     return OcrPageResult(
         page=number,
         text="\n".join(lines),
@@ -247,6 +266,28 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
         width=width,
         height=height,
     )
+
+
+#: A drawn path at least this tall (points) may be a cell's side: a tick box (8-10 points) is not one.
+MIN_WALL_HEIGHT = 12.0
+#: A path at most this wide (points) is a vertical rule; one this many times wider than tall a cell, both its
+#: sides walls.
+RULE_WIDTH = 2.0
+CELL_SHAPE = 1.5
+
+
+def _walls(page, scale: float, page_height: float) -> tuple[Wall, ...]:
+    """The sides of the cells and the vertical rules the page draws: a bordered table's columns, whose
+    text may run up to the border ('Max-Planck-Straße 111, 18096 Rostock|HRB 607802 / Rostock ...')."""
+    walls: list[Wall] = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
+        left, bottom, right, top = obj.get_bounds()
+        if top - bottom < MIN_WALL_HEIGHT or RULE_WIDTH < right - left < CELL_SHAPE * (top - bottom):
+            continue  # low, or a box as tall as it is wide: a tick's, or a comb's of one character each
+        sides = [(left + right) / 2] if right - left <= RULE_WIDTH else [left, right]
+        y0, y1 = (page_height - top) * scale, (page_height - bottom) * scale
+        walls.extend(Wall(x * scale, y0, y1) for x in sides)
+    return tuple(walls)
 
 
 Box = tuple[float, float, float, float]

@@ -338,6 +338,54 @@ def test_values_written_one_character_per_box_are_read_as_words() -> None:
     assert (fields["construction_year"], fields["total_area"]) == (2020, "7,630 m²")
 
 
+def test_a_bordered_tables_cells_are_cut_at_its_borders() -> None:
+    """A broker's tables draw each cell: its text may run up to the border ('... 18096 Rostock|HRB 607802'),
+    a header has cells no vocabulary knows ('GLA' is one, 'Passing rent p.a.' is none), a cell is empty and
+    a yes/no is answered by its initial. The drawn borders cut the cells, the empty one keeps its column."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    tables = [
+        [("Registered office", "Trade register", "VAT no."),
+         ("Max-Planck-Strasse 111, 18096 Rostock", "HRB 607802 / Rostock Local Court", "DE 284 638 148")],
+        [("Asset class", "Asset name", "Asset location"),
+         ("Student Residence", "", "Hardturmstrasse 65, 8001 Zurich")],
+        [("Acquisition cost", "Built", "GLA", "Passing rent p.a."),
+         ("EUR 7,250,000", "2009", "1760 sqm", "EUR 415,200")],
+        [("Prepayment option (Y/N)", "Subsidy application (Y/N)", "Arrangement fee"), ("N", "Y", "0.50% flat")],
+    ]  # fmt: skip
+    top = 780
+    for header, values in tables:
+        width = 510 / len(header)
+        for row, (font, size) in ((header, ("Helvetica-Bold", 7)), (values, ("Helvetica", 8))):
+            pdf.setFont(font, size)
+            for i, text in enumerate(row):
+                pdf.rect(42 + i * width, top - 18, width, 18, stroke=1, fill=0)
+                pdf.drawString(45 + i * width, top - 12, text)
+            top -= 18
+        top -= 20
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "text-layer"
+    assert "Student Residence  –  Hardturmstrasse 65, 8001 Zurich" in result.text.splitlines()
+    fields = extract(result.text, "rules").fields
+    assert (fields["business_address"], fields["commercial_register"], fields["vat_id"]) == (
+        "Max-Planck-Strasse 111, 18096 Rostock",
+        "HRB 607802 / Rostock Local Court",
+        "DE284638148",
+    )
+    assert (fields["property_type"], fields["property_name"], fields["property_address"]) == (
+        "Student Residence",
+        None,
+        "Hardturmstrasse 65, 8001 Zurich",
+    )
+    assert (fields["purchase_price"], fields["construction_year"], fields["total_area"]) == (
+        "€7,250,000",
+        2009,
+        "1,760 m²",
+    )
+    assert (fields["early_repayment"], fields["public_funding"]) == (False, True)
+
+
 def test_labels_on_grey_cells_two_lines_each_beside_their_values_are_read() -> None:
     """A bilingual grid prints each label on a grey cell, in bold German over small English, beside a value
     of one line. The grey is made white under its words (rule erasing took it for dark runs, the straightening

@@ -251,7 +251,9 @@ _MODIFIERS = {"registered": "commercial_register", "legal": "legal_form"}
 #: The nouns of the financed property: what a 'use' of them is, is its type.
 _PROPERTY_NOUNS = ("building", "property", "object", "premises", "estate")
 #: The words that make a label the property's wherever it stands.
-_PROPERTY_SUBJECTS = frozenset(("property", "object", "objekt", "immobilie", "objekts", "immobilien"))
+_PROPERTY_SUBJECTS = frozenset(
+    ("property", "object", "asset", "objekt", "immobilie", "objekts", "immobilien")
+)
 _QUALIFIER_WORDS = 5
 #: A yes/no label's question mark may come this many words after the words that named its field.
 _QUESTION_WORDS = 6

@@ -38,13 +38,14 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     body = _ARITHMETIC.sub("", body if _DAY_FIRST.match(body) else _ENUMERATOR.sub("", body))
     segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]
     segments = [s for s in segments if s]
-    while len(segments) > 1 and len(segments[0]) == 1:
+    while len(segments) > 1 and len(segments[0]) == 1 and segments[0] not in _ANSWER_LETTERS:
         segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
     segments = [
         s for i, s in enumerate(segments) if not (0 < i < len(segments) - 1 and _STRAY_LETTER.match(s))
     ]
     if len(segments) > 1:  # '1988  :  3.728 m2', '... Chemnitz  =': specks or a table's edge between cells
-        segments = [s for s in segments if not _STRAY_MARK.match(s)] or segments[:1]
+        # a dash is an empty cell's ('Student Residence  –  Zürich'), no speck
+        segments = [s for s in segments if not _STRAY_MARK.match(s) or s in _DASHES] or segments[:1]
     return numbered, [part for segment in segments for part in _cells(segment)]
 
 
@@ -52,9 +53,13 @@ def split_line(line: str) -> tuple[bool, list[str]]:
 _ARITHMETIC = re.compile(r"^(?:less|plus|minus|abzgl|abzüglich|zzgl|zuzüglich)\b\.?:?\s+", re.I)
 
 #: One letter alone between a label and its value: a fax's colon read as a letter ('Kaufpreis  B  EUR
-#: 11.165.000'); not a tick ('X') or a box read as a letter ('o').
-_STRAY_LETTER = re.compile(r"^[^\W\dxXoO_]$")
+#: 11.165.000'); not a tick ('X'), a box read as a letter ('o') or a yes/no initial ('N  N  0.50% flat').
+_STRAY_LETTER = re.compile(r"^[^\W\dxXoOyYnNjJ_]$")
+#: A cell of one letter that answers: a tick, or a yes/no initial ('N  N  0.50% flat').
+_ANSWER_LETTERS = frozenset("xXyYnNjJ")
 
+#: What an empty cell of a table prints, or a bordered table's empty cell reads as (``lines.EMPTY_CELL``).
+_DASHES = frozenset("-–—")
 #: A mark or two alone, no letter, digit, box, bracket or currency among them.
 _STRAY_MARK = re.compile(rf"^[^\w\s{BOXES}{TICK_MARKS}€$%\[\](){{}}]{{1,2}}$")
 

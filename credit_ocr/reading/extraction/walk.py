@@ -316,18 +316,30 @@ def _values_below(found: list[Candidate], pending: list, segments: list[str], nu
 
 
 def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: str) -> list[_Label | None]:
-    """In a row of labels, a cell no vocabulary reads that ends as a label does ('Fé: des mite: beantragt?:')
-    is a label OCR could not read: its value in the row below is not the label before it's."""
+    """In a row of labels, a cell no vocabulary reads is a label of its own when it ends as a label does
+    ('Fé: des mite: beantragt?:', OCR could not read it) or when the row is a table's header, half of it
+    labels (two or more of three or more cells), over a row of as many values ('Acquisition cost  Built  GLA  Passing rent p.a.'): its value
+    in the row below is not the label before it's."""
     if (
         len(segments) < 2
         or labels[0] is None
         or not all(one is None or _is_label_only(one) for one in labels)
     ):
         return labels
-    if len(split_line(next_line)[1]) != len(segments):
+    _, below = split_line(next_line)
+    if len(below) != len(segments):
         return labels
+    known = sum(one is not None for one in labels)
+    header = (
+        len(segments) >= 3
+        and known >= 2
+        and 2 * known >= len(segments)
+        and not any(
+            (found := _label(cell, "applicant")) is not None and _is_label_only(found) for cell in below
+        )
+    )
     return [
-        _unread(segment) if label is None and segment.endswith((":", "?")) else label
+        _unread(segment) if label is None and (header or segment.endswith((":", "?"))) else label
         for segment, label in zip(segments, labels, strict=True)
     ]
 
