@@ -276,15 +276,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
                 continue
             pending = []
         explicit = ":" in raw_line or len(segments) > 1
-        item = (
-            labels[0] is not None
-            and not labels[0].remainder
-            and (
-                bool(_QUESTION.search(raw_line))
-                or (bool(_SUB_ITEM.match(raw_line)) and _is_label_only(labels[0]))
-            )
-        )
-        if labels[0] is None or (numbered and not explicit and not item):
+        if labels[0] is None or (numbered and not explicit and not _is_item(raw_line, labels[0])):
             if found or pending or _is_heading(raw_line):  # a title ('Application: property loan') is none
                 section = section_of(" ".join(segments), section)
             found.extend(_by_value(segments[-1], section, number))
@@ -367,6 +359,13 @@ _SUB_ITEM = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.?\s")
 _QUESTION = re.compile(r"\?\)?(?:\s*\([^()]*\))?\s*$")  # '... repay early? (Y/N)' too
 #: Words a section's heading has at most ('2 PROPERTY', 'Angaben zum Objekt').
 _HEADING_WORDS = 4
+
+
+def _is_item(line: str, label: _Label) -> bool:
+    """A numbered line that is a label alone, its value below: a question, or a sub-item ('1.1 Name')."""
+    if label.remainder:
+        return False
+    return bool(_QUESTION.search(line)) or (bool(_SUB_ITEM.match(line)) and _is_label_only(label))
 
 
 def _is_heading(line: str) -> bool:
