@@ -21,7 +21,17 @@ from collections import Counter
 from statistics import median
 from typing import NamedTuple
 
-__all__ = ["answer_columns", "join_wrapped_labels", "split_tables"]
+__all__ = ["Ruling", "answer_columns", "cell_of", "join_wrapped_labels", "split_tables"]
+
+
+class Ruling(NamedTuple):
+    """A table's cell or a vertical rule a PDF draws (pixels; a rule's left and right are as one)."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+
 
 #: Rows that must share the value column's left edge before the page is taken for a two-column form.
 MIN_TABLE_ROWS = 3
@@ -243,19 +253,22 @@ MIN_TABLE_BLOCK = 4
 TABLE_SHARE = 0.3
 
 
-def split_tables(rows: list[list[dict]], wide: list[float]) -> list[tuple[list[list[dict]], list[float]]]:
+def split_tables(
+    rows: list[list[dict]], wide: list[float], rulings: tuple[Ruling, ...] = ()
+) -> list[tuple[list[list[dict]], list[float]]]:
     """Two tables of labels and values side by side ('Borrower  Hansa AG    Total investment  EUR 7.5m'),
     each wrapping its own cells, read one after the other: the left table's rows, then the right's.
 
     A gutter is a strip no word crosses for ``MIN_TABLE_BLOCK`` rows or more, with labels and their values
     (two cells) on each side of it in a third of its lines; a form's single label | value column, or labels above
-    values in two columns, have no such strip and are left as they are. Returns the page in blocks, each
+    values in two columns, have no such strip and are left as they are, and so is a strip a drawn table's
+    cells cover from side to side (one table's columns, not two tables). Returns the page in blocks, each
     its rows and their wide gaps: the rows outside two tables, the left table, the right one, and so on.
     """
     blocks: list[tuple[list[list[dict]], list[float]]] = [([], [])]
     start = 0
     while start < len(rows):
-        end, gutter = _gutter_block(rows, wide, start)
+        end, gutter = _gutter_block(rows, wide, start, rulings)
         if gutter is None:
             blocks[-1][0].append(rows[start])
             blocks[-1][1].append(wide[start])
@@ -269,10 +282,13 @@ def split_tables(rows: list[list[dict]], wide: list[float]) -> list[tuple[list[l
     return [block for block in blocks if block[0]]
 
 
-def _gutter_block(rows: list[list[dict]], wide: list[float], start: int) -> tuple[int, float | None]:
+def _gutter_block(
+    rows: list[list[dict]], wide: list[float], start: int, rulings: tuple[Ruling, ...]
+) -> tuple[int, float | None]:
     """(end, gutter's x) of the longest block of two tables from row ``start``; (start, None) if none."""
     best: tuple[int, float | None] = (start, None)
     row = rows[start]
+    middle = median(w["top"] + w["height"] / 2 for w in row)
     for a, b in zip(row, row[1:], strict=False):
         low, high = a["left"] + a["width"], b["left"]
         if high - low <= wide[start]:
@@ -283,9 +299,45 @@ def _gutter_block(rows: list[list[dict]], wide: list[float], start: int) -> tupl
             if high - low <= wide[start] / 3:
                 break  # no wider than a space between two words: a sentence runs across it
             end += 1
-        if end - start >= MIN_TABLE_BLOCK and end > best[0] and _two_tables(rows, wide, start, end, high):
+        if (
+            end - start >= MIN_TABLE_BLOCK
+            and end > best[0]
+            and _two_tables(rows, wide, start, end, high)
+            and (not _bridged(rulings, low, high, middle) or _pairs(rows, start, end, high, rulings))
+        ):
             best = (end, high)
     return best
+
+
+def _bridged(rulings: tuple[Ruling, ...], low: float, high: float, y: float) -> bool:
+    """Whether drawn cells at height ``y`` cover the strip (low, high) without a break."""
+    reach = low
+    for cell in sorted(
+        (r for r in rulings if r.top <= y <= r.bottom and r.right > r.left), key=lambda r: r.left
+    ):
+        if cell.left > reach + 2:
+            break
+        reach = max(reach, cell.right)
+    return reach >= high
+
+
+def _pairs(rows: list[list[dict]], start: int, end: int, gutter: float, rulings: tuple[Ruling, ...]) -> bool:
+    """Whether one drawn table's rows are, on each side of the gutter, a label's cell and its value's: two
+    tables of labels and values in one grid ('Fa. | Glockenhof KG | Rechtsf. | KG'), not one table's
+    header of many cells over its values."""
+    for right in (False, True):
+        sides = [[w for w in rows[n] if (w["left"] >= gutter) == right] for n in range(start, end)]
+        two = sum(len({cell_of(w, rulings) for w in side}) == 2 for side in sides)
+        if two < TABLE_SHARE * 2 * len(sides):
+            return False
+    return True
+
+
+def cell_of(word: dict, rulings: tuple[Ruling, ...]) -> Ruling | None:
+    """The innermost drawn cell the word's middle lies in, None outside every one."""
+    x, y = word["left"] + word["width"] / 2, word["top"] + word["height"] / 2
+    cells = [r for r in rulings if r.left < x < r.right and r.top < y < r.bottom]
+    return min(cells, key=lambda r: (r.right - r.left) * (r.bottom - r.top)) if cells else None
 
 
 def _free(row: list[dict], low: float, high: float) -> tuple[float, float] | None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
+from statistics import median
 from typing import Literal, NamedTuple
 
 import numpy as np
 import pypdfium2.raw as pdfium_c
 
-from credit_ocr.reading.cells import answer_columns, join_wrapped_labels, split_tables
+from credit_ocr.reading.cells import Ruling, answer_columns, cell_of, join_wrapped_labels, split_tables
 from credit_ocr.reading.combs import joined_combs
 from credit_ocr.reading.ticks import mark_drawn_ticks, needs_drawn_ticks
 
@@ -24,7 +25,6 @@ __all__ = [
     "layout_text",
     "line_words",
     "readable_chars",
-    "Wall",
     "rebuild_lines",
     "text_layer_page",
 ]
@@ -92,25 +92,78 @@ def readable_chars(page: OcrPageResult) -> int:
 # lines from word boxes
 
 
-def rebuild_lines(words: list[dict], keys: list[object], walls: tuple[Wall, ...] = ()) -> list[str]:
+def rebuild_lines(words: list[dict], keys: list[object], rulings: tuple[Ruling, ...] = ()) -> list[str]:
     """Group words into visual rows and join each row left to right; sets ``word["line"]``.
 
     ``keys`` groups words that already belong together (tesseract's block/paragraph/line; None: alone).
     Groups whose vertical extents overlap by half the smaller height join one row, unless a word of the
-    row already sits at the same horizontal place (then they are two lines, not two columns). ``walls``:
-    a table's drawn borders; two words a wall stands between are two cells, however narrow the gap.
+    row already sits at the same horizontal place (then they are two lines, not two columns).
+    ``rulings``: a table's drawn cells and rules; two words a border stands between are two cells,
+    however narrow the gap, and a cell's text wrapped over two or three lines is one ('Date of
+    incorporation' in a header row of one-line cells).
     """
+    wrapped = _wrapped_cells(words, rulings)
     groups: dict[object, list[dict]] = {}
     for i, (word, key) in enumerate(zip(words, keys, strict=True)):
+        cell = wrapped.get(id(word), (None, 0))[0]
+        key = ("cells", round(cell.top), round(cell.bottom)) if cell else key
         groups.setdefault(key if key is not None else ("word", i), []).append(word)
     rows = _rows(sorted(groups.values(), key=lambda ws: sum(_extent(ws)) / 2))
     rows.sort(key=lambda row: sum(_extent(row)) / 2)
-    rows = [sorted(row, key=lambda w: w["left"]) for row in rows]
+
+    def reading_order(w: dict) -> tuple[float, int, float]:
+        cell, line = wrapped.get(id(w), (None, 0))
+        return (cell.left, line, w["left"]) if cell else (w["left"], 0, 0.0)
+
+    rows = [sorted(row, key=reading_order) for row in rows]
     answer_columns(rows)  # an X under 'No' says no
     # two tables side by side read one after the other, then each table's wrapped labels joined
-    blocks = split_tables(rows, [_wide_gap(row) for row in rows])
+    blocks = split_tables(rows, [_wide_gap(row) for row in rows], rulings)
     rows = [row for block, wide in blocks for row in join_wrapped_labels(block, wide)]
-    return [_join_row(row, number, walls) for number, row in enumerate(rows)]
+    return [_join_row(row, number, rulings) for number, row in enumerate(rows)]
+
+
+#: A cell's lines are one wrapped text when there are at most this many, of one size (their font's; a caption
+#: over its value in a boxed form is smaller), in a cell no taller than them, beside a cell of one line.
+MAX_WRAPPED_LINES = 3
+ONE_SIZE = 1.3
+
+
+def _lines(ws: list[dict]) -> list[tuple[dict, int]]:
+    """A cell's words, top to bottom, each with its line's number."""
+    size = median(w.get("_size", w["height"]) for w in ws)
+    line, previous, numbered = 0, None, []
+    for w in sorted(ws, key=lambda w: w["top"] + w["height"] / 2):
+        middle = w["top"] + w["height"] / 2
+        line += previous is not None and middle - previous > size / 2
+        numbered.append((w, line))
+        previous = middle
+    return numbered
+
+
+def _wrapped_cells(words: list[dict], rulings: tuple[Ruling, ...]) -> dict[int, tuple[Ruling, int]]:
+    """id(word) -> (its drawn cell, its line in it), for the words of cells whose text wraps onto more
+    than one line."""
+    inside: dict[Ruling, list[dict]] = {}
+    for word in words:
+        if cell := cell_of(word, rulings):
+            inside.setdefault(cell, []).append(word)
+    one_line = {(round(c.top), round(c.bottom)) for c, ws in inside.items() if _lines(ws)[-1][1] == 0}
+    out: dict[int, tuple[Ruling, int]] = {}
+    for cell, ws in inside.items():
+        if (round(cell.top), round(cell.bottom)) not in one_line:
+            continue  # every cell of its row two lines: a caption over its value, a boxed form's
+        heights = sorted(w["height"] for w in ws)
+        numbered = _lines(ws)
+        line = numbered[-1][1]
+        sizes = [median(w.get("_size", w["height"]) for w, n in numbered if n == k) for k in range(line + 1)]
+        if (
+            0 < line < MAX_WRAPPED_LINES
+            and max(sizes) <= ONE_SIZE * min(sizes)
+            and cell.bottom - cell.top <= (MAX_WRAPPED_LINES + 1) * heights[-1] * 1.5
+        ):
+            out.update((id(w), (cell, n)) for w, n in numbered)
+    return out
 
 
 def line_words(pages: list[tuple[str, list[dict]]]) -> LineWords | None:
@@ -198,19 +251,11 @@ def _wide_gap(row: list[dict]) -> float:
     return max(WIDE_GAP * line_height, WIDE_GAP_CHARS * char_width)
 
 
-class Wall(NamedTuple):
-    """A drawn vertical border (a table cell's side), in pixels."""
-
-    x: float
-    top: float
-    bottom: float
-
-
-def _join_row(row: list[dict], number: int, walls: tuple[Wall, ...] = ()) -> str:
-    """The row's words (in reading order) as one line, a wide gap (or a wall) kept as two spaces."""
+def _join_row(row: list[dict], number: int, rulings: tuple[Ruling, ...] = ()) -> str:
+    """The row's words (in reading order) as one line, a wide gap (or a cell's border) kept as two spaces."""
     wide = _wide_gap(row)
     middle = sorted(w["top"] + w["height"] / 2 for w in row)[len(row) // 2]
-    here = [wall.x for wall in walls if wall.top <= middle <= wall.bottom]
+    here = [x for r in rulings if r.top <= middle <= r.bottom for x in (r.left, r.right)]
     parts: list[str] = []
     previous_right = None
     for word in row:
@@ -251,11 +296,13 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
     if len(visible) < MIN_TEXT_LAYER_CHARS or "\ufffd" in visible:
         return None  # thin, or it prints glyphs it cannot name (a font's ☒ and ☐ both come out as '�')
     words, _ = joined_combs(_words(chars, scale, page_height))  # one character per box: one word
-    walls = _walls(page, scale, page_height)
-    lines = rebuild_lines(words, [None] * len(words), walls)
+    rulings = _rulings(page, scale, page_height)
+    lines = rebuild_lines(words, [None] * len(words), rulings)
     if needs_drawn_ticks("\n".join(lines)):  # boxes or radio buttons drawn as lines: read from the picture
         mark_drawn_ticks(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L")), words)
-        lines = rebuild_lines(words, [None] * len(words), walls)
+        lines = rebuild_lines(words, [None] * len(words), rulings)
+    for word in words:
+        word.pop("_size", None)  # what wrapped cells were measured by, not kept
     return OcrPageResult(
         page=number,
         text="\n".join(lines),
@@ -276,18 +323,20 @@ RULE_WIDTH = 2.0
 CELL_SHAPE = 1.5
 
 
-def _walls(page, scale: float, page_height: float) -> tuple[Wall, ...]:
-    """The sides of the cells and the vertical rules the page draws: a bordered table's columns, whose
-    text may run up to the border ('Max-Planck-Straße 111, 18096 Rostock|HRB 607802 / Rostock ...')."""
-    walls: list[Wall] = []
+def _rulings(page, scale: float, page_height: float) -> tuple[Ruling, ...]:
+    """The cells and the vertical rules the page draws: a bordered table's columns, whose text may run up
+    to the border ('Max-Planck-Straße 111, 18096 Rostock|HRB 607802 / Rostock ...')."""
+    rulings: list[Ruling] = []
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
         left, bottom, right, top = obj.get_bounds()
         if top - bottom < MIN_WALL_HEIGHT or RULE_WIDTH < right - left < CELL_SHAPE * (top - bottom):
             continue  # low, or a box as tall as it is wide: a tick's, or a comb's of one character each
-        sides = [(left + right) / 2] if right - left <= RULE_WIDTH else [left, right]
-        y0, y1 = (page_height - top) * scale, (page_height - bottom) * scale
-        walls.extend(Wall(x * scale, y0, y1) for x in sides)
-    return tuple(walls)
+        if right - left <= RULE_WIDTH:
+            left = right = (left + right) / 2
+        rulings.append(
+            Ruling(left * scale, right * scale, (page_height - top) * scale, (page_height - bottom) * scale)
+        )
+    return tuple(rulings)
 
 
 Box = tuple[float, float, float, float]
@@ -349,4 +398,7 @@ def _word(chars: list[tuple[str, Box, Box]], scale: float, page_height: float) -
         "width": max(1, round((right - left) * scale)),
         "height": max(1, round((top - bottom) * scale)),
         "conf": 100.0,
+        "_size": round(
+            (max(b[3] for _, b, _ in chars) - min(b[1] for _, b, _ in chars)) * scale
+        ),  # the font's
     }

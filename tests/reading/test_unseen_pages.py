@@ -341,10 +341,13 @@ def test_values_written_one_character_per_box_are_read_as_words() -> None:
 def test_a_bordered_tables_cells_are_cut_at_its_borders() -> None:
     """A broker's tables draw each cell: its text may run up to the border ('... 18096 Rostock|HRB 607802'),
     a header has cells no vocabulary knows ('GLA' is one, 'Passing rent p.a.' is none), a cell is empty and
-    a yes/no is answered by its initial. The drawn borders cut the cells, the empty one keeps its column."""
+    a yes/no is answered by its initial, a header's label wraps in its cell ('Date of / incorporation'). The
+    drawn borders cut the cells, the empty one keeps its column, the wrapped label is read as one."""
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
     tables = [
+        [("Company name", "Legal form", "Date of|incorporation", "Loan amount", "Term", "Installment"),
+         ("Alpenrand SE", "SE", "19.01.2022", "EUR 5,310,000", "5 years", "EUR 97,800 / month")],
         [("Registered office", "Trade register", "VAT no."),
          ("Max-Planck-Strasse 111, 18096 Rostock", "HRB 607802 / Rostock Local Court", "DE 284 638 148")],
         [("Asset class", "Asset name", "Asset location"),
@@ -358,16 +361,29 @@ def test_a_bordered_tables_cells_are_cut_at_its_borders() -> None:
         width = 510 / len(header)
         for row, (font, size) in ((header, ("Helvetica-Bold", 7)), (values, ("Helvetica", 8))):
             pdf.setFont(font, size)
+            height = 9 + 9 * max(text.count("|") + 1 for text in row)
             for i, text in enumerate(row):
-                pdf.rect(42 + i * width, top - 18, width, 18, stroke=1, fill=0)
-                pdf.drawString(45 + i * width, top - 12, text)
-            top -= 18
+                pdf.rect(42 + i * width, top - height, width, height, stroke=1, fill=0)
+                for k, line in enumerate(text.split("|")):  # a header's label wrapped in its cell
+                    pdf.drawString(45 + i * width, top - 12 - 9 * k, line)
+            top -= height
         top -= 20
     pdf.save()
     result = ocr_bytes(out.getvalue())
     assert result.path == "text-layer"
+    assert "Company name  Legal form  Date of incorporation  Loan amount  Term  Installment" in result.text
     assert "Student Residence  –  Hardturmstrasse 65, 8001 Zurich" in result.text.splitlines()
     fields = extract(result.text, "rules").fields
+    assert (fields["company_name"], fields["legal_form"], fields["founding_date"]) == (
+        "Alpenrand SE",
+        "SE",
+        "19.01.2022",
+    )
+    assert (fields["loan_amount"], fields["term"], fields["monthly_payment"]) == (
+        "€5,310,000",
+        "5 years",
+        "€97,800 per month",
+    )
     assert (fields["business_address"], fields["commercial_register"], fields["vat_id"]) == (
         "Max-Planck-Strasse 111, 18096 Rostock",
         "HRB 607802 / Rostock Local Court",

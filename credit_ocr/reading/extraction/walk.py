@@ -310,7 +310,7 @@ def _values_below(found: list[Candidate], pending: list, segments: list[str], nu
 def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: str) -> list[_Label | None]:
     """In a row of labels, a cell no vocabulary reads is a label of its own when it ends as a label does
     ('Fé: des mite: beantragt?:', OCR could not read it) or when the row is a table's header, half of it
-    labels (two or more of three or more cells), over a row of as many values ('Acquisition cost  Built  GLA  Passing rent p.a.'): its value
+    labels (two or more of three or more cells, the others no value's words), over a row of as many values ('Acquisition cost  Built  GLA  Passing rent p.a.'): its value
     in the row below is not the label before it's."""
     if (
         len(segments) < 2
@@ -326,6 +326,9 @@ def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: 
         len(segments) >= 3
         and known >= 2
         and 2 * known >= len(segments)
+        and not any(
+            VALUE_WORD.search(cell) for cell, label in zip(segments, labels, strict=True) if label is None
+        )
         and not any(
             (found := _label(cell, "applicant")) is not None and _is_label_only(found) for cell in below
         )
