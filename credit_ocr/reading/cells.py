@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
 
-__all__ = ["Ruling", "answer_columns", "cell_of", "join_wrapped_labels", "split_tables"]
+__all__ = ["Ruling", "answer_columns", "cell_of", "walls_at", "join_wrapped_labels", "split_tables"]
 
 
 class Ruling(NamedTuple):
-    """A table's cell or a vertical rule a PDF draws (pixels; a rule's left and right are as one)."""
+    """A table's cell a PDF draws, or a rule (pixels; a vertical rule's left and right are as one, a
+    horizontal one's top and bottom)."""
 
     left: float
     right: float
@@ -289,6 +291,7 @@ def _gutter_block(
     best: tuple[int, float | None] = (start, None)
     row = rows[start]
     middle = median(w["top"] + w["height"] / 2 for w in row)
+    near = 2 * median(w["height"] for w in row)  # a scan's rule over or under the row
     for a, b in zip(row, row[1:], strict=False):
         low, high = a["left"] + a["width"], b["left"]
         if high - low <= wide[start]:
@@ -303,21 +306,21 @@ def _gutter_block(
             end - start >= MIN_TABLE_BLOCK
             and end > best[0]
             and _two_tables(rows, wide, start, end, high)
-            and (not _bridged(rulings, low, high, middle) or _pairs(rows, start, end, high, rulings))
+            and (not _bridged(rulings, low, high, middle, near) or _pairs(rows, start, end, high, rulings))
         ):
             best = (end, high)
     return best
 
 
-def _bridged(rulings: tuple[Ruling, ...], low: float, high: float, y: float) -> bool:
-    """Whether drawn cells at height ``y`` cover the strip (low, high) without a break."""
+def _bridged(rulings: tuple[Ruling, ...], low: float, high: float, y: float, near: float) -> bool:
+    """Whether a drawn table crosses the strip (low, high) at height ``y``: cells side by side, or a
+    scan's rule, within ``near`` pixels, cover it without a break."""
     reach = low
-    for cell in sorted(
-        (r for r in rulings if r.top <= y <= r.bottom and r.right > r.left), key=lambda r: r.left
-    ):
-        if cell.left > reach + 2:
+    crossing = (r for r in rulings if r.top - near <= y <= r.bottom + near and r.right > r.left)
+    for ruling in sorted(crossing, key=lambda r: r.left):
+        if ruling.left > reach + 2:
             break
-        reach = max(reach, cell.right)
+        reach = max(reach, ruling.right)
     return reach >= high
 
 
@@ -327,17 +330,41 @@ def _pairs(rows: list[list[dict]], start: int, end: int, gutter: float, rulings:
     header of many cells over its values."""
     for right in (False, True):
         sides = [[w for w in rows[n] if (w["left"] >= gutter) == right] for n in range(start, end)]
-        two = sum(len({cell_of(w, rulings) for w in side}) == 2 for side in sides)
+        two = sum(len(side) > 1 and _walled(side, rulings) == 1 for side in sides)
         if two < TABLE_SHARE * 2 * len(sides):
             return False
     return True
 
 
+def walls_at(rulings: tuple[Ruling, ...], y: float) -> list[float]:
+    """The x of every drawn border at height ``y``: a cell's sides, a vertical rule."""
+    return [x for r in rulings if r.top <= y <= r.bottom and r.bottom - r.top > 0 for x in {r.left, r.right}]
+
+
+def _walled(words: list[dict], rulings: tuple[Ruling, ...]) -> int:
+    """How many borders stand between the words of a row (left to right)."""
+    walls = walls_at(rulings, median(w["top"] + w["height"] / 2 for w in words))
+    return sum(
+        any(a["left"] + a["width"] - 1 <= x <= b["left"] + 1 for x in walls) for a, b in pairwise(words)
+    )
+
+
 def cell_of(word: dict, rulings: tuple[Ruling, ...]) -> Ruling | None:
-    """The innermost drawn cell the word's middle lies in, None outside every one."""
+    """The innermost drawn cell the word's middle lies in (a PDF's, or the one a scan's rules close round
+    it), None outside every one."""
     x, y = word["left"] + word["width"] / 2, word["top"] + word["height"] / 2
     cells = [r for r in rulings if r.left < x < r.right and r.top < y < r.bottom]
-    return min(cells, key=lambda r: (r.right - r.left) * (r.bottom - r.top)) if cells else None
+    if cells:
+        return min(cells, key=lambda r: (r.right - r.left) * (r.bottom - r.top))
+    across = [r.top for r in rulings if r.top == r.bottom and r.left <= x <= r.right]
+    along = [r.left for r in rulings if r.left == r.right and r.top <= y <= r.bottom]
+    sides = (
+        max((v for v in along if v < x), default=None),
+        min((v for v in along if v > x), default=None),
+        max((v for v in across if v < y), default=None),
+        min((v for v in across if v > y), default=None),
+    )
+    return None if None in sides else Ruling(*sides)
 
 
 def _free(row: list[dict], low: float, high: float) -> tuple[float, float] | None:

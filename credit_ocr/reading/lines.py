@@ -14,7 +14,14 @@ from typing import Literal, NamedTuple
 import numpy as np
 import pypdfium2.raw as pdfium_c
 
-from credit_ocr.reading.cells import Ruling, answer_columns, cell_of, join_wrapped_labels, split_tables
+from credit_ocr.reading.cells import (
+    Ruling,
+    answer_columns,
+    cell_of,
+    join_wrapped_labels,
+    split_tables,
+    walls_at,
+)
 from credit_ocr.reading.combs import joined_combs
 from credit_ocr.reading.ticks import mark_drawn_ticks, needs_drawn_ticks
 
@@ -126,7 +133,9 @@ def rebuild_lines(words: list[dict], keys: list[object], rulings: tuple[Ruling, 
 #: A cell's lines are one wrapped text when there are at most this many, of one size (their font's; a caption
 #: over its value in a boxed form is smaller), in a cell no taller than them, beside a cell of one line.
 MAX_WRAPPED_LINES = 3
-ONE_SIZE = 1.3
+ONE_SIZE = 1.4
+#: Two cells whose tops and bottoms are this close (pixels) are of one row: a scan's rules wander a little.
+SAME_ROW = 4
 
 
 def _lines(ws: list[dict]) -> list[tuple[dict, int]]:
@@ -148,10 +157,12 @@ def _wrapped_cells(words: list[dict], rulings: tuple[Ruling, ...]) -> dict[int, 
     for word in words:
         if cell := cell_of(word, rulings):
             inside.setdefault(cell, []).append(word)
-    one_line = {(round(c.top), round(c.bottom)) for c, ws in inside.items() if _lines(ws)[-1][1] == 0}
+    one_line = [c for c, ws in inside.items() if _lines(ws)[-1][1] == 0]
     out: dict[int, tuple[Ruling, int]] = {}
     for cell, ws in inside.items():
-        if (round(cell.top), round(cell.bottom)) not in one_line:
+        if not any(
+            abs(c.top - cell.top) <= SAME_ROW and abs(c.bottom - cell.bottom) <= SAME_ROW for c in one_line
+        ):
             continue  # every cell of its row two lines: a caption over its value, a boxed form's
         heights = sorted(w["height"] for w in ws)
         numbered = _lines(ws)
@@ -255,7 +266,7 @@ def _join_row(row: list[dict], number: int, rulings: tuple[Ruling, ...] = ()) ->
     """The row's words (in reading order) as one line, a wide gap (or a cell's border) kept as two spaces."""
     wide = _wide_gap(row)
     middle = sorted(w["top"] + w["height"] / 2 for w in row)[len(row) // 2]
-    here = [x for r in rulings if r.top <= middle <= r.bottom for x in (r.left, r.right)]
+    here = walls_at(rulings, middle)
     parts: list[str] = []
     previous_right = None
     for word in row:

@@ -44,7 +44,15 @@ from credit_ocr.reading.errors import (
     UnsupportedDocument,
 )
 from credit_ocr.reading.lines import OcrPageResult, rebuild_lines
-from credit_ocr.reading.pages import PDF, document_mime, image_pages, load_pages, pdf_pages, remove_rules
+from credit_ocr.reading.pages import (
+    PDF,
+    document_mime,
+    image_pages,
+    load_pages,
+    pdf_pages,
+    remove_rules,
+    ruled_page,
+)
 from credit_ocr.reading.tessdata import TESSDATA_GLOBS, tessdata_dir
 from credit_ocr.reading.ticks import mark_ticks
 from credit_ocr.runtime.services import install_hint
@@ -128,15 +136,15 @@ DOUBTFUL_CONFIDENCE = 70.0
 
 
 def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageResult:
-    cleaned = remove_rules(image)  # image: prepared by the loaders
+    cleaned, rulings = ruled_page(image)  # image: prepared by the loaders
     found = words(cleaned, settings)
     sure = _mean_conf(found)
     for turn in _other_turns(image, sure) if sure < DOUBTFUL_CONFIDENCE else ():
         turned = image.rotate(turn, expand=True)
-        turned_clean = remove_rules(turned)
+        turned_clean, turned_rulings = ruled_page(turned)
         again = words(turned_clean, settings)
         if (surer := _mean_conf(again)) > sure:
-            found, image, cleaned, sure = again, turned, turned_clean, surer
+            found, image, cleaned, rulings, sure = again, turned, turned_clean, turned_rulings, surer
         if sure >= DOUBTFUL_CONFIDENCE:
             break
     if sure < LAYOUT_DOUBT and settings.ocr_psm != AUTO_LAYOUT:
@@ -149,7 +157,7 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
     mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink
     found = _without_strays(found)
     found, keys = joined_combs(found, [w.pop("_key") for w in found])  # 'S I L B E R' in boxes: a word
-    lines = rebuild_lines(found, keys)
+    lines = rebuild_lines(found, keys, rulings)
     confs = [w["conf"] for w in found if w["conf"] >= 0]
     return OcrPageResult(
         page=number,

@@ -22,6 +22,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps, ImageSequence
 
 from credit_ocr.config import Settings, get_settings
+from credit_ocr.reading.cells import Ruling
 from credit_ocr.reading.errors import (
     CorruptDocument,
     EmptyDocument,
@@ -37,7 +38,7 @@ from credit_ocr.reading.prepare import deskew, page_dpi, prepare_page, skew_angl
 from credit_ocr.state.documents import sniff_mime
 
 __all__ = [
-    "PDF", "deskew", "document_mime", "image_pages", "load_pages", "pdf_pages", "remove_rules", "skew_angle",
+    "PDF", "deskew", "document_mime", "image_pages", "load_pages", "pdf_pages", "remove_rules", "ruled_page", "skew_angle",
 ]  # fmt: skip
 
 PDF = "application/pdf"
@@ -223,7 +224,13 @@ PROBE_SCALE = 4
 
 
 def remove_rules(image: Image.Image) -> Image.Image:
-    """The page without long horizontal and vertical lines (table grids, underlines) and dot leaders.
+    """The page without long horizontal and vertical lines (table grids, underlines) and dot leaders."""
+    return ruled_page(image)[0]
+
+
+def ruled_page(image: Image.Image) -> tuple[Image.Image, tuple[Ruling, ...]]:
+    """The page without long horizontal and vertical lines (table grids, underlines) and dot leaders, and
+    the rules it had: where a table's columns and rows are, however narrow the gaps between the words.
 
     Tesseract takes a ruled table cell for a picture and drops its text (the reference form loses
     two thirds of its fields); erasing the rules first keeps every cell readable. A morphological
@@ -237,15 +244,31 @@ def remove_rules(image: Image.Image) -> Image.Image:
     gray = gray if filled is None else filled
     dark = (gray < 200).astype(np.uint8)
     erase = np.zeros_like(dark)
+    rulings: list[Ruling] = []
     for axis in (0, 1):  # rules along the rows (horizontal), along the columns (vertical)
         for band in _rule_bands(dark, min_run, axis):
-            erase[band] |= _rules(dark[band], min_run, axis)
+            rules = _rules(dark[band], min_run, axis)
+            erase[band] |= rules
+            rulings.extend(_rulings(rules, band, axis))
     erase |= leader_mask((gray < 170).astype(np.uint8))  # and dot leaders: read as 'ceeseess:::'
     if not erase.any():
-        return image if gray is source else Image.fromarray(gray, mode="L")
+        return (image if gray is source else Image.fromarray(gray, mode="L")), ()
     cleaned = gray.copy()
     cleaned[erase.astype(bool)] = 255
-    return Image.fromarray(cleaned, mode="L")
+    return Image.fromarray(cleaned, mode="L"), tuple(rulings)
+
+
+def _rulings(rules: np.ndarray, band: tuple[slice, slice], axis: int) -> list[Ruling]:
+    """Each rule of a band as a line: its middle across, its ends along."""
+    top, left = band[0].start or 0, band[1].start or 0
+    count, _, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    out = []
+    for x, y, w, h, _ in stats[1:count]:
+        x, y = x + left, y + top
+        out.append(
+            Ruling(x, x + w, y + h / 2, y + h / 2) if axis == 0 else Ruling(x + w / 2, x + w / 2, y, y + h)
+        )
+    return out
 
 
 #: A dark band behind a table's header cells (white words on it), as tall as this in pixels at most, and

@@ -402,6 +402,55 @@ def test_a_bordered_tables_cells_are_cut_at_its_borders() -> None:
     assert (fields["early_repayment"], fields["public_funding"]) == (False, True)
 
 
+def test_a_scanned_tables_rules_cut_its_cells_and_close_its_wrapped_labels() -> None:
+    """A summary sheet's grid across a landscape page, scanned: the rules erased before OCR still say where
+    each cell is, so the row is one table (not two side by side) and 'Date of / incorporation', wrapped in
+    its cell, is one label."""
+    page = Image.new("L", (2339, 1654), 250)
+    draw, face = ImageDraw.Draw(page), _font("DejaVuSans.ttf", 26)
+    tables = [
+        [("Company name", "Legal form", "Date of|incorporation", "Register no.", "VAT ID", "Founded as"),
+         ("Westfalen AG", "AG", "13.10.1990", "HRB 141069", "DE189395949", "GmbH")],
+        [("Property type", "Property name", "Purchase price", "Year of|construction", "Modernised", "Total area"),
+         ("Office", "Torhaus Nord", "EUR 1,650,000", "1988", "2016", "665 m2")],
+        [("Loan amount", "Term", "Installment", "Interest", "Early|repayment?", "Annual rent"),
+         ("EUR 1,890,000", "10 years", "EUR 19,135 monthly", "Variable", "no", "EUR 92,900")],
+    ]  # fmt: skip
+    top = 160
+    for header, values in tables:
+        width = 2160 / len(header)
+        for row in (header, values):
+            height = 24 + 34 * max(text.count("|") + 1 for text in row)
+            for i, text in enumerate(row):
+                left = 90 + i * width
+                draw.rectangle((left, top, left + width, top + height), outline=30, width=3)
+                for k, line in enumerate(text.split("|")):
+                    draw.text((left + 12, top + 10 + 34 * k), line, fill=20, font=face)
+            top += height
+        top += 90
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(200, 200))
+    fields = _fields(out.getvalue())
+    assert (fields["company_name"], fields["legal_form"], fields["founding_date"]) == (
+        "Westfalen AG",
+        "AG",
+        "13.10.1990",
+    )
+    assert (fields["commercial_register"], fields["vat_id"]) == ("HRB 141069", "DE189395949")
+    assert (fields["property_type"], fields["property_name"], fields["purchase_price"]) == (
+        "Office",
+        "Torhaus Nord",
+        "€1,650,000",
+    )
+    assert (fields["construction_year"], fields["total_area"]) == (1988, "665 m²")
+    assert (fields["loan_amount"], fields["term"], fields["interest_rate"], fields["early_repayment"]) == (
+        "€1,890,000",
+        "10 years",
+        "Variable",
+        False,
+    )
+
+
 def test_labels_on_grey_cells_two_lines_each_beside_their_values_are_read() -> None:
     """A bilingual grid prints each label on a grey cell, in bold German over small English, beside a value
     of one line. The grey is made white under its words (rule erasing took it for dark runs, the straightening
