@@ -259,16 +259,17 @@ def ruled_page(image: Image.Image) -> tuple[Image.Image, tuple[Ruling, ...]]:
 
 
 def _rulings(rules: np.ndarray, band: tuple[slice, slice], axis: int) -> list[Ruling]:
-    """Each rule of a band as a line: its middle across, its ends along."""
+    """A band's rules as lines: each run of it along the band, at the band's middle across."""
     top, left = band[0].start or 0, band[1].start or 0
-    count, _, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
-    out = []
-    for x, y, w, h, _ in stats[1:count]:
-        x, y = x + left, y + top
-        out.append(
-            Ruling(x, x + w, y + h / 2, y + h / 2) if axis == 0 else Ruling(x + w / 2, x + w / 2, y, y + h)
-        )
-    return out
+    along = rules.any(axis=axis)  # which columns (a band of rows) or rows (of columns) the rules cover
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], along.view(np.uint8), [0]))))
+    middle = (top + rules.shape[0] / 2) if axis == 0 else (left + rules.shape[1] / 2)
+    return [
+        Ruling(left + start, left + end, middle, middle)
+        if axis == 0
+        else Ruling(middle, middle, top + start, top + end)
+        for start, end in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 #: A dark band behind a table's header cells (white words on it), as tall as this in pixels at most, and
