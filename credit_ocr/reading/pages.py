@@ -259,17 +259,26 @@ def ruled_page(image: Image.Image) -> tuple[Image.Image, tuple[Ruling, ...]]:
 
 
 def _rulings(rules: np.ndarray, band: tuple[slice, slice], axis: int) -> list[Ruling]:
-    """A band's rules as lines: each run of it along the band, at the band's middle across."""
+    """A band's rules as lines: each run of it along the band, at its middle across (a band may hold
+    two rules, a grey header cell's top and bottom)."""
     top, left = band[0].start or 0, band[1].start or 0
-    along = rules.any(axis=axis)  # which columns (a band of rows) or rows (of columns) the rules cover
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], along.view(np.uint8), [0]))))
-    middle = (top + rules.shape[0] / 2) if axis == 0 else (left + rules.shape[1] / 2)
-    return [
-        Ruling(left + start, left + end, middle, middle)
-        if axis == 0
-        else Ruling(middle, middle, top + start, top + end)
-        for start, end in zip(edges[::2], edges[1::2], strict=True)
-    ]
+    out = []
+    for low, high in _runs(rules.any(axis=1 - axis)):  # across the band: one rule after another
+        middle = (low + high) / 2 + (top if axis == 0 else left)
+        part = rules[low:high] if axis == 0 else rules[:, low:high]
+        for start, end in _runs(part.any(axis=axis)):  # along it: each stretch of the rule
+            out.append(
+                Ruling(left + start, left + end, middle, middle)
+                if axis == 0
+                else Ruling(middle, middle, top + start, top + end)
+            )
+    return out
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of true values."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.view(np.uint8), [0]))))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 #: A dark band behind a table's header cells (white words on it), as tall as this in pixels at most, and

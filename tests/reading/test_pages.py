@@ -17,7 +17,7 @@ from credit_ocr.reading import mail, ocr, sample_scans, samples
 from credit_ocr.reading.evaluate import values_match
 from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES
-from credit_ocr.reading.pages import remove_rules
+from credit_ocr.reading.pages import remove_rules, ruled_page
 from credit_ocr.reading.prepare import prepare_page, skew_angle
 
 pytestmark = pytest.mark.tesseract
@@ -132,3 +132,18 @@ def test_rules_found_at_quarter_scale_are_those_of_the_whole_page(offset: int) -
     assert (cleaned[200 + offset] < 200).sum() == run - 1 and (
         cleaned[:, 500 + offset] < 200
     ).sum() == run - 1
+
+
+def test_the_rules_erased_are_given_back_as_lines_one_each() -> None:
+    """A header's double rule lies in one band of the probe: it is still two horizontal lines, at their own
+    heights, beside the table's vertical rules."""
+    page = np.full((1200, 1700), 255, np.uint8)
+    page[300:302, 200:500] = 0  # the header's top rule
+    page[306:308, 200:500] = 0  # and a second one under it
+    page[300:420, 200:202] = 0  # the table's left side
+    page[300:420, 498:500] = 0  # and its right side
+    _, rulings = ruled_page(Image.fromarray(page))
+    across = sorted(r.top for r in rulings if r.top == r.bottom)
+    along = sorted(r.left for r in rulings if r.left == r.right)
+    assert len(across) == 2 and abs(across[0] - 301) <= 1 and abs(across[1] - 307) <= 1
+    assert len(along) == 2 and abs(along[0] - 201) <= 1 and abs(along[1] - 499) <= 1

@@ -403,7 +403,7 @@ def test_a_bordered_tables_cells_are_cut_at_its_borders() -> None:
 
 
 def test_a_scanned_tables_rules_cut_its_cells_and_close_its_wrapped_labels() -> None:
-    """A summary sheet's grid across a landscape page, scanned: the rules erased before OCR still say where
+    """A summary sheet's grid across a landscape page, its header shaded, scanned: the rules erased before OCR still say where
     each cell is, so the row is one table (not two side by side) and 'Date of / incorporation', wrapped in
     its cell, is one label."""
     page = Image.new("L", (2339, 1654), 250)
@@ -419,11 +419,11 @@ def test_a_scanned_tables_rules_cut_its_cells_and_close_its_wrapped_labels() -> 
     top = 160
     for header, values in tables:
         width = 2160 / len(header)
-        for row in (header, values):
+        for row, fill in ((header, 200), (values, 250)):  # the header's cells shaded grey
             height = 24 + 34 * max(text.count("|") + 1 for text in row)
             for i, text in enumerate(row):
                 left = 90 + i * width
-                draw.rectangle((left, top, left + width, top + height), outline=30, width=3)
+                draw.rectangle((left, top, left + width, top + height), fill=fill, outline=30, width=3)
                 for k, line in enumerate(text.split("|")):
                     draw.text((left + 12, top + 10 + 34 * k), line, fill=20, font=face)
             top += height
