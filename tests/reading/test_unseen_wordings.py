@@ -626,6 +626,42 @@ def test_a_numbered_question_takes_its_answer_from_the_row_below() -> None:
     assert (fields["early_repayment"], fields["public_funding"]) == (True, False)
 
 
+def test_a_financing_plans_other_amounts_and_the_banks_people_name_no_field() -> None:
+    """A plan of sources and uses lists costs beside the price ('Grunderwerbsteuer', 'Notar- und
+    Grundbuchkosten', 'Maklercourtage') and the total investment; an Austrian form names its applicant
+    'Firmenwortlaut', its register 'Firmenbuch', its VAT number 'UID', and the bank's 'Kundenbetreuer/in'
+    is no customer. Each amount goes to its own label, the loan beside a tax on the same row."""
+    text = (
+        "Antragstellerin  Lindenhof Immobilien OHG\n"
+        "Mittelverwendung  Betrag Mittelherkunft  Betrag\n"
+        "Kaufpreis  26.450.000,00 €  Eigenkapital  9.625.765,00 €\n"
+        "Grunderwerbsteuer (5,5 %)  1.454.750,00 €  Bankdarlehen (beantragt)  19.570.000,00 €\n"
+        "Notar- und Grundbuchkosten  396.750,00 €\n"
+        "Gesamtinvestition  29.595.765,00 €\n"
+        "Vorhaben  Kauf und Renovierung"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Lindenhof Immobilien OHG"
+    assert (fields["purchase_price"], fields["equity_share"], fields["loan_amount"]) == (
+        "€26,450,000",
+        "€9,625,765",
+        "€19,570,000",
+    )
+    assert fields["purpose"] == "Kauf und Renovierung"
+    austrian = (
+        "Firmenwortlaut  Rechtsform\n"
+        "Havelland Handels KG  KG\n"
+        "Firmenbuch- / Handelsregister-Nr. und Gericht  UID-Nummer\n"
+        "HRA 89974 – AG Mannheim  DE223414958\n"
+        "Verzinsung  Fixzins\n"
+        "Kundenbetreuer/in  Birgit Sommer"
+    )
+    fields = extract_rules(austrian).fields
+    assert (fields["company_name"], fields["legal_form"]) == ("Havelland Handels KG", "KG")
+    assert (fields["commercial_register"], fields["vat_id"]) == ("HRA 89974 – AG Mannheim", "DE223414958")
+    assert fields["interest_rate"] == "Fixzins"
+
+
 def test_german_compounds_are_what_their_last_noun_is() -> None:
     """'Darlehenslaufzeit' is a term though it starts with a loan, 'HR-Nr.' a register number, 'Art der
     Immobilie' a type; '3. August 1993' is a date, not an item numbered 3."""

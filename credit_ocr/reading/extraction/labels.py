@@ -19,10 +19,10 @@ from functools import lru_cache, partial
 from credit_ocr.reading.extraction.fields import is_valid, normalize
 from credit_ocr.reading.extraction.sections import section_bonus, section_weight
 from credit_ocr.reading.extraction.spec import FIELDS
-from credit_ocr.reading.extraction.vocabulary import FILLER, GERMAN, VOCABULARY
+from credit_ocr.reading.extraction.vocabulary import FILLER, GERMAN, NOT_A_FIELD, VOCABULARY
 from credit_ocr.reading.glyphs import BOXES
 
-__all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "word_fields"]  # fmt: skip
+__all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "names_another", "word_fields"]  # fmt: skip
 
 _KIND = {spec.name: spec.kind for spec in FIELDS}
 _ANSWERS = frozenset(("yes", "no", "ja", "nein"))
@@ -64,6 +64,15 @@ def _fold_word(word: str) -> str:
     return re.sub(r"[^a-z]", "", word.lower().translate(_UMLAUTS).removesuffix("'s"))
 
 
+def names_another(text: str) -> bool:
+    """Whether the text's first word makes it another amount's or another party's label (vocabulary's
+    NOT_A_FIELD): 'Kaufnebenkosten', 'Notary fees', 'Existing loans', 'Kundenbetreuer/in'."""
+    folded = _fold_word(text.split(maxsplit=1)[0]) if text.strip() else ""
+    return bool(folded) and (
+        folded.startswith(NOT_A_FIELD) or any(part in folded for part in NOT_A_FIELD if len(part) >= 6)
+    )
+
+
 @lru_cache(maxsize=8192)
 def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     """(field, weight) pairs a word points at; () for a filler word; None for a word of no label."""
@@ -74,6 +83,8 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
         )  # a dash separates label and value
     if folded in FILLER:
         return ()
+    if names_another(word):
+        return None  # 'Kaufnebenkosten', 'Notary fees', 'Existing loans': a label, but of none of the fields
     abbreviated = word.rstrip("?:)").endswith(".") and len(folded) >= 3
     # German written without umlauts, as a typewriter or a fax header does ('Gruendung', 'Flaeche'): tried
     # only when the word as printed is none ('value' stays 'value')
@@ -194,7 +205,10 @@ def bare_noun(words: list[str]) -> LabelMatch | None:
     """The name field a lone noun asks for, when it is the whole label ('Property' in a cell of its own,
     'Property:' before its value), else None. A noun inside a longer segment is no label: 'Property
     Management GmbH' is a company's name, 'Property & Financing' a heading."""
-    field = BARE_NOUNS.get(_fold_word(words[0])) if len(words) == 1 else None
+    if len(words) != 1:
+        return None
+    folded = _fold_word(words[0])
+    field = BARE_NOUNS.get(folded) or BARE_NOUNS.get(folded.removesuffix("in"))  # 'Antragstellerin' too
     return LabelMatch(field, BARE_NOUN_SCORE, 1) if field else None
 
 

@@ -9,7 +9,7 @@ form's phrase: 'since' and 'est' date a founding, 'down' is a down payment's, 'l
 
 from __future__ import annotations
 
-__all__ = ["FILLER", "GERMAN", "VOCABULARY"]
+__all__ = ["FILLER", "GERMAN", "NOT_A_FIELD", "VOCABULARY"]
 
 #: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
 VOCABULARY: dict[str, dict[str, float]] = {
@@ -61,19 +61,19 @@ VOCABULARY: dict[str, dict[str, float]] = {
 #: labels are (umlauts as their vowel: 'Gründung' -> 'grundung'), merged into :data:`VOCABULARY`.
 GERMAN: dict[str, dict[str, float]] = {
     "company_name": {"firma": 3, "firmenname": 3, "antragsteller": 2, "unternehmen": 2, "darlehensnehmer": 2, "kunde": 3,
-                     "kreditnehmer": 2},
+                     "kreditnehmer": 2, "firmenwortlaut": 3, "wortlaut": 2},
     "legal_form": {"rechtsform": 3, "gesellschaftsform": 3, "unternehmensform": 3},
     "founding_date": {"grundung": 3, "gegrundet": 3},
     "business_address": {"sitz": 3, "gesellschaft": 1, "anschrift": 3, "adresse": 3, "firmensitz": 3, "firmenanschrift": 3,
                          "geschaftsanschrift": 3, "geschaftsadresse": 3},
-    "commercial_register": {"handelsregister": 3, "registergericht": 3, "amtsgericht": 2, "register": 3, "gericht": 2,
+    "commercial_register": {"handelsregister": 3, "registergericht": 3, "amtsgericht": 2, "register": 3, "gericht": 2, "firmenbuch": 3, "nr": 0.5,
                             "nummer": 0.5},
-    "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3, "nummer": 0.5},
+    "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3, "nummer": 0.5, "uid": 3},
     "property_type": {"art": 3, "typ": 3, "objekttyp": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "objekt": 1, "gebaude": 1},
     "property_name": {"bezeichnung": 2, "immobilie": 1, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
     "property_address": {"lage": 3, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1},
-    "purchase_price": {"kaufpreis": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 3,
-                       "gesamtinvestition": 3, "anschaffungskosten": 3, "preis": 3},
+    "purchase_price": {"kaufpreis": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 2,
+                       "gesamtinvestition": 2, "anschaffungskosten": 3, "preis": 3},
     "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1,
                          "bedarf": 2},
     "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4, "vorhaben": 3},
@@ -83,7 +83,7 @@ GERMAN: dict[str, dict[str, float]] = {
     "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
     "term": {"laufzeit": 3, "dauer": 3},
     "monthly_payment": {"monat": 3, "wunschrate": 3, "kreditrate": 3, "darlehensrate": 3, "tilgungsrate": 3},  # Monat, monatlich
-    "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4},
+    "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4, "verzinsung": 4},
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
     "public_funding": {"forder": 3, "zuschuss": 3, "offentlich": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
 }  # fmt: skip
@@ -104,5 +104,14 @@ FILLER = frozenset({
     "sind", "ein", "eine", "einer", "eines", "sie", "ihr", "ihre", "ihrer", "benotigt", "benotigte", "benotigter",
     # a questionnaire's question words ('Under which name is the property known?', 'How much equity ...')
     "under", "how", "much", "many", "over", "should", "would", "shall", "can", "could", "may", "wish", "known",
-    "like", "want", "make", "able", "from", "us", "expect",
+    "like", "want", "make", "able", "from", "us", "expect", "bzw", "beziehungsweise", "resp", "respectively",
 })  # fmt: skip
+
+#: Stems of the words that make a label another amount's or another party's, named beside the fields (a
+#: financing plan's costs, a rent roll, the seller, the bank's adviser): 'Kaufnebenkosten' is no purchase
+#: price, 'Existing loans' no loan, 'Kundenbetreuer' no customer. A stem of six letters or more is found inside a German compound too.
+NOT_A_FIELD = (
+    "ancillary", "incidental", "nebenkost", "notar", "grunderwerb", "makler", "courtage", "gebuhr", "fee",
+    "existing", "bestehend", "voreigent", "seller", "verkaufer", "rent", "previous", "grundbuch",
+    "betreuer", "berater", "bearbeiter", "ansprechpartner", "advisor", "contact", "mittelherkunft", "mittelverwendung",
+)  # fmt: skip

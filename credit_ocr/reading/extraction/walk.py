@@ -20,6 +20,7 @@ from credit_ocr.reading.extraction.labels import (
     known_words,
     label_end,
     match_label,
+    names_another,
     word_fields,
 )
 from credit_ocr.reading.extraction.phrases import find_label
@@ -251,8 +252,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if not segments:
             continue
         labels = _row_labels(segments, section)
-        if len(segments) >= 3 and labels[0] is None and labels[1] is not None and len(segments[0]) <= 4:
-            segments, labels = segments[1:], labels[1:]  # an item's number OCR misread ('1.3' as '13', 'aha')
+        segments, labels = _without_leading_cells(segments, labels)
         if number + 1 < len(lines):
             labels = _weak_column_labels(segments, labels, lines[number + 1], section)
         if lone is not None and (heading := section_of(lone, section)) != section:
@@ -295,6 +295,22 @@ def candidates(lines: list[str]) -> list[Candidate]:
         if current is not None:
             _close(found, pending, current, parts, section, number)
     return found
+
+
+def _without_leading_cells(
+    segments: list[str], labels: list[_Label | None]
+) -> tuple[list[str], list[_Label | None]]:
+    """The row from its first label on, when what comes before it is an item's number OCR misread ('1.3'
+    as '13', 'aha'), or another amount's label and its value ('Grunderwerbsteuer  1.454.750 €  Bankdarlehen
+    19.570.000 €' in a financing plan)."""
+    if labels[0] is not None or len(segments) < 3:
+        return segments, labels
+    if labels[1] is not None and len(segments[0]) <= 4:
+        return segments[1:], labels[1:]
+    first = next((i for i, label in enumerate(labels) if label is not None), None)
+    if first is not None and names_another(segments[0]):
+        return segments[first:], labels[first:]
+    return segments, labels
 
 
 def _values_below(found: list[Candidate], pending: list, segments: list[str], number: int) -> None:
