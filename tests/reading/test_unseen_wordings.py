@@ -662,6 +662,26 @@ def test_a_financing_plans_other_amounts_and_the_banks_people_name_no_field() ->
     assert fields["interest_rate"] == "Fixzins"
 
 
+def test_a_faxs_misread_labels_and_an_address_whose_section_says_whose() -> None:
+    """A fax misreads a label's last letter ('Objektanschrifr') or its first ('Rigenkapital'): a long word
+    whose start says little is read as a slip of a longer label. 'Anschrift' is an address, the company's
+    under the applicant, the property's under the property; 'Geschäftsanschrift' stays the company's."""
+    text = (
+        "Geschäftsanschrift:  Marktplatz 1a, 10156 Berlin\n"
+        "Angaben zum Objekt\n"
+        "Lage / Anschrift  Steinentorstrasse 144, 4051 Basel, Schweiz\n"
+        "Rigenkapital  1.353.705 EUR"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["business_address"], fields["property_address"]) == (
+        "Marktplatz 1a, 10156 Berlin",
+        "Steinentorstrasse 144, 4051 Basel, Schweiz",
+    )
+    assert fields["equity_share"] == "€1,353,705"
+    faxed = "Objektart  Bürogebäude\nObjektanschrifr  Gewerbepark Süd 164, 80302 München"
+    assert extract_rules(faxed).fields["property_address"] == "Gewerbepark Süd 164, 80302 München"
+
+
 def test_german_compounds_are_what_their_last_noun_is() -> None:
     """'Darlehenslaufzeit' is a term though it starts with a loan, 'HR-Nr.' a register number, 'Art der
     Immobilie' a type; '3. August 1993' is a date, not an item numbered 3."""

@@ -30,6 +30,10 @@ _ANSWERS = frozenset(("yes", "no", "ja", "nein"))
 _WHOLE_WORD = 3
 #: How close an OCR'd word must be to a stem to count (difflib ratio over the stem's length).
 _FUZZY = 0.85
+#: A word this long is read again for a slip when its start names a field only weakly, and may have its
+#: first letter misread when the rest matches this closely.
+_LONG_WORD = 10
+_FIRST_SLIP = 0.9
 #: Words that head a compound label ("Use Type", "Rate Type", "Company Legal Name"): a tie goes to them.
 _HEAD_NOUNS = ("type", "kind", "class", "categor", "name")
 #: A candidate is a label only when its best field scores at least this (one word that names a field).
@@ -92,18 +96,21 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     if len(parts := _COMPOUND.split(word)) > 1 and all(_fold_word(part) for part in parts):
         return _compound(parts)  # 'Rate/Monat', 'Fin.-Bedarf', 'HR-Nr.': two words, each its own
     head = _head_noun(folded)  # 'Darlehenslaufzeit' is a term: a German compound is what its last noun is
+    weak: dict[str, float] = {}  # a long word's start that says little ('Objektanschrifr': 'objekt')
     for match in (_starts, _slipped, _abbreviates)[: 3 if abbreviated else 2]:
         for spelling in spellings:
-            found: dict[str, float] = {}
+            found: dict[str, float] = dict(weak)
             for field, stems in VOCABULARY.items():
                 for stem, weight in stems.items():
                     if match(spelling, stem) or (abbreviated and _abbreviates(spelling, stem)):
                         found[field] = max(found.get(field, 0.0), weight)  # 'Objektadr.': more than 'Objekt'
-            if found:  # a slip-free reading first: 'building' is not a slip of 'built'
+            if found and match is _starts and max(found.values()) < 2 and len(spelling) >= _LONG_WORD:
+                weak = found  # ... a slip of a longer stem may say more: 'objektanschrift'
+            elif found:  # a slip-free reading first: 'building' is not a slip of 'built'
                 if head:  # its first part still counts, a little less: 'Förderbank-Darlehen' answers yes/no
                     found[head[0]] = max(found.get(head[0], 0.0), head[1] + HEAD_NOUN_BONUS)
                 return tuple(found.items())
-    return (head,) if head else None
+    return tuple(weak.items()) if weak else ((head,) if head else None)
 
 
 #: Two label words printed as one: 'Rate/Monat', 'Fin.-Bedarf', an abbreviation and a hyphen 'HR-Nr.', 'USt-IdNr.'
@@ -132,7 +139,9 @@ def _head_noun(folded: str) -> tuple[str, float] | None:
     ]
     if not heads:
         return None
-    _, field, weight = max(heads)
+    size, field, weight = max(heads)
+    if any(length == size and other != field for length, other, _ in heads):
+        return None  # a noun two fields share ('...anschrift': whose address?) says nothing of its own
     return field, weight
 
 
@@ -163,8 +172,10 @@ def _starts(word: str, stem: str, fuzzy: bool = False) -> bool:
         return word == stem
     if not fuzzy:
         return word.startswith(stem)
-    if len(stem) >= 6 and len(word) >= len(stem) - 1 and word[0] == stem[0]:
-        return SequenceMatcher(None, word[: len(stem)], stem).ratio() >= _FUZZY
+    if len(stem) >= 6 and len(word) >= len(stem) - 1:
+        ratio = SequenceMatcher(None, word[: len(stem)], stem).ratio()
+        # a misread first letter only in a long word read surely otherwise: 'Rigenkapital'
+        return ratio >= _FUZZY if word[0] == stem[0] else len(stem) >= _LONG_WORD and ratio >= _FIRST_SLIP
     return False
 
 

@@ -71,7 +71,8 @@ GERMAN: dict[str, dict[str, float]] = {
     "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3, "nummer": 0.5, "uid": 3},
     "property_type": {"art": 3, "typ": 3, "objekttyp": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "objekt": 1, "gebaude": 1},
     "property_name": {"bezeichnung": 2, "immobilie": 1, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
-    "property_address": {"lage": 3, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1},
+    "property_address": {"lage": 3, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1,
+                         "anschrift": 3, "adresse": 3},  # as 'address': whose, the section says
     "purchase_price": {"kaufpreis": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 2,
                        "gesamtinvestition": 2, "anschaffungskosten": 3, "preis": 3},
     "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1,
