@@ -682,6 +682,14 @@ def test_a_faxs_misread_labels_and_an_address_whose_section_says_whose() -> None
     assert extract_rules(faxed).fields["property_address"] == "Gewerbepark Süd 164, 80302 München"
 
 
+def test_a_colons_value_ends_at_its_cell() -> None:
+    """Key facts as 'Label: value' bullets beside a rent roll: the row goes on into the other table's
+    header ('Tenant  Area  Rent p.a.'), which is not the value's."""
+    text = "• Asset type: Office Building  Tenant  Area  Rent p.a.\n• Year built: 2006  Physio Plus  76 m²  EUR 10,325"
+    fields = extract_rules(text).fields
+    assert (fields["property_type"], fields["construction_year"]) == ("Office Building", 2006)
+
+
 def test_german_compounds_are_what_their_last_noun_is() -> None:
     """'Darlehenslaufzeit' is a term though it starts with a loan, 'HR-Nr.' a register number, 'Art der
     Immobilie' a type; '3. August 1993' is a date, not an item numbered 3."""

@@ -82,6 +82,7 @@ class _Label:
     maybe_alone: bool = False  # the remainder may be the label's own last words: the value may be below
     used: int = 0  # words of the segment the label was first found in
     also: tuple[str, ...] = ()  # fields of another kind the label names as strongly (labels.LabelMatch)
+    colon: bool = False  # 'Label: value': the value is the rest of the label's cell
 
 
 def _finish(field: str, score: float, how: str, words: list[str], used: int, also: tuple = ()) -> _Label:
@@ -127,7 +128,14 @@ def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
         if not known_words(rest) and (len(rest) > 2 or VALUE_WORD.search(" ".join(rest))):
             return None  # 'Loan Application No. 12: ...' is not a label with a value; 'Year of Erection:' is
         return _Label(
-            found.field, found.score, "meaning", head.strip(), tail.strip(), used=len(words), also=found.also
+            found.field,
+            found.score,
+            "meaning",
+            head.strip(),
+            tail.strip(),
+            used=len(words),
+            also=found.also,
+            colon=True,
         )
     return _finish(found.field, found.score, "meaning", words, found.words, found.also)
 
@@ -221,7 +229,13 @@ def _label(segment: str, section: str, after: str | None = None) -> _Label | Non
         field = "business_address"
     if ":" in segment and phrase.remainder == segment.partition(":")[2].strip():
         from_phrase = _Label(
-            field, phrase.score, "phrase", phrase.label, phrase.remainder, used=len(phrase.label.split())
+            field,
+            phrase.score,
+            "phrase",
+            phrase.label,
+            phrase.remainder,
+            used=len(phrase.label.split()),
+            colon=True,
         )
     else:
         words = segment.split()
@@ -507,7 +521,12 @@ def _close(found, pending, label: _Label, parts: list[str], section: str, number
         if not parts:
             pending.append((None, section))
         return
-    if len(parts) > 1 and parts[0] == label.remainder and _LABEL_TAIL.match(label.remainder):
+    if len(parts) > 1 and parts[0] == label.remainder and label.colon:
+        # 'Asset type: Office Building  Tenant  Area': a colon's value ends at its cell, the cells after it
+        # are another table's ('Tenant' heads a rent roll beside the key facts)
+        label.alternatives = (*label.alternatives, " ".join(parts))
+        parts = parts[:1]
+    elif len(parts) > 1 and parts[0] == label.remainder and _LABEL_TAIL.match(label.remainder):
         # 'Intended use of the funds requested  Acquisition': the label's last words, then its value
         label.alternatives = (*label.alternatives, " ".join(parts))
         parts = parts[1:]
