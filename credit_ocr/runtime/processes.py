@@ -223,13 +223,30 @@ class ChildProcess:
 
 @dataclass
 class ServerProcess(ChildProcess):
-    """A child that serves on ``host:port``: ready when the port accepts connections."""
+    """A child that serves on ``host:port``: ready when the port accepts connections and the child is
+    what listens there (two kits starting Flower at the same moment both find 5555 free; the one that
+    lost the race must not take the winner's port for its own)."""
 
     host: str = "127.0.0.1"
     port: int = 0
 
     def ready(self) -> bool:
-        return port_open(self.host, self.port)
+        return port_open(self.host, self.port) and self._listens()
+
+    def _listens(self) -> bool:
+        if not self.pid:
+            return True  # a server recorded without its process: the port is all there is to ask
+        try:
+            proc = psutil.Process(self.pid)
+            return any(
+                conn.status == psutil.CONN_LISTEN and conn.laddr.port == self.port
+                for one in (proc, *proc.children(recursive=True))
+                for conn in one.net_connections(kind="tcp")
+            )
+        except psutil.AccessDenied:
+            return True  # another user's process: the port is all there is to ask
+        except psutil.NoSuchProcess:
+            return False
 
     def record(self) -> dict:
         return {**super().record(), "host": self.host, "port": self.port}

@@ -15,6 +15,7 @@ import redis
 
 from credit_ocr.config import Settings
 from credit_ocr.runtime import services
+from credit_ocr.runtime.processes import ServerProcess, ServiceError, free_port, python_module
 
 pytestmark = [pytest.mark.services, pytest.mark.redis]
 
@@ -177,3 +178,19 @@ def test_down_leaves_a_reused_pid_alone(home: Path, tmp_path: Path) -> None:
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_a_server_is_ready_only_when_it_is_what_listens(tmp_path: Path) -> None:
+    """Two servers started on one port at the same moment: the second cannot bind and must not take the
+    first one's answer for its own (two notebooks starting Flower on 5555 at once)."""
+    port = free_port()
+    argv = python_module("http.server", str(port), "--bind", "127.0.0.1")
+    first = ServerProcess(name="first", argv=argv, log_path=tmp_path / "first.log", port=port)
+    first.start(timeout=20)
+    try:
+        second = ServerProcess(name="second", argv=argv, log_path=tmp_path / "second.log", port=port)
+        with pytest.raises(ServiceError):
+            second.start(timeout=20)
+        assert not second.alive() and first.ready()
+    finally:
+        first.stop()
