@@ -690,6 +690,21 @@ def test_a_colons_value_ends_at_its_cell() -> None:
     assert (fields["property_type"], fields["construction_year"]) == ("Office Building", 2006)
 
 
+def test_a_german_banks_abbreviations_name_their_fields() -> None:
+    """An intake grid writes 'Fa.' for Firma, 'KP/BK' for Kaufpreis/Baukosten, 'EK-Anteil', 'LZ' for
+    Laufzeit and 'Bj.' for Baujahr, as German banks' forms do."""
+    text = (
+        "Fa.  Glockenhof Gewerbepark KG\nKP/BK  19.870.000 €\nEK-Anteil  8.151.550 €\nLZ  15 Jahre\nBj.  2012"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["purchase_price"], fields["equity_share"]) == (
+        "Glockenhof Gewerbepark KG",
+        "€19,870,000",
+        "€8,151,550",
+    )
+    assert (fields["term"], fields["construction_year"]) == ("15 years", 2012)
+
+
 def test_german_compounds_are_what_their_last_noun_is() -> None:
     """'Darlehenslaufzeit' is a term though it starts with a loan, 'HR-Nr.' a register number, 'Art der
     Immobilie' a type; '3. August 1993' is a date, not an item numbered 3."""

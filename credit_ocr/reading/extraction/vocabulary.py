@@ -61,7 +61,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
 #: labels are (umlauts as their vowel: 'Gründung' -> 'grundung'), merged into :data:`VOCABULARY`.
 GERMAN: dict[str, dict[str, float]] = {
     "company_name": {"firma": 3, "firmenname": 3, "antragsteller": 2, "unternehmen": 2, "darlehensnehmer": 2, "kunde": 3,
-                     "kreditnehmer": 2, "firmenwortlaut": 3, "wortlaut": 2},
+                     "kreditnehmer": 2, "firmenwortlaut": 3, "wortlaut": 2, "fa": 3},  # 'Fa.': Firma
     "legal_form": {"rechtsform": 3, "gesellschaftsform": 3, "unternehmensform": 3},
     "founding_date": {"grundung": 3, "gegrundet": 3},
     "business_address": {"sitz": 3, "gesellschaft": 1, "anschrift": 3, "adresse": 3, "firmensitz": 3, "firmenanschrift": 3,
@@ -73,16 +73,16 @@ GERMAN: dict[str, dict[str, float]] = {
     "property_name": {"bezeichnung": 2, "immobilie": 1, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
     "property_address": {"lage": 3, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1,
                          "anschrift": 3, "adresse": 3},  # as 'address': whose, the section says
-    "purchase_price": {"kaufpreis": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 2,
+    "purchase_price": {"kaufpreis": 3, "kp": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 2,
                        "gesamtinvestition": 2, "anschaffungskosten": 3, "preis": 3},
     "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1,
                          "bedarf": 2},
     "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4, "vorhaben": 3},
-    "equity_share": {"eigenkapital": 4, "eigenmittel": 4, "eigenanteil": 4},
-    "construction_year": {"baujahr": 3, "fertigstellung": 3},
+    "equity_share": {"eigenkapital": 4, "eigenmittel": 4, "eigenanteil": 4, "ek": 3},  # 'EK-Anteil'
+    "construction_year": {"baujahr": 3, "fertigstellung": 3, "bj": 3},  # 'Bj.': Baujahr
     "total_area": {"flache": 3, "nutzflache": 3, "wohnflache": 3, "gesamtflache": 3, "mietflache": 3},
     "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
-    "term": {"laufzeit": 3, "dauer": 3},
+    "term": {"laufzeit": 3, "dauer": 3, "lz": 3},  # 'LZ': Laufzeit
     "monthly_payment": {"monat": 3, "wunschrate": 3, "kreditrate": 3, "darlehensrate": 3, "tilgungsrate": 3},  # Monat, monatlich
     "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4, "verzinsung": 4},
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
