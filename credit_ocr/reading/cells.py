@@ -22,7 +22,15 @@ from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
 
-__all__ = ["Ruling", "answer_columns", "cell_of", "walls_at", "join_wrapped_labels", "split_tables"]
+__all__ = [
+    "Ruling",
+    "answer_columns",
+    "cell_of",
+    "join_wrapped_labels",
+    "split_tables",
+    "walls_at",
+    "walls_between",
+]
 
 
 class Ruling(NamedTuple):
@@ -253,6 +261,8 @@ def _centre(word: dict) -> float:
 MIN_TABLE_BLOCK = 4
 #: The share of a side's lines that must hold a label and its value for the side to be a table of its own.
 TABLE_SHARE = 0.3
+#: In one drawn grid, this share of each side's rows must be a label's cell and its value's to read it as two.
+PAIRED_SHARE = 0.6
 
 
 def split_tables(
@@ -331,7 +341,7 @@ def _pairs(rows: list[list[dict]], start: int, end: int, gutter: float, rulings:
     for right in (False, True):
         sides = [[w for w in rows[n] if (w["left"] >= gutter) == right] for n in range(start, end)]
         two = sum(len(side) > 1 and _walled(side, rulings) == 1 for side in sides)
-        if two < TABLE_SHARE * 2 * len(sides):
+        if two < PAIRED_SHARE * len(sides):
             return False
     return True
 
@@ -341,12 +351,15 @@ def walls_at(rulings: tuple[Ruling, ...], y: float) -> list[float]:
     return [x for r in rulings if r.top <= y <= r.bottom and r.bottom - r.top > 0 for x in {r.left, r.right}]
 
 
+def walls_between(walls: list[float], before: dict, after: dict) -> list[float]:
+    """The borders (of :func:`walls_at`) that stand between two words of a row, left to right."""
+    return sorted(x for x in walls if before["left"] + before["width"] - 1 <= x <= after["left"] + 1)
+
+
 def _walled(words: list[dict], rulings: tuple[Ruling, ...]) -> int:
-    """How many borders stand between the words of a row (left to right)."""
+    """How many of a row's word gaps (left to right) a border stands in."""
     walls = walls_at(rulings, median(w["top"] + w["height"] / 2 for w in words))
-    return sum(
-        any(a["left"] + a["width"] - 1 <= x <= b["left"] + 1 for x in walls) for a, b in pairwise(words)
-    )
+    return sum(bool(walls_between(walls, a, b)) for a, b in pairwise(words))
 
 
 def cell_of(word: dict, rulings: tuple[Ruling, ...]) -> Ruling | None:

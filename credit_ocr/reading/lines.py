@@ -21,6 +21,7 @@ from credit_ocr.reading.cells import (
     join_wrapped_labels,
     split_tables,
     walls_at,
+    walls_between,
 )
 from credit_ocr.reading.combs import joined_combs
 from credit_ocr.reading.ticks import mark_drawn_ticks, needs_drawn_ticks
@@ -136,6 +137,8 @@ MAX_WRAPPED_LINES = 3
 ONE_SIZE = 1.4
 #: Two cells whose tops and bottoms are this close (pixels) are of one row: a scan's rules wander a little.
 SAME_ROW = 4
+#: A line of text with its leading, in word heights.
+LINE_PITCH = 1.5
 
 
 def _lines(ws: list[dict]) -> list[tuple[dict, int]]:
@@ -157,21 +160,21 @@ def _wrapped_cells(words: list[dict], rulings: tuple[Ruling, ...]) -> dict[int, 
     for word in words:
         if cell := cell_of(word, rulings):
             inside.setdefault(cell, []).append(word)
-    one_line = [c for c, ws in inside.items() if _lines(ws)[-1][1] == 0]
+    lined = {cell: _lines(ws) for cell, ws in inside.items()}
+    one_line = [c for c, numbered in lined.items() if numbered[-1][1] == 0]
     out: dict[int, tuple[Ruling, int]] = {}
-    for cell, ws in inside.items():
+    for cell, numbered in lined.items():
         if not any(
             abs(c.top - cell.top) <= SAME_ROW and abs(c.bottom - cell.bottom) <= SAME_ROW for c in one_line
         ):
             continue  # every cell of its row two lines: a caption over its value, a boxed form's
-        heights = sorted(w["height"] for w in ws)
-        numbered = _lines(ws)
-        line = numbered[-1][1]
-        sizes = [median(w.get("_size", w["height"]) for w, n in numbered if n == k) for k in range(line + 1)]
+        last = numbered[-1][1]
+        sizes = [median(w.get("_size", w["height"]) for w, n in numbered if n == k) for k in range(last + 1)]
+        tallest = max(w["height"] for w, _ in numbered)
         if (
-            0 < line < MAX_WRAPPED_LINES
+            0 < last < MAX_WRAPPED_LINES
             and max(sizes) <= ONE_SIZE * min(sizes)
-            and cell.bottom - cell.top <= (MAX_WRAPPED_LINES + 1) * heights[-1] * 1.5
+            and cell.bottom - cell.top <= (MAX_WRAPPED_LINES + 1) * LINE_PITCH * tallest
         ):
             out.update((id(w), (cell, n)) for w, n in numbered)
     return out
@@ -265,19 +268,19 @@ def _wide_gap(row: list[dict]) -> float:
 def _join_row(row: list[dict], number: int, rulings: tuple[Ruling, ...] = ()) -> str:
     """The row's words (in reading order) as one line, a wide gap (or a cell's border) kept as two spaces."""
     wide = _wide_gap(row)
-    middle = sorted(w["top"] + w["height"] / 2 for w in row)[len(row) // 2]
-    here = walls_at(rulings, middle)
+    here = walls_at(rulings, median(w["top"] + w["height"] / 2 for w in row)) if rulings else []
     parts: list[str] = []
-    previous_right = None
+    previous = None
     for word in row:
         word["line"] = number
-        if previous_right is not None:
-            between = sorted(x for x in here if previous_right - 1 <= x <= word["left"] + 1)
+        if previous is not None:
+            between = walls_between(here, previous, word)
             if any(b - a > wide for a, b in pairwise(between)):
                 parts.append(WIDE_GAP_MARK + EMPTY_CELL)  # a cell with nothing in it keeps its column
-            parts.append(WIDE_GAP_MARK if between or word["left"] - previous_right > wide else " ")
+            gap = word["left"] - (previous["left"] + previous["width"])
+            parts.append(WIDE_GAP_MARK if between or gap > wide else " ")
         parts.append(word["text"])
-        previous_right = word["left"] + word["width"]
+        previous = word
     return "".join(parts)
 
 

@@ -81,10 +81,8 @@ def names_another(text: str) -> bool:
 def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     """(field, weight) pairs a word points at; () for a filler word; None for a word of no label."""
     folded = _fold_word(word)
-    if not folded:  # punctuation: '/' and '?' belong to labels, a tick box or a rule never does
-        return (
-            None if any(ch in "[](){}|_—–-" + BOXES for ch in word) else ()
-        )  # a dash separates label and value
+    if not folded:  # punctuation: '/' and '?' belong to labels; a tick box, a rule or a dash never does
+        return None if any(ch in "[](){}|_—–-" + BOXES for ch in word) else ()
     if folded in FILLER:
         return ()
     if names_another(word):

@@ -339,9 +339,10 @@ def _values_below(found: list[Candidate], pending: list, segments: list[str], nu
 
 def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: str) -> list[_Label | None]:
     """In a row of labels, a cell no vocabulary reads is a label of its own when it ends as a label does
-    ('Fé: des mite: beantragt?:', OCR could not read it) or when the row is a table's header, half of it
-    labels (two or more of three or more cells, the others no value's words), over a row of as many values ('Acquisition cost  Built  GLA  Passing rent p.a.'): its value
-    in the row below is not the label before it's."""
+    ('Fé: des mite: beantragt?:', OCR could not read it) or when the row is a table's header over a row of
+    as many values, half of it labels (two or more of three or more cells, the others no value's words:
+    'Acquisition cost  Built  GLA  Passing rent p.a.'): its value in the row below is not the label
+    before it's."""
     if (
         len(segments) < 2
         or labels[0] is None
