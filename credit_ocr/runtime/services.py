@@ -89,15 +89,25 @@ def up(*, azurite: bool = False, flower: bool = False, settings: Settings | None
         state["azurite"] = start_azurite(folder=settings.home_dir / "azurite").record()
         changed = True
     if flower and not _serves(state.get("flower")):
-        port = settings.flower_port if not port_open("127.0.0.1", settings.flower_port) else free_port()
-        broker = settings.broker_url or state["redis"]["url"]
-        server = start_flower(broker, port, folder=settings.log_dir)
-        state["flower"] = {**server.record(), "url": f"http://127.0.0.1:{port}"}
+        server = _start_flower(settings, settings.broker_url or state["redis"]["url"])
+        state["flower"] = {**server.record(), "url": f"http://127.0.0.1:{server.port}"}
         changed = True
     if changed:
         _write_state(settings, state)
         reset_settings()  # the broker and blob store in force may have changed
     return state
+
+
+def _start_flower(settings: Settings, broker: str) -> ServerProcess:
+    """Flower on its usual port when that is free, else on any free one; a port another kit took between
+    the look and the start (two notebooks starting Flower at once) is given up for a free one."""
+    port = settings.flower_port if not port_open("127.0.0.1", settings.flower_port) else free_port()
+    try:
+        return start_flower(broker, port, folder=settings.log_dir)
+    except ServiceError as exc:
+        if "Address already in use" not in str(exc):
+            raise  # it failed for a reason of its own, not for the port
+        return start_flower(broker, free_port(), folder=settings.log_dir)
 
 
 def _still_ours(pid: int | None, name: str) -> bool:

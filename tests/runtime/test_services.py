@@ -194,3 +194,18 @@ def test_a_server_is_ready_only_when_it_is_what_listens(tmp_path: Path) -> None:
         assert not second.alive() and first.ready()
     finally:
         first.stop()
+
+
+def test_flower_gives_up_a_port_another_took_between_the_look_and_the_start(home: Path) -> None:
+    """The usual port looked free (nothing answers on it) but cannot be bound when Flower starts (another
+    kit's Flower took it that moment): Flower comes up on a free port instead, and says which."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))  # bound, not listening: it looks free and cannot be bound again
+    try:
+        port = taken.getsockname()[1]
+        state = services.up(flower=True, settings=Settings(home=home, flower_port=port))
+        flower = state["flower"]
+        assert flower["port"] != port and flower["url"] == f"http://127.0.0.1:{flower['port']}"
+        assert services.port_open("127.0.0.1", flower["port"])
+    finally:
+        taken.close()
