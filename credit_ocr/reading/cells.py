@@ -286,6 +286,11 @@ def split_tables(
             blocks[-1][1].append(wide[start])
             start += 1
             continue
+        before, both = blocks[-1][0], _text_beside(rows, wide, start, end, gutter)
+        while before and before[-1] is rows[start - 1] and _uncrossed(rows[start - 1], gutter, both):
+            before.pop()  # a row above the gutter's first wide gap: 'KEY FACTS' over its box
+            blocks[-1][1].pop()
+            start -= 1
         for right in (False, True):  # the left table, then the right one
             parts = _side(rows, wide, start, end, gutter, right)
             blocks.append(([part for part, _ in parts], [gap for _, gap in parts]))
@@ -315,11 +320,23 @@ def _gutter_block(
         if (
             end - start >= MIN_TABLE_BLOCK
             and end > best[0]
-            and _two_tables(rows, wide, start, end, high)
+            and (_two_tables(rows, wide, start, end, high) or _text_beside(rows, wide, start, end, high))
             and (not _bridged(rulings, low, high, middle, near) or _pairs(rows, start, end, high, rulings))
         ):
             best = (end, high)
+        edge = _column_edge(rows, start, b["left"])  # two columns of labels above values, out of step
+        if edge > best[0] and not _bridged(rulings, low, high, middle, near):
+            best = (edge, b["left"])
     return best
+
+
+def _uncrossed(row: list[dict], gutter: float, both_sides: bool) -> bool:
+    """Whether no word of the row crosses the gutter, and its words are on one side of it (or on both, beside
+    a column of running text: a sentence's end left of it, a box's label right of it)."""
+    sides = {w["left"] >= gutter for w in row}
+    return (both_sides or len(sides) == 1) and all(
+        w["left"] >= gutter or w["left"] + w["width"] < gutter for w in row
+    )
 
 
 def _bridged(rulings: tuple[Ruling, ...], low: float, high: float, y: float, near: float) -> bool:
@@ -411,6 +428,82 @@ def _two_tables(rows: list[list[dict]], wide: list[float], start: int, end: int,
         if with_cells < MIN_TABLE_BLOCK / 2 or with_cells < TABLE_SHARE * len(parts):
             return False  # (a speck's gap in a few of a single table's labels is no second table)
     return True
+
+
+#: Two columns of labels above values are out of step when this share of their rows has words on one side only.
+OUT_OF_STEP = 0.4
+#: ... over this many rows at least, and each column alone in this share of them.
+MIN_COLUMN_ROWS = 8
+ONE_SIDE_ONLY = 0.15
+
+
+def _column_edge(rows: list[list[dict]], start: int, x: float) -> int:
+    """The end of two columns out of step from row ``start``, the right one's left edge at ``x``: rows no
+    word crosses at ``x``, while both columns have words and then while the longer one's rest goes on, when
+    the right column's words start at ``x`` in half of them or more; ``start`` when there are none."""
+
+    def side(row: list[dict]) -> set[bool]:
+        return {w["left"] >= x - 1 for w in row}
+
+    def uncrossed(row: list[dict]) -> bool:
+        return all(w["left"] >= x - 1 or w["left"] + w["width"] < x for w in row)
+
+    end = start
+    while end < len(rows) and uncrossed(rows[end]):
+        end += 1
+    # the columns side by side end where one of them does; the other's rest, all on its side, is theirs too
+    both = 1 + min(
+        max((n for n in range(start, end) if right in side(rows[n])), default=start)
+        for right in (False, True)
+    )
+    char = median(w["width"] / max(1, len(w["text"])) for w in rows[start])
+    aligned = sum(any(abs(w["left"] - x) <= char for w in row) for row in rows[start:both])
+    if aligned < (both - start) / 2 or not _out_of_step(rows, start, both, x):
+        return start
+    while both < len(rows) and len(side(rows[both])) == 1 and uncrossed(rows[both]):
+        both += 1
+    return both
+
+
+def _out_of_step(rows: list[list[dict]], start: int, end: int, gutter: float) -> bool:
+    """Two columns of labels above their values whose lines do not keep in step (one column's labels a
+    smaller font, or a value wrapped): many rows hold the words of the left column only, many the right's,
+    so they are read one after the other. Columns in step (a label row over a value row, each of both
+    columns), or a boxed form whose wide cells fill a row alone, are left as they are."""
+    block = rows[start:end]
+    only = [sum({w["left"] >= gutter for w in row} == {right} for row in block) for right in (False, True)]
+    sides = [
+        sum(any((w["left"] >= gutter) == right for w in row) for row in block) for right in (False, True)
+    ]
+    return (
+        len(block) >= MIN_COLUMN_ROWS
+        and sum(only) >= OUT_OF_STEP * len(block)
+        and min(only) >= ONE_SIDE_ONLY * len(block)
+        and min(sides) >= MIN_COLUMN_ROWS / 2
+    )
+
+
+#: A column of running text: this many words to a line at least, in this share of its lines.
+TEXT_LINE_WORDS = 6
+TEXT_SHARE = 0.6
+
+
+def _text_beside(rows: list[list[dict]], wide: list[float], start: int, end: int, gutter: float) -> bool:
+    """A column of running text left of the gutter, a box of facts right of it (a memo's 'Key facts'): the
+    left side's lines are a sentence's, wrapped (many words, no wide gap, no question or label ending
+    them), so the two are read one after the other. A question form's questions end in '?' or ':'."""
+    left = _side(rows, wide, start, end, gutter, False)
+    right = _side(rows, wide, start, end, gutter, True)
+
+    def running(words: list[dict], gap: float) -> bool:
+        return (
+            len(words) >= TEXT_LINE_WORDS
+            and _first_cell_gap(words, gap) is None
+            and not words[-1]["text"].endswith(("?", ":"))
+        )
+
+    text = sum(running(part, gap) for part, gap in left)
+    return len(right) >= MIN_TABLE_BLOCK and text >= MIN_TABLE_BLOCK and text >= TEXT_SHARE * len(left)
 
 
 def _label_and_value(words: list[dict], wide: float) -> bool:

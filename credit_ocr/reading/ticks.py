@@ -61,15 +61,40 @@ def _is_box(patch: np.ndarray) -> bool:
     return all(side.mean() >= 0.9 for side in sides)
 
 
+#: A box a tick runs over is most of their shape, this share of its width and height at least ('d' read
+#: down to its bowl is less).
+_TICKED_OVER = 0.7
+
+
+def _sides(coverage: np.ndarray) -> tuple[int, int]:
+    """(first, last + 1) of the rows (or columns) inked over most of their length: a box's two sides."""
+    inked = np.flatnonzero(coverage >= 0.6 * coverage.max())
+    return int(inked[0]), int(inked[-1]) + 1
+
+
 def find_boxes(dark: np.ndarray, height: int, top: int = 0) -> list[Box]:
     """The tick boxes in ``dark`` (1 = ink) about ``height`` pixels tall; ``top`` shifts their rows."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     boxes = []
     for index in range(1, count):
         left, y, width, tall, _area = stats[index]
+        if (
+            not _SIZE[0] * height <= max(width, tall) <= 2 * _SIZE[1] * height
+            or y == 0
+            or y + tall == len(dark)
+        ):
+            continue  # (a shape the row's band cuts is no whole box)
+        patch = labels[y : y + tall, left : left + width] == index
+        if not (0.7 <= width / tall <= 1.4 and _is_box(patch)):
+            # a tick drawn over the box's edge ('☑' by hand) joins it: the box is the part its sides run along
+            rows, columns = _sides(patch.mean(1)), _sides(patch.mean(0))
+            if rows[1] - rows[0] < _TICKED_OVER * tall or columns[1] - columns[0] < _TICKED_OVER * width:
+                continue  # a letter's part ('?'), not a box a tick runs over
+            y, tall, left, width = y + rows[0], rows[1] - rows[0], left + columns[0], columns[1] - columns[0]
+            patch = patch[rows[0] : rows[1], columns[0] : columns[1]]
         if not (_SIZE[0] * height <= tall <= _SIZE[1] * height and 0.7 <= width / tall <= 1.4):
             continue
-        if not _is_box(labels[y : y + tall, left : left + width] == index):
+        if not _is_box(patch):
             continue
         margin = max(2, tall // 5)
         inside = dark[y + margin : y + tall - margin, left + margin : left + width - margin]

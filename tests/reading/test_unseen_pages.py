@@ -484,3 +484,118 @@ def test_labels_on_grey_cells_two_lines_each_beside_their_values_are_read() -> N
         "€20,570,000",
         "20 years",
     )
+
+
+def _columns_pdf(
+    left: list[tuple[str, str]], right: list[tuple[str, str]], pitches: tuple[int, int]
+) -> bytes:
+    """A text-layer page of two columns side by side, each its own lines (font, text) at its own pitch."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    for x, lines, pitch in ((50, left, pitches[0]), (360, right, pitches[1])):
+        y = 760
+        for font, text in lines:
+            pdf.setFont(font, 9)
+            pdf.drawString(x, y, text)
+            y -= pitch
+    pdf.save()
+    return out.getvalue()
+
+
+def test_a_memos_running_text_and_its_key_facts_box_are_read_one_after_the_other() -> None:
+    """A credit memo's sentences run down the left of the page, a box of key facts (each label above its
+    value) down the right: lines side by side on one baseline are two columns, read one after the other,
+    the box's label over its first row ('KEY FACTS') with it; a form's questions and answers stay rows."""
+    prose = [
+        "1. Applicant. Lech Projektentwicklung B.V. (legal form:",
+        "Private limited company (B.V.)) was incorporated on 7",
+        "September 1971 and has its business address at",
+        "Oudegracht 103, 3511 LH Utrecht, The Netherlands. It is",
+        "registered under KvK 61516783 and its VAT ID is",
+        "DE334899777. The request relates to the property known",
+        "as Residenz am Schlossgarten, a retail park, which was",
+        "last valued in 2018 at EUR 3,100,000 by a surveyor and",
+        "offers a total area of 3,680 sqm to its many tenants.",
+    ]
+    facts = ["KEY FACTS", "Obligor", "Lech Projektentwicklung B.V.", "Type", "Retail park", "Loan amount",
+             "EUR 6,900,000", "Term", "30 years", "Rate", "3.45%"]  # fmt: skip
+    data = _columns_pdf([("Helvetica", t) for t in prose], [("Helvetica", t) for t in facts], (14, 14))
+    result = ocr_bytes(data)
+    lines = result.text.splitlines()
+    assert lines.index("September 1971 and has its business address at") < lines.index("KEY FACTS")
+    assert lines[lines.index("KEY FACTS") + 1 : lines.index("KEY FACTS") + 3] == [
+        "Obligor",
+        "Lech Projektentwicklung B.V.",
+    ]
+    fields = extract(result.text, "rules").fields
+    assert fields["company_name"] == "Lech Projektentwicklung B.V."
+    assert (fields["loan_amount"], fields["term"], fields["interest_rate"]) == (
+        "€6,900,000",
+        "30 years",
+        "3.45%",
+    )
+    assert fields["business_address"] == "Oudegracht 103, 3511 LH Utrecht, The Netherlands"
+
+
+def test_two_columns_of_labels_above_values_out_of_step_are_read_one_after_the_other() -> None:
+    """A broker's form sets the borrower's labels above their values in the left column and the loan's in the
+    right, each column at its own pitch: their rows never line up, so each column is read down on its own
+    (no value is taken for the label beside it)."""
+    left = [("Helvetica-Bold", "BORROWER (FULL LEGAL NAME)"), ("Helvetica", "Havel Wohnbau Ltd"),
+            ("Helvetica-Bold", "INCORPORATED ON"), ("Helvetica", "6 October 1980"),
+            ("Helvetica-Bold", "REGISTERED OFFICE ADDRESS"),
+            ("Helvetica", "23 Berkeley Square, London W1J 7NJ, United Kingdom"),
+            ("Helvetica-Bold", "TRADE REGISTER ENTRY"), ("Helvetica", "Companies House No. 13856038"),
+            ("Helvetica-Bold", "VAT REGISTRATION NO."), ("Helvetica", "DE165024329")]  # fmt: skip
+    right = [("Helvetica-Bold", "ASSET TYPE"), ("Helvetica", "Nursing home"),
+             ("Helvetica-Bold", "BUILT"), ("Helvetica", "2021"),
+             ("Helvetica-Bold", "FLOOR AREA"), ("Helvetica", "2,180 m²"),
+             ("Helvetica-Bold", "ACQUISITION PRICE"), ("Helvetica", "€10,520,000"),
+             ("Helvetica-Bold", "LOAN AMOUNT"), ("Helvetica", "€5,790,000"),
+             ("Helvetica-Bold", "TENOR"), ("Helvetica", "30 years")]  # fmt: skip
+    fields = extract(ocr_bytes(_columns_pdf(left, right, (22, 17))).text, "rules").fields
+    assert (fields["company_name"], fields["founding_date"]) == ("Havel Wohnbau Ltd", "06.10.1980")
+    assert fields["business_address"] == "23 Berkeley Square, London W1J 7NJ, United Kingdom"
+    assert (fields["commercial_register"], fields["vat_id"]) == (
+        "Companies House No. 13856038",
+        "DE165024329",
+    )
+    assert (fields["property_type"], fields["construction_year"], fields["total_area"]) == (
+        "Nursing home",
+        2021,
+        "2,180 m²",
+    )
+    assert (fields["purchase_price"], fields["loan_amount"], fields["term"]) == (
+        "€10,520,000",
+        "€5,790,000",
+        "30 years",
+    )
+
+
+def test_a_tick_drawn_over_its_boxs_edge_still_ticks_that_box() -> None:
+    """A check mark drawn by hand runs out of its box at the top right: box and tick are one shape, taller
+    and wider than a box, which tesseract reads as 'Im'. The box is the part whose sides run straight, and
+    the tick inside it says which answer; a question mark beside it is no box."""
+    page = Image.new("L", A4_150, 250)
+    draw, face = ImageDraw.Draw(page), _font("DejaVuSans.ttf")
+    rows = [
+        ("Company Name", None),
+        ("Early repayment desired?", False),
+        ("Public funding applied for?", True),
+    ]
+    for i, (label, answer) in enumerate(rows):
+        y = 120 + 60 * i
+        draw.text((90, y), label, fill=0, font=face)
+        if answer is None:
+            draw.text((640, y), "Hansa Bau AG", fill=0, font=face)
+            continue
+        for x, word, ticked in ((640, "Yes", answer), (780, "No", not answer)):
+            draw.rectangle((x, y + 2, x + 22, y + 24), outline=20, width=2)
+            draw.text((x + 32, y), word, fill=0, font=face)
+            if ticked:  # a check mark from inside the box out past its top right corner
+                draw.line([(x + 4, y + 13), (x + 10, y + 21), (x + 27, y - 6)], fill=20, width=3)
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(150, 150))
+    fields = _fields(out.getvalue())
+    assert fields["company_name"] == "Hansa Bau AG"
+    assert (fields["early_repayment"], fields["public_funding"]) == (False, True)

@@ -828,3 +828,156 @@ def test_a_small_print_forms_cells_and_its_yes_no_initials() -> None:
         "DE716219232",
     )
     assert (fields["early_repayment"], fields["public_funding"]) == (True, False)
+
+
+def test_a_call_notes_bullets_semicolons_and_commas_part_its_items() -> None:
+    """A relationship manager's notes list the facts as bullets, several to a line: '- ' or '• ' before a
+    label, a semicolon or a comma between two items, a sentence going on after a value ('Baujahr 1959,
+    zuletzt modernisiert 2017', 'Nutzfläche 873 m².'), a line that ends the sentence above before its item."""
+    text = (
+        "Gesprächsnotiz\n"
+        "- Firma: Vogel Wohnbau GmbH & Co. KG\n"
+        "• Kunde / Darlehensnehmer: Vogel Wohnbau GmbH & Co. KG; Rechtsform: GmbH & Co. KG;\n"
+        "• Sitz: Hahnstraße 35, 60486 Frankfurt am Main; eingetragen beim Amtsgericht Frankfurt am\n"
+        "Main, HRA 1592; USt-IdNr. DE273722792.\n"
+        "• Baujahr 1959, zuletzt modernisiert 2017; Nutzfläche 873 m².\n"
+        "• Finanzierungsvolumen 2.300.000 €, Verwendungszweck: Kauf.\n"
+        "• Darlehensbetrag 2.300.000 €, Laufzeit 10 Jahre.\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Vogel Wohnbau GmbH & Co. KG"
+    assert fields["legal_form"] == "GmbH & Co. KG"
+    assert fields["business_address"] == "Hahnstraße 35, 60486 Frankfurt am Main"
+    assert fields["vat_id"] == "DE273722792"
+    assert fields["construction_year"] == 1959
+    assert fields["total_area"] == "873 m²"
+    assert fields["requested_amount"] == "€2,300,000"
+    assert fields["purpose"] == "Kauf"
+    assert fields["loan_amount"] == "€2,300,000"
+    assert fields["term"] == "10 years"
+
+
+def test_a_legal_forms_initials_keep_their_stop_and_a_labels_bracket_ends_its_value() -> None:
+    """'B.V.' and 'S.à r.l.' end with a full stop that is theirs (a speck's is dropped: 'Weinhandel
+    GmbH.'); a label inside a bracket ('(legal form: ...)') ends its value where the bracket closes. A
+    statement names its borrower 'Obligor' or 'Sponsor entity'."""
+    fields = extract_rules(
+        "Sponsor entity ........ Havel Projektentwicklung B.V.\nLegal form ........ B.V."
+    ).fields
+    assert fields["company_name"] == "Havel Projektentwicklung B.V."
+    assert fields["legal_form"] == "B.V."
+    other = extract_rules(
+        "Obligor   Kraus Wohnbau GmbH.\n"
+        "1. Applicant. Kraus Wohnbau GmbH (legal form: Limited Partnership (GmbH & Co. KG)) was\n"
+        "incorporated on 28.04.2004."
+    ).fields
+    assert other["company_name"] == "Kraus Wohnbau GmbH"
+    assert other["legal_form"] == "Limited Partnership (GmbH & Co. KG)"
+
+
+def test_a_letter_names_its_property_and_its_equity_in_its_own_words() -> None:
+    """A German letter puts the property's kind in brackets after its name and says when it was built
+    ('wurde 1992 errichtet'); a memo says what an amount is after it, past 'will be ... as' ('of which EUR
+    4,605,000 will be provided as equity'); a Dutch address has letters in its postcode."""
+    letter = extract_rules(
+        "hiermit bitten wir um ein Finanzierungsangebot für das Objekt „Westhafen Lofts“\n"
+        "(Studentenwohnheim), Rosenheimer Straße 43, 81379 München. Das Gebäude wurde 1992\n"
+        "errichtet und verfügt über eine Nutzfläche von 3.186 m²."
+    ).fields
+    assert letter["property_name"] == "Westhafen Lofts"
+    assert letter["property_type"] == "Studentenwohnheim"
+    assert letter["construction_year"] == 1992
+    memo = extract_rules(
+        "1. Applicant. Lech Projektentwicklung B.V. was incorporated on 7 September 1971 and has its\n"
+        "business address at Oudegracht 103, 3511 LH Utrecht, The Netherlands. It is registered under\n"
+        "KvK 61516783.\n"
+        "3. Financing request. The purchase price amounts to EUR 11,505,000, of which EUR 4,605,000 will\n"
+        "be provided as equity. The client requests financing of EUR 6,900,000."
+    ).fields
+    assert memo["business_address"] == "Oudegracht 103, 3511 LH Utrecht, The Netherlands"
+    assert memo["purchase_price"] == "€11,505,000"
+    assert memo["equity_share"] == "€4,605,000"
+
+
+def test_a_core_banking_screen_names_its_fields_in_capitals_and_abbreviations() -> None:
+    """A bank's screen print: 'NAME' alone under '01 BORROWER' is the borrower's name, 'PROP NAME' and
+    'PROP ADDR' are the property's (capitals need no full stop to abbreviate), an empty 'VAT-ID' takes no
+    numbered section title below it for its value, and that title moves the reading on to the property."""
+    text = (
+        "01 BORROWER\n"
+        "NAME....................: Main Estates S.à r.l.\n"
+        "REGISTER................: RCS Luxembourg B105144\n"
+        "VAT-ID..................:\n"
+        "02 COLLATERAL / PROPERTY\n"
+        "PROP TYPE...............: Medical centre\n"
+        "PROP NAME...............: Nordtor\n"
+        "PROP ADDR...............: Hahnstraße 6, 60311 Frankfurt am Main\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Main Estates S.à r.l."
+    assert fields["vat_id"] is None
+    assert (fields["property_type"], fields["property_name"]) == ("Medical centre", "Nordtor")
+    assert fields["property_address"] == "Hahnstraße 6, 60311 Frankfurt am Main"
+    assert fields["business_address"] is None
+
+
+def test_a_term_sheet_without_headings_moves_to_the_asset_with_its_name() -> None:
+    """No heading says where the borrower ends: after 'Asset  Elbblick Offices' a 'Location' is the asset's.
+    An amount a few words describe ('Monthly annuity instalment of EUR 73,450') is read from among them."""
+    text = (
+        "Borrower  Ostwind Projektentwicklung S.à r.l.\n"
+        "Registered office  19, Boulevard Royal, L-2449 Luxembourg\n"
+        "Asset class  Hotel\n"
+        "Asset  Elbblick Offices\n"
+        "Location  Gewerbering 171, 60314 Frankfurt am Main\n"
+        "Amortisation  Monthly annuity instalment of EUR 73,450\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["business_address"] == "19, Boulevard Royal, L-2449 Luxembourg"
+    assert fields["property_address"] == "Gewerbering 171, 60314 Frankfurt am Main"
+    assert fields["monthly_payment"] == "€73,450 per month"
+
+
+def test_a_brokers_letterhead_gives_the_brokers_own_ids_not_the_applicants() -> None:
+    """A broker's cover letter heads its page with its own VAT id; the applicant's form after the letter
+    gives the applicant's under the same label: the request's wins over the letter's head. A tick box
+    printed right after its label ('beantragt☒ Ja') still answers it."""
+    text = (
+        "Meridian Finanzvermittlung GmbH\n"
+        "USt-IdNr. DE 276 118 450\n"
+        "Sehr geehrte Damen und Herren,\n"
+        "anbei die Finanzierungsanfrage unserer Mandantin.\n"
+        "Mit freundlichen Grüßen\n"
+        "Antragsteller (Firma)  Main Projektentwicklung GmbH\n"
+        "USt-IdNr.  DE 337 300 980\n"
+        "Öffentliche Fördermittel beantragt☒ Ja ☐ Nein\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["vat_id"] == "DE337300980"
+    assert fields["public_funding"] is True
+
+
+def test_a_letter_in_english_or_german_names_its_property_its_term_and_a_foreign_register() -> None:
+    """'the property "Hofgarten Carré" (Nursing home)' names the property and its kind ('property' is no
+    kind); 'mit einer Laufzeit von 15 Jahren' is a term; 'registered under KvK 56050533' a Dutch entry."""
+    english = extract_rules(
+        "Dear Sir or Madam,\n"
+        'we kindly ask for a financing offer for the property "Hofgarten Carré" (Nursing home)\n'
+        "located at Parkallee 127, 45329 Essen. The company is registered under KvK 56050533; its\n"
+        "legal form: Besloten Vennootschap (B.V.). Our VAT ID is DE208066911.\n"
+    ).fields
+    assert (english["property_name"], english["property_type"]) == ("Hofgarten Carré", "Nursing home")
+    assert english["commercial_register"] == "KvK 56050533"
+    assert english["legal_form"] == "Besloten Vennootschap (B.V.)"
+    german = extract_rules(
+        "Sehr geehrte Damen und Herren,\n"
+        "wir stellen uns ein Darlehen über EUR 5.670.000 mit einer Laufzeit von 15 Jahren vor.\n"
+    ).fields
+    assert german["term"] == "15 years"
+
+
+def test_a_typeset_dash_in_a_row_of_values_is_an_empty_cell() -> None:
+    """'Register entry  VAT-ID' over '–  DE221550864': the dash is the register's (none), the number the
+    VAT id's; a lone '|' or '7' before a gap is still a speck."""
+    fields = extract_rules("Register entry  VAT-ID\n–  DE221550864\n").fields
+    assert (fields["commercial_register"], fields["vat_id"]) == (None, "DE221550864")

@@ -46,6 +46,8 @@ BARE_NOUNS = {"property": "property_name", "object": "property_name", "asset": "
               "objekt": "property_name", "applicant": "company_name", "firm": "company_name",
               "firma": "company_name", "antragsteller": "company_name", "kreditnehmer": "company_name",
               "darlehensnehmer": "company_name"}  # fmt: skip
+#: Whose name 'Name' alone asks for, by the section it stands in.
+_SECTION_NAMES = {"applicant": "company_name", "property": "property_name"}
 #: How surely a bare noun names its field: less than a label that says 'name', enough not to be doubted.
 BARE_NOUN_SCORE = 0.75
 
@@ -87,7 +89,10 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
         return ()
     if names_another(word):
         return None  # 'Kaufnebenkosten', 'Notary fees', 'Existing loans': a label, but of none of the fields
-    abbreviated = word.rstrip("?:)").endswith(".") and len(folded) >= 3
+    # 'Amt.', 'Constr.'; a screen's capitals need no full stop ('PROP ADDR', 'REQUESTED AMT')
+    abbreviated = len(folded) >= 3 and (
+        word.rstrip("?:)").endswith(".") or (word.isupper() and len(folded) == 4)
+    )
     # German written without umlauts, as a typewriter or a fax header does ('Gruendung', 'Flaeche'): tried
     # only when the word as printed is none ('value' stays 'value')
     spellings = dict.fromkeys((folded, _TRANSCRIBED.sub(r"\1", folded)))
@@ -210,14 +215,17 @@ def match_label(
     return LabelMatch(field, round(score / (score + rival), 3), count, also)
 
 
-def bare_noun(words: list[str]) -> LabelMatch | None:
+def bare_noun(words: list[str], section: str | None = None) -> LabelMatch | None:
     """The name field a lone noun asks for, when it is the whole label ('Property' in a cell of its own,
-    'Property:' before its value), else None. A noun inside a longer segment is no label: 'Property
-    Management GmbH' is a company's name, 'Property & Financing' a heading."""
+    'Property:' before its value), else None; 'Name' alone asks for the name of the section's subject (the
+    borrower's under '01 BORROWER'). A noun inside a longer segment is no label: 'Property Management
+    GmbH' is a company's name, 'Property & Financing' a heading."""
     if len(words) != 1:
         return None
     folded = _fold_word(words[0])
     field = BARE_NOUNS.get(folded) or BARE_NOUNS.get(folded.removesuffix("in"))  # 'Antragstellerin' too
+    if folded == "name" and section in _SECTION_NAMES:
+        field = _SECTION_NAMES[section]
     return LabelMatch(field, BARE_NOUN_SCORE, 1) if field else None
 
 

@@ -14,7 +14,7 @@ import re
 from credit_ocr.reading.extraction.prose import ADDRESS, PROSE_SCORE
 from credit_ocr.reading.extraction.walk import Candidate
 
-__all__ = ["letterhead_candidates"]
+__all__ = ["greeting_line", "letterhead_candidates"]
 
 #: How many lines under the closing may hold the sender.
 SIGNATURE_LINES = 6
@@ -24,19 +24,26 @@ _CLOSING = re.compile(
     r"^(?:kind regards|best regards|with kind regards|yours (?:sincerely|faithfully)|sincerely|regards)\b",
     re.IGNORECASE,
 )
-#: A company's name ends in its legal form: 'GmbH', 'GmbH & Co. KG', 'AG', 'e.K.', 'UG (haftungsbeschränkt)'.
+#: A company's name ends in its legal form: 'GmbH', 'GmbH & Co. KG', 'AG', 'e.K.', 'UG (haftungsbeschränkt)',
+#: a Dutch 'B.V.', a Luxembourg 'S.à r.l.'.
 _COMPANY = re.compile(
     r"\S.*?\b(?P<form>GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|"
-    r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?)$"
+    r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?|[BN]\.\s?V\.|S\.\s?[àa]\s?r\.\s?l\.|S\.\s?A\.|SARL|S\.r\.l\.|plc|PLC|LLP)$"
 )
 #: An address on one line may end in its country: 'Harbour Lane 9, 28195 Bremen, Germany'.
 _ONE_LINE = re.compile(rf"(?:{ADDRESS.pattern})(?:,\s?[A-Z][a-z]+)?")
 
 
+def greeting_line(lines: list[str]) -> int:
+    """The line that greets the reader ('Dear Sir or Madam,'), -1 when the text greets no one. What comes
+    before it is the letter's head: the sender's and the addressee's (a broker's own VAT id), not the request's."""
+    return next((i for i, line in enumerate(lines) if _GREETING.match(line.strip())), -1)
+
+
 def letterhead_candidates(lines: list[str]) -> list[Candidate]:
     """The sender's name and address, when the text is a letter (it greets someone); else nothing."""
-    greeting = next((i for i, line in enumerate(lines) if _GREETING.match(line.strip())), None)
-    if greeting is None:
+    greeting = greeting_line(lines)
+    if greeting < 0:
         return []
     closing = next(
         (i for i, line in enumerate(lines) if i > greeting and _CLOSING.match(line.strip())), len(lines)

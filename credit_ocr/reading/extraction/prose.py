@@ -32,7 +32,7 @@ __all__ = ["ADDRESS", "PROSE_SCORE", "is_prose", "prose_candidates"]
 
 #: A value read from a sentence ranks below a labelled one (a label read by meaning scores 0.5-1).
 PROSE_SCORE = 0.25
-#: How many words before a value (and after it, at half weight) may name its field.
+#: How many words before a value (and after it, at half weight, not counting 'be', 'as'...) may name its field.
 WINDOW_BEFORE, WINDOW_AFTER = 7, 4
 #: A field is named only by a word that alone says much (vocabulary weight 2: a strong hint, 3: the name).
 MIN_WEIGHT = 2.0
@@ -48,6 +48,8 @@ _FUNCTION_WORDS = frozenset({
     "wir", "unser", "unsere", "der", "die", "das", "des", "dem", "den", "und", "ist", "sind", "wurde", "wurden",
     "haben", "hat", "mit", "von", "für", "ein", "eine", "einen", "zur", "zum", "um", "soll", "nicht", "bitten",
 })  # fmt: skip
+#: The words after a value that say nothing of it ('will be provided as equity'); a source does ('from').
+_SKIPPED_AFTER = _FUNCTION_WORDS - _SOURCE
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
     r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -69,13 +71,17 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 #: where there is one, is the value.
 _BY_SHAPE = (
     ("commercial_register", REGISTER),
+    # another country's register, as a sentence names it: 'registered under KvK 56050533', 'with RCS B 123456'
+    ("commercial_register", re.compile(
+        r"\bregistered\s+(?:under|with|at)\s+(?:the\s+)?(?P<value>(?!HR\s?[AB]\b)[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,3}"
+        r"\s(?:No\.?\s|Nr\.?\s)?[A-Z]?\s?\d[\d ]{2,10}\d[a-z]?)\b")),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
     ("company_name", re.compile(  # 'Our company is Hansa Bau GmbH, ...': a name that ends in its legal form
         r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,|[Tt]he (?:applicant|borrower) is)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
         r"(?:GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG\s\(haftungsbeschr[äa]nkt\)|e\.\s?K\.))(?=[\s,.;]|$)")),
     ("term", re.compile(
-        r"\b(?:over|within|term of|duration of|period of)\s+(?:a\s+(?:term|period)\s+of\s+)?"
-        r"(?P<value>\d{1,2}\s?(?:years?|yrs|months))\b", re.I)),
+        r"\b(?:over|within|term of|duration of|period of|Laufzeit von|Laufzeit über|Dauer von)\s+"
+        r"(?:a\s+(?:term|period)\s+of\s+)?(?P<value>\d{1,2}\s?(?:years?|yrs|months|Jahren?|Monaten?))\b", re.I)),
     ("construction_year", re.compile(
         r"\b(?:built|completed|constructed|erected|dates from|dating from)\s+(?:in\s+)?(?P<value>1[89]\d\d|20\d\d)\b",
         re.I)),
@@ -99,16 +105,18 @@ _BY_SHAPE = (
 _NAMED_PROPERTY = (
     re.compile(r"\b(?:an?|the)\s+(?P<type>[A-Za-z][A-Za-z -]{2,50}?),?\s+(?:known as|named|called)\s+[\"“„]?"
                r"(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?(?=\s*[,.;]|\s+(?:at|in|located|situated)\b)"),
-    re.compile(r"\bthe\s+(?P<type>[a-z][a-z -]{2,50}?)\s+[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),
+    # the kind before the quoted name ('the office building "Elbblick"'); 'the property' names no kind
+    re.compile(r"\bthe\s+(?!(?:property|building|object|asset)\s+[\"“„])(?P<type>[a-z][a-z -]{2,50}?)\s+"
+               r"[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),
     re.compile(r"\bthe\s+(?:property|building|object)\s+(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?),\s+an?\s+"
                r"(?P<type>[a-z][^,.;]{2,60}?)\s+(?:located|situated|at|in)\b"),
     # its name, then its kind in brackets: 'to acquire the property Technologiehof West (Light Industrial Building)'
     re.compile(r"\bthe\s+(?:property|building|object)\s+[\"“„]?(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?"
                r"\s+\((?P<type>[A-Za-z][^()]{2,40})\)"),
-    # German: 'die Finanzierung des Objekts „Handelshof West“ (Objektart: Bürogebäude)'
+    # German: 'die Finanzierung des Objekts „Handelshof West“ (Objektart: Bürogebäude)', '... (Bürogebäude)'
     re.compile(r"\b(?:des|das|dem)\s+(?:Objekts?|Objektes|Gebäudes?|Anwesens?)\s+[„\"“]?"
                r"(?P<name>[A-ZÄÖÜ][\wäöüß-]*(?:\s(?:[A-ZÄÖÜ][\wäöüß-]*|am|an der|im))*)[\"“”]?"
-               r"\s*\((?:Objektart|Art|Nutzungsart|Gebäudeart):\s*(?P<type>[^)]{2,40})\)"),
+               r"\s*\((?:(?:Objektart|Art|Nutzungsart|Gebäudeart):\s*)?(?P<type>[^)]{2,40})\)"),
     re.compile(r"\b(?:acquire|buy|purchase|finance|refinance|build|renovate|extend)\s+the\s+"
                r"(?P<type>[a-z][a-z -]{2,40}?)\s+(?P<name>(?:[A-ZÄÖÜ][\wäöüß-]*\s){1,4}?)(?:at|in|located|situated)\b"),
 )  # fmt: skip
@@ -117,14 +125,20 @@ _BEFORE_KIND = re.compile(r"^.*\b(?:the|is|are|was|a|an|of)\s+(?:type\s+)?")
 #: A city's name, of one word or more: 'Bremen', 'Frankfurt am Main', 'Halle (Saale)', 'Freiburg im Breisgau'.
 _CITY = rf"[A-ZÄÖÜ][\wäöüß-]+{TOWN_TAIL}"
 #: The country after a city, when the sentence gives it: ', Germany'.
-_COUNTRY = r"(?:,\s(?:Germany|Deutschland|Austria|Österreich|Switzerland|Schweiz)\b)?"
+_COUNTRY = (
+    r"(?:,\s(?:Germany|Deutschland|Austria|Österreich|Switzerland|Schweiz|The\sNetherlands|Netherlands"
+    r"|Luxembourg|Luxemburg|Belgium|France|United\sKingdom)\b)?"
+)
+#: A postcode: Germany's five digits, Austria's or Switzerland's four, the Netherlands' four and two letters
+#: ('3511 LH'), Luxembourg's 'L-1234'.
+_POSTCODE = r"(?:\d{5}|\d{4}(?:\s[A-Z]{2})?|[A-Z]-\d{4,5})"
 #: A street and its number, perhaps a postcode and city after it: 'Dorfstraße 5, 21079 Hamburg', 'Am Sandtorkai
 #: 5' and 'Harbour Lane 9, 28195 Bremen' are; 'Phase 2' is not (no street's ending, no postcode).
 ADDRESS = re.compile(
     r"(?:\b(?:Am|An der|Auf der|Auf dem|Im|In der|Zum|Zur)\s)?\b[A-ZÄÖÜ][\wäöüß-]*"
     r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|kai|markt|chaussee)\s\d{1,4}[a-z]?"
-    rf"(?:,\s?\d{{5}}\s{_CITY}{_COUNTRY})?"
-    rf"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){{1,3}}\d{{1,4}}[a-z]?,\s?\d{{5}}\s{_CITY}{_COUNTRY}"
+    rf"(?:,\s?{_POSTCODE}\s{_CITY}{_COUNTRY})?"
+    rf"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){{1,3}}\d{{1,4}}[a-z]?,\s?{_POSTCODE}\s{_CITY}{_COUNTRY}"
 )
 #: Words that make an address in a sentence the company's own ('our office at ...', 'with business address
 #: ...'), not the property's; so does a company's name right before it ('on behalf of Hansa GmbH, Dorfstraße 5').
@@ -235,7 +249,7 @@ def _read_sentence(text: str, tokens: list[_Token], start: int, end: int) -> lis
         before = [t for t in words if previous_end <= t.start and t.start + len(t.text) <= v_start][
             -WINDOW_BEFORE:
         ]
-        after = [t for t in words if t.start >= v_end][:WINDOW_AFTER]
+        after = [t for t in words if t.start >= v_end and t.text.lower() not in _SKIPPED_AFTER][:WINDOW_AFTER]
         field, named = _named_field(kinds, before[::-1], after)
         if field is not None:
             found.append(

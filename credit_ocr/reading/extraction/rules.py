@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from credit_ocr.reading.extraction.answers import with_answers
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
-from credit_ocr.reading.extraction.letterhead import letterhead_candidates
+from credit_ocr.reading.extraction.letterhead import greeting_line, letterhead_candidates
 from credit_ocr.reading.extraction.mirror import unmirrored
 from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
@@ -33,6 +33,11 @@ _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)
 #: after its last group ('EUR 9,240,000  5'): no digit follows the cents, none stands apart.
 _AFTER_CENTS = re.compile(r"(?<=[.,]\d{2})\s+\d{1,2}\s*$|(?<=[.,]\d{3})\s+\d\s*$")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
+#: An amount with its currency among words.
+_AMOUNT = re.compile(r"(?:€|\bEUR)\s?\d[\d.,' ]*\d|\d[\d.,' ]*\d\s?(?:€|EUR\b)")
+#: Where a note's sentence goes on after a value ('Baujahr 1959, zuletzt modernisiert 2017', 'Nutzfläche 873
+#: m².'): a comma before a word, or the sentence's full stop.
+_SENTENCE_GOES_ON = re.compile(r",\s+(?=[^\W\d_]).*$|[.,;]$")
 _EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_Lindenailee')
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
 #: An entry's court named ('Local Court', 'Amtsgericht'): what follows it is no part of the entry.
@@ -46,8 +51,8 @@ def _normalize(name: str, raw: str):
     """``fields.normalize``, then once more after undoing OCR slips it cannot know about.
 
     An address's commas read as full stops are put back. '7 630000 EUR', '6,680 ,000' or '8, 960' (a space read
-    into a number) and '3,721 m?2' (m² read as 'm?2') are read as what
-    they were printed as; the slip-free reading is only tried when the first one fails.
+    into a number) and '3,721 m?2' (m² read as 'm?2') are read as what they were printed as, a number
+    without the sentence that goes on after it; the slip-free reading is only tried when the first one fails.
     """
     if name in ("business_address", "property_address"):
         raw = _ADDRESS_STOP.sub(",", raw)
@@ -66,6 +71,10 @@ def _normalize(name: str, raw: str):
         fixed = _DIGIT_SPACE.sub("", _AFTER_CENTS.sub("", fixed))
     if kind == "area":
         fixed = _SQUARE_METRE_SLIP.sub(" m2", fixed)
+    if kind != "text":
+        fixed = _SENTENCE_GOES_ON.sub("", fixed)
+    if kind in ("money", "monthly") and len(amounts := _AMOUNT.findall(fixed)) == 1 and amounts[0] != fixed:
+        fixed = amounts[0]  # 'Monthly annuity instalment of EUR 73,450': the one amount the words describe
     if fixed != raw:
         retried = normalize(name, fixed)
         if retried is not None and is_valid(name, retried):
@@ -115,22 +124,27 @@ def _reading(cand: Candidate) -> tuple[object, bool]:
 
 
 def _standing(cand: Candidate, lines: list[str]) -> int:
-    """2: a value under a form's label; 1: a value a sentence names (:mod:`.prose`); 0: a "label" the walk
-    found inside a sentence ('registered under HRB 1 / Bonn ...'): a sentence has words, not labels."""
+    """2: a value under a form's label; 1: a value a sentence names (:mod:`.prose`), or gives a label and
+    its colon ('...; legal form: Besloten Vennootschap (B.V.).'); 0: a "label" the walk found inside a
+    sentence ('registered under HRB 1 / Bonn ...'): a sentence has words, not labels."""
     if cand.how == "prose":
         return 1
     if cand.how == "value":
         return 0  # a value no label named ('Modernisation).' alone on a line): the weakest of all
-    return 0 if cand.line < len(lines) and is_prose(lines[cand.line]) else 2  # a phrase's too
+    if cand.line < len(lines) and is_prose(lines[cand.line]):
+        return 1 if f"{cand.label}:" in lines[cand.line] else 0  # a sentence's own label: 'legal form: B.V.'
+    return 2  # a phrase's too
 
 
 class _Rank(NamedTuple):
     """How a value offered for a field ranks, compared field by field in this order: a plausible value beats
-    an implausible one, the reply's a quoted mail's, a labelled one a sentence's, one beside its label one
+    an implausible one, the reply's a quoted mail's, the request's one a letter's head gives (a broker's own
+    VAT id above 'Dear Sir or Madam'), a labelled one a sentence's, one beside its label one
     below it, a surer label a looser one, a phrase a meaning, a longer label a shorter one."""
 
     fits: bool
     unquoted: bool
+    past_the_head: bool
     standing: int
     beside: bool
     label_score: float
@@ -138,10 +152,11 @@ class _Rank(NamedTuple):
     label_words: int
 
 
-def _rank(cand: Candidate, fits: bool, lines: list[str]) -> _Rank:
+def _rank(cand: Candidate, fits: bool, lines: list[str], greeting: int) -> _Rank:
     return _Rank(
         fits,
         not _quoted(cand, lines),
+        cand.line > greeting or cand.how == "prose",
         _standing(cand, lines),
         not cand.below,
         round(cand.label_score, 2),
@@ -229,6 +244,23 @@ def _wrapped(cand: Candidate, lines: list[str]) -> None:
         cand.doubt = cand.doubt or "its value went on to the next line: the two were read as one"
 
 
+#: A sentence's end inside a value: a full stop after a word (or a bracket) and before a capital; 'Co. KG'
+#: and 'Str. 5' are none.
+_FULL_STOP = re.compile(r"(?<=[a-zäöüß)]{2})\.\s+(?=[A-ZÄÖÜ])|(?<=[a-z]\))\.\s+(?=[A-ZÄÖÜ])")
+
+
+def _sentence_ends(cand: Candidate, lines: list[str]) -> None:
+    """A label a sentence gives with its colon ('Purpose of the request: Acquisition. The purchase price
+    ...'): its value ends with the sentence."""
+    if cand.how == "prose" or cand.line >= len(lines) or not is_prose(lines[cand.line]):
+        return
+    if (
+        f"{cand.label}:" in lines[cand.line]
+        and (cut := _FULL_STOP.split(cand.raw, maxsplit=1))[0] != cand.raw
+    ):
+        cand.raw, cand.alternatives = cut[0], (cand.raw, *cand.alternatives)
+
+
 def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult:
     """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences."""
     fields = empty_fields()
@@ -237,8 +269,10 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
     lines, words = with_answers(unmirrored(text.splitlines()), words)
     offers = candidates(lines) + prose_candidates(lines) + letterhead_candidates(lines)
+    greeting = greeting_line(lines)
     for cand in offers:
         _wrapped(cand, lines)
+        _sentence_ends(cand, lines)
     readings = [(cand, *_reading(cand)) for cand in offers]
     # a label naming two kinds of field offers its value to both: the kind it fits takes it
     settled = {(c.line, c.label, c.raw) for c, value, fits in readings if value is not None and fits}
@@ -248,7 +282,7 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
             unread.setdefault(cand.field, cand.raw)
         if value is None or (not fits and (cand.line, cand.label, cand.raw) in settled):
             continue
-        key = _rank(cand, fits, lines)
+        key = _rank(cand, fits, lines, greeting)
         offered[cand.field].append((value, key, cand.label.casefold().split()))
         if cand.field not in ranked or key > ranked[cand.field]:
             ranked[cand.field] = key

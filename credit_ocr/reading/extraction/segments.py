@@ -14,12 +14,12 @@ from credit_ocr.reading.glyphs import BOXES, TICK_MARKS
 
 __all__ = ["VALUE_WORD", "clean_value", "split_line", "spread"]
 
-_WIDE_GAP = re.compile(r"\s{2,}|\t")
+_WIDE_GAP = re.compile(r"\s{2,}|\t|;\s+")
 VALUE_WORD = re.compile(r"\d|EUR|€|m2|m²|sqm|yrs|years|month")
 _YES, _NO = re.compile(r"\b(yes|ja)\b", re.IGNORECASE), re.compile(r"\b(no|nein)\b", re.IGNORECASE)
-#: Words OCR glued together: a rule's remnant between them ('Use_Energy'), or no space after a number
-#: ('€23,350,000Desired').
-_GLUED = re.compile(r"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{2,})")
+#: Words OCR glued together: a rule's remnant between them ('Use_Energy'), no space after a number
+#: ('€23,350,000Desired'), a tick box right after its label ('beantragt☒ Ja ☐ Nein').
+_GLUED = re.compile(rf"(?<=[A-Za-z])_+(?=[A-Za-z])|(?<=\d)(?=[A-Z][a-z]{{2,}})|(?<=[^\W\d_])(?=[{BOXES}])")
 _LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
 #: An item's number before its label: '3.', 'b)', 'iv.', and the outline numbers '1.1', '2.3.1.' (before a
 #: letter: '3.75 %' is a value).
@@ -27,19 +27,26 @@ _ENUMERATOR = re.compile(
     r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
 )
 
+#: A list's bullet before its label ('- Firma: Brandt Estates AG', '• Kaufpreis: ...'): one space after it, a
+#: letter next (a dash alone before a wide gap is an empty cell's, kept).
+_BULLET = re.compile(r"^\s*[-–—•·*▪►‣◦]\s(?=[^\W\d_])")
+
 #: A date written out with the day first ('3. August 1993', '12. Mai 2018'): no item's number.
 _DAY_FIRST = re.compile(r"^\s*\d{1,2}\.\s+[^\W\d_]{3,9}\.?\s+\d{4}\b")
 
 
 def split_line(line: str) -> tuple[bool, list[str]]:
     """(whether the line starts with an enumerator like '3.' or 'b)', its segments)."""
-    body = _LEADERS.sub("  ", _GLUED.sub(" ", line.strip()))
+    body = _BULLET.sub("", _LEADERS.sub("  ", _GLUED.sub(" ", line.strip())))
     numbered = bool(_ENUMERATOR.match(body)) and not _DAY_FIRST.match(body)
     body = _ARITHMETIC.sub("", body if _DAY_FIRST.match(body) else _ENUMERATOR.sub("", body))
     segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]
     segments = [s for s in segments if s]
-    while len(segments) > 1 and len(segments[0]) == 1 and segments[0] not in _ANSWER_LETTERS:
-        segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed
+    while (
+        len(segments) > 1 and len(segments[0]) == 1 and segments[0] not in _ANSWER_LETTERS | _TYPESET_DASHES
+    ):
+        segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed (a typeset
+        # dash is an empty cell's)
     segments = [
         s for i, s in enumerate(segments) if not (0 < i < len(segments) - 1 and _STRAY_LETTER.match(s))
     ]
@@ -57,6 +64,8 @@ _ARITHMETIC = re.compile(r"^(?:less|plus|minus|abzgl|abzüglich|zzgl|zuzüglich)
 _STRAY_LETTER = re.compile(r"^[^\W\dxXoOyYnNjJ_]$")
 #: A cell of one letter that answers: a tick, or a yes/no initial ('N  N  0.50% flat').
 _ANSWER_LETTERS = frozenset("xXyYnNjJ")
+#: A typeset dash: an empty cell's, never a speck.
+_TYPESET_DASHES = frozenset("–—")
 
 #: What an empty cell of a table prints, or a bordered table's empty cell reads as (``lines.EMPTY_CELL``).
 _DASHES = frozenset("-–—")
@@ -93,8 +102,8 @@ def _cells(segment: str) -> list[str]:
     """A segment cut before a second label inside it: two table cells read without a wide gap between.
 
     'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
-    more that names its field surely counts, after a value word (a digit, a known unit, or a word no
-    label uses: 'Ruhr Industriepark AG Corporate Form Stock Corporation (AG)').
+    more, or one its colon ends or a comma starts, that names its field surely counts, after a value word (a digit, a known
+    unit, or a word no label uses: 'Ruhr Industriepark AG Corporate Form Stock Corporation (AG)').
     """
     words = segment.split()
     for j in range(2, len(words) - 1):
@@ -114,7 +123,11 @@ def _cells(segment: str) -> list[str]:
             continue  # a label starts with a word of a label, or a capital filler ('Desired'), not 'per month'
 
         found = match_label(words[j:], None)
-        if found is not None and label_end(words[j:], found.words, found.field) >= 2 and found.score >= 0.6:
+        if found is None or found.score < 0.6:
+            continue
+        end = label_end(words[j:], found.words, found.field)
+        if end >= 2 or words[j + end - 1].endswith(":") or words[j - 1].endswith(","):
+            # or a label its colon ends, or a note's after a comma ('€, Zweck: Kauf', '€, Laufzeit 10 Jahre')
             return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]
     return [segment]
 
@@ -126,14 +139,33 @@ _PER = frozenset(("/", "per", "pro", "je"))
 _TRAILING_MARKS = re.compile(rf"(?:\s+[^\w\s€%)\]{BOXES}{TICK_MARKS}]{{1,2}})+$")
 
 _ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
+#: A legal form's initials end with their full stop: 'B.V.', 'N.V.', 'S.A.', 'S.à r.l.', 'e.V.'.
+_INITIALS = re.compile(r"(?:^|\s|\()(?:\w{1,2}\.)*\w\.\w\.$")
 
 
 def clean_value(text: str) -> str:
     """A value without the rules, dashes and specks OCR leaves at its edges."""
     text = " ".join(text.split()).lstrip(" :;|_—–-\\").rstrip(" :;|_")  # rules and dashes before a value
     text = _TRAILING_MARKS.sub("", text)  # 'Gewerbeimmobilie - .': a fax's specks after the value
-    if text.endswith(".") and not text.endswith(_ABBREVIATIONS) and not text[-2:-1].isdigit():
+    text = _before_unopened(text)  # '(legal form: GmbH & Co. KG (KG)) was ...': the label's bracket closes
+    if (
+        text.endswith(".")
+        and not text.endswith(_ABBREVIATIONS)
+        and not text[-2:-1].isdigit()
+        and not _INITIALS.search(text)
+    ):
         text = text[:-1]  # a speck read as a full stop: 'Weinhandel GmbH.'
+    return text
+
+
+def _before_unopened(text: str) -> str:
+    """The text up to a closing bracket it never opened: the end of a bracket the label stood in (not a
+    tick box's half, 'U) Yes  (x) No', nor a number's 'b)')."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return text[:i].rstrip() if " " in text[:i].strip() else text
     return text
 
 

@@ -14,7 +14,8 @@ __all__ = ["FILLER", "GERMAN", "NOT_A_FIELD", "VOCABULARY"]
 #: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
 VOCABULARY: dict[str, dict[str, float]] = {
     "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrower": 2, "borrowing": 1,
-                     "applicant": 2, "name": 2, "entity": 1, "trading": 1},
+                     "applicant": 2, "name": 2, "entity": 1, "trading": 1, "obligor": 3, "debtor": 3, "mortgagor": 3,
+                     "counterpart": 2, "sponsor": 2},
     "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 2, "incorporat": 1,
                    "compan": 1, "corporat": 1},
     "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "est": 3, "since": 3, "date": 2},
@@ -47,7 +48,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
     "term": {"term": 3, "duration": 3, "period": 3, "maturity": 3, "tenor": 3, "length": 3, "running": 2, "run": 2,
              "time": 1, "loan": 0.5, "year": 0.5},
     "monthly_payment": {"month": 3, "mthly": 3, "mtl": 3, "instal": 3, "payment": 2, "rate": 2, "debt": 1, "service": 1,
-                        "repayment": 1, "amortis": 2, "amortiz": 2},
+                        "repayment": 1, "amortis": 3, "amortiz": 3},
     "interest_rate": {"interest": 4, "rate": 2, "borrowing": 1, "fixed": 1, "variable": 1, "nominal": 1,
                       "type": 1, "condition": 1, "pricing": 2, "coupon": 3},
     "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
@@ -79,7 +80,8 @@ GERMAN: dict[str, dict[str, float]] = {
                          "bedarf": 2},
     "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4, "vorhaben": 3},
     "equity_share": {"eigenkapital": 4, "eigenmittel": 4, "eigenanteil": 4, "ek": 3},  # 'EK-Anteil'
-    "construction_year": {"baujahr": 3, "fertigstellung": 3, "bj": 3},  # 'Bj.': Baujahr
+    "construction_year": {"baujahr": 3, "fertigstellung": 3, "bj": 3, "errichtet": 3, "erbaut": 3,
+                          "gebaut": 3},  # 'Bj.': Baujahr; a letter's 'wurde 1992 errichtet'
     "total_area": {"flache": 3, "nutzflache": 3, "wohnflache": 3, "gesamtflache": 3, "mietflache": 3},
     "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
     "term": {"laufzeit": 3, "dauer": 3, "lz": 3},  # 'LZ': Laufzeit

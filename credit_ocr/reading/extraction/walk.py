@@ -118,7 +118,7 @@ def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
         return None  # 'and the type of financing we have in mind': a sentence of a letter, no label
     found = (
         match_label(words, section)
-        or bare_noun(words)
+        or bare_noun(words, section)
         or _hint_and_shape(words, tail if colon else after, section)
     )
     if found is None:
@@ -267,6 +267,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
             continue
         labels = _row_labels(segments, section)
         segments, labels = _without_leading_cells(segments, labels)
+        segments, labels = _after_a_sentence(raw_line, segments, labels)
         if number + 1 < len(lines):
             labels = _weak_column_labels(segments, labels, lines[number + 1], section)
         if lone is not None and (heading := section_of(lone, section)) != section:
@@ -284,7 +285,7 @@ def candidates(lines: list[str]) -> list[Candidate]:
             # a row of labels, not the values of the one before ('PROPERTY' above it was a heading)
             pending, labels = [], [_unread(segments[0]), *labels[1:]]
         elif pending:
-            if labels[0] is None and not numbered:
+            if labels[0] is None and not numbered and not _numbered_heading(raw_line, section):
                 _values_below(found, pending, segments, number)
                 pending = []
                 continue
@@ -308,7 +309,18 @@ def candidates(lines: list[str]) -> list[Candidate]:
                 parts.append(segment)
         if current is not None:
             _close(found, pending, current, parts, section, number)
+        section = _SUBJECT_OF.get((section, labels[0].field), section) if labels[0] else section
     return found
+
+
+#: A form with no headings moves on to the property with its type or name, back to the borrower with its name
+#: or legal form: an 'Address' or 'Location' after them is theirs ('Asset  Elbblick Offices' / 'Location ...').
+_SUBJECT_OF = {
+    ("applicant", "property_type"): "property",
+    ("applicant", "property_name"): "property",
+    ("property", "company_name"): "applicant",
+    ("property", "legal_form"): "applicant",
+}
 
 
 def _without_leading_cells(
@@ -323,6 +335,19 @@ def _without_leading_cells(
         return segments[1:], labels[1:]
     first = next((i for i, label in enumerate(labels) if label is not None), None)
     if first is not None and names_another(segments[0]):
+        return segments[first:], labels[first:]
+    return segments, labels
+
+
+def _after_a_sentence(
+    line: str, segments: list[str], labels: list[_Label | None]
+) -> tuple[list[str], list[_Label | None]]:
+    """A note's line from its first label with its value, after a semicolon ('Main, HRA 1592; USt-IdNr.
+    DE273722792.'): what comes before it ends the line above's sentence."""
+    if labels[0] is not None or ";" not in line:
+        return segments, labels
+    first = next((i for i, label in enumerate(labels) if label is not None), None)
+    if first is not None and labels[first].remainder:
         return segments[first:], labels[first:]
     return segments, labels
 
@@ -400,6 +425,15 @@ def _is_item(line: str, label: _Label) -> bool:
     if label.remainder:
         return False
     return bool(_QUESTION.search(line)) or (bool(_SUB_ITEM.match(line)) and _is_label_only(label))
+
+
+#: A section's number and its title in capitals: '02 COLLATERAL / PROPERTY', 'B. FINANCING'.
+_NUMBERED_TITLE = re.compile(r"^\s*(?:\d{1,2}|[A-H]|[IVX]{1,4})[.)]?\s+[A-ZÄÖÜ][A-ZÄÖÜ &/,-]+$")
+
+
+def _numbered_heading(line: str, section: str) -> bool:
+    """A numbered title in capitals that opens another section: no value for a label above it that has none."""
+    return bool(_NUMBERED_TITLE.match(line)) and section_of(line, section) != section
 
 
 def _is_heading(line: str) -> bool:
