@@ -19,7 +19,16 @@ import numpy as np
 
 from credit_ocr.reading.glyphs import BOXES, TICK_MARKS
 
-__all__ = ["Box", "find_boxes", "mark_drawn_ticks", "mark_ticks", "needs_drawn_ticks", "ticked"]
+__all__ = [
+    "Box",
+    "answer_word",
+    "find_boxes",
+    "mark_drawn_ticks",
+    "mark_ticks",
+    "needs_drawn_ticks",
+    "tick_word",
+    "ticked",
+]
 
 #: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'myYes', 'Nol').
 _ANSWER = re.compile(r"^(?P<pre>.{0,3}?)(?P<word>yes|no|ja|nein)(?P<post>.{0,2}?)$", re.IGNORECASE)
@@ -54,6 +63,12 @@ def _answer(word: dict) -> re.Match | None:
     return found if found and found["word"].lower() in _WORDS else None
 
 
+def answer_word(text: str) -> str | None:
+    """The yes/no answer a word of the page reads as ('ONo' -> 'No'), None for any other word."""
+    found = _ANSWER.match(text)
+    return found["word"] if found and found["word"].lower() in _WORDS else None
+
+
 def _is_box(patch: np.ndarray) -> bool:
     """A square outline: ink along almost all of each of its four sides (an 'O' or a '0' has no corners)."""
     band = max(1, min(patch.shape) // 6)
@@ -64,6 +79,10 @@ def _is_box(patch: np.ndarray) -> bool:
 #: A box a tick runs over is most of their shape, this share of its width and height at least ('d' read
 #: down to its bowl is less).
 _TICKED_OVER = 0.7
+#: ... and their shape is taller than the answer's letters by this much at least; unless the box is nearly
+#: all of it (this share): a small ☒ blurred by a scan, its sides a little short.
+_OVERRUN = 1.3
+_BLURRED = 0.9
 
 
 def _sides(coverage: np.ndarray) -> tuple[int, int]:
@@ -88,8 +107,9 @@ def find_boxes(dark: np.ndarray, height: int, top: int = 0) -> list[Box]:
         if not (0.7 <= width / tall <= 1.4 and _is_box(patch)):
             # a tick drawn over the box's edge ('☑' by hand) joins it: the box is the part its sides run along
             rows, columns = _sides(patch.mean(1)), _sides(patch.mean(0))
-            if rows[1] - rows[0] < _TICKED_OVER * tall or columns[1] - columns[0] < _TICKED_OVER * width:
-                continue  # a letter's part ('?'), not a box a tick runs over
+            share = min((rows[1] - rows[0]) / tall, (columns[1] - columns[0]) / width)
+            if share < _TICKED_OVER or (share < _BLURRED and tall < _OVERRUN * height):
+                continue  # a letter, or letters a fax ran together, not a box a tick runs over or a blurred one
             y, tall, left, width = y + rows[0], rows[1] - rows[0], left + columns[0], columns[1] - columns[0]
             patch = patch[rows[0] : rows[1], columns[0] : columns[1]]
         if not (_SIZE[0] * height <= tall <= _SIZE[1] * height and 0.7 <= width / tall <= 1.4):
@@ -125,6 +145,11 @@ def mark_ticks(gray: np.ndarray, words: list[dict]) -> None:
         height = word["height"]
         y0, y1 = max(0, word["top"] - height), min(gray.shape[0], word["top"] + 2 * height)
         rows.append((y0, y1))
+        # the row's letters' height: an answer word may have a tick run into it ('No' 32 pixels tall, its letters 16)
+        middle = word["top"] + height / 2
+        height = min(
+            height, median(w["height"] for w in words if abs(w["top"] + w["height"] / 2 - middle) < height)
+        )
         boxes = find_boxes((gray[y0:y1] < INK).astype(np.uint8), height, y0)
         if word not in answers and len(boxes) < 2:
             continue  # a lone square glyph, no row of options
@@ -169,11 +194,11 @@ def _replace(words: list[dict], answers: list[dict], box: Box, tick: bool) -> No
     if not same_row:
         return
     nearest = min(same_row, key=lambda a: _gap(a, box.left, box.width))
-    mark = _tick_word(tick, box.left, box.top, box.width, box.height, nearest["conf"])
+    mark = tick_word(tick, box.left, box.top, box.width, box.height, nearest["conf"])
     words.insert(words.index(nearest), mark | {"_key": nearest.get("_key")})
 
 
-def _tick_word(tick: bool, left: int, top: int, width: int, height: int, conf: float = 100.0) -> dict:
+def tick_word(tick: bool, left: int, top: int, width: int, height: int, conf: float = 100.0) -> dict:
     """A box's reading as a word of the page: '[x]' or '[ ]', the form every extractor understands."""
     return {
         "text": "[x]" if tick else "[ ]",
@@ -274,7 +299,7 @@ def _struck_out(dark: np.ndarray, words: list[dict], marked: list[float], height
         for word, line in zip((a, b), struck, strict=True):  # a 1-pixel box just left of it: no overlap
             words.insert(
                 words.index(word),
-                _tick_word(not line, max(0, word["left"] - 2), word["top"], 1, word["height"]),
+                tick_word(not line, max(0, word["left"] - 2), word["top"], 1, word["height"]),
             )
 
 
@@ -318,4 +343,4 @@ def _mark_before(words: list[dict], mark: Box, tick: bool, height: int) -> None:
     if not after:
         return
     word = min(after, key=lambda w: w["left"])
-    words.insert(words.index(word), _tick_word(tick, mark.left, word["top"], mark.width, word["height"]))
+    words.insert(words.index(word), tick_word(tick, mark.left, word["top"], mark.width, word["height"]))

@@ -599,3 +599,75 @@ def test_a_tick_drawn_over_its_boxs_edge_still_ticks_that_box() -> None:
     fields = _fields(out.getvalue())
     assert fields["company_name"] == "Hansa Bau AG"
     assert (fields["early_repayment"], fields["public_funding"]) == (False, True)
+
+
+@pytest.mark.parametrize("circled", ["YES", "NO"])
+def test_an_answer_circled_by_hand_is_the_answer(circled: str) -> None:
+    """'Please circle as appropriate:  YES  NO', one ringed in ink: the ring joins the word's letters into a
+    shape tesseract drops, so only the other answer was read and the form seemed to say the opposite. The
+    ring is found beside the answers, its word read with the ring wiped out, and ticked."""
+    page = Image.new("L", A4_150, 250)
+    draw, face = ImageDraw.Draw(page), _font("DejaVuSerif.ttf")
+    draw.text((90, 120), "Company Name", fill=0, font=face)
+    draw.text((640, 120), "Hansa Bau AG", fill=0, font=face)
+    for i, question in enumerate(
+        ("Do you wish to make early repayments?", "Have public subsidies been applied for?")
+    ):
+        y = 200 + 70 * i
+        draw.text((90, y), question, fill=0, font=face)
+        for x, word in ((720, "YES"), (860, "NO")):
+            draw.text((x, y), word, fill=0, font=face)
+            if word == circled:
+                draw.ellipse(
+                    (x - 16, y - 10, x + draw.textlength(word, font=face) + 16, y + 36), outline=30, width=3
+                )
+    out = io.BytesIO()
+    page.save(out, format="PNG", dpi=(150, 150))
+    fields = _fields(out.getvalue())
+    assert fields["company_name"] == "Hansa Bau AG"
+    assert (fields["early_repayment"], fields["public_funding"]) == ((circled == "YES",) * 2)
+
+
+def test_small_print_scanned_finely_is_read_at_twice_the_resolution() -> None:
+    """A portal's data sheet in 5-point print, scanned at 300 dpi: at the kit's 150 dpi its words are 10
+    pixels tall and tesseract misreads them ('Lega: ferns'). Such a page is read once more at 300 dpi."""
+    page = Image.new("L", (2480, 3508), 250)  # A4 at 300 dpi
+    draw, face = ImageDraw.Draw(page), _font("DejaVuSans.ttf", 20)  # 5 point at 300 dpi
+    rows = [
+        ("Company name", "Hoffmann Projektentwicklung UG (haftungsbeschränkt)"),
+        ("Legal form", "UG (haftungsbeschränkt)"),
+        ("Date of incorporation", "18/07/1982"),
+        ("Registered office", "Industriestraße 28, 68169 Mannheim, Germany"),
+        ("Commercial register", "Mannheim Local Court, HRB 162023"),
+        ("VAT ID", "DE 293 384 105"),
+        ("Type of property", "Office building"),
+        ("Purchase price", "EUR 4,850,000"),
+        ("Loan amount", "EUR 3,400,000"),
+        ("Term", "10 years"),
+        ("Interest rate", "3.25%"),
+    ]
+    for i, (label, value) in enumerate(rows):
+        draw.text((200, 300 + 44 * i), label, fill=20, font=face)
+        draw.text((800, 300 + 44 * i), value, fill=20, font=face)
+    for i in range(40):  # the portal's fine print under the form
+        draw.text(
+            (200, 900 + 40 * i),
+            "Data protection notice and terms of use of the portal, page 1 of 1.",
+            fill=20,
+            font=face,
+        )
+    out = io.BytesIO()
+    page.save(out, format="JPEG", quality=85, dpi=(300, 300))
+    result = ocr_bytes(out.getvalue())
+    assert result.pages[0].width == 2480  # read at 300 dpi
+    fields = extract(result.text, "rules").fields
+    assert fields["company_name"] == "Hoffmann Projektentwicklung UG (haftungsbeschränkt)"
+    assert (fields["founding_date"], fields["commercial_register"]) == (
+        "18.07.1982",
+        "Mannheim Local Court, HRB 162023",
+    )
+    assert (fields["vat_id"], fields["purchase_price"], fields["term"]) == (
+        "DE293384105",
+        "€4,850,000",
+        "10 years",
+    )

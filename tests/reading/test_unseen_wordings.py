@@ -981,3 +981,39 @@ def test_a_typeset_dash_in_a_row_of_values_is_an_empty_cell() -> None:
     VAT id's; a lone '|' or '7' before a gap is still a speck."""
     fields = extract_rules("Register entry  VAT-ID\n–  DE221550864\n").fields
     assert (fields["commercial_register"], fields["vat_id"]) == (None, "DE221550864")
+
+
+def test_photographed_notes_bullets_a_value_on_the_next_line_and_a_property_in_one_item() -> None:
+    """OCR reads a photographed note's bullets as '+', '«' or '*', sometimes after the page's edge ('|  +');
+    an item ending in a comma is no letter's greeting ('Finanzierungsvolumen EUR 11.250.000,'); a label last
+    on its line after a comma takes the next line's value ('..., Wunschrate' over '22.315,30 € monatlich.');
+    '„Papierfabrik“, Studentenwohnheim, Parkallee 54, 45127 Essen' is the property's name, kind and address."""
+    text = (
+        "+ Kunde / Darlehensnehmer: Ostwind Estates GmbH; Rechtsform: GmbH\n"
+        "* Objekt: „Papierfabrik“, Studentenwohnheim, Parkallee 54, 45127 Essen.\n"
+        "|  + Kaufpreis EUR 18.750.000\n"
+        "« Finanzierungsvolumen EUR 11.250.000, Verwendungszweck: Erwerb des Objekts.\n"
+        "* Darlehensbetrag EUR 11.250.000, Laufzeit 15 Jahre (Zinsbindung 5 Jahre), Wunschrate\n"
+        "76.881,41 € monatlich.\n"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["legal_form"]) == ("Ostwind Estates GmbH", "GmbH")
+    assert (fields["property_name"], fields["property_type"]) == ("Papierfabrik", "Studentenwohnheim")
+    assert fields["property_address"] == "Parkallee 54, 45127 Essen"
+    assert (fields["purchase_price"], fields["requested_amount"]) == ("€18,750,000", "€11,250,000")
+    assert (fields["purpose"], fields["loan_amount"]) == ("Erwerb des Objekts", "€11,250,000")
+    assert (fields["term"], fields["monthly_payment"]) == ("15 years", "€76,881.41 per month")
+
+
+def test_a_borrower_named_in_a_german_compound_is_the_borrower_in_any_section() -> None:
+    """'Darlehensnehmer' starts like 'Darlehen' (the loan) but is the borrower: the longer stem says what the
+    word is, even read under the property's heading ('Objektdaten')."""
+    text = (
+        "Objektdaten\n"
+        "Objektart  Pflegeheim\n"
+        "Darlehensnehmer  Isar Estates GmbH & Co. KG\n"
+        "Darlehen (beantragt)  8.360.000 €\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Isar Estates GmbH & Co. KG"
+    assert fields["loan_amount"] == "€8,360,000"

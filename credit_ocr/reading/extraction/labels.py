@@ -103,10 +103,16 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     for match in (_starts, _slipped, _abbreviates)[: 3 if abbreviated else 2]:
         for spelling in spellings:
             found: dict[str, float] = dict(weak)
+            longest: dict[str, int] = {}
             for field, stems in VOCABULARY.items():
                 for stem, weight in stems.items():
-                    if match(spelling, stem) or (abbreviated and _abbreviates(spelling, stem)):
+                    if (starts := match(spelling, stem)) or (abbreviated and _abbreviates(spelling, stem)):
                         found[field] = max(found.get(field, 0.0), weight)  # 'Objektadr.': more than 'Objekt'
+                        longest[field] = max(longest.get(field, 0), len(stem) if starts else 0)
+            if match is _starts and longest:  # 'darlehensnehmer' is the borrower, not a loan ('darlehen')
+                found = {
+                    f: w for f, w in found.items() if longest.get(f, 0) > max(longest.values()) - _SPECIFIC
+                }
             if found and match is _starts and max(found.values()) < 2 and len(spelling) >= _LONG_WORD:
                 weak = found  # ... a slip of a longer stem may say more: 'objektanschrift'
             elif found:  # a slip-free reading first: 'building' is not a slip of 'built'
@@ -116,6 +122,9 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     return tuple(weak.items()) if weak else ((head,) if head else None)
 
 
+#: A word's stem longer by this many letters than another field's says what the word is: 'Darlehensnehmer'
+#: (the borrower) only starts like 'Darlehen' (the loan).
+_SPECIFIC = 5
 #: Two label words printed as one: 'Rate/Monat', 'Fin.-Bedarf', an abbreviation and a hyphen 'HR-Nr.', 'USt-IdNr.'
 #: (not 'e.K.': both sides need letters; not 'Mixed-Use', a value's word).
 _COMPOUND = re.compile(

@@ -11,18 +11,20 @@ model: the embedded default.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import NamedTuple
 
 from credit_ocr.reading.extraction.answers import with_answers
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
 from credit_ocr.reading.extraction.letterhead import greeting_line, letterhead_candidates
 from credit_ocr.reading.extraction.mirror import unmirrored
-from credit_ocr.reading.extraction.prose import is_prose, prose_candidates
+from credit_ocr.reading.extraction.prose import ADDRESS, is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
+from credit_ocr.reading.extraction.segments import VALUE_WORD, split_line
 from credit_ocr.reading.extraction.shapes import REGISTER, looks_cut
 from credit_ocr.reading.extraction.sums import restore_lost_digits, restore_rate_point, settle_by_sums
-from credit_ocr.reading.extraction.walk import Candidate, candidates, continuation
+from credit_ocr.reading.extraction.walk import Candidate, candidates, continuation, label_of
 from credit_ocr.reading.lines import LineWord, LineWords
 
 __all__ = ["LineWords", "extract_rules"]
@@ -236,11 +238,27 @@ def _wrapped(cand: Candidate, lines: list[str]) -> None:
     next line holds ('existing building', 'Göttingen'), the cut reading kept as the alternative; a
     person should look (the join is the extractor's guess)."""
     value = _normalize(cand.field, cand.raw) if cand.how != "prose" else None
+    if value is None and cand.how != "prose" and _KINDS[cand.field] != "text":
+        _wrapped_number(cand, lines)
+        return
     if not isinstance(value, str) or not looks_cut(cand.field, value):
         return
     rest = continuation(lines, cand.line, cand.section)
     if rest is not None:
         cand.raw, cand.alternatives = f"{cand.raw} {rest}", (cand.raw, *cand.alternatives)
+        cand.doubt = cand.doubt or "its value went on to the next line: the two were read as one"
+
+
+def _wrapped_number(cand: Candidate, lines: list[str]) -> None:
+    """A note's amount or date its line cut ('Wunschrate EUR' over '76.881,41 monatlich.'): read with the
+    next line's first words when together they make one."""
+    if not VALUE_WORD.search(cand.raw) or cand.line + 1 >= len(lines):
+        return  # no number begun ('New Construction')
+    if not (below := split_line(lines[cand.line + 1])[1]) or label_of(below[0]) is not None:
+        return  # the next line is an item of its own
+    joined = f"{cand.raw} {below[0]}"
+    if (value := _normalize(cand.field, joined)) is not None and is_valid(cand.field, value):
+        cand.raw, cand.alternatives = joined, (cand.raw, *cand.alternatives)
         cand.doubt = cand.doubt or "its value went on to the next line: the two were read as one"
 
 
@@ -261,6 +279,24 @@ def _sentence_ends(cand: Candidate, lines: list[str]) -> None:
         cand.raw, cand.alternatives = cut[0], (cand.raw, *cand.alternatives)
 
 
+#: A property given as its name in quotes, then its kind and its address: '„Papierfabrik“, Studentenwohnheim,
+#: Parkallee 54, 45127 Essen.'
+_QUOTED_NAME = re.compile(
+    r"^[„\"“](?P<name>[^\"“”„]{2,60})[“”\"],\s*(?P<kind>[^\d,]{3,40}),\s*(?P<address>.+?)\.?$"
+)
+
+
+def _named_then_described(cand: Candidate) -> list[Candidate]:
+    """The property's name cut to what its quotes hold, and its kind and address offered from what follows."""
+    if cand.field != "property_name" or not (found := _QUOTED_NAME.match(cand.raw)):
+        return []
+    cand.raw, cand.alternatives = found["name"], (cand.raw, *cand.alternatives)
+    described = [("property_type", found["kind"])]
+    if ADDRESS.fullmatch(found["address"]):
+        described.append(("property_address", found["address"]))
+    return [replace(cand, field=field, raw=raw, alternatives=()) for field, raw in described]
+
+
 def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult:
     """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences."""
     fields = empty_fields()
@@ -270,9 +306,10 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     lines, words = with_answers(unmirrored(text.splitlines()), words)
     offers = candidates(lines) + prose_candidates(lines) + letterhead_candidates(lines)
     greeting = greeting_line(lines)
-    for cand in offers:
+    for cand in list(offers):
         _wrapped(cand, lines)
         _sentence_ends(cand, lines)
+        offers.extend(_named_then_described(cand))
     readings = [(cand, *_reading(cand)) for cand in offers]
     # a label naming two kinds of field offers its value to both: the kind it fits takes it
     settled = {(c.line, c.label, c.raw) for c, value, fits in readings if value is not None and fits}

@@ -27,9 +27,9 @@ _ENUMERATOR = re.compile(
     r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
 )
 
-#: A list's bullet before its label ('- Firma: Brandt Estates AG', '• Kaufpreis: ...'): one space after it, a
-#: letter next (a dash alone before a wide gap is an empty cell's, kept).
-_BULLET = re.compile(r"^\s*[-–—•·*▪►‣◦]\s(?=[^\W\d_])")
+#: A list's bullet before its label ('- Firma: Brandt Estates AG', '• Kaufpreis: ...', photographed '+' or
+#: '«'): one space after it, a letter next (a dash alone before a wide gap is an empty cell's, kept).
+_BULLET = re.compile(r"^\s*[-–—•·*▪►‣◦+«»°]\s(?=[^\W\d_])")
 
 #: A date written out with the day first ('3. August 1993', '12. Mai 2018'): no item's number.
 _DAY_FIRST = re.compile(r"^\s*\d{1,2}\.\s+[^\W\d_]{3,9}\.?\s+\d{4}\b")
@@ -47,6 +47,7 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     ):
         segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed (a typeset
         # dash is an empty cell's)
+    segments[:1] = [_BULLET.sub("", segment) for segment in segments[:1]]  # '|  + Kaufpreis ...'
     segments = [
         s for i, s in enumerate(segments) if not (0 < i < len(segments) - 1 and _STRAY_LETTER.match(s))
     ]
@@ -106,9 +107,13 @@ def _cells(segment: str) -> list[str]:
     unit, or a word no label uses: 'Ruhr Industriepark AG Corporate Form Stock Corporation (AG)').
     """
     words = segment.split()
-    for j in range(2, len(words) - 1):
-        value_word = VALUE_WORD.search(words[j - 1]) or (
-            word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None
+    for j in range(2, len(words)):
+        if j == len(words) - 1 and not words[j - 1].endswith(","):
+            break  # a label last in a note's line, its value on the next ('..., Wunschrate'), after a comma only
+        value_word = (
+            words[j - 1].endswith(",")
+            or VALUE_WORD.search(words[j - 1])
+            or (word_fields(words[j - 1]) is None and word_fields(words[j - 2]) is None)
         )
         pointed = word_fields(words[j])
         before = " ".join(words[:j])

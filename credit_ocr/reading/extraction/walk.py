@@ -220,7 +220,11 @@ def _label(segment: str, section: str, after: str | None = None) -> _Label | Non
             return found
     phrase = find_label(segment)
     meaning = _meaning(segment, section, after)
-    if segment.endswith(",") and any(f and len(f.remainder.split()) <= 1 for f in (meaning, phrase)):
+    if (
+        segment.endswith(",")
+        and not VALUE_WORD.search(segment)  # a note's item before the next ('Volumen EUR 11.250.000, ...')
+        and any(f and len(f.remainder.split()) <= 1 for f in (meaning, phrase))
+    ):
         return None  # a letter's greeting or closing ('Kind regards,'), not a label and its value
     if phrase is None:
         return meaning

@@ -1,0 +1,105 @@
+"""Answers circled by hand ('Please circle as appropriate:  YES   NO', the NO ringed in ink).
+
+A ring drawn round a word joins its letters to a shape tesseract cannot read: the circled answer is the
+one that goes missing, the other is read, so the form seemed to say the opposite. :func:`mark_circled`
+finds rings beside the yes/no words of a scanned page (a wide closed line, hollow in its middle), reads
+the word inside each with the ring wiped out, and writes the row as ticks: ``[x] NO`` for the circled
+answer, ``[ ] YES`` for the other, the form every extractor understands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from credit_ocr.reading.ticks import INK, answer_word, tick_word
+
+__all__ = ["mark_circled"]
+
+#: A ring is this many times the answer word's height tall, and at least as wide as tall.
+RING_HEIGHT = (1.2, 3.5)
+#: At most this share of a ring's box is ink: a line round a hollow middle.
+RING_FILL = 0.35
+#: The middle of a ring's box (this share of its width and height) has none of the ring's ink.
+HOLLOW = 0.5
+
+
+def mark_circled(gray: np.ndarray, words: list[dict], read: Callable[[Image.Image], list[dict]]) -> None:
+    """Rewrite, in place, each row of yes/no answers where one is ringed: the ringed one ``[x]``, the
+    others ``[ ]``. ``read`` OCRs a small image (the ring's inside) into words."""
+    rows: list[tuple[int, int]] = []
+    for word in [w for w in words if answer_word(w["text"])]:
+        if any(y0 <= word["top"] + word["height"] / 2 < y1 for y0, y1 in rows):
+            continue
+        height = word["height"]
+        y0, y1 = max(0, word["top"] - 2 * height), min(gray.shape[0], word["top"] + 3 * height)
+        rows.append((y0, y1))
+        for left, top, width, tall, ring in _rings(gray[y0:y1] < INK, height):
+            _mark_row(gray, words, (left, top + y0, width, tall), ring, read)
+
+
+def _rings(dark: np.ndarray, height: int) -> list[tuple[int, int, int, int, np.ndarray]]:
+    """(left, top, width, height, its pixels) of each ring in ``dark`` about an answer word's size."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark.astype(np.uint8), connectivity=8)
+    found = []
+    for index in range(1, count):
+        left, top, width, tall, area = (int(v) for v in stats[index])
+        if not (RING_HEIGHT[0] * height <= tall <= RING_HEIGHT[1] * height and width >= tall):
+            continue
+        if top == 0 or top + tall == len(dark) or area > RING_FILL * width * tall:
+            continue  # cut by the band, or a blot rather than a line
+        ring = labels[top : top + tall, left : left + width] == index
+        h0, w0 = round(tall * (1 - HOLLOW) / 2), round(width * (1 - HOLLOW) / 2)
+        closed = ring[: tall // 2].any(0)[w0:-w0].all() and ring[tall // 2 :].any(0)[w0:-w0].all()
+        if not ring[h0 : tall - h0, w0 : width - w0].any() and closed:
+            found.append((left, top, width, tall, ring))
+    return found
+
+
+def _mark_row(
+    gray: np.ndarray,
+    words: list[dict],
+    box: tuple[int, int, int, int],
+    ring: np.ndarray,
+    read: Callable[[Image.Image], list[dict]],
+) -> None:
+    """The answer inside the ring ``box`` ticked, the row's other answers not; nothing when it holds none."""
+    left, top, width, tall = box
+    middle = top + tall / 2
+    same_row = [w for w in words if abs(w["top"] + w["height"] / 2 - middle) <= tall / 2]
+    if any(w["text"] in ("[x]", "[ ]") for w in same_row):
+        return  # its boxes are read already
+    row = [w for w in same_row if answer_word(w["text"])]
+    inside = [w for w in row if left <= w["left"] + w["width"] / 2 <= left + width]
+    if inside:
+        circled = inside[0]
+    else:  # the ring hid its word from tesseract: read it once more with the ring wiped out
+        patch = gray[top : top + tall, left : left + width].copy()
+        patch[ring] = 255
+        seen = [
+            w
+            for w in read(Image.fromarray(np.pad(patch, tall, constant_values=255)))
+            if answer_word(w["text"])
+        ]
+        if not seen:
+            return
+        nearest = min(
+            words, key=lambda w: abs(w["top"] + w["height"] / 2 - middle) + abs(w["left"] - left) / 10
+        )
+        circled = {
+            **seen[0],
+            "left": left,
+            "top": top,
+            "width": width,
+            "height": tall,
+            "_key": nearest.get("_key"),
+        }
+        words.insert(words.index(nearest) + 1, circled)
+        row.append(circled)
+    for word in row:
+        word["text"] = answer_word(word["text"])
+        mark = tick_word(word is circled, word["left"] - 2, word["top"], 1, word["height"], word["conf"])
+        words.insert(words.index(word), mark | {"_key": word.get("_key")})
