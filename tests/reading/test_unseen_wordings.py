@@ -1017,3 +1017,31 @@ def test_a_borrower_named_in_a_german_compound_is_the_borrower_in_any_section() 
     fields = extract_rules(text).fields
     assert fields["company_name"] == "Isar Estates GmbH & Co. KG"
     assert fields["loan_amount"] == "€8,360,000"
+
+
+def test_a_faxs_speck_after_a_value_and_its_decimal_comma_read_as_a_stop() -> None:
+    """A fax leaves a letter-sized speck a gap after a value ('(GmbH)  u') and reads a decimal comma as a
+    full stop ('EUR 2.820.000.00'): the speck is no part of the value, the last two digits are cents."""
+    text = (
+        "2  Rechtsform  Gesellschaft mit beschränkter Haftung (GmbH)  u\n"
+        "6  USt-IdNr.  ~  DE185931455  u\n"
+        "15  Eigenkapital  EUR 2.820.000.00\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["legal_form"] == "Gesellschaft mit beschränkter Haftung (GmbH)"
+    assert fields["vat_id"] == "DE185931455"
+    assert fields["equity_share"] == "€2,820,000"
+
+
+def test_a_bilingual_bare_noun_and_a_designation_under_the_property_name_it() -> None:
+    """'Objekt / Property  Glaspalast' names the property in two languages; 'Bezeichnung' (designation) right
+    after the property's kind is the property's name, as 'Name' alone is the section's subject's."""
+    bilingual = extract_rules(
+        "Objektart / Property type  Fachmarktzentrum\nObjekt / Property  Glaspalast\n"
+    ).fields
+    assert (bilingual["property_type"], bilingual["property_name"]) == ("Fachmarktzentrum", "Glaspalast")
+    german = extract_rules(
+        "Firma  Auerbach Projektentwicklung GmbH\nArt des Objekts  Gewerbepark\nBezeichnung  Airport Cargo Center II\n"
+    ).fields
+    assert german["company_name"] == "Auerbach Projektentwicklung GmbH"
+    assert german["property_name"] == "Airport Cargo Center II"

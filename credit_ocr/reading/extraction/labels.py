@@ -46,7 +46,9 @@ BARE_NOUNS = {"property": "property_name", "object": "property_name", "asset": "
               "objekt": "property_name", "applicant": "company_name", "firm": "company_name",
               "firma": "company_name", "antragsteller": "company_name", "kreditnehmer": "company_name",
               "darlehensnehmer": "company_name"}  # fmt: skip
-#: Whose name 'Name' alone asks for, by the section it stands in.
+#: Nouns that ask for a name ('Bezeichnung' under a property's type is the property's) ...
+_NAME_NOUNS = frozenset({"name", "bezeichnung", "designation"})
+#: ... and whose name 'Name' alone asks for, by the section it stands in.
 _SECTION_NAMES = {"applicant": "company_name", "property": "property_name"}
 #: How surely a bare noun names its field: less than a label that says 'name', enough not to be doubted.
 BARE_NOUN_SCORE = 0.75
@@ -226,16 +228,20 @@ def match_label(
 
 def bare_noun(words: list[str], section: str | None = None) -> LabelMatch | None:
     """The name field a lone noun asks for, when it is the whole label ('Property' in a cell of its own,
-    'Property:' before its value), else None; 'Name' alone asks for the name of the section's subject (the
+    'Property:' before its value, 'Objekt / Property' on a bilingual form), else None; 'Name' alone asks for the name of the section's subject (the
     borrower's under '01 BORROWER'). A noun inside a longer segment is no label: 'Property Management
     GmbH' is a company's name, 'Property & Financing' a heading."""
-    if len(words) != 1:
+    nouns = [word for word in words if word != "/"]  # a bilingual form's 'Objekt / Property' names one thing
+    fields = {_bare_field(_fold_word(noun), section) for noun in nouns}
+    if not nouns or len(nouns) > 2 or len(fields) != 1 or None in fields:
         return None
-    folded = _fold_word(words[0])
-    field = BARE_NOUNS.get(folded) or BARE_NOUNS.get(folded.removesuffix("in"))  # 'Antragstellerin' too
-    if folded == "name" and section in _SECTION_NAMES:
-        field = _SECTION_NAMES[section]
-    return LabelMatch(field, BARE_NOUN_SCORE, 1) if field else None
+    return LabelMatch(fields.pop(), BARE_NOUN_SCORE, len(words))
+
+
+def _bare_field(folded: str, section: str | None) -> str | None:
+    if folded in _NAME_NOUNS and section in _SECTION_NAMES:
+        return _SECTION_NAMES[section]
+    return BARE_NOUNS.get(folded) or BARE_NOUNS.get(folded.removesuffix("in"))  # 'Antragstellerin' too
 
 
 def _best_prefix(

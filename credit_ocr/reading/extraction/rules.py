@@ -35,6 +35,8 @@ _DIGIT_SPACE = re.compile(r"(?<=\d) (?=\d)|(?<=\d) (?=[.,]\d)|(?<=\d[.,]) (?=\d)
 #: after its last group ('EUR 9,240,000  5'): no digit follows the cents, none stands apart.
 _AFTER_CENTS = re.compile(r"(?<=[.,]\d{2})\s+\d{1,2}\s*$|(?<=[.,]\d{3})\s+\d\s*$")
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
+#: A German amount's decimal comma a fax read as a full stop ('EUR 2.820.000.00').
+_CENTS_STOP = re.compile(r"\b(\d{1,3}(?:\.\d{3})+)\.(\d{2})\b(?!\.\d)")
 #: An amount with its currency among words.
 _AMOUNT = re.compile(r"(?:€|\bEUR)\s?\d[\d.,' ]*\d|\d[\d.,' ]*\d\s?(?:€|EUR\b)")
 #: Where a note's sentence goes on after a value ('Baujahr 1959, zuletzt modernisiert 2017', 'Nutzfläche 873
@@ -70,7 +72,7 @@ def _normalize(name: str, raw: str):
     kind = _KINDS[name]
     fixed = raw
     if kind in ("money", "monthly", "area"):
-        fixed = _DIGIT_SPACE.sub("", _AFTER_CENTS.sub("", fixed))
+        fixed = _CENTS_STOP.sub(r"\1,\2", _DIGIT_SPACE.sub("", _AFTER_CENTS.sub("", fixed)))
     if kind == "area":
         fixed = _SQUARE_METRE_SLIP.sub(" m2", fixed)
     if kind != "text":

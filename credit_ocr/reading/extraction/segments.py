@@ -48,8 +48,10 @@ def split_line(line: str) -> tuple[bool, list[str]]:
         segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed (a typeset
         # dash is an empty cell's)
     segments[:1] = [_BULLET.sub("", segment) for segment in segments[:1]]  # '|  + Kaufpreis ...'
-    segments = [
-        s for i, s in enumerate(segments) if not (0 < i < len(segments) - 1 and _STRAY_LETTER.match(s))
+    segments = [  # (last too, after a label and its value: '... (GmbH)  u')
+        s
+        for i, s in enumerate(segments)
+        if not (i > 0 and (i < len(segments) - 1 or i >= 2) and _STRAY_LETTER.match(s))
     ]
     if len(segments) > 1:  # '1988  :  3.728 m2', '... Chemnitz  =': specks or a table's edge between cells
         # a dash is an empty cell's ('Student Residence  –  Zürich'), no speck
