@@ -936,6 +936,8 @@ def test_a_term_sheet_without_headings_moves_to_the_asset_with_its_name() -> Non
     assert fields["business_address"] == "19, Boulevard Royal, L-2449 Luxembourg"
     assert fields["property_address"] == "Gewerbering 171, 60314 Frankfurt am Main"
     assert fields["monthly_payment"] == "€73,450 per month"
+    # an amount in thousands is no amount in euros: 'T€ 4.220' is not €4,220 (exercise 03.1 teaches TEUR)
+    assert extract_rules("Equity Contribution  T€ 4.220\n").fields["equity_share"] is None
 
 
 def test_a_brokers_letterhead_gives_the_brokers_own_ids_not_the_applicants() -> None:

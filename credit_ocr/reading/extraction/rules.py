@@ -37,8 +37,8 @@ _AFTER_CENTS = re.compile(r"(?<=[.,]\d{2})\s+\d{1,2}\s*$|(?<=[.,]\d{3})\s+\d\s*$
 _SQUARE_METRE_SLIP = re.compile(r"\bm\s*[?°*'^]+\s*2?\s*$")
 #: A German amount's decimal comma a fax read as a full stop ('EUR 2.820.000.00').
 _CENTS_STOP = re.compile(r"\b(\d{1,3}(?:\.\d{3})+)\.(\d{2})\b(?!\.\d)")
-#: An amount with its currency among words.
-_AMOUNT = re.compile(r"(?:€|\bEUR)\s?\d[\d.,' ]*\d|\d[\d.,' ]*\d\s?(?:€|EUR\b)")
+#: An amount with its currency among words (not a thousand's: 'T€ 4.220', 'TEUR 15.900').
+_AMOUNT = re.compile(r"(?<![^\W\d_])(?:€|EUR)\s?\d[\d.,' ]*\d|\d[\d.,' ]*\d\s?(?:€|EUR)(?![^\W\d_])")
 #: Where a note's sentence goes on after a value ('Baujahr 1959, zuletzt modernisiert 2017', 'Nutzfläche 873
 #: m².'): a comma before a word, or the sentence's full stop.
 _SENTENCE_GOES_ON = re.compile(r",\s+(?=[^\W\d_]).*$|[.,;]$")
