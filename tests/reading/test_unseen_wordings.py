@@ -1047,3 +1047,18 @@ def test_a_bilingual_bare_noun_and_a_designation_under_the_property_name_it() ->
     ).fields
     assert german["company_name"] == "Auerbach Projektentwicklung GmbH"
     assert german["property_name"] == "Airport Cargo Center II"
+
+
+def test_a_statements_title_owned_by_the_borrower_is_no_label_and_a_leaders_dot_no_value() -> None:
+    """'Obligor's statement' under a form's title is the borrower's statement, not the borrower's name
+    ('Borrower's name' still is); a leader's last dot stuck to a value ('.HRA 56017') is no part of it."""
+    text = (
+        "FINANCING REQUEST\n"
+        "Obligor's statement\n"
+        "Obligor  :  Achter Wohnbau GmbH & Co. KG\n"
+        "Commercial register  .HRA 56017 / Nuremberg Local Court\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Achter Wohnbau GmbH & Co. KG"
+    assert fields["commercial_register"] == "HRA 56017 / Nuremberg Local Court"
+    assert extract_rules("Borrower's name  Hansa Bau AG\n").fields["company_name"] == "Hansa Bau AG"

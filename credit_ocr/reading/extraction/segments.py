@@ -150,9 +150,14 @@ _ABBREVIATIONS = ("Co.", "Inc.", "Ltd.", "e.K.", "No.", "Nr.", "St.", "Str.")
 _INITIALS = re.compile(r"(?:^|\s|\()(?:\w{1,2}\.)*\w\.\w\.$")
 
 
+#: A dot or comma stuck to a value's first letter.
+_LEADING_SPECK = re.compile(r"^[.,·'`](?=[^\W\d_])")
+
+
 def clean_value(text: str) -> str:
     """A value without the rules, dashes and specks OCR leaves at its edges."""
     text = " ".join(text.split()).lstrip(" :;|_—–-\\").rstrip(" :;|_")  # rules and dashes before a value
+    text = _LEADING_SPECK.sub("", text)  # '.HRA 56017 / ...': a leader's last dot
     text = _TRAILING_MARKS.sub("", text)  # 'Gewerbeimmobilie - .': a fax's specks after the value
     text = _before_unopened(text)  # '(legal form: GmbH & Co. KG (KG)) was ...': the label's bracket closes
     if (

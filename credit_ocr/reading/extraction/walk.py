@@ -121,7 +121,7 @@ def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
         or bare_noun(words, section)
         or _hint_and_shape(words, tail if colon else after, section)
     )
-    if found is None:
+    if found is None or _possessed(words, found.words, found.field):
         return None
     if colon:
         rest = words[found.words :]
@@ -138,6 +138,17 @@ def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
             colon=True,
         )
     return _finish(found.field, found.score, "meaning", words, found.words, found.also)
+
+
+def _possessed(words: list[str], used: int, field: str) -> bool:
+    """'Obligor's statement', 'Borrower's declaration': the label's last word owns the next one, a thing of
+    the borrower's other than the field ('Borrower's name' is the field's), not the borrower's name."""
+    return (
+        0 < used < len(words)
+        and words[used - 1].endswith(("'s", "’s"))
+        and field not in dict(word_fields(words[used]) or ())
+        and not VALUE_WORD.search(words[used])
+    )
 
 
 #: Kinds whose values no other kind shares: a rate's '%', a VAT number, an area's m², a term's years.
