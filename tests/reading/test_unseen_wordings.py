@@ -1062,3 +1062,29 @@ def test_a_statements_title_owned_by_the_borrower_is_no_label_and_a_leaders_dot_
     assert fields["company_name"] == "Achter Wohnbau GmbH & Co. KG"
     assert fields["commercial_register"] == "HRA 56017 / Nuremberg Local Court"
     assert extract_rules("Borrower's name  Hansa Bau AG\n").fields["company_name"] == "Hansa Bau AG"
+
+
+def test_a_questions_number_faxed_with_a_comma_is_still_its_number() -> None:
+    """A fax reads '17.' as '17,': the question is still numbered and its answer below is its value ('24,
+    Route d'Arlon', a Luxembourg address, is no question)."""
+    text = "16. Desired loan amount:\nEUR 6.720.000\n17, Desired loan term:\n30 years\n18. Interest rate:\nFixed\n"
+    fields = extract_rules(text).fields
+    assert (fields["loan_amount"], fields["term"], fields["interest_rate"]) == (
+        "€6,720,000",
+        "30 years",
+        "Fixed",
+    )
+
+
+def test_a_court_first_register_entry_and_foreign_postcodes_need_no_look() -> None:
+    """'Amtsgericht Mannheim, HRB 89438' begins with a word of its label but is an entry written court first;
+    a British ('W1J 7NJ') or Dutch ('3511 LH') postcode is a postcode: neither is flagged for review."""
+    result = extract_rules(
+        "Handelsregister  Amtsgericht Mannheim, HRB 89438\n"
+        "Registered office  23 Berkeley Square, London W1J 7NJ, United Kingdom\n"
+        "Objektanschrift  Oudegracht 103, 3511 LH Utrecht\n"
+    )
+    flagged = {item["field"]: item["reason"] for item in result.review}
+    assert result.fields["commercial_register"] == "Amtsgericht Mannheim, HRB 89438"
+    assert "commercial_register" not in flagged
+    assert "business_address" not in flagged and "property_address" not in flagged

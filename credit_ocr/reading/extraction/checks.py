@@ -34,6 +34,7 @@ from credit_ocr.reading.extraction.shapes import (
     ADDRESSES,
     AMOUNTS,
     LOWEST_AMOUNT,
+    REGISTER,
     TEXT_FIELDS,
     money,
     shape_doubt,
@@ -164,7 +165,8 @@ def label_doubt(name: str, value: object, label: str | None) -> str | None:
     if label and label.split() and label.split()[-1].casefold() in _OPEN_ENDS:
         return f"its label ends in {label.split()[-1]!r}: the value may hold the label's last word"
     words = value.split() if isinstance(value, str) else []
-    if words and dict(word_fields(words[0]) or ()).get(name, 0) >= 2:
+    if words and dict(word_fields(words[0]) or ()).get(name, 0) >= 2 and not REGISTER.fullmatch(value):
+        # (a register entry written court first is one: 'Amtsgericht Mannheim, HRB 89438')
         return f"its value begins with {words[0]!r}, a word of its label"
     if words and words[0] in _MID_SENTENCE:
         return f"its value begins with {words[0]!r}, as no value does: it may be the end of a label or a sentence"

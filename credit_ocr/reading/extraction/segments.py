@@ -31,6 +31,9 @@ _ENUMERATOR = re.compile(
 #: '«'): one space after it, a letter next (a dash alone before a wide gap is an empty cell's, kept).
 _BULLET = re.compile(r"^\s*[-–—•·*▪►‣◦+«»°]\s(?=[^\W\d_])")
 
+#: An item's number with a comma for its full stop, before a question or a label that ends its line.
+_COMMA_ITEM = re.compile(r"^\s*\d{1,2},\s+[^\W\d_][^,]*[?:]$")
+
 #: A date written out with the day first ('3. August 1993', '12. Mai 2018'): no item's number.
 _DAY_FIRST = re.compile(r"^\s*\d{1,2}\.\s+[^\W\d_]{3,9}\.?\s+\d{4}\b")
 
@@ -38,6 +41,10 @@ _DAY_FIRST = re.compile(r"^\s*\d{1,2}\.\s+[^\W\d_]{3,9}\.?\s+\d{4}\b")
 def split_line(line: str) -> tuple[bool, list[str]]:
     """(whether the line starts with an enumerator like '3.' or 'b)', its segments)."""
     body = _BULLET.sub("", _LEADERS.sub("  ", _GLUED.sub(" ", line.strip())))
+    if _COMMA_ITEM.match(body):
+        body = body.replace(
+            ",", ".", 1
+        )  # '17, Desired loan term:': a fax read the item's full stop as a comma
     numbered = bool(_ENUMERATOR.match(body)) and not _DAY_FIRST.match(body)
     body = _ARITHMETIC.sub("", body if _DAY_FIRST.match(body) else _ENUMERATOR.sub("", body))
     segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]

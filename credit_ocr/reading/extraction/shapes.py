@@ -46,7 +46,8 @@ TEXT_FIELDS = ("company_name", "legal_form", "business_address", "commercial_reg
 #: ('Leipzig. Germany'): an address separates its parts with commas. A street's abbreviation before its
 #: number ('Hauptstr. 5') and short ones ('St.', 'Nr.') are no slip.
 _STOP_FOR_COMMA = re.compile(r"\d\.(?=\s)|[^\W\d_]{4,}\.(?=\s+[^\W\d_])")
-_POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)")
+#: A postcode: four or five digits, the Netherlands' with two letters ('3511 LH'), a British one ('W1J 7NJ').
+_POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b")
 #: Marks no name, address, register entry or purpose holds: stray specks and rules the OCR read as text.
 _STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—“”„‘‚]|^[^\w(]")
 #: A word that starts small and turns capital ('ofLoan'): two words the OCR read as one.
