@@ -1088,3 +1088,13 @@ def test_a_court_first_register_entry_and_foreign_postcodes_need_no_look() -> No
     assert result.fields["commercial_register"] == "Amtsgericht Mannheim, HRB 89438"
     assert "commercial_register" not in flagged
     assert "business_address" not in flagged and "property_address" not in flagged
+
+
+def test_a_field_the_form_states_as_none_needs_no_look() -> None:
+    """'VAT ID  –' and 'Year of construction  n/a': the form says there is none, so the field stays empty
+    and asks no one to look; a field the form does not print at all is still flagged as not found."""
+    result = extract_rules("Company name  Hansa Bau AG\nVAT ID  –\nYear of construction  n/a\n")
+    flagged = {item["field"]: item["reason"] for item in result.review}
+    assert (result.fields["vat_id"], result.fields["construction_year"]) == (None, None)
+    assert "vat_id" not in flagged and "construction_year" not in flagged
+    assert flagged["term"] == "not found on the document"

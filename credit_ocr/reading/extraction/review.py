@@ -53,6 +53,7 @@ class Evidence:
     raw: str | None = None  # the value as printed (what a tick box's reading is judged on)
     from_letter: bool = False  # read from a letter's sentences or letterhead, under no form's label
     words: tuple[LineWord, ...] = ()  # the value's OCR words, their confidences and dictionary marks
+    stated_none: bool = False  # not found, but its label is printed with a dash or 'n/a': the form says none
 
 
 @dataclass
@@ -96,7 +97,7 @@ def confidence_of(evidence: Evidence) -> float:
 def _reason(name: str, value: object, ev: Evidence, text: str) -> str | None:
     kind = FIELD_BY_NAME[name].kind
     if not ev.found:
-        return "not found on the document"
+        return None if ev.stated_none else "not found on the document"
     if not ev.plausible:
         return f"{value!r} does not read as a {kind if kind != 'text' else name.replace('_', ' ')}"
     if ev.conflict:

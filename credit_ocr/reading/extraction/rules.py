@@ -264,6 +264,10 @@ def _wrapped_number(cand: Candidate, lines: list[str]) -> None:
         cand.doubt = cand.doubt or "its value went on to the next line: the two were read as one"
 
 
+#: What a form prints for a field that has no value: a dash (read as nothing), 'n/a', 'none', 'keine'.
+_NONE_STATED = re.compile(r"|n/?a|none|nil|keine?|entf[äa]llt|nicht zutreffend|not applicable", re.I)
+
+
 #: A sentence's end inside a value: a full stop after a word (or a bracket) and before a capital; 'Co. KG'
 #: and 'Str. 5' are none.
 _FULL_STOP = re.compile(r"(?<=[a-zäöüß)]{2})\.\s+(?=[A-ZÄÖÜ])|(?<=[a-z]\))\.\s+(?=[A-ZÄÖÜ])")
@@ -319,6 +323,8 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
     for cand, value, fits in readings:
         if value is None:
             unread.setdefault(cand.field, cand.raw)
+            if _NONE_STATED.fullmatch(cand.raw) and cand.field not in ranked:
+                evidence[cand.field] = Evidence(stated_none=True, label=cand.label)
         if value is None or (not fits and (cand.line, cand.label, cand.raw) in settled):
             continue
         key = _rank(cand, fits, lines, greeting)
