@@ -65,8 +65,8 @@ def _answer(word: dict) -> re.Match | None:
 
 def answer_word(text: str) -> str | None:
     """The yes/no answer a word of the page reads as ('ONo' -> 'No'), None for any other word."""
-    found = _ANSWER.match(text)
-    return found["word"] if found and found["word"].lower() in _WORDS else None
+    found = _answer({"text": text})
+    return found["word"] if found else None
 
 
 def _is_box(patch: np.ndarray) -> bool:

@@ -228,9 +228,9 @@ def match_label(
 
 def bare_noun(words: list[str], section: str | None = None) -> LabelMatch | None:
     """The name field a lone noun asks for, when it is the whole label ('Property' in a cell of its own,
-    'Property:' before its value, 'Objekt / Property' on a bilingual form), else None; 'Name' alone asks for the name of the section's subject (the
-    borrower's under '01 BORROWER'). A noun inside a longer segment is no label: 'Property Management
-    GmbH' is a company's name, 'Property & Financing' a heading."""
+    'Property:' before its value, 'Objekt / Property' on a bilingual form), else None; 'Name' alone asks
+    for the name of the section's subject (the borrower's under '01 BORROWER'). A noun inside a longer
+    segment is no label: 'Property Management GmbH' is a company's name, 'Property & Financing' a heading."""
     nouns = [word for word in words if word != "/"]  # a bilingual form's 'Objekt / Property' names one thing
     fields = {_bare_field(_fold_word(noun), section) for noun in nouns}
     if not nouns or len(nouns) > 2 or len(fields) != 1 or None in fields:

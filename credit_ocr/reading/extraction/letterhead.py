@@ -28,7 +28,8 @@ _CLOSING = re.compile(
 #: a Dutch 'B.V.', a Luxembourg 'S.à r.l.'.
 _COMPANY = re.compile(
     r"\S.*?\b(?P<form>GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|"
-    r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?|[BN]\.\s?V\.|S\.\s?[àa]\s?r\.\s?l\.|S\.\s?A\.|SARL|S\.r\.l\.|plc|PLC|LLP)$"
+    r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?|"
+    r"[BN]\.\s?V\.|S\.\s?[àa]\s?r\.\s?l\.|S\.\s?A\.|SARL|S\.r\.l\.|plc|PLC|LLP)$"
 )
 #: An address on one line may end in its country: 'Harbour Lane 9, 28195 Bremen, Germany'.
 _ONE_LINE = re.compile(rf"(?:{ADDRESS.pattern})(?:,\s?[A-Z][a-z]+)?")

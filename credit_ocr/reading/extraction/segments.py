@@ -41,10 +41,8 @@ _DAY_FIRST = re.compile(r"^\s*\d{1,2}\.\s+[^\W\d_]{3,9}\.?\s+\d{4}\b")
 def split_line(line: str) -> tuple[bool, list[str]]:
     """(whether the line starts with an enumerator like '3.' or 'b)', its segments)."""
     body = _BULLET.sub("", _LEADERS.sub("  ", _GLUED.sub(" ", line.strip())))
-    if _COMMA_ITEM.match(body):
-        body = body.replace(
-            ",", ".", 1
-        )  # '17, Desired loan term:': a fax read the item's full stop as a comma
+    if _COMMA_ITEM.match(body):  # '17, Desired loan term:': a fax read the item's full stop as a comma
+        body = body.replace(",", ".", 1)
     numbered = bool(_ENUMERATOR.match(body)) and not _DAY_FIRST.match(body)
     body = _ARITHMETIC.sub("", body if _DAY_FIRST.match(body) else _ENUMERATOR.sub("", body))
     segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]
@@ -52,8 +50,7 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     while (
         len(segments) > 1 and len(segments[0]) == 1 and segments[0] not in _ANSWER_LETTERS | _TYPESET_DASHES
     ):
-        segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck, photographed (a typeset
-        # dash is an empty cell's)
+        segments.pop(0)  # '|' or '7' before a gap: the page's edge or a speck (a typeset dash: an empty cell)
     segments[:1] = [_BULLET.sub("", segment) for segment in segments[:1]]  # '|  + Kaufpreis ...'
     segments = [  # (last too, after a label and its value: '... (GmbH)  u')
         s
@@ -112,8 +109,9 @@ def _cells(segment: str) -> list[str]:
     """A segment cut before a second label inside it: two table cells read without a wide gap between.
 
     'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
-    more, or one its colon ends or a comma starts, that names its field surely counts, after a value word (a digit, a known
-    unit, or a word no label uses: 'Ruhr Industriepark AG Corporate Form Stock Corporation (AG)').
+    more, or one its colon ends or a comma starts, that names its field surely counts, after a value word
+    (a digit, a known unit, or a word no label uses: 'Ruhr Industriepark AG Corporate Form Stock
+    Corporation (AG)').
     """
     words = segment.split()
     for j in range(2, len(words)):
