@@ -9,6 +9,7 @@ answer, ``[ ] YES`` for the other, the form every extractor understands.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import cv2
@@ -25,17 +26,26 @@ RING_HEIGHT = (1.2, 3.5)
 RING_FILL = 0.35
 #: The middle of a ring's box (this share of its width and height) has none of the ring's ink.
 HOLLOW = 0.5
+#: A ring is read again enlarged to at least this many pixels tall (a 200-dpi fax's ring is ~35).
+READ_HEIGHT = 60
+#: A ring that a word inside touches: its outline fills this share of its box at least (an oval, 0.79)...
+OVAL = 0.6
+#: ... and at most this share of what it encloses is ink (the ring and the word's letters).
+INKED = 0.5
 
 
 def mark_circled(gray: np.ndarray, words: list[dict], read: Callable[[Image.Image], list[dict]]) -> None:
     """Rewrite, in place, each row of yes/no answers where one is ringed: the ringed one ``[x]``, the
     others ``[ ]``. ``read`` OCRs a small image (the ring's inside) into words."""
     rows: list[tuple[int, int]] = []
-    for word in [w for w in words if answer_word(w["text"])]:
-        if any(y0 <= word["top"] + word["height"] / 2 < y1 for y0, y1 in rows):
-            continue
+    answers = [(w, w["top"] - 2 * w["height"]) for w in words if answer_word(w["text"])]
+    # a question whose answers both went missing (the ring, and a fax's blur): the row below it
+    asked = [(w, w["top"] + w["height"] // 2) for w in words if w["text"].endswith("?")]
+    for word, start in answers + asked:
+        if start < word["top"] and any(y0 <= word["top"] + word["height"] / 2 < y1 for y0, y1 in rows):
+            continue  # an answer's row seen already (a ring marked twice is skipped: its row has its ticks)
         height = word["height"]
-        y0, y1 = max(0, word["top"] - 2 * height), min(gray.shape[0], word["top"] + 3 * height)
+        y0, y1 = max(0, start), min(gray.shape[0], start + 5 * height)
         rows.append((y0, y1))
         for left, top, width, tall, ring in _rings(gray[y0:y1] < INK, height):
             _mark_row(gray, words, (left, top + y0, width, tall), ring, read)
@@ -49,14 +59,31 @@ def _rings(dark: np.ndarray, height: int) -> list[tuple[int, int, int, int, np.n
         left, top, width, tall, area = (int(v) for v in stats[index])
         if not (RING_HEIGHT[0] * height <= tall <= RING_HEIGHT[1] * height and width >= tall):
             continue
-        if top == 0 or top + tall == len(dark) or area > RING_FILL * width * tall:
-            continue  # cut by the band, or a blot rather than a line
+        if top == 0 or top + tall == len(dark):
+            continue  # cut by the band
         ring = labels[top : top + tall, left : left + width] == index
         h0, w0 = round(tall * (1 - HOLLOW) / 2), round(width * (1 - HOLLOW) / 2)
         closed = ring[: tall // 2].any(0)[w0:-w0].all() and ring[tall // 2 :].any(0)[w0:-w0].all()
-        if not ring[h0 : tall - h0, w0 : width - w0].any() and closed:
+        hollow = area <= RING_FILL * width * tall and not ring[h0 : tall - h0, w0 : width - w0].any()
+        if closed and hollow:  # a line round an empty middle, not a blot
             found.append((left, top, width, tall, ring))
+        elif closed and (band := _touched_ring(ring)) is not None:
+            found.append((left, top, width, tall, band))
     return found
+
+
+def _touched_ring(shape: np.ndarray) -> np.ndarray | None:
+    """The ring of ``shape`` when the word inside touches it (a fax's thick ring runs into the 'Y' of 'Yes'):
+    a closed outline round an oval, mostly paper inside. Only its outer band is the ring: the letters stay."""
+    outline, _ = cv2.findContours(shape.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros(shape.shape, np.uint8)
+    cv2.drawContours(filled, outline, -1, 1, thickness=cv2.FILLED)
+    tall, width = shape.shape
+    if filled.sum() < OVAL * tall * width or shape.sum() > INKED * filled.sum():
+        return None
+    edge = max(2, tall // 8)
+    inner = cv2.erode(filled, np.ones((2 * edge + 1, 2 * edge + 1), np.uint8))
+    return shape & ~inner.astype(bool)
 
 
 def _mark_row(
@@ -79,9 +106,11 @@ def _mark_row(
     else:  # the ring hid its word from tesseract: read it once more with the ring wiped out
         patch = gray[top : top + tall, left : left + width].copy()
         patch[ring] = 255
+        padded = Image.fromarray(np.pad(patch, tall, constant_values=255))
+        zoom = max(1, math.ceil(READ_HEIGHT / tall))  # a fax's small ring: tesseract reads a word this tall
         seen = [
             w
-            for w in read(Image.fromarray(np.pad(patch, tall, constant_values=255)))
+            for w in read(padded.resize((padded.width * zoom, padded.height * zoom), Image.LANCZOS))
             if answer_word(w["text"])
         ]
         if not seen:
@@ -95,7 +124,10 @@ def _mark_row(
             "top": top,
             "width": width,
             "height": tall,
-            "_key": nearest.get("_key"),
+            # a row of its own when no word of the page shares it (both answers lost): no line's
+            "_key": nearest.get("_key")
+            if abs(nearest["top"] + nearest["height"] / 2 - middle) <= tall / 2
+            else None,
         }
         words.insert(words.index(nearest) + 1, circled)
         row.append(circled)

@@ -158,6 +158,8 @@ def _small_print(page: OcrPageResult, settings: Settings) -> bool:
 #: 70 -> 89, a skewed JPEG 68 -> 82; the samples' pages read 89-95 either way) ...
 LAYOUT_DOUBT = 80.0
 AUTO_LAYOUT = 3
+#: Tesseract's page segmentation for one word alone (a circled answer, read again with its ring wiped out).
+SINGLE_WORD = 8
 #: ... and that reading is kept when it is this much surer.
 LAYOUT_GAIN = 5.0
 
@@ -186,7 +188,8 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
             found = again
     found = _without_specks(found)
     mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink
-    mark_circled(np.asarray(image), found, lambda patch: words(patch, settings))  # a YES or NO ringed by hand
+    one_word = settings.model_copy(update={"ocr_psm": SINGLE_WORD})
+    mark_circled(np.asarray(image), found, lambda patch: words(patch, one_word))  # a YES or NO ringed by hand
     found = _without_strays(found)
     found, keys = joined_combs(found, [w.pop("_key") for w in found])  # 'S I L B E R' in boxes: a word
     lines = rebuild_lines(found, keys, rulings)

@@ -671,3 +671,29 @@ def test_small_print_scanned_finely_is_read_at_twice_the_resolution() -> None:
         "€4,850,000",
         "10 years",
     )
+
+
+@pytest.mark.parametrize("circled", ["Yes", "No"])
+def test_a_faxed_questionnaires_ring_touching_its_word_is_the_answer(circled: str) -> None:
+    """A questionnaire answered on the line below each question, faxed at 200 dpi: the ring is drawn tight,
+    so it runs into the word's letters, and the fax loses the ringed word and often its row's other
+    answer too. The ring is still a closed oval, mostly paper inside; its word is read enlarged, alone."""
+    page = Image.new("L", (1654, 2339), 255)  # A4 at 200 dpi
+    draw, face = ImageDraw.Draw(page), _font("DejaVuSerif.ttf", 30)
+    draw.text((120, 160), "1.  What is the applicant's registered name?", fill=0, font=face)
+    draw.text((180, 210), "Ashcombe Property Holdings Ltd", fill=0, font=face)
+    for i, question in enumerate(
+        ("2.  Do you wish to make early repayments?", "3.  Have public subsidies been applied for?")
+    ):
+        y = 300 + 130 * i
+        draw.text((120, y), question, fill=0, font=face)
+        for x, word in ((180, "Yes"), (360, "No")):
+            draw.text((x, y + 55), word, fill=0, font=face)
+            if word == circled:
+                width = draw.textlength(word, font=face)
+                draw.ellipse((x - 8, y + 50, x + width + 8, y + 95), outline=0, width=4)
+    out = io.BytesIO()
+    page.convert("1").save(out, format="TIFF", compression="group4", dpi=(200, 200))
+    fields = _fields(out.getvalue())
+    assert fields["company_name"] == "Ashcombe Property Holdings Ltd"
+    assert (fields["early_repayment"], fields["public_funding"]) == ((circled == "Yes",) * 2)
