@@ -31,6 +31,8 @@ _COMPANY = re.compile(
     r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?|"
     r"[BN]\.\s?V\.|S\.\s?[àa]\s?r\.\s?l\.|S\.\s?A\.|SARL|S\.r\.l\.|plc|PLC|LLP)$"
 )
+#: A fax's or a memo's header label before the sender's name: 'From :', 'Von:', 'Absender :'.
+_SENDER_LABEL = re.compile(r"^(?:from|von|absender|sender|de|van)\s*:\s*", re.IGNORECASE)
 #: An address on one line may end in its country: 'Harbour Lane 9, 28195 Bremen, Germany'.
 _ONE_LINE = re.compile(rf"(?:{ADDRESS.pattern})(?:,\s?[A-Z][a-z]+)?")
 
@@ -52,7 +54,7 @@ def letterhead_candidates(lines: list[str]) -> list[Candidate]:
     found: list[Candidate] = []
     for block in (range(greeting), range(closing + 1, min(len(lines), closing + 1 + SIGNATURE_LINES))):
         for i in block:
-            name = lines[i].strip()
+            name = _SENDER_LABEL.sub("", lines[i].strip())
             if len(name.split()) <= 8 and (company := _COMPANY.fullmatch(name)):
                 found.append(Candidate("company_name", name, "", PROSE_SCORE, "prose", "applicant", i))
                 found.append(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from credit_ocr.reading.extraction.labels import word_fields
+from credit_ocr.reading.extraction.labels import names_another, word_fields
 from credit_ocr.reading.extraction.shapes import REGISTER, TOWN_TAIL
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.walk import Candidate, label_of
@@ -69,6 +69,23 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 #: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
 #: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
 #: where there is one, is the value.
+#: A legal form as a company's name ends in it, in Germany and beside it: 'GmbH', 'Ltd', 'B.V.', 'S.à r.l.'.
+_LEGAL_FORM_SHORT = (
+    r"(?:GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG\s\(haftungsbeschr[äa]nkt\)|e\.\s?K\.|Ltd\.?|Limited|plc"
+    r"|B\.V\.|N\.V\.|S\.[àa]\s?r\.l\.|SARL|SAS|S\.A\.)"
+)
+#: Another country's VAT number, where a sentence names it as one ('VAT number LU 7191 8753').
+_FOREIGN_VAT = (
+    r"\b(?:VAT|USt|UID|TVA|BTW)[\w.-]*(?:\s(?:number|no\.|ID|nummer|Nr\.))?:?\s(?P<value>ATU\s?\d{4}\s?\d{4}"
+    r"|LU\s?\d{4}\s?\d{4}|NL\s?\d{9}\s?B\s?\d{2}|FR\s?\w{2}\s?\d{3}\s?\d{3}\s?\d{3}|GB\s?\d{3}\s?\d{4}\s?\d{2}"
+    r"|BE\s?0?\d{3}\.?\d{3}\.?\d{3}|CHE[-\s]?\d{3}\.\d{3}\.\d{3})\b"
+)
+#: Another country's register entry by its shape: 'RCS Luxembourg B194140', 'KvK 29704737', 'FN 91561t',
+#: 'Company No. 13895460'.
+_FOREIGN_REGISTER = (
+    r"\b(?:RCS\s[A-Z][a-zé]+\s(?:[AB]\s?\d{4,6}|\d{3}\s?\d{3}\s?\d{3})|KvK\s?\d{8}|FN\s?\d{3,6}\s?[a-z]\b"
+    r"(?:\s?/\s?(?:Landes|Handels)gericht\s[A-ZÄÖÜ]\w+)?|Company\sNo\.\s?\d{6,8}(?:\s?/\sCompanies\sHouse)?)"
+)
 _BY_SHAPE = (
     ("commercial_register", REGISTER),
     # another country's register, as a sentence names it: 'registered under KvK 56050533', 'with RCS B 123456'
@@ -76,9 +93,12 @@ _BY_SHAPE = (
         r"\bregistered\s+(?:under|with|at)\s+(?:the\s+)?(?P<value>(?!HR\s?[AB]\b)[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,3}"
         r"\s(?:No\.?\s|Nr\.?\s)?[A-Z]?\s?\d[\d ]{2,10}\d[a-z]?)\b")),
     ("vat_id", re.compile(r"\bDE\s?\d{3}\s?\d{3}\s?\d{3}\b")),
+    ("vat_id", re.compile(_FOREIGN_VAT)),
+    ("commercial_register", re.compile(_FOREIGN_REGISTER)),
     ("company_name", re.compile(  # 'Our company is Hansa Bau GmbH, ...': a name that ends in its legal form
-        r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,|[Tt]he (?:applicant|borrower) is)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
-        r"(?:GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG\s\(haftungsbeschr[äa]nkt\)|e\.\s?K\.))(?=[\s,.;]|$)")),
+        r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,|[Tt]he (?:applicant|borrower|obligor) is"
+        r"|(?:Kreditnehmer|Antragsteller|Darlehensnehmer)(?:in)? ist die)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
+        rf"{_LEGAL_FORM_SHORT})(?=[\s,.;]|$)")),
     ("term", re.compile(
         r"\b(?:over|within|term of|duration of|period of|Laufzeit von|Laufzeit über|Dauer von)\s+"
         r"(?:a\s+(?:term|period)\s+of\s+)?(?P<value>\d{1,2}\s?(?:years?|yrs|months|Jahren?|Monaten?))\b", re.I)),
@@ -86,7 +106,8 @@ _BY_SHAPE = (
         r"\b(?:built|completed|constructed|erected|dates from|dating from)\s+(?:in\s+)?(?P<value>1[89]\d\d|20\d\d)\b",
         re.I)),
     ("purpose", re.compile(
-        r"(?:\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)|\b(?:intended|used)\s+for:)\s+(?P<value>[a-z][^.;:)]{2,60}?)(?=\)?[.;]|$)",
+        r"(?:\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)|\b(?:intended|used)\s+for:|\bzum\s+Zweck\b:?)\s+(?:[„\"“]|,,)?"
+        r"(?P<value>[a-zA-ZÄÖÜ][^.;:)„“”\"]{2,60}?)[“”\"]?(?=\)?[.;]|$)",
         re.I)),
     ("legal_form", re.compile(  # 'The company is organised as a GmbH.': its short form alone
         r"\b(?:organi[sz]ed|registered|incorporated|established|we are)\s+as\s+an?\s+"
@@ -108,13 +129,16 @@ _NAMED_PROPERTY = (
     # the kind before the quoted name ('the office building "Elbblick"'); 'the property' names no kind
     re.compile(r"\bthe\s+(?!(?:property|building|object|asset)\s+[\"“„])(?P<type>[a-z][a-z -]{2,50}?)\s+"
                r"[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),
+    # its name in commas after the word for it: 'The asset, Donaublick Offices, is a Medical centre located at ...'
+    re.compile(r"\b[Tt]he\s+(?:asset|property|building|object)\s*,\s+(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?),\s+is\s+an?\s+"
+               r"(?P<type>[A-Za-z][^,.;]{2,50}?)\s+(?:located|situated|at|in)\b"),
     re.compile(r"\bthe\s+(?:property|building|object)\s+(?P<name>[A-ZÄÖÜ][^,.;()]{2,60}?),\s+an?\s+"
                r"(?P<type>[a-z][^,.;]{2,60}?)\s+(?:located|situated|at|in)\b"),
     # its name, then its kind in brackets: 'to acquire the property Technologiehof West (Light Industrial Building)'
     re.compile(r"\bthe\s+(?:property|building|object)\s+[\"“„]?(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?"
                r"\s+\((?P<type>[A-Za-z][^()]{2,40})\)"),
     # German: 'die Finanzierung des Objekts „Handelshof West“ (Objektart: Bürogebäude)', '... (Bürogebäude)'
-    re.compile(r"\b(?:des|das|dem)\s+(?:Objekts?|Objektes|Gebäudes?|Anwesens?)\s+[„\"“]?"
+    re.compile(r"\b(?:des|das|dem)\s+(?:Objekts?|Objektes|Gebäudes?|Anwesens?)\s+(?:[„\"“]|,,)?"
                r"(?P<name>[A-ZÄÖÜ][\wäöüß-]*(?:\s(?:[A-ZÄÖÜ][\wäöüß-]*|am|an der|im))*)[\"“”]?"
                r"\s*\((?:(?:Objektart|Art|Nutzungsart|Gebäudeart):\s*)?(?P<type>[^)]{2,40})\)"),
     re.compile(r"\b(?:acquire|buy|purchase|finance|refinance|build|renovate|extend)\s+the\s+"
@@ -139,14 +163,29 @@ ADDRESS = re.compile(
     r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|kai|markt|chaussee)\s\d{1,4}[a-z]?"
     rf"(?:,\s?{_POSTCODE}\s{_CITY}{_COUNTRY})?"
     rf"|\b(?:[A-ZÄÖÜ][\wäöüß-]+\s){{1,3}}\d{{1,4}}[a-z]?,\s?{_POSTCODE}\s{_CITY}{_COUNTRY}"
+    # the number first, as France, Luxembourg and Belgium write it: '146, Avenue John F. Kennedy, L-4010 Esch-sur-Alzette'
+    r"|\b\d{1,4}[a-z]?,?\s(?:Avenue|Rue|Boulevard|Place|Allées?|Quai|Route|Chemin|Impasse|Cours)\s[^,;]{2,40},"
+    rf"\s?{_POSTCODE}\s{_CITY}{_COUNTRY}"
 )
 #: Words that make an address in a sentence the company's own ('our office at ...', 'with business address
 #: ...'), not the property's; so does a company's name right before it ('on behalf of Hansa GmbH, Dorfstraße 5').
 _OWN_PLACE = frozenset(
-    {"based", "office", "offices", "headquartered", "headquarters", "seat", "registered", "business"}
+    {
+        "based",
+        "office",
+        "offices",
+        "headquartered",
+        "headquarters",
+        "seat",
+        "registered",
+        "business",
+        "sitz",
+        "firmensitz",
+        "geschäftssitz",
+    }
 )
 #: Words that make an address in a sentence the property's: 'located at ...', 'the site at ...'.
-_PROPERTY_PLACE = frozenset({"located", "situated", "site", "property"})
+_PROPERTY_PLACE = frozenset({"located", "situated", "site", "property", "belegen", "gelegen", "liegt"})
 #: How much surer an address is whose sentence says whose it is than one after a name.
 SAID_PLACE_BONUS = 0.05
 _NAMED_COMPANY = re.compile(r"^(?:gmbh|ag|kg|ohg|kgaa|se|gbr|ug|e\.k\.|ltd|llc|inc)\.?$")
@@ -158,10 +197,11 @@ _NEGATION = re.compile(
 _SENTENCE_HEAD = 6
 #: A tick box, or a question's one-word answer: a form's line, however many little words it has.
 _FORM_ANSWER = re.compile(rf"\[[ xX✓✔]?\s?\]|[{BOXES}]|\?\s*(?:yes|no|ja|nein)\b", re.I)
-#: A sentence ends at its full stop, not at an abbreviation's ('GmbH & Co. KG', 'No. 5', 'Dr. Weber') nor
-#: a German date's day ('am 22. April 2012').
+#: A sentence ends at its full stop, not at an abbreviation's ('GmbH & Co. KG', 'No. 5', 'Dr. Weber'), an
+#: initial's ('Avenue John F. Kennedy') nor a German date's day ('am 22. April 2012').
 _SENTENCE_END = re.compile(
-    r"(?<=[a-z0-9)%])(?<!\bCo)(?<!\bNo)(?<!\bNr)(?<!\bDr)(?<!\bSt)(?<!\b\d)(?<!\b\d\d)[.!?](?=\s|$)|;", re.I
+    r"(?<=[a-z0-9)%€])(?<!\bCo)(?<!\bNo)(?<!\bNr)(?<!\bDr)(?<!\bSt)(?<!\b\d)(?<!\b\d\d)(?<!\s\w)[.!?](?=\s|$)|;",
+    re.I,
 )
 #: A justified line: every word a wide gap from the next, as no form's row is (a label's words sit one
 #: space apart).
@@ -365,13 +405,18 @@ def _named_field(kinds: tuple[str, ...], before: list[_Token], after: list[_Toke
     for side, weight in sides:
         best: tuple[float, str, str] | None = None
         for distance, token in enumerate(side):
+            if best is None and side is before and names_another(token.text.strip(",.;()")):
+                break  # 'Existing facilities ... of €3,810,000': another amount's words come first
             for field, stem_weight in word_fields(token.text.strip(",.;()")) or ():
                 if _KIND[field] not in kinds or stem_weight < MIN_WEIGHT:
                     continue
                 score = stem_weight * weight / (1 + 0.2 * distance)
                 if best is None or score > best[0]:
-                    best = (score, field, token.text)
+                    best = (score, field, token.text, distance)
         if best is not None:
+            modifier = side[best[3] + 1].text.strip(",.;()") if best[3] + 1 < len(side) else ""
+            if side is before and names_another(modifier):
+                return None, ""  # 'Existing facilities ... of €3,810,000', 'die bestehende Finanzierung ...'
             return best[1], best[2].strip(",.;()")
     if kinds == ("area",):  # 'it offers 2,050 sqm': only one field is an area
         return "total_area", ""
