@@ -221,7 +221,8 @@ def test_unknown_field_is_named() -> None:
 def test_is_valid() -> None:
     assert is_valid("vat_id", "DE123456789")
     assert not is_valid("vat_id", "DE12345678")
-    assert not is_valid("vat_id", "ATU12345678")
+    assert is_valid("vat_id", "ATU12345678")  # an Austrian applicant's, as printed
+    assert not is_valid("vat_id", "ATU1234567") and not is_valid("vat_id", "XX123456789")
     assert is_valid("founding_date", "29.02.2020")
     assert not is_valid("founding_date", "29.02.2019")
     assert not is_valid("founding_date", "2018-05-12")

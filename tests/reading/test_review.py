@@ -33,7 +33,7 @@ def test_a_sure_reading_is_not_flagged_and_an_unsure_word_is() -> None:
 
 
 def test_missing_implausible_and_inconsistent_fields_are_flagged_with_a_reason() -> None:
-    text = FORM.replace("EUR 500,000", "EUR 700,000").replace(
+    text = FORM.replace("EUR 500,000", "EUR 1,500,000").replace(
         "Limited Liability Company (GmbH)", "Main Street 4"
     )
     reasons = {i["field"]: i["reason"] for i in extract_rules(text).review}

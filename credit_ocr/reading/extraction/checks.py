@@ -60,9 +60,9 @@ _MID_SENTENCE = frozenset(
 )
 #: A loan is most of the financing requested: less than this share of it means a digit was lost.
 LOWEST_LOAN_SHARE = Decimal("0.5")
-#: The financing may cover the purchase's own costs (notary, land-transfer tax, agent) beside the price:
-#: equity + financing up to this share above the price still adds up.
-COSTS_SHARE = Decimal("0.05")
+#: The financing may cover the purchase's own costs (notary 1-2%, land-transfer tax 3.5-6.5%, an agent's 3-7%,
+#: a refurbishment) beside the price: equity + financing up to this share above the price still adds up.
+COSTS_SHARE = Decimal("0.25")
 #: The interest rates a commercial loan may carry (a year), when the form gives a rate type, not a number.
 RATE_RANGE = (Decimal("0.005"), Decimal("0.12"))
 #: Rounding a printed payment: the payment may miss the interest-only and annuity bounds by this share.

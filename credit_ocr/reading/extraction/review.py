@@ -14,28 +14,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 from credit_ocr.reading.extraction.checks import consistency, label_doubt, misread_word, shape_doubt
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
+from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.result import ExtractionResult
 from credit_ocr.reading.extraction.unconfirmed import unconfirmed_word
 from credit_ocr.reading.lines import LineWord
 
-__all__ = ["Evidence", "ReviewItem", "confidence_of", "plausible", "review", "with_review"]
+__all__ = ["Evidence", "ReviewItem", "confidence_of", "mentioned", "plausible", "review", "with_review"]
 
 #: A value word tesseract read with less confidence than this (0-100) is worth a look.
 LOW_WORD_CONFIDENCE = 40.0
 #: A label that named its field less surely than this (0..1) is worth a look.
 LOOSE_LABEL = 0.6
+#: A word names a field when the vocabulary gives it this weight or more ('VAT' 3, 'price' 3, 'own' 2).
+MENTION_WEIGHT = 2.0
 #: Fields whose confidence is below this are listed for review even without another reason.
 LOW_CONFIDENCE = 0.3
 
 _LEGAL_FORM = re.compile(
     r"GmbH|\bAG\b|\bKG\b|\bUG\b|\bSE\b|OHG|GbR|\be\.?\s?K\b|Compan|Partnership|Corporation|Limited|Ltd|Inc\b|LLC"
-    r"|gesellschaft|Kaufmann|Kauffrau|Einzelunternehm|Genossenschaft",  # 'Offene Handelsgesellschaft', 'eingetragener Kaufmann'
+    r"|gesellschaft|Kaufmann|Kauffrau|Einzelunternehm|Genossenschaft"
+    r"|\b[BN]\.\s?V\.|\bS\.\s?[àa]\s?r\.\s?l\.|\bSARL\b|\bSAS\b|\bS\.A\.|\bplc\b|\bLLP\b|soci[ée]t[ée]|vennootschap",  # 'Offene Handelsgesellschaft', 'eingetragener Kaufmann'
     re.I,
 )
-_REGISTER = re.compile(r"\bHR\s?[AB]\b|regist|court|amtsgericht", re.I)
+#: A register entry names its register: a German court, Companies House, the Dutch KvK, a French or Luxembourg
+#: RCS, an Austrian Firmenbuch number.
+_REGISTER = re.compile(
+    r"\bHR\s?[AB]\b|regist|court|amtsgericht|companies\s+house|company\s+no|\bkvk\b|\brcs\b|\bFN\s?\d|firmenbuch"
+    r"|handelsgericht",
+    re.I,
+)
+#: A price or loan below this many euros is no property's ('Finanzierungsanfrage Tabakfabrik Halle 3' is no €3).
+MIN_LOAN = 1000
+_LOANS = ("purchase_price", "requested_amount", "loan_amount")
 _RATE_WORDS = {"fixed", "variable", "floating", "fix", "variabel", "fest"}
 
 
@@ -54,6 +68,7 @@ class Evidence:
     from_letter: bool = False  # read from a letter's sentences or letterhead, under no form's label
     words: tuple[LineWord, ...] = ()  # the value's OCR words, their confidences and dictionary marks
     stated_none: bool = False  # not found, but its label is printed with a dash or 'n/a': the form says none
+    unstated: bool = False  # not found in a letter that has no word for it: the letter does not state it
 
 
 @dataclass
@@ -74,15 +89,32 @@ def plausible(name: str, value: object) -> bool:
     text = str(value)
     if name == "legal_form":
         return bool(_LEGAL_FORM.search(text))
-    if name == "commercial_register":
-        return bool(_REGISTER.search(text))
+    if name == "commercial_register":  # a German register is 'HRA' or 'HRB': 'HRR' is a misread letter
+        return bool(_REGISTER.search(text)) and not re.search(r"\bHR[C-Z]\b", text, re.I)
     if name in ("business_address", "property_address"):
         return bool(re.search(r"\d", text)) and bool(re.search(r"[A-Za-z]{3}", text))
     if name in ("company_name", "property_type", "property_name", "purpose"):
-        return bool(re.search(r"[A-Za-z]{2}", text)) and not re.search(r"€|\bEUR\b|\d{1,3}[.,]\d{3}", text)
+        return (
+            bool(re.search(r"[A-Za-z]{2}", text))
+            and not re.search(r"€|\bEUR\b|\d{1,3}[.,]\d{3}", text)
+            and not re.match(r"(?:No|Nr)\.?\s?\d|\d{5}", text)  # "No. 13895460 / Companies House" is a number
+        )
+    if name in _LOANS:  # a property's price or loan of a few euros is a number read off something else
+        return float(re.sub(r"[^\d.]", "", text)) >= MIN_LOAN
     if name == "interest_rate":  # a commercial loan's rate lies between 0% and 20%
         return text.lower() in _RATE_WORDS if not text.endswith("%") else 0 < float(text[:-1]) < 20
     return True
+
+
+@lru_cache(maxsize=4)
+def mentioned(text: str) -> frozenset[str]:
+    """The fields some word of ``text`` names (vocabulary weight 2 or more: 'VAT', 'Baujahr', 'equity'): a
+    letter that names a field it gives no value for is worth a look; one it never names, it does not state.
+    (A form's label may be misread, so a form's missing field is always worth a look.)"""
+    words = {word.strip(".,:;()?!\"'") for word in text.split()}
+    return frozenset(
+        field for word in words for field, weight in word_fields(word) or () if weight >= MENTION_WEIGHT
+    )
 
 
 def confidence_of(evidence: Evidence) -> float:
@@ -97,7 +129,7 @@ def confidence_of(evidence: Evidence) -> float:
 def _reason(name: str, value: object, ev: Evidence, text: str) -> str | None:
     kind = FIELD_BY_NAME[name].kind
     if not ev.found:
-        return None if ev.stated_none else "not found on the document"
+        return None if ev.stated_none or ev.unstated else "not found on the document"
     if not ev.plausible:
         return f"{value!r} does not read as a {kind if kind != 'text' else name.replace('_', ' ')}"
     if ev.conflict:

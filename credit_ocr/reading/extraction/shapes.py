@@ -81,6 +81,7 @@ _COURT_CUT = re.compile(r"(?:[,/]\s*(?:Local|District)\s+Court|\b(?:Local|Distri
 #: A legal form's short word in a company's name: 'Hansa Bau GmbH', 'Müller & Co. KG', 'Weber e.K.'.
 _LEGAL_FORM_WORD = re.compile(
     r"\b(?:GmbH|AG|KG|OHG|KGaA|SE|GbR|UG|PartG|eG|e\.\s?V|mbH|Ltd|LLC|Inc|S\.?A|B\.?V|N\.?V|plc)\b|\be\.\s?K\."
+    r"|\bS\.\s?[àa]\s?r\.\s?l\.|\b(?:SARL|SAS|LLP|Limited|S\.?r\.?l)\b"  # France's, Luxembourg's, the UK's
 )
 #: A legal form written out ('Limited Liability Company (GmbH)'), which no company is called.
 _LEGAL_FORM_NAME = re.compile(
@@ -163,7 +164,7 @@ def shape_doubt(name: str, value: object, raw: str | None = None) -> str | None:
             return "a register entry has a number, this one none"
         if len(_REGISTER_KIND.findall(value)) > 1:
             return "two register kinds: a label's word may have joined the value"
-        if slip := _REGISTER_SLIP.search(value):
+        if not value.startswith("FN") and (slip := _REGISTER_SLIP.search(value)):  # Austria's 'FN 149692a'
             return f"{slip[0]!r} in a register number: a digit or a comma misread?"
         if _REGISTER_RUN.search(value):
             return "nothing between the register number and the court: a '/' or a comma lost?"

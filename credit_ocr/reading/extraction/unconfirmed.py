@@ -8,6 +8,8 @@ document prints the right word elsewhere. Two things are left:
 - the OCR's own certainty: a clean print reads at 95 or more, so a word of a text value read below
   :data:`CLEAN_PRINT_CONFIDENCE` was read from a blurred, broken or speckled print. A poor page (a fax,
   a photo) lowers its words' confidences, and so lets more of them be doubted;
+- block capitals (a form filled in by hand): read as surely as type and as wrongly, so there a word
+  only the dictionary or a second print vouches for is worth a look;
 - tesseract's dictionary (``known``, set by :func:`credit_ocr.reading.ocr.words`): a misread letter
   rarely makes a real word ('Hali', 'Neckur' are none; 'Logistics', 'Medical' are), so an unsure word the
   dictionary knows vouches for itself, and so does a word the document prints twice.
@@ -26,6 +28,9 @@ __all__ = ["CLEAN_PRINT_CONFIDENCE", "printed_words", "unconfirmed_word"]
 #: Tesseract reads a clean print's words at 95-97 (the median word of the kit's scans, faxes and photos);
 #: a word of a name read below this was read from a blurred, broken or speckled print.
 CLEAN_PRINT_CONFIDENCE = 90.0
+#: A word of a value in block capitals is vouched for only by the dictionary or a second print (a text
+#: layer's words, at 100, are not OCR's).
+HAND_PRINT_CONFIDENCE = 100.0
 #: A word of four letters or more is checked ('Hall'); 'Co', 'KG', 'am' are too short to tell.
 _LETTERS = re.compile(r"[^\W\d_]{4,}")
 
@@ -43,8 +48,11 @@ def unconfirmed_word(value: object, words: tuple[LineWord, ...], text: str) -> s
     if not isinstance(value, str) or not words:
         return None
     kept, counts = value.casefold(), printed_words(text)
+    # block capitals, as a form filled in by hand asks for: tesseract reads hand print as surely as type,
+    # and as wrongly ('LOSISTIKHALLE' at 91), so its confidence vouches for nothing there
+    trusted = CLEAN_PRINT_CONFIDENCE if not value.isupper() else HAND_PRINT_CONFIDENCE
     for word in words:
-        if word.conf >= CLEAN_PRINT_CONFIDENCE or word.known:
+        if word.conf >= trusted or word.known:
             continue
         for part in _LETTERS.findall(word.text.casefold()):
             if part in kept and counts[part] <= 1:
