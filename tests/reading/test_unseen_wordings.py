@@ -1098,3 +1098,239 @@ def test_a_field_the_form_states_as_none_needs_no_look() -> None:
     assert (result.fields["vat_id"], result.fields["construction_year"]) == (None, None)
     assert "vat_id" not in flagged and "construction_year" not in flagged
     assert flagged["term"] == "not found on the document"
+
+
+# --- an eighth corpus someone else wrote (2026-12-01) -------------------------------------------------------
+
+
+def test_a_value_under_the_second_of_two_labels_is_that_labels_when_the_first_is_empty() -> None:
+    """A bank's two-column form with labels above values: the property's name is given, its type left empty.
+    Where the value stands across the page (``layout``) says whose it is; the text alone cannot."""
+    text = "Objektart  Objektbezeichnung\nLagerhof Ost\nBaujahr  Gesamtfläche\n1978  3.410 m²"
+    layout = (
+        "Objektart                    Objektbezeichnung\n"
+        "                             Lagerhof Ost\n"
+        "Baujahr                      Gesamtfläche\n"
+        "1978                         3.410 m²"
+    )
+    fields = extract_rules(text, None, layout).fields
+    assert fields["property_name"] == "Lagerhof Ost"
+    assert fields["property_type"] is None
+    assert (fields["construction_year"], fields["total_area"]) == (1978, "3,410 m²")
+
+
+def test_a_label_with_its_value_after_an_empty_cell_is_a_label() -> None:
+    """'Rechtsform' left empty, 'Gründungsdatum 28.11.2008' in the next cell: a founding date, no legal form;
+    but 'Company No. 15659518 / Companies House' under 'Registration no.' is the register's whole entry."""
+    fields = extract_rules("Rechtsform       Gründungsdatum 28.11.2008").fields
+    assert (fields["legal_form"], fields["founding_date"]) == (None, "28.11.2008")
+    uk = extract_rules("Registration no.     Company No. 15659518 / Companies House").fields
+    assert uk["commercial_register"] == "Company No. 15659518 / Companies House"
+
+
+def test_a_term_sheets_wordings() -> None:
+    text = (
+        "Year built / refurbished        1969 / 1980\n"
+        "Amortisation                    Annuity, EUR 8,200 / month\n"
+        "Voluntary prepayment            Not requested\n"
+        "Valuation                       € 1,890,000 (market value, 13.01.2023)"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["construction_year"], fields["monthly_payment"]) == (1969, "€8,200 per month")
+    assert fields["early_repayment"] is False
+    assert fields["purchase_price"] is None  # a valuation is no price
+    german = extract_rules("Gewünschte Rate        Zinssatz\nEUR 31.700,- / Monat  4,2% p.a.").fields
+    assert (german["monthly_payment"], german["interest_rate"]) == ("€31,700 per month", "4.2%")
+
+
+def test_a_quoted_earlier_message_is_flagged_and_a_subject_line_is_no_amount() -> None:
+    """A scanned mail's '>' comes back as '»'; the reply's own figures win, and what only the quoted message
+    gives is kept but flagged. 'Finanzierungsanfrage Tabakfabrik Halle 3' names a request, not €3."""
+    text = (
+        "Betreff: Re: Finanzierungsanfrage Tabakfabrik Halle 3\n"
+        "- Finanzierungsbedarf: EUR 8.230.000,00\n"
+        "» Am 15.01.2023 schrieb Dr. Katrin Vogelsang:\n"
+        "» Darlehenswunsch: EUR 8.530.000,00\n"
+        "» Laufzeit: 25 Jahre"
+    )
+    result = extract_rules(text)
+    assert result.fields["requested_amount"] == "€8,230,000"
+    assert result.fields["term"] == "25 years"
+    reasons = {item["field"]: item["reason"] for item in result.review}
+    assert reasons["term"].startswith("read from a quoted earlier message")
+
+
+def test_a_credit_memos_sentences_in_german() -> None:
+    text = (
+        "Kreditnehmerin ist die Tessmer Grundbesitz AG (Rechtsform: Aktiengesellschaft (AG)) mit Sitz in Lindenstraße\n"
+        "154, 93047 Regensburg. Die Gesellschaft wurde am 8. Juli 2003 gegründet.\n"
+        "Finanziert werden soll das Objekt ,,Kanalhof Logistics“ (Objektart: Logistikhalle), belegen in Herrengasse 38, 5020\n"
+        "Salzburg. Der Kaufpreis beläuft sich auf 4.180.000 €, der Verkehrswert laut Gutachten vom 08.08.2023 auf 4.610.000 €.\n"
+        "Die Kundin bringt Eigenkapital von 890.000 € ein. Angefragt wird eine Finanzierung von 730.000,00 € zum\n"
+        "Zweck „Neubau“. Die bestehende Finanzierung bei der Nordkreis Sparkasse über 1.183.000 € bleibt unberührt."
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Tessmer Grundbesitz AG"
+    assert fields["business_address"] == "Lindenstraße 154, 93047 Regensburg"
+    assert fields["property_name"] == "Kanalhof Logistics"
+    assert fields["property_address"] == "Herrengasse 38, 5020 Salzburg"
+    assert (fields["purchase_price"], fields["equity_share"]) == ("€4,180,000", "€890,000")
+    assert (fields["requested_amount"], fields["purpose"]) == ("€730,000", "Neubau")
+
+
+def test_a_credit_memos_sentences_about_a_foreign_borrower() -> None:
+    text = (
+        "The borrower is Kirchberg Real Estate Holding S.à r.l., a private limited company, whose registered\n"
+        "office is at 146, Avenue John F. Kennedy, L-4010 Esch-sur-Alzette, Luxembourg. It was incorporated on 1 August\n"
+        "1998. Registration: RCS Luxembourg B194140. VAT number LU 7191 8753.\n"
+        "The asset, Kontorhaus Hansa, is a Hotel located at 5, Rue de l'Alzette, L-1855 Luxembourg, Luxembourg.\n"
+        "We propose a loan of €7,080,000.00 over 15 years. Existing facilities with Volksbank Mittelrhein eG of\n"
+        "€3,810,000.00 remain unaffected."
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Kirchberg Real Estate Holding S.à r.l."
+    assert fields["business_address"] == "146, Avenue John F. Kennedy, L-4010 Esch-sur-Alzette, Luxembourg"
+    assert (fields["commercial_register"], fields["vat_id"]) == ("RCS Luxembourg B194140", "LU71918753")
+    assert (fields["property_name"], fields["property_type"]) == ("Kontorhaus Hansa", "Hotel")
+    assert fields["property_address"] == "5, Rue de l'Alzette, L-1855 Luxembourg, Luxembourg"
+    assert fields["loan_amount"] == "€7,080,000"
+
+
+def test_a_german_questionnaires_questions() -> None:
+    text = (
+        "1. Wie lautet die Firma des Antragstellers?\n   Brückner Medizinbau GmbH\n"
+        "7. Um welche Art von Immobilie handelt es sich?\n   Ärztehaus\n"
+        "9. Wo befindet sich das Objekt?\n   Gutenbergstraße 49, 50667 Köln\n"
+        "10. In welchem Jahr wurde es gebaut?\n   2014\n"
+        "13. Wie hoch ist Ihr Eigenkapitalanteil?\n   EUR 2.730.000,00\n"
+        "15. Wofür wird die Finanzierung verwendet?\n   Umschuldung / Anschlussfinanzierung\n"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["property_type"]) == ("Brückner Medizinbau GmbH", "Ärztehaus")
+    assert fields["property_address"] == "Gutenbergstraße 49, 50667 Köln"
+    assert (fields["construction_year"], fields["equity_share"]) == (2014, "€2,730,000")
+    assert fields["purpose"] == "Umschuldung / Anschlussfinanzierung"
+
+
+def test_a_french_or_dutch_forms_two_columns_of_labels_above_values() -> None:
+    """Two columns, each its own section under a lettered heading; labels in French or Dutch with the
+    English in brackets, or English words a phrase list never had ('Nature of the good')."""
+    text = (
+        "A. The applicant / le demandeur  B. The project / het project\n"
+        "Raison sociale (company name)  Nature of the good\n"
+        "Garonne Patrimoine SARL  Business park\n"
+        "Forme juridique (legal form)  Name of the building\n"
+        "SARL  Storage One Dortmund\n"
+        "Siège social (registered seat)  Year of construction\n"
+        "143 Allées Jean Jaurès, 31000 Toulouse, France  1969\n"
+        "Registre (RCS)  Surface totale\n"
+        "RCS Toulouse 673 321 902  10,050 m²\n"
+        "N° TVA intracom.  Purchase sum\n"
+        "FR 10 773 471 329  2.500.000 €\n"
+        "Extra repayment (aflossing) wished?  ( ) Ja/Yes (X) Nee/No"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["legal_form"]) == ("Garonne Patrimoine SARL", "SARL")
+    assert (fields["property_type"], fields["property_name"]) == ("Business park", "Storage One Dortmund")
+    assert fields["business_address"] == "143 Allées Jean Jaurès, 31000 Toulouse, France"
+    assert (fields["construction_year"], fields["total_area"]) == (1969, "10,050 m²")
+    assert (fields["commercial_register"], fields["vat_id"]) == ("RCS Toulouse 673 321 902", "FR10773471329")
+    assert (fields["purchase_price"], fields["early_repayment"]) == ("€2,500,000", False)
+    dutch = extract_rules(
+        "A. Applicant / aanvrager  –  B. The project / het project\nCompany name  Acme B.V."
+    ).fields
+    assert dutch["company_name"] == "Acme B.V."
+
+
+def test_a_fact_sheets_captions_in_capitals_are_labels_of_other_things() -> None:
+    """'ASKING PRICE (VENDOR)', 'ANNUAL NET RENT': captions no vocabulary reads, in a row of capitals over a row
+    of values, hold their columns; they are no property type or address."""
+    text = (
+        "PROPERTY TYPE  ASKING PRICE (VENDOR)\nRetail park  EUR 5.83 million\n"
+        "ADDRESS  ANNUAL NET RENT\nGoethering 19a, 01067 Dresden  EUR 260,900\n"
+        "YEAR OF CONSTRUCTION  OCCUPANCY\n1981  93 %\n"
+        "VAT ID  DE250792950\nLoan amount  EUR 3.13 million"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["property_type"], fields["property_address"]) == (
+        "Retail park",
+        "Goethering 19a, 01067 Dresden",
+    )
+    assert (fields["construction_year"], fields["vat_id"]) == (1981, "DE250792950")
+
+
+def test_a_fax_headers_sender_and_its_abbreviations() -> None:
+    text = (
+        "TELEFAX\nAn        :  Nordkreis Sparkasse\nvon       :  Tessmer Grundbesitz AG\n"
+        "Sehr geehrte Damen und Herren,\nhiermit beantragen wir eine Finanzierung wie folgt.\n"
+        "    Req. amt       EUR 5,845,000\n"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Tessmer Grundbesitz AG"
+    assert fields["requested_amount"] == "€5,845,000"
+
+
+def test_a_field_the_document_never_names_asks_no_one_to_look() -> None:
+    """No word of the letter names a VAT number: it does not state one, and a person has nothing to check.
+    A form's missing field is worth a look, printed empty or not at all (its label may be misread)."""
+    letter = extract_rules("We kindly ask for a loan of EUR 2,000,000 over 10 years for our new warehouse.")
+    flagged = {item["field"] for item in letter.review}
+    assert "vat_id" not in flagged and "loan_amount" in flagged
+    form = extract_rules("Company name  Hansa Bau GmbH\nVAT ID\nLegal form  GmbH")
+    assert "vat_id" in {item["field"] for item in form.review}
+
+
+def test_neighbouring_countries_vat_numbers_and_legal_forms_read_as_such() -> None:
+    for printed, normalized in [
+        ("NL 6605 39 740 B03", "NL660539740B03"),
+        ("ATU 3576 2439", "ATU35762439"),
+        ("GB 380 6107 13", "GB380610713"),
+        ("LU 7191 8753", "LU71918753"),
+    ]:
+        result = extract_rules(f"Company name  Acme B.V.\nLegal form  B.V.\nVAT number  {printed}")
+        assert result.fields["vat_id"] == normalized
+        assert {"vat_id", "legal_form", "company_name"}.isdisjoint({i["field"] for i in result.review}), (
+            printed
+        )
+
+
+def test_a_price_with_its_costs_financed_still_adds_up() -> None:
+    """Equity and the loan may pay the land-transfer tax, the notary and the agent beside the price (up to a
+    quarter more): no doubt raised. Far more than that, or less than the price, is still one."""
+    text = "Purchase price  EUR 8,945,000\nEquity  EUR 2,780,000\nRequested amount  EUR 8,305,000"
+    assert "purchase_price" not in {i["field"] for i in extract_rules(text).review}
+    short = "Purchase price  EUR 8,945,000\nEquity  EUR 1,000,000\nRequested amount  EUR 5,000,000"
+    assert "purchase_price" in {i["field"] for i in extract_rules(short).review}
+
+
+def test_block_capitals_filled_in_by_hand_are_vouched_for_only_by_a_dictionary() -> None:
+    """Tesseract reads hand print as surely as type and as wrongly ('LOSISTIKHALLE' at 91): a word of a value
+    in capitals that no dictionary knows is worth a look; the same word in print at 91 is not."""
+    from credit_ocr.reading.extraction.unconfirmed import unconfirmed_word
+    from credit_ocr.reading.lines import LineWord
+
+    assert unconfirmed_word(
+        "LOSISTIKHALLE", (LineWord("LOSISTIKHALLE", 91.0, False),), "Objektart: LOSISTIKHALLE"
+    )
+    assert (
+        unconfirmed_word(
+            "Losistikhalle", (LineWord("Losistikhalle", 91.0, False),), "Objektart: Losistikhalle"
+        )
+        is None
+    )
+    assert (
+        unconfirmed_word(
+            "LOGISTIKHALLE", (LineWord("LOGISTIKHALLE", 91.0, True),), "Objektart: LOGISTIKHALLE"
+        )
+        is None
+    )
+
+
+def test_hand_prints_slips_in_an_address_and_a_register_entry() -> None:
+    """'STRASSE' in capitals read with its 'ß' as a 'B', a full stop before the country; 'HRR' is no German
+    register ('HRA', 'HRB'): a misread letter, not a plausible entry."""
+    fields = extract_rules(
+        "Anschrift:   THERESIENSTRABE 35, 68159 MANNHEIM. DEUTSCHLAND\nHandelsregister:   HRR 129882 / AMTSGERICHT DORTMUND"
+    )
+    assert fields.fields["business_address"] == "THERESIENSTRASSE 35, 68159 MANNHEIM, DEUTSCHLAND"
+    assert "commercial_register" in {item["field"] for item in fields.review}

@@ -37,7 +37,7 @@ def extract(
     """
     name = extractor or get_settings().extractor
     if name == "rules":
-        return extract_rules(text, words)
+        return extract_rules(text, words, layout)
     if name == "llm":
         from credit_ocr.reading.extraction.llm import extract_llm  # deferred: openai's import costs ~0.5 s
 

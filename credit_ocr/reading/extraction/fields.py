@@ -113,6 +113,10 @@ def _norm_date(raw: Raw) -> str | None:
     return f"{found.day:02d}.{found.month:02d}.{found.year:04d}"
 
 
+#: Two years, the second later: built, then refurbished or extended.
+_BUILT_THEN = re.compile(r"(\d{4})\s*/\s*(\d{4})")
+
+
 def _norm_year(raw: Raw) -> int | None:
     if isinstance(raw, bool) or raw is None:
         return None
@@ -121,6 +125,8 @@ def _norm_year(raw: Raw) -> int | None:
     if isinstance(raw, int):
         return raw if 1000 <= raw <= 9999 else None
     text = fix_digits(prepare(raw)).rstrip(".")
+    if (both := _BUILT_THEN.fullmatch(text)) and both[1] < both[2]:
+        return int(both[1])  # 'Year built / refurbished  1969 / 1980': the building is the older of the two
     m = re.fullmatch(
         r"(?:(?:built|year|in|anno|baujahr|[a-z]{1,2})\s*)?(\d{4})", text, re.I
     )  # 'ee 1998': a speck
@@ -351,7 +357,7 @@ _STATED_RATE = re.compile(r"\d\s?%")
 #: A speck glued to a postcode's front ('Kaiserstraße 36a, .44135 Dortmund').
 _SPECK_POSTCODE = re.compile(r"(?<=\s)[.,'‚](?=\d{5}\b)")
 #: The fields that hold a German name or kind of a building.
-_NAMES = ("company_name", "property_type", "property_name", "purpose")
+_NAMES = ("company_name", "legal_form", "property_type", "property_name", "purpose")
 #: The words of German property names whose umlaut a scan loses and leaves no word without it ('Arztehaus':
 #: the plural of 'Arzt' is 'Ärzte'; 'Burogebaude'; 'Sud' for 'Süd' as a word of its own).
 _LOST_UMLAUTS = (
@@ -364,6 +370,9 @@ _LOST_UMLAUTS = (
     (re.compile(r"\bGeschafts"), "Geschäfts"),
     (re.compile(r"(?<=\s)Sud\b"), "Süd"),
     (re.compile(r"\bMuhle\b|(?<=[a-z])muhle\b"), lambda m: m[0].replace("uhle", "ühle")),
+    # Luxembourg's and France's limited company, its accent lost to the OCR
+    (re.compile(r"\bS\.a r\.l\.(?=[\s)]|$)"), "S.à r.l."),
+    (re.compile(r"\bSociété a responsabilité"), "Société à responsabilité"),
 )
 
 #: The fields that name a town.
@@ -371,7 +380,8 @@ _PLACES = ("business_address", "property_address", "commercial_register")
 
 _VALID_PATTERNS = {
     "date": re.compile(r"\d{2}\.\d{2}\.\d{4}"),
-    "vat": re.compile(r"DE\d{9}"),
+    # Germany's, and its neighbours' as they print them: AT, NL, LU, FR, GB, BE, CH ('CHE-123.456.789')
+    "vat": re.compile(r"DE\d{9}|ATU\d{8}|NL\d{9}B\d{2}|LU\d{8}|FR[0-9A-Z]{2}\d{9}|GB\d{9}|BE0\d{9}|CHE\d{9}"),
     "money": re.compile(r"€\d{1,3}(,\d{3})*(\.\d{2})?"),
     "area": re.compile(r"\d{1,3}(,\d{3})*(\.\d+)? m²"),
     "term": re.compile(r"\d+(\.\d+)? (years?|months)"),

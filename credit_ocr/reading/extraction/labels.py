@@ -19,7 +19,7 @@ from functools import lru_cache, partial
 from credit_ocr.reading.extraction.fields import is_valid, normalize
 from credit_ocr.reading.extraction.sections import section_bonus, section_weight
 from credit_ocr.reading.extraction.spec import FIELDS
-from credit_ocr.reading.extraction.vocabulary import FILLER, GERMAN, NOT_A_FIELD, VOCABULARY
+from credit_ocr.reading.extraction.vocabulary import FILLER, GERMAN, NOT_A_FIELD, OTHER_WORDS, VOCABULARY
 from credit_ocr.reading.glyphs import BOXES
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "names_another", "word_fields"]  # fmt: skip
@@ -185,7 +185,7 @@ def _starts(word: str, stem: str, fuzzy: bool = False) -> bool:
     if len(stem) <= _WHOLE_WORD:
         return word == stem
     if not fuzzy:
-        return word.startswith(stem)
+        return word.startswith(stem) and not word.startswith(OTHER_WORDS.get(stem, ()))
     if len(stem) >= 6 and len(word) >= len(stem) - 1:
         ratio = SequenceMatcher(None, word[: len(stem)], stem).ratio()
         # a misread first letter only in a long word read surely otherwise: 'Rigenkapital'
@@ -298,7 +298,7 @@ _MODIFIERS = {"registered": "commercial_register", "legal": "legal_form"}
 _PROPERTY_NOUNS = ("building", "property", "object", "premises", "estate")
 #: The words that make a label the property's wherever it stands.
 _PROPERTY_SUBJECTS = frozenset(
-    ("property", "object", "asset", "objekt", "immobilie", "objekts", "immobilien")
+    ("property", "object", "asset", "building", "objekt", "immobilie", "objekts", "immobilien")
 )
 _QUALIFIER_WORDS = 5
 #: A yes/no label's question mark may come this many words after the words that named its field.

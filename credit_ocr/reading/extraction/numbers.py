@@ -191,9 +191,15 @@ _PER_YEAR = re.compile(
 )
 
 
+#: How the loan is paid back, named before the instalment: 'Annuity, EUR 8,200 / month', 'Annuität von 9.100 €'.
+_REPAYMENT_KIND = re.compile(
+    r"^(?:annuity|annuität|amorti[sz]ing|tilgung|linear)\b[,:]?\s*(?:of\s+|von\s+)?", re.I
+)
+
+
 def norm_monthly(raw: Raw) -> str | None:
     if isinstance(raw, str):
-        text = prepare(raw)
+        text = _REPAYMENT_KIND.sub("", prepare(raw))
         if _PER_YEAR.search(text):
             return None
         raw = _PER_MONTH.sub(" ", text)

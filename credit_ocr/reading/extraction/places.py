@@ -38,8 +38,21 @@ def _misread(town: str) -> re.Pattern[str]:
 _MISREAD = [(_misread(town), town) for town in TOWNS if any(ch in _SLIPS for ch in town)]
 
 
+#: A street in capitals whose 'ß' was read as a 'B': 'THERESIENSTRABE', 'LANDSTRABER HAUPTSTRABE' (no word ends so).
+_CAPITAL_STREET = re.compile(r"(?<=[A-ZÄÖÜ]STRA)B(?=E\b|ER\b)")
+
+
+#: A full stop before the country, where an address has a comma ('8010 GRAZ. ÖSTERREICH'): the OCR's slip.
+_STOP_BEFORE_COUNTRY = re.compile(
+    r"(?<=\w)\.\s(?=(?:germany|deutschland|österreich|austria|switzerland|schweiz|netherlands|luxembourg|france"
+    r"|united kingdom)\b)",
+    re.IGNORECASE,
+)
+
+
 def mend_towns(text: str) -> str:
-    """``text`` with every town of :data:`TOWNS` whose umlaut was misread written as the town is."""
+    """``text`` with every town of :data:`TOWNS` whose umlaut was misread written as the town is, and a street
+    in capitals with its 'ß' (written 'SS', as capitals do)."""
     for pattern, town in _MISREAD:
         text = pattern.sub(town, text)
-    return text
+    return _STOP_BEFORE_COUNTRY.sub(", ", _CAPITAL_STREET.sub("SS", text))

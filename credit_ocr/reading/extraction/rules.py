@@ -20,7 +20,7 @@ from credit_ocr.reading.extraction.letterhead import greeting_line, letterhead_c
 from credit_ocr.reading.extraction.mirror import unmirrored
 from credit_ocr.reading.extraction.prose import ADDRESS, is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
-from credit_ocr.reading.extraction.review import Evidence, confidence_of, plausible, review
+from credit_ocr.reading.extraction.review import Evidence, confidence_of, mentioned, plausible, review
 from credit_ocr.reading.extraction.segments import VALUE_WORD, split_line
 from credit_ocr.reading.extraction.shapes import REGISTER, looks_cut
 from credit_ocr.reading.extraction.sums import restore_lost_digits, restore_rate_point, settle_by_sums
@@ -172,7 +172,13 @@ def _rank(cand: Candidate, fits: bool, lines: list[str], greeting: int) -> _Rank
 def _quoted(cand: Candidate, lines: list[str]) -> bool:
     """A value from a mail's quoted lines ('> Purchase price: ...'): an earlier message's, which the reply's own
     values replace."""
-    return cand.line < len(lines) and lines[cand.line].lstrip().startswith(">")
+    return cand.line < len(lines) and bool(_QUOTE_MARK.match(lines[cand.line]))
+
+
+#: A quoted line's mark: '>', or '»' (OCR's reading of a scanned '>') before a space.
+_QUOTE_MARK = re.compile(r"\s*(?:>|»\s)")
+#: Why a value from a quoted earlier message is worth a look, even when the reply does not restate it.
+QUOTED_DOUBT = "read from a quoted earlier message, whose figures the reply may have replaced"
 
 
 def _rival(winner: object, best: _Rank, offered: list[tuple]) -> object | None:
@@ -303,14 +309,40 @@ def _named_then_described(cand: Candidate) -> list[Candidate]:
     return [replace(cand, field=field, raw=raw, alternatives=()) for field, raw in described]
 
 
-def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult:
-    """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences."""
+#: A document is a letter (a memo, an e-mail) when it greets someone or this share of its lines are sentences.
+LETTER_PROSE_SHARE = 0.3
+#: ... and its labels name fewer fields than this (a cover letter's form names more).
+FORM_FIELDS = 5
+
+
+def _unstated(evidence: dict[str, Evidence], text: str) -> None:
+    """Mark each field a letter gives no value for and no word of it names: none to look at."""
+    for name in FIELD_NAMES:
+        evidence[name].unstated = not evidence[name].found and name not in mentioned(text)
+
+
+def _is_letter(lines: list[str], greeting: int, labelled: list[Candidate]) -> bool:
+    """Whether the text is written as a letter rather than a form (a cover letter before a form is a form):
+    what a letter does not name, it does not state."""
+    written = [line for line in lines if line.strip()]
+    sentences = greeting >= 0 or sum(map(is_prose, written)) >= LETTER_PROSE_SHARE * len(written)
+    form = {
+        cand.field for cand in labelled if not is_prose(lines[cand.line])
+    }  # a sentence's 'Rechtsform: AG' is none
+    return sentences and len(form) < FORM_FIELDS
+
+
+def extract_rules(text: str, words: LineWords | None = None, layout: str | None = None) -> ExtractionResult:
+    """The 21 fields of a credit request from its OCR text; ``words`` adds tesseract's confidences, ``layout``
+    (the text with its columns kept) where a value stands when its row has empty cells."""
     fields = empty_fields()
     evidence = {name: Evidence() for name in FIELD_NAMES}
     ranked: dict[str, _Rank] = {}
     offered: dict[str, list] = {name: [] for name in FIELD_NAMES}
     lines, words = with_answers(unmirrored(text.splitlines()), words)
-    offers = candidates(lines) + prose_candidates(lines) + letterhead_candidates(lines)
+    columns = layout.splitlines() if layout else None
+    labelled = candidates(lines, columns if columns and len(columns) == len(lines) else None)
+    offers = labelled + prose_candidates(lines) + letterhead_candidates(lines)
     greeting = greeting_line(lines)
     for cand in list(offers):
         _wrapped(cand, lines)
@@ -339,11 +371,13 @@ def extract_rules(text: str, words: LineWords | None = None) -> ExtractionResult
                 word_confidence=_lowest(read),
                 words=tuple(read or ()),
                 plausible=fits,
-                doubt=cand.doubt,
+                doubt=cand.doubt or (None if key.unquoted else QUOTED_DOUBT),
                 label=cand.label,
                 raw=cand.raw,
                 from_letter=cand.how == "prose",
             )
+    if _is_letter(lines, greeting, labelled):  # what a letter never names, it does not state
+        _unstated(evidence, text)
     _request_among_loans(fields, evidence, offered, ranked)
     rivals = {}
     for name, values in offered.items():

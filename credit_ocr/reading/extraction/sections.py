@@ -36,7 +36,9 @@ def section_of(line: str, current: str) -> str:
     folded = fold(line)
     if len(folded.split()) > 8:
         return current
-    if re.search(r"\b(property|object|real estate|building|asset|objekt|immobilie)", folded):
+    if re.search(
+        r"\b(property|object|real estate|building|asset|objekt|immobilie|project|projekt|projet)", folded
+    ):
         return "property"
     if re.search(
         r"\b(loan|credit|facility|financing proposal|terms|conditions|darlehen|kredit|konditionen)\b", folded

@@ -137,6 +137,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "Purchase / Construction Price",
             "Acquisition Costs",
             "Total Investment",
+            "Purchase Sum",
         ),
         "money",
         "Purchase price or construction costs in euros as '€2,500,000' (euro sign, comma thousands, "
@@ -207,6 +208,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "Preferred Instalment",
             "Monthly Rate",
             "Repayment Rate",
+            "Gewünschte Rate",
         ),
         "monthly",
         "Preferred monthly installment as '€13,500 per month' (same money format, then ' per month').",

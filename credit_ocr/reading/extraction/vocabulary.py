@@ -51,7 +51,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
                         "repayment": 1, "amortis": 3, "amortiz": 3},
     "interest_rate": {"interest": 4, "rate": 2, "borrowing": 1, "fixed": 1, "variable": 1, "nominal": 1,
                       "type": 1, "condition": 1, "pricing": 2, "coupon": 3},
-    "early_repayment": {"early": 3, "prepay": 3, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
+    "early_repayment": {"early": 3, "prepay": 3, "voluntary": 2, "unscheduled": 3, "special": 2, "redemption": 2, "repay": 2,
                         "ahead": 2, "before": 1},
     "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "kfw": 3, "developmentbank": 3,
                        "promotional": 3, "state": 2, "aid": 2,
@@ -61,7 +61,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
 #: German labels (a German bank's form, or a German label with the English in brackets): stems folded as
 #: labels are (umlauts as their vowel: 'Gründung' -> 'grundung'), merged into :data:`VOCABULARY`.
 GERMAN: dict[str, dict[str, float]] = {
-    "company_name": {"firma": 3, "firmenname": 3, "antragsteller": 2, "unternehmen": 2, "darlehensnehmer": 2, "kunde": 3,
+    "company_name": {"firma": 3, "firmenname": 3, "gesellschaft": 2, "antragsteller": 2, "unternehmen": 2, "darlehensnehmer": 2, "kunde": 3,
                      "kreditnehmer": 2, "firmenwortlaut": 3, "wortlaut": 2, "fa": 3},  # 'Fa.': Firma
     "legal_form": {"rechtsform": 3, "gesellschaftsform": 3, "unternehmensform": 3},
     "founding_date": {"grundung": 3, "gegrundet": 3},
@@ -72,13 +72,13 @@ GERMAN: dict[str, dict[str, float]] = {
     "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3, "nummer": 0.5, "uid": 3},
     "property_type": {"art": 3, "typ": 3, "objekttyp": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "objekt": 1, "gebaude": 1},
     "property_name": {"bezeichnung": 2, "immobilie": 1, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
-    "property_address": {"lage": 3, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1,
+    "property_address": {"lage": 3, "wo": 2, "befindet": 2, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1,
                          "anschrift": 3, "adresse": 3},  # as 'address': whose, the section says
     "purchase_price": {"kaufpreis": 3, "kp": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 2,
                        "gesamtinvestition": 2, "anschaffungskosten": 3, "preis": 3},
     "requested_amount": {"finanzierung": 3, "finanzierungsbedarf": 3, "finanzierungsbetrag": 3, "betrag": 1,
                          "bedarf": 2},
-    "purpose": {"verwendung": 3, "zweck": 3, "verwendungszweck": 4, "vorhaben": 3},
+    "purpose": {"verwendung": 3, "verwendet": 3, "wofur": 3, "zweck": 3, "verwendungszweck": 4, "vorhaben": 3},
     "equity_share": {"eigenkapital": 4, "eigenmittel": 4, "eigenanteil": 4, "ek": 3},  # 'EK-Anteil'
     "construction_year": {"baujahr": 3, "fertigstellung": 3, "bj": 3, "errichtet": 3, "erbaut": 3,
                           "gebaut": 3},  # 'Bj.': Baujahr; a letter's 'wurde 1992 errichtet'
@@ -90,8 +90,34 @@ GERMAN: dict[str, dict[str, float]] = {
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
     "public_funding": {"forder": 3, "zuschuss": 3, "offentlich": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
 }  # fmt: skip
-for _field, _stems in GERMAN.items():
+#: French and Dutch labels, as a Luxembourg, Belgian, French or Dutch applicant's form prints them beside or
+#: instead of the English ('Raison sociale', 'Forme juridique', 'Siège social', 'Rechtsvorm', 'Looptijd').
+NEIGHBOURS: dict[str, dict[str, float]] = {
+    "company_name": {"raison": 3, "denomination": 3, "statutaire": 2, "bedrijfsnaam": 3, "handelsnaam": 3, "aanvrager": 2,
+                     "demandeur": 2, "emprunteur": 2, "kredietnemer": 2},
+    "legal_form": {"juridique": 3, "rechtsvorm": 3},
+    "founding_date": {"creation": 3, "establishment": 3, "oprichting": 3, "constitution": 2},
+    "business_address": {"siege": 3, "visiting": 2, "bezoekadres": 3, "vestigingsadres": 3},
+    "commercial_register": {"registre": 3, "chamber": 3, "commerce": 1},  # not "RCS", "KvK": the entry's own words
+    "vat_id": {"tva": 3, "btw": 3, "intracom": 2},
+    "property_type": {"nature": 3},
+    "property_address": {"situation": 3, "ligging": 3},
+    "purchase_price": {"prix": 3, "koopsom": 3, "koopprijs": 3},
+    "equity_share": {"apport": 3, "propres": 3, "means": 2},  # 'Own means' ('eigen middelen')
+    "total_area": {"surface": 3, "oppervlakte": 3, "superficie": 3},
+    "purpose": {"destination": 3, "doel": 3, "bestemming": 3},
+    "loan_amount": {"pret": 3, "lening": 3},
+    "term": {"duree": 3, "looptijd": 3},
+    "monthly_payment": {"echeance": 3, "mensualite": 3, "maandlast": 3, "maandtermijn": 3},
+    "interest_rate": {"taux": 4, "rente": 3},
+    "early_repayment": {"anticip": 3, "remboursement": 2, "reimbursement": 2, "vervroegd": 3, "aflossing": 2, "extra": 2},
+    "public_funding": {"publique": 3, "aides": 2},
+}  # fmt: skip
+for _field, _stems in [*GERMAN.items(), *NEIGHBOURS.items()]:
     VOCABULARY[_field] = {**VOCABULARY[_field], **_stems}
+for _stems in VOCABULARY.values():  # 'Req. amt': the abbreviation says what the word does
+    if "amount" in _stems:
+        _stems["amt"] = _stems["amount"]
 
 #: Words a label may hold that say nothing about which field it is. ('date' is not one: 'Date of
 #: Registration' is a date.)
@@ -108,7 +134,16 @@ FILLER = frozenset({
     # a questionnaire's question words ('Under which name is the property known?', 'How much equity ...')
     "under", "how", "much", "many", "over", "should", "would", "shall", "can", "could", "may", "wish", "known",
     "like", "want", "make", "able", "from", "us", "expect", "bzw", "beziehungsweise", "resp", "respectively",
+    # a German questionnaire's ('Wie lautet die Firma ...?', 'Um welche Art von Immobilie handelt es sich?')
+    "wie", "lautet", "welche", "welcher", "welches", "welchem", "welchen", "wann", "hoch",
+    "gross", "handelt", "es", "sich", "um", "von", "wunschen", "im", "jahr",
+    # a French or Dutch form's ('N° TVA', 'Raison sociale', 'Surface totale', 'Nature of the good': 'bien')
+    "n", "social", "sociale", "totale", "good", "goods",
 })  # fmt: skip
+
+#: Words that start as a field's short stem does but are words of their own: 'Lagerhof' (a warehouse yard, a
+#: property's name) is no 'Lage' (location).
+OTHER_WORDS: dict[str, tuple[str, ...]] = {"lage": ("lager",)}
 
 #: Stems of the words that make a label another amount's or another party's, named beside the fields (a
 #: financing plan's costs, a rent roll, the seller, the bank's adviser): 'Kaufnebenkosten' is no purchase
@@ -117,4 +152,5 @@ NOT_A_FIELD = (
     "ancillary", "incidental", "nebenkost", "notar", "grunderwerb", "makler", "courtage", "gebuhr", "fee",
     "existing", "bestehend", "voreigent", "seller", "verkaufer", "rent", "previous", "grundbuch",
     "betreuer", "berater", "bearbeiter", "ansprechpartner", "advisor", "contact", "mittelherkunft", "mittelverwendung",
+    "valuation", "verkehrswert", "marktwert", "beleihungswert", "gutachten",
 )  # fmt: skip

@@ -217,11 +217,31 @@ def _after_misread(segment: str, section: str, after: str | None) -> _Label | No
     first, _, rest = segment.partition(" ")
     if len(rest.split()) < 2 or "(" in rest or word_fields(first) is not None or VALUE_WORD.search(first):
         return None
+    if rest[0] in "/&+":  # 'Umschuldung / Anschlussfinanzierung': two words for one thing, a value
+        return None
     found = _label(rest, section, after)
     return found if found is not None and not found.remainder and found.score >= MISREAD_FIRST_SCORE else None
 
 
+#: A label in another language with its English in brackets: 'Raison sociale (company name)'.
+_TRANSLATED = re.compile(r"(?P<own>[^()]{2,40}?)\s*\((?P<english>[^()]{3,40})\)[?:]?\s*(?P<rest>.*)")
+
+
 def _label(segment: str, section: str, after: str | None = None) -> _Label | None:
+    """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more;
+    else the English in brackets after a label of another language."""
+    found = _own_label(segment, section, after)
+    if found is None and (bilingual := _TRANSLATED.fullmatch(segment)):
+        english = _own_label(bilingual["english"], section)
+        if english is not None and english.field and not english.remainder:
+            label = segment[: bilingual.start("rest")].strip()
+            return _Label(
+                english.field, english.score, english.how, label, bilingual["rest"], used=len(label.split())
+            )
+    return found
+
+
+def _own_label(segment: str, section: str, after: str | None = None) -> _Label | None:
     """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more."""
     if segment.split(maxsplit=1)[0] in _PROSE_START or _CLOSING.match(segment):
         return None
@@ -270,11 +290,13 @@ def label_of(segment: str, section: str = "applicant") -> _Label | None:
     return _label(segment, section)
 
 
-def candidates(lines: list[str]) -> list[Candidate]:
-    """Every (field, value) a form's lines offer, in reading order."""
+def candidates(lines: list[str], layout: list[str] | None = None) -> list[Candidate]:
+    """Every (field, value) a form's lines offer, in reading order (``layout``: the same lines with each
+    word at its place across the page, :func:`..lines.layout_text`, which tells an empty cell's column)."""
     found: list[Candidate] = []
     section = "applicant"
     pending: list[tuple[_Label | None, str]] = []  # labels alone on their row: their values are on the next
+    pending_row = 0  # the row those labels are on
     lone: str | None = None  # the last row: one label and nothing else
     for number, raw_line in enumerate(lines):
         numbered, segments = split_line(raw_line)
@@ -301,7 +323,8 @@ def candidates(lines: list[str]) -> list[Candidate]:
             pending, labels = [], [_unread(segments[0]), *labels[1:]]
         elif pending:
             if labels[0] is None and not numbered and not _numbered_heading(raw_line, section):
-                _values_below(found, pending, segments, number)
+                columns = _by_column(layout, pending_row, number, len(pending)) if layout else None
+                _values_below(found, pending, segments, number, columns)
                 pending = []
                 continue
             pending = []
@@ -311,21 +334,42 @@ def candidates(lines: list[str]) -> list[Candidate]:
                 section = section_of(" ".join(segments), section)
             found.extend(_by_value(segments[-1], section, number))
             continue
-        current: _Label | None = None
-        parts: list[str] = []
-        for segment, label in zip(segments, labels, strict=True):
-            if label is not None and (
-                current is None or parts or _is_label_only(label) or _in_row(current, label)
-            ):
-                if current is not None:
-                    _close(found, pending, current, parts, section, number)
-                current, parts = label, ([label.remainder] if label.remainder else [])
-            else:
-                parts.append(segment)
-        if current is not None:
-            _close(found, pending, current, parts, section, number)
+        _read_row(found, pending, segments, labels, section, number, raw_line)
+        pending_row = number
         section = _SUBJECT_OF.get((section, labels[0].field), section) if labels[0] else section
     return found
+
+
+def _read_row(
+    found: list[Candidate],
+    pending: list,
+    segments: list[str],
+    labels: list,
+    section: str,
+    number: int,
+    line: str,
+) -> None:
+    """A row that starts with a label: each label with the cells after it up to the next label, a label
+    alone on it waiting for the row below (``pending``)."""
+    current: _Label | None = None
+    parts: list[str] = []
+    for segment, label in zip(segments, labels, strict=True):
+        if label is not None and (
+            current is None
+            or parts
+            or _is_label_only(label)
+            or _in_row(current, label)
+            or _with_own_value(current, label, segment)
+        ):
+            if current is not None:
+                _close(found, pending, current, parts, section, number)
+            current, parts = label, ([label.remainder] if label.remainder else [])
+        elif not "".join(parts).strip("–—- ") and _opens_section(segment, section, line):
+            break  # 'A. Applicant / aanvrager   B. The project / het project': two columns' headings
+        else:
+            parts.append(segment)
+    if current is not None:
+        _close(found, pending, current, parts, section, number)
 
 
 #: A form with no headings moves on to the property with its type or name, back to the borrower with its name
@@ -367,14 +411,38 @@ def _after_a_sentence(
     return segments, labels
 
 
-def _values_below(found: list[Candidate], pending: list, segments: list[str], number: int) -> None:
+def _values_below(
+    found: list[Candidate], pending: list, segments: list[str], number: int, columns: list[str] | None = None
+) -> None:
     """The row under a row of labels: its cells shared among them, one per column (none for a column whose
-    label could not be read)."""
-    aligned = len(segments) == len(pending)
-    for (label, sec), value in zip(pending, spread(segments, len(pending)), strict=True):
+    label could not be read), or by where they stand (``columns``) when some of the labels have no value."""
+    aligned = len(segments) == len(pending) or columns is not None
+    for (label, sec), value in zip(pending, columns or spread(segments, len(pending)), strict=True):
         for cand in _candidates(label, value, sec, number, below=True) if value and label else ():
             cand.doubt = None if aligned else "its column of labels and values did not line up"
             found.append(cand)
+
+
+def _cell_starts(line: str) -> list[int]:
+    """Where each of a row's cells starts on the page's line (cells parted by a wide gap)."""
+    return [match.start() for match in re.finditer(r"\S+(?:\s\S+)*", line)]
+
+
+def _by_column(layout: list[str], row: int, number: int, labels: int) -> list[str] | None:
+    """The cells of line ``number``, fewer than the labels of line ``row`` above it, each under the label
+    it starts nearest to: a two-column form whose left answer is empty ('Property type  Property name' over
+    '      Lagerhof Ost'). None when the rows' cells cannot be told apart by where they stand."""
+    above, below = _cell_starts(layout[row]), _cell_starts(layout[number])
+    _, segments = split_line(layout[number])
+    if not len(below) == len(segments) < labels == len(above):
+        return None
+    cells = [""] * labels
+    for start, segment in zip(below, segments, strict=True):
+        nearest = min(range(labels), key=lambda i: abs(above[i] - start))
+        if cells[nearest]:
+            return None
+        cells[nearest] = segment
+    return cells
 
 
 def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: str) -> list[_Label | None]:
@@ -404,10 +472,17 @@ def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: 
             (found := _label(cell, "applicant")) is not None and _is_label_only(found) for cell in below
         )
     )
+    # a row of capitals over a row of values that are not: a fact sheet's captions ('PROPERTY TYPE  ASKING PRICE')
+    captions = all(_capitals(cell) for cell in segments) and not all(_capitals(cell) for cell in below)
     return [
-        _unread(segment) if label is None and (header or segment.endswith((":", "?"))) else label
+        _unread(segment) if label is None and (header or captions or segment.endswith((":", "?"))) else label
         for segment, label in zip(segments, labels, strict=True)
     ]
+
+
+def _capitals(cell: str) -> bool:
+    """A caption in capitals: letters, all upper case, no digit ('VAT ID  DE250792950' is a label and its value)."""
+    return cell.upper() == cell and any(ch.isalpha() for ch in cell) and not any(ch.isdigit() for ch in cell)
 
 
 def _unread(segment: str) -> _Label:
@@ -554,6 +629,23 @@ def _in_row(current: _Label, label: _Label) -> bool:
         return False
     label.maybe_alone = True
     return True
+
+
+def _opens_section(segment: str, section: str, line: str) -> bool:
+    """A cell that is another column's numbered heading ('B. The project'), no value of the label before it."""
+    numbered = re.search(rf"\s(?:[A-H]|\d{{1,2}}|[IVX]{{1,4}})[.)]\s+{re.escape(segment[:12])}", line)
+    return bool(numbered) and section_of(segment, section) != section
+
+
+def _with_own_value(current: _Label, label: _Label, segment: str) -> bool:
+    """A label with its value in the cell after an empty one ('Rechtsform    Gründungsdatum 28.11.2008'): the
+    cell is the second label's when its value fits that field and the whole cell fits not the first's."""
+    return (
+        bool(current.field and label.field and label.remainder)
+        and label.score >= 0.6
+        and plausible(label.field, normalize(label.field, label.remainder))
+        and not plausible(current.field, normalize(current.field, segment))
+    )
 
 
 def _is_label_only(label: _Label) -> bool:
