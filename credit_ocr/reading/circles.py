@@ -26,6 +26,8 @@ RING_HEIGHT = (1.2, 3.5)
 RING_FILL = 0.35
 #: The middle of a ring's box (this share of its width and height) has none of the ring's ink.
 HOLLOW = 0.5
+#: A line this many answer heights long is the rule the answers stand on, not a ring's.
+RULE_WORDS = 4
 #: A ring is read again enlarged to at least this many pixels tall (a 200-dpi fax's ring is ~35).
 READ_HEIGHT = 60
 #: A ring that a word inside touches: its outline fills this share of its box at least (an oval, 0.79)...
@@ -52,8 +54,12 @@ def mark_circled(gray: np.ndarray, words: list[dict], read: Callable[[Image.Imag
 
 
 def _rings(dark: np.ndarray, height: int) -> list[tuple[int, int, int, int, np.ndarray]]:
-    """(left, top, width, height, its pixels) of each ring in ``dark`` about an answer word's size."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark.astype(np.uint8), connectivity=8)
+    """(left, top, width, height, its pixels) of each ring in ``dark`` about an answer word's size; a ring
+    drawn onto the line the answers stand on is found apart from it."""
+    along = cv2.morphologyEx(
+        dark.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, RULE_WORDS * height), np.uint8)
+    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark.astype(np.uint8) & ~along, connectivity=8)
     found = []
     for index in range(1, count):
         left, top, width, tall, area = (int(v) for v in stats[index])
@@ -63,19 +69,29 @@ def _rings(dark: np.ndarray, height: int) -> list[tuple[int, int, int, int, np.n
             continue  # cut by the band
         ring = labels[top : top + tall, left : left + width] == index
         h0, w0 = round(tall * (1 - HOLLOW) / 2), round(width * (1 - HOLLOW) / 2)
-        closed = ring[: tall // 2].any(0)[w0:-w0].all() and ring[tall // 2 :].any(0)[w0:-w0].all()
+        # the rule's ink counts here, a few pixels past where the ring was cut off it
+        pad = max(2, tall // 10)
+        edge, box = max(1, tall // 4), dark[max(0, top - pad) : top + tall + pad, left : left + width]
+        whole = ring[: tall // 2].any(0)[w0:-w0].all() and ring[tall // 2 :].any(0)[w0:-w0].all()
+        closed = whole or (box[:edge].any(0)[w0:-w0].all() and box[-edge:].any(0)[w0:-w0].all())
         hollow = area <= RING_FILL * width * tall and not ring[h0 : tall - h0, w0 : width - w0].any()
         if closed and hollow:  # a line round an empty middle, not a blot
             found.append((left, top, width, tall, ring))
-        elif closed and (band := _touched_ring(ring)) is not None:
-            found.append((left, top, width, tall, band))
+        elif closed:
+            sealed = ring.copy()  # where the rule cut the ring, its edge row closes it again
+            if not whole:
+                sealed[0] |= box[:edge].any(0)
+                sealed[-1] |= box[-edge:].any(0)
+            if (band := _touched_ring(ring, sealed)) is not None:
+                found.append((left, top, width, tall, band))
     return found
 
 
-def _touched_ring(shape: np.ndarray) -> np.ndarray | None:
+def _touched_ring(shape: np.ndarray, sealed: np.ndarray) -> np.ndarray | None:
     """The ring of ``shape`` when the word inside touches it (a fax's thick ring runs into the 'Y' of 'Yes'):
-    a closed outline round an oval, mostly paper inside. Only its outer band is the ring: the letters stay."""
-    outline, _ = cv2.findContours(shape.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    a closed outline round an oval (``sealed``: with what the rule under it cut away), mostly paper inside.
+    Only its outer band is the ring: the letters stay."""
+    outline, _ = cv2.findContours(sealed.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = np.zeros(shape.shape, np.uint8)
     cv2.drawContours(filled, outline, -1, 1, thickness=cv2.FILLED)
     tall, width = shape.shape

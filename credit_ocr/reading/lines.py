@@ -24,6 +24,7 @@ from credit_ocr.reading.cells import (
     walls_between,
 )
 from credit_ocr.reading.combs import joined_combs
+from credit_ocr.reading.circles import mark_circled
 from credit_ocr.reading.ticks import mark_drawn_ticks, needs_drawn_ticks
 
 __all__ = [
@@ -313,7 +314,11 @@ def text_layer_page(page, number: int, scale: float, width: int, height: int) ->
     rulings = _rulings(page, scale, page_height)
     lines = rebuild_lines(words, [None] * len(words), rulings)
     if needs_drawn_ticks("\n".join(lines)):  # boxes or radio buttons drawn as lines: read from the picture
-        mark_drawn_ticks(np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L")), words)
+        picture = np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L"))
+        mark_drawn_ticks(picture, words)
+        mark_circled(picture, words, lambda _patch: [])  # a ring drawn round a printed YES or NO
+        for word in words:
+            word.pop("_key", None)
         lines = rebuild_lines(words, [None] * len(words), rulings)
     for word in words:
         word.pop("_size", None)  # what wrapped cells were measured by, not kept

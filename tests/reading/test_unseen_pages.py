@@ -697,3 +697,33 @@ def test_a_faxed_questionnaires_ring_touching_its_word_is_the_answer(circled: st
     fields = _fields(out.getvalue())
     assert fields["company_name"] == "Ashcombe Property Holdings Ltd"
     assert (fields["early_repayment"], fields["public_funding"]) == ((circled == "Yes",) * 2)
+
+
+@pytest.mark.parametrize("circled", ["Ja", "Nein"])
+def test_a_ring_a_pdf_draws_round_a_printed_answer_on_its_line_is_the_answer(circled: str) -> None:
+    """A questionnaire made on a computer: the answers printed on a line under each question and the chosen
+    one ringed by a drawn ellipse that touches the line (and its word). The text layer says 'Ja  Nein' and
+    nothing more: the page is rendered, the line set apart from the ring, the ring closed again where the
+    line cut it."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setFont("Times-Roman", 12)
+    pdf.drawString(60, 760, "1. Wie lautet die Firma des Antragstellers?")
+    pdf.drawString(90, 740, "Brückner Medizinbau GmbH")
+    for i, question in enumerate(
+        ("2. Sondertilgungen gewünscht?", "3. Wurden öffentliche Fördermittel beantragt?")
+    ):
+        y = 700 - 60 * i
+        pdf.drawString(60, y, question)
+        pdf.line(88, y - 24, 450, y - 24)  # the line the answers stand on
+        for x, word in ((90, "Ja"), (150, "Nein")):
+            pdf.drawString(x, y - 20, word)
+            if word == circled:
+                width = pdf.stringWidth(word, "Times-Roman", 12)
+                pdf.ellipse(x - 5, y - 24, x + width + 5, y - 9)
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "text-layer"
+    fields = extract(result.text, "rules").fields
+    assert fields["company_name"] == "Brückner Medizinbau GmbH"
+    assert (fields["early_repayment"], fields["public_funding"]) == ((circled == "Ja",) * 2)

@@ -1334,3 +1334,26 @@ def test_hand_prints_slips_in_an_address_and_a_register_entry() -> None:
     )
     assert fields.fields["business_address"] == "THERESIENSTRASSE 35, 68159 MANNHEIM, DEUTSCHLAND"
     assert "commercial_register" in {item["field"] for item in fields.review}
+
+
+def test_a_fact_sheets_title_names_its_property() -> None:
+    """A vendor's exposé says what it offers in its title, under its heading; a label there is no name."""
+    sheet = extract_rules(
+        "EXPOSÉ\nWeserterrassen\nAngeboten von Corvus Property Fund\nOBJEKTART  BAUJAHR\nBüro  1998"
+    )
+    assert sheet.fields["property_name"] == "Weserterrassen"
+    assert "property_name" in {item["field"] for item in sheet.review}  # no label named it: worth a look
+    labelled = extract_rules("PROPERTY FACT SHEET\nProperty type  Office\nProperty name  Elbblick").fields
+    assert labelled["property_name"] == "Elbblick"
+
+
+def test_a_portals_german_compound_and_a_french_accent_the_ocr_lacks() -> None:
+    """'Immobilientyp' is the property's type (its last noun too short to stand alone); 'Fonciére' is how
+    an English and German OCR model reads 'Foncière' (it knows no 'è')."""
+    fields = extract_rules(
+        "Firmenname    Fonciére des Tilleuls SAS\nImmobilientyp    Büro- und Geschäftshaus"
+    ).fields
+    assert (fields["company_name"], fields["property_type"]) == (
+        "Foncière des Tilleuls SAS",
+        "Büro- und Geschäftshaus",
+    )

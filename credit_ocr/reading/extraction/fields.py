@@ -373,6 +373,7 @@ _LOST_UMLAUTS = (
     # Luxembourg's and France's limited company, its accent lost to the OCR
     (re.compile(r"\bS\.a r\.l\.(?=[\s)]|$)"), "S.à r.l."),
     (re.compile(r"\bSociété a responsabilité"), "Société à responsabilité"),
+    (re.compile(r"(?<=\w)ére(?=s?\b)"), "ère"),  # French: 'Foncière' read with the only accent the OCR knows
 )
 
 #: The fields that name a town.

@@ -5,6 +5,9 @@ closing ('Kind regards,'). There a line that ends in a legal form ('Hansa Logist
 name, and that form, as printed, its legal form; the lines right below it are its address when they read as
 one (:data:`.prose.ADDRESS`: 'Hafenstraße 12' over '20457 Hamburg', or both on one line). Like every value
 read from a letter (:mod:`.prose`), they rank below a form's labelled values and are flagged for review.
+
+A vendor's fact sheet or exposé says what it offers in its title: the line under 'PROPERTY FACT SHEET' or
+'EXPOSÉ' is the property's name (:func:`title_candidates`).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from __future__ import annotations
 import re
 
 from credit_ocr.reading.extraction.prose import ADDRESS, PROSE_SCORE
-from credit_ocr.reading.extraction.walk import Candidate
+from credit_ocr.reading.extraction.walk import Candidate, label_of
 
-__all__ = ["greeting_line", "letterhead_candidates"]
+__all__ = ["greeting_line", "letterhead_candidates", "title_candidates"]
 
 #: How many lines under the closing may hold the sender.
 SIGNATURE_LINES = 6
@@ -76,3 +79,27 @@ def _address(lines: list[str]) -> str | None:
     if rest and _ONE_LINE.fullmatch(rest[0]):
         return rest[0]
     return None
+
+
+#: A sheet that offers one property, by its heading.
+_SHEET = re.compile(
+    r"(?:property\s+)?fact\s+sheet|expos[ée]|objekt-?expos[ée]|investment\s+teaser|(?:objekt)?datenblatt",
+    re.I,
+)
+#: How many lines from the top the sheet's heading may be; a name has at most this many words.
+TITLE_LINES, NAME_WORDS = 3, 5
+
+
+def title_candidates(lines: list[str]) -> list[Candidate]:
+    """The property's name from a fact sheet's title: the first line of words under its heading that is
+    no label ('PROPERTY FACT SHEET' over 'Brauereihöfe'), flagged like a letter's values."""
+    written = [(i, line.strip()) for i, line in enumerate(lines) if len(line.strip()) > 2]
+    for position, (_, heading) in enumerate(written[:TITLE_LINES]):
+        if not _SHEET.fullmatch(heading):
+            continue
+        for i, name in written[position + 1 : position + 3]:
+            words = name.split()
+            if len(words) <= NAME_WORDS and not re.search(r"\d|:", name) and label_of(name) is None:
+                return [Candidate("property_name", name, "", PROSE_SCORE, "prose", "property", i)]
+        return []
+    return []

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from credit_ocr.reading.extraction.answers import with_answers
 from credit_ocr.reading.extraction.fields import FIELD_NAMES, FIELDS, empty_fields, is_valid, normalize
-from credit_ocr.reading.extraction.letterhead import greeting_line, letterhead_candidates
+from credit_ocr.reading.extraction.letterhead import greeting_line, letterhead_candidates, title_candidates
 from credit_ocr.reading.extraction.mirror import unmirrored
 from credit_ocr.reading.extraction.prose import ADDRESS, is_prose, prose_candidates
 from credit_ocr.reading.extraction.result import ExtractionResult
@@ -342,7 +342,7 @@ def extract_rules(text: str, words: LineWords | None = None, layout: str | None 
     lines, words = with_answers(unmirrored(text.splitlines()), words)
     columns = layout.splitlines() if layout else None
     labelled = candidates(lines, columns if columns and len(columns) == len(lines) else None)
-    offers = labelled + prose_candidates(lines) + letterhead_candidates(lines)
+    offers = labelled + prose_candidates(lines) + letterhead_candidates(lines) + title_candidates(lines)
     greeting = greeting_line(lines)
     for cand in list(offers):
         _wrapped(cand, lines)

@@ -70,7 +70,7 @@ GERMAN: dict[str, dict[str, float]] = {
     "commercial_register": {"handelsregister": 3, "registergericht": 3, "amtsgericht": 2, "register": 3, "gericht": 2, "firmenbuch": 3, "nr": 0.5,
                             "nummer": 0.5},
     "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3, "nummer": 0.5, "uid": 3},
-    "property_type": {"art": 3, "typ": 3, "objekttyp": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "objekt": 1, "gebaude": 1},
+    "property_type": {"art": 3, "typ": 3, "objekttyp": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "immobilientyp": 3, "immobilienart": 3, "gebaudetyp": 3, "objekt": 1, "gebaude": 1},
     "property_name": {"bezeichnung": 2, "immobilie": 1, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
     "property_address": {"lage": 3, "wo": 2, "befindet": 2, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1,
                          "anschrift": 3, "adresse": 3},  # as 'address': whose, the section says
