@@ -23,8 +23,8 @@ from credit_ocr.reading.cells import (
     walls_at,
     walls_between,
 )
-from credit_ocr.reading.combs import joined_combs
 from credit_ocr.reading.circles import mark_circled
+from credit_ocr.reading.combs import joined_combs
 from credit_ocr.reading.ticks import mark_drawn_ticks, needs_drawn_ticks
 
 __all__ = [
