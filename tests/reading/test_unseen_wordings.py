@@ -1357,3 +1357,21 @@ def test_a_portals_german_compound_and_a_french_accent_the_ocr_lacks() -> None:
         "Foncière des Tilleuls SAS",
         "Büro- und Geschäftshaus",
     )
+
+
+def test_a_blurred_caption_beside_a_label_holds_its_column() -> None:
+    """A phone photo's 'Equity contribution' read as 'Eety corr+.uon': no label, but no price either; the
+    price is the first value below, the other one the unread caption's. A value beside its label stays it."""
+    text = "Purchase price / construction costs  Eety corr+.uon\n€3,875,000.00  €1,015,000.00"
+    assert extract_rules(text).fields["purchase_price"] == "€3,875,000"
+    beside = extract_rules("Company name  Hansa Bau GmbH\nHafenstraße 5  20457 Hamburg").fields
+    assert beside["company_name"] == "Hansa Bau GmbH"
+
+
+def test_options_in_words_and_an_amount_requested() -> None:
+    """'☒ gewünscht ☐ nicht gewünscht': the ticked option says yes in words; 'Amount requested' after its
+    noun is the financing asked for, as 'Requested amount' is."""
+    text = "Amount requested ....... EUR 6,700,000\nSondertilgung    ☒ gewünscht ☐ nicht gewünscht"
+    fields = extract_rules(text).fields
+    assert (fields["requested_amount"], fields["early_repayment"]) == ("€6,700,000", True)
+    assert extract_rules("Sondertilgung    ☐ gewünscht ☒ nicht gewünscht").fields["early_repayment"] is False

@@ -201,8 +201,8 @@ def _norm_bool(raw: Raw) -> bool | None:
         return False
     text = _GLUED.sub(" ", text)  # 'mNo': a filled box read onto its word
     answers = list(_ANSWER.finditer(text))
-    if not answers:
-        return _answered_in_words(text)
+    if not answers:  # options in words ('☒ gewünscht ☐ nicht gewünscht'): what the ticked one says
+        return _answered_in_words(ticked_option(text) or text)
     before_first = text[: answers[0].start()]
     lead = before_first.strip()
     marks_lead = any(ch in _BOX or ch in _TICK for ch in before_first) or 0 < len(lead) <= 3

@@ -151,6 +151,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "Requested Financing",
             "Financing Requested",
             "Requested Amount",
+            "Amount Requested",
             "Amount of Financing",
         ),
         "money",

@@ -475,9 +475,28 @@ def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: 
     # a row of capitals over a row of values that are not: a fact sheet's captions ('PROPERTY TYPE  ASKING PRICE')
     captions = all(_capitals(cell) for cell in segments) and not all(_capitals(cell) for cell in below)
     return [
-        _unread(segment) if label is None and (header or captions or segment.endswith((":", "?"))) else label
+        _unread(segment)
+        if label is None
+        and (
+            header or captions or segment.endswith((":", "?")) or _misread_caption(segment, labels[0], below)
+        )
+        else label
         for segment, label in zip(segments, labels, strict=True)
     ]
+
+
+_KINDS = {spec.name: spec.kind for spec in FIELDS}
+
+
+def _misread_caption(cell: str, first: _Label, below: list[str]) -> bool:
+    """'Purchase price / construction costs  Eety corr+.uon' over '€3,875,000.00  €1,015,000.00': a label OCR
+    could not read beside a label, its cell no value of the first (no digit, not of the first's shape), over
+    a row whose first cell is the first label's value. A photo's blurred caption holds its column."""
+    if VALUE_WORD.search(cell) or not first.field or _KINDS[first.field] in ("text", "bool"):
+        return False  # a name, or an answer, has no shape to tell a caption from
+    return plausible(first.field, normalize(first.field, below[0])) and not plausible(
+        first.field, normalize(first.field, cell)
+    )
 
 
 def _capitals(cell: str) -> bool:
