@@ -1375,3 +1375,35 @@ def test_options_in_words_and_an_amount_requested() -> None:
     fields = extract_rules(text).fields
     assert (fields["requested_amount"], fields["early_repayment"]) == ("€6,700,000", True)
     assert extract_rules("Sondertilgung    ☐ gewünscht ☒ nicht gewünscht").fields["early_repayment"] is False
+
+
+def test_a_lone_box_before_a_yes_no_question_answers_it() -> None:
+    """'(tick only where applicable)': a box before each question, ticked for yes, left empty for no; a
+    filled box OCR read as 'MM' is ticked. A box before a name is no answer."""
+    text = (
+        "Company name   Hansa Bau GmbH\n[x]  Early repayment right requested\n[ ]  Subsidies applied for\n"
+        "(tick only where applicable)"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["early_repayment"], fields["public_funding"]) == (True, False)
+    assert (
+        extract_rules("MM Subsidies applied for\n☐ Sondertilgung gewünscht").fields["public_funding"] is True
+    )
+    assert extract_rules("[x] Hansa Bau GmbH").fields["company_name"] != "yes"
+
+
+def test_a_sources_and_uses_plans_loan_and_its_currency_column() -> None:
+    """'Bank loan (requested)' is the loan; 'EUR' heading a plan's column of amounts is no purpose."""
+    text = (
+        "Uses of funds                         EUR\nPurchase price                  6,780,000\n"
+        "Sources of funds                      EUR\nEquity                          2,440,000\n"
+        "Bank loan (requested)           4,340,000"
+    )
+    fields = extract_rules(text).fields
+    assert (fields["loan_amount"], fields["purpose"]) == ("€4,340,000", None)
+
+
+def test_what_an_instalment_is_made_of_names_no_field() -> None:
+    """'Rate (Zins + Tilgung)': interest and repayment make up the instalment, they are not its field."""
+    fields = extract_rules("Zinssatz    4,8 % p.a.\nRate (Zins + Tilgung)    121.400 € monatlich").fields
+    assert (fields["interest_rate"], fields["monthly_payment"]) == ("4.8%", "€121,400 per month")

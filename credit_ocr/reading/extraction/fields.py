@@ -277,7 +277,11 @@ def _norm_text(raw: Raw) -> str | None:
         text = text[:-1].rstrip()  # a sentence's bracket closed after the value: '(purpose: Purchase)'
     for misread, word in _LEGAL_WORDS:
         text = misread.sub(word, text)
-    return text or None
+    return None if text.upper() in _UNITS_ALONE else text or None
+
+
+#: A unit alone is a table's column heading, no text value ('Uses of funds  ...  EUR').
+_UNITS_ALONE = {"EUR", "€", "CHF", "GBP", "%", "M²", "M2", "SQM", "P.A."}
 
 
 _OPTION_BOX = re.compile(rf"([{BOXES}]|\[\s?\]|\[[xX✓]\])\s*")

@@ -188,7 +188,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "loan_amount",
         "Desired Loan Amount",
-        ("Loan Amount", "Requested Loan", "Loan Requested", "Credit Amount", "Amount of Loan"),
+        ("Loan Amount", "Requested Loan", "Loan Requested", "Credit Amount", "Amount of Loan", "Bank Loan"),
         "money",
         "The loan amount asked for in the financing proposal, in euros as '€2,000,000' (same money format).",
     ),

@@ -152,5 +152,6 @@ NOT_A_FIELD = (
     "ancillary", "incidental", "nebenkost", "notar", "grunderwerb", "makler", "courtage", "gebuhr", "fee",
     "existing", "bestehend", "voreigent", "seller", "verkaufer", "rent", "previous", "grundbuch",
     "betreuer", "berater", "bearbeiter", "ansprechpartner", "advisor", "contact", "mittelherkunft", "mittelverwendung",
-    "valuation", "verkehrswert", "marktwert", "beleihungswert", "gutachten",
+    "valuation", "verkehrswert", "marktwert", "beleihungswert", "gutachten", "uses",  # "Uses of funds"
+
 )  # fmt: skip

@@ -11,7 +11,7 @@ Choosing among candidates is :mod:`.rules`' job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from credit_ocr.reading.extraction.fields import normalize
 from credit_ocr.reading.extraction.labels import (
@@ -223,6 +223,8 @@ def _after_misread(segment: str, section: str, after: str | None) -> _Label | No
     return found if found is not None and not found.remainder and found.score >= MISREAD_FIRST_SCORE else None
 
 
+#: What a label's amount is made of, in brackets: '(Zins + Tilgung)', '(interest + principal)'.
+_COMPOSED = re.compile(r"\s*\([^()]*\+[^()]*\)")
 #: A label in another language with its English in brackets: 'Raison sociale (company name)'.
 _TRANSLATED = re.compile(r"(?P<own>[^()]{2,40}?)\s*\((?P<english>[^()]{3,40})\)[?:]?\s*(?P<rest>.*)")
 
@@ -230,6 +232,10 @@ _TRANSLATED = re.compile(r"(?P<own>[^()]{2,40}?)\s*\((?P<english>[^()]{3,40})\)[
 def _label(segment: str, section: str, after: str | None = None) -> _Label | None:
     """The label that starts ``segment``: a known phrase, or words that name a field, whichever says more;
     else the English in brackets after a label of another language."""
+    if (composed := _COMPOSED.search(segment)) and (
+        plain := _own_label(segment[: composed.start()] + segment[composed.end() :], section, after)
+    ):  # 'Rate (Zins + Tilgung)': what the rate is made of names no field of its own
+        return replace(plain, label=segment[: composed.end()].strip() if not plain.remainder else plain.label)
     found = _own_label(segment, section, after)
     if found is None and (bilingual := _TRANSLATED.fullmatch(segment)):
         english = _own_label(bilingual["english"], section)
