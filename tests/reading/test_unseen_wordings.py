@@ -1407,3 +1407,12 @@ def test_what_an_instalment_is_made_of_names_no_field() -> None:
     """'Rate (Zins + Tilgung)': interest and repayment make up the instalment, they are not its field."""
     fields = extract_rules("Zinssatz    4,8 % p.a.\nRate (Zins + Tilgung)    121.400 € monatlich").fields
     assert (fields["interest_rate"], fields["monthly_payment"]) == ("4.8%", "€121,400 per month")
+
+
+def test_a_french_elision_read_as_a_bar_and_an_amount_demanded() -> None:
+    """ "Rue de |'Alzette": the 'l' of "l'" read as a bar; 'Amount demanded' is the French-English of the
+    amount requested."""
+    text = "Situation of the good    40, Rue de |'Alzette, L-4010 Esch-sur-Alzette, Luxembourg\nAmount demanded   3 835 000 EUR"
+    fields = extract_rules(text).fields
+    assert fields["property_address"] == "40, Rue de l'Alzette, L-4010 Esch-sur-Alzette, Luxembourg"
+    assert fields["requested_amount"] == "€3,835,000"

@@ -332,6 +332,7 @@ def normalize(name: str, raw: Raw) -> Value:
         raw = ticked_option(raw) or raw  # a row of options: the one ticked (a rate stated beside them wins)
     if name in _PLACES and isinstance(raw, str):
         raw = _SPECK_POSTCODE.sub("", mend_towns(raw))  # 'Minster' -> 'Münster', '.44135' -> '44135'
+        raw = _BAR_ELISION.sub("l'", raw)  # "Rue de |'Alzette": an 'l' before an apostrophe read as a bar
     if name in _NAMES and isinstance(raw, str):
         for lost, word in _LOST_UMLAUTS:
             raw = lost.sub(word, raw)
@@ -360,6 +361,8 @@ _STATED_RATE = re.compile(r"\d\s?%")
 
 #: A speck glued to a postcode's front ('Kaiserstraße 36a, .44135 Dortmund').
 _SPECK_POSTCODE = re.compile(r"(?<=\s)[.,'‚](?=\d{5}\b)")
+#: French's "l'" with its 'l' read as a bar or a one: "Rue de |'Alzette".
+_BAR_ELISION = re.compile(r"(?<=\s)[|1I]'(?=[A-ZÄÖÜÉ])")
 #: The fields that hold a German name or kind of a building.
 _NAMES = ("company_name", "legal_form", "property_type", "property_name", "purpose")
 #: The words of German property names whose umlaut a scan loses and leaves no word without it ('Arztehaus':

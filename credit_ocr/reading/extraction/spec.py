@@ -152,6 +152,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "Financing Requested",
             "Requested Amount",
             "Amount Requested",
+            "Amount Demanded",
             "Amount of Financing",
         ),
         "money",
