@@ -388,7 +388,7 @@ _PLACES = ("business_address", "property_address", "commercial_register")
 
 _VALID_PATTERNS = {
     "date": re.compile(r"\d{2}\.\d{2}\.\d{4}"),
-    # Germany's, and its neighbours' as they print them: AT, NL, LU, FR, GB, BE, CH ('CHE-123.456.789')
+    # Germany's, and its neighbours': AT, NL, LU, FR, GB, BE, CH (a printed 'CHE-123.456.789' as 'CHE123456789')
     "vat": re.compile(r"DE\d{9}|ATU\d{8}|NL\d{9}B\d{2}|LU\d{8}|FR[0-9A-Z]{2}\d{9}|GB\d{9}|BE0\d{9}|CHE\d{9}"),
     "money": re.compile(r"€\d{1,3}(,\d{3})*(\.\d{2})?"),
     "area": re.compile(r"\d{1,3}(,\d{3})*(\.\d+)? m²"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from credit_ocr.reading.extraction.prose import ADDRESS, PROSE_SCORE
+from credit_ocr.reading.extraction.prose import ADDRESS, LEGAL_FORM_ENDING, PROSE_SCORE
 from credit_ocr.reading.extraction.walk import Candidate, label_of
 
 __all__ = ["greeting_line", "letterhead_candidates", "title_candidates"]
@@ -27,13 +27,8 @@ _CLOSING = re.compile(
     r"^(?:kind regards|best regards|with kind regards|yours (?:sincerely|faithfully)|sincerely|regards)\b",
     re.IGNORECASE,
 )
-#: A company's name ends in its legal form: 'GmbH', 'GmbH & Co. KG', 'AG', 'e.K.', 'UG (haftungsbeschränkt)',
-#: a Dutch 'B.V.', a Luxembourg 'S.à r.l.'.
-_COMPANY = re.compile(
-    r"\S.*?\b(?P<form>GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|"
-    r"e\.\s?K\.|Ltd\.?|LLC|Inc\.?|PartG(?:\s?mbB)?|"
-    r"[BN]\.\s?V\.|S\.\s?[àa]\s?r\.\s?l\.|S\.\s?A\.|SARL|S\.r\.l\.|plc|PLC|LLP)$"
-)
+#: A company's name ends in its legal form (:data:`.prose.LEGAL_FORM_ENDING`).
+_COMPANY = re.compile(rf"\S.*?\b(?P<form>{LEGAL_FORM_ENDING})$")
 #: A fax's or a memo's header label before the sender's name: 'From :', 'Von:', 'Absender :'.
 _SENDER_LABEL = re.compile(r"^(?:from|von|absender|sender|de|van)\s*:\s*", re.IGNORECASE)
 #: An address on one line may end in its country: 'Harbour Lane 9, 28195 Bremen, Germany'.

@@ -28,7 +28,7 @@ from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.walk import Candidate, label_of
 from credit_ocr.reading.glyphs import BOXES
 
-__all__ = ["ADDRESS", "PROSE_SCORE", "is_prose", "prose_candidates"]
+__all__ = ["ADDRESS", "LEGAL_FORM_ENDING", "PROSE_SCORE", "is_prose", "prose_candidates"]
 
 #: A value read from a sentence ranks below a labelled one (a label read by meaning scores 0.5-1).
 PROSE_SCORE = 0.25
@@ -66,13 +66,11 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"\b\d{1,2}(?:[.,]\d{1,3})?\s?(?:%|per\s?cent\b|percent\b)|\b(?:fixed|variable|floating)\b(?!\s+(?:interest\s+)?rate\s+of\s+\d)", re.I), ("rate",)),
     (re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"), ("year",)),
 )  # fmt: skip
-#: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
-#: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
-#: where there is one, is the value.
-#: A legal form as a company's name ends in it, in Germany and beside it: 'GmbH', 'Ltd', 'B.V.', 'S.à r.l.'.
-_LEGAL_FORM_SHORT = (
-    r"(?:GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG\s\(haftungsbeschr[äa]nkt\)|e\.\s?K\.|Ltd\.?|Limited|plc"
-    r"|B\.V\.|N\.V\.|S\.[àa]\s?r\.l\.|SARL|SAS|S\.A\.)"
+#: The legal form a company's name ends in, in Germany and beside it: 'GmbH', 'GmbH & Co. KG', 'e.K.',
+#: 'UG (haftungsbeschränkt)', 'Ltd', 'B.V.', 'S.à r.l.' (the letterhead's sender is found by it too).
+LEGAL_FORM_ENDING = (
+    r"GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|e\.\s?K\.|Ltd\.?|Limited"
+    r"|LLC|Inc\.?|PartG(?:\s?mbB)?|[BN]\.\s?V\.|S\.\s?[àa]\s?r\.\s?l\.|S\.\s?A\.|SARL|SAS|S\.r\.l\.|plc|PLC|LLP"
 )
 #: Another country's VAT number, where a sentence names it as one ('VAT number LU 7191 8753').
 _FOREIGN_VAT = (
@@ -86,6 +84,9 @@ _FOREIGN_REGISTER = (
     r"\b(?:RCS\s[A-Z][a-zé]+\s(?:[AB]\s?\d{4,6}|\d{3}\s?\d{3}\s?\d{3})|KvK\s?\d{8}|FN\s?\d{3,6}\s?[a-z]\b"
     r"(?:\s?/\s?(?:Landes|Handels)gericht\s[A-ZÄÖÜ]\w+)?|Company\sNo\.\s?\d{6,8}(?:\s?/\sCompanies\sHouse)?)"
 )
+#: Values whose shape alone names their field: no naming word needed ('(VAT DE224466880)'), or whose words
+#: around them do ('over 12 years' a loan's term; 'We are a Stock Corporation (AG)'); the group ``value``,
+#: where there is one, is the value.
 _BY_SHAPE = (
     ("commercial_register", REGISTER),
     # another country's register, as a sentence names it: 'registered under KvK 56050533', 'with RCS B 123456'
@@ -98,7 +99,7 @@ _BY_SHAPE = (
     ("company_name", re.compile(  # 'Our company is Hansa Bau GmbH, ...': a name that ends in its legal form
         r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,|[Tt]he (?:applicant|borrower|obligor) is"
         r"|(?:Kreditnehmer|Antragsteller|Darlehensnehmer)(?:in)? ist die)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
-        rf"{_LEGAL_FORM_SHORT})(?=[\s,.;]|$)")),
+        rf"(?:{LEGAL_FORM_ENDING}))(?=[\s,.;]|$)")),
     ("term", re.compile(
         r"\b(?:over|within|term of|duration of|period of|Laufzeit von|Laufzeit über|Dauer von)\s+"
         r"(?:a\s+(?:term|period)\s+of\s+)?(?P<value>\d{1,2}\s?(?:years?|yrs|months|Jahren?|Monaten?))\b", re.I)),
@@ -169,21 +170,10 @@ ADDRESS = re.compile(
 )
 #: Words that make an address in a sentence the company's own ('our office at ...', 'with business address
 #: ...'), not the property's; so does a company's name right before it ('on behalf of Hansa GmbH, Dorfstraße 5').
-_OWN_PLACE = frozenset(
-    {
-        "based",
-        "office",
-        "offices",
-        "headquartered",
-        "headquarters",
-        "seat",
-        "registered",
-        "business",
-        "sitz",
-        "firmensitz",
-        "geschäftssitz",
-    }
-)
+_OWN_PLACE = frozenset({
+    "based", "office", "offices", "headquartered", "headquarters", "seat", "registered", "business", "sitz",
+    "firmensitz", "geschäftssitz",
+})  # fmt: skip
 #: Words that make an address in a sentence the property's: 'located at ...', 'the site at ...'.
 _PROPERTY_PLACE = frozenset({"located", "situated", "site", "property", "belegen", "gelegen", "liegt"})
 #: How much surer an address is whose sentence says whose it is than one after a name.

@@ -20,6 +20,7 @@ from credit_ocr.reading.extraction.checks import consistency, label_doubt, misre
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
 from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.result import ExtractionResult
+from credit_ocr.reading.extraction.shapes import money
 from credit_ocr.reading.extraction.unconfirmed import unconfirmed_word
 from credit_ocr.reading.lines import LineWord
 
@@ -36,8 +37,8 @@ LOW_CONFIDENCE = 0.3
 
 _LEGAL_FORM = re.compile(
     r"GmbH|\bAG\b|\bKG\b|\bUG\b|\bSE\b|OHG|GbR|\be\.?\s?K\b|Compan|Partnership|Corporation|Limited|Ltd|Inc\b|LLC"
-    r"|gesellschaft|Kaufmann|Kauffrau|Einzelunternehm|Genossenschaft"
-    r"|\b[BN]\.\s?V\.|\bS\.\s?[àa]\s?r\.\s?l\.|\bSARL\b|\bSAS\b|\bS\.A\.|\bplc\b|\bLLP\b|soci[ée]t[ée]|vennootschap",  # 'Offene Handelsgesellschaft', 'eingetragener Kaufmann'
+    r"|gesellschaft|Kaufmann|Kauffrau|Einzelunternehm|Genossenschaft"  # 'Offene Handelsgesellschaft', 'eingetragener Kaufmann'
+    r"|\b[BN]\.\s?V\.|\bS\.\s?[àa]\s?r\.\s?l\.|\bSARL\b|\bSAS\b|\bS\.A\.|\bplc\b|\bLLP\b|soci[ée]t[ée]|vennootschap",
     re.I,
 )
 #: A register entry names its register: a German court, Companies House, the Dutch KvK, a French or Luxembourg
@@ -100,7 +101,7 @@ def plausible(name: str, value: object) -> bool:
             and not re.match(r"(?:No|Nr)\.?\s?\d|\d{5}", text)  # "No. 13895460 / Companies House" is a number
         )
     if name in _LOANS:  # a property's price or loan of a few euros is a number read off something else
-        return float(re.sub(r"[^\d.]", "", text)) >= MIN_LOAN
+        return (money(value) or 0) >= MIN_LOAN
     if name == "interest_rate":  # a commercial loan's rate lies between 0% and 20%
         return text.lower() in _RATE_WORDS if not text.endswith("%") else 0 < float(text[:-1]) < 20
     return True

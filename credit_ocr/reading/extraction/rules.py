@@ -326,9 +326,8 @@ def _is_letter(lines: list[str], greeting: int, labelled: list[Candidate]) -> bo
     what a letter does not name, it does not state."""
     written = [line for line in lines if line.strip()]
     sentences = greeting >= 0 or sum(map(is_prose, written)) >= LETTER_PROSE_SHARE * len(written)
-    form = {
-        cand.field for cand in labelled if not is_prose(lines[cand.line])
-    }  # a sentence's 'Rechtsform: AG' is none
+    # the fields a form's rows name (a sentence's 'Rechtsform: AG' is no form's)
+    form = {cand.field for cand in labelled if not is_prose(lines[cand.line])}
     return sentences and len(form) < FORM_FIELDS
 
 

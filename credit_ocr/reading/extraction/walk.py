@@ -226,7 +226,7 @@ def _after_misread(segment: str, section: str, after: str | None) -> _Label | No
 #: What a label's amount is made of, in brackets: '(Zins + Tilgung)', '(interest + principal)'.
 _COMPOSED = re.compile(r"\s*\([^()]*\+[^()]*\)")
 #: A label in another language with its English in brackets: 'Raison sociale (company name)'.
-_TRANSLATED = re.compile(r"(?P<own>[^()]{2,40}?)\s*\((?P<english>[^()]{3,40})\)[?:]?\s*(?P<rest>.*)")
+_TRANSLATED = re.compile(r"[^()]{2,40}?\s*\((?P<english>[^()]{3,40})\)[?:]?\s*(?P<rest>.*)")
 
 
 def _label(segment: str, section: str, after: str | None = None) -> _Label | None:
@@ -491,14 +491,11 @@ def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: 
     ]
 
 
-_KINDS = {spec.name: spec.kind for spec in FIELDS}
-
-
 def _misread_caption(cell: str, first: _Label, below: list[str]) -> bool:
     """'Purchase price / construction costs  Eety corr+.uon' over '€3,875,000.00  €1,015,000.00': a label OCR
     could not read beside a label, its cell no value of the first (no digit, not of the first's shape), over
     a row whose first cell is the first label's value. A photo's blurred caption holds its column."""
-    if VALUE_WORD.search(cell) or not first.field or _KINDS[first.field] in ("text", "bool"):
+    if VALUE_WORD.search(cell) or not first.field or _KIND[first.field] in ("text", "bool"):
         return False  # a name, or an answer, has no shape to tell a caption from
     return plausible(first.field, normalize(first.field, below[0])) and not plausible(
         first.field, normalize(first.field, cell)
