@@ -226,14 +226,15 @@ def _tight(rows: list[list[dict]], upper: int, lower: int, most: float) -> bool:
 # yes/no answered by a mark in a column
 
 
-_YES, _NO = frozenset({"yes", "ja"}), frozenset({"no", "nein"})
+_YES, _NO = frozenset({"yes", "ja", "y", "j"}), frozenset({"no", "nein", "n"})  # 'J/N (Y/N)' columns
 #: What a form's answer column is marked with.
 _MARKS = frozenset({"x", "✓", "✔", "☒", "☑", "■", "●"})
 
 
 def answer_columns(rows: list[list[dict]]) -> None:
     """Marks under a 'Yes  No' header that answer a question ('Subsidised loan programme involved?  X', the X
-    under 'No') rewritten, in place, as the word of their column: read row by row, a lone X says yes."""
+    under 'No') rewritten, in place, as the word of their column: read row by row, a lone X says yes. Columns
+    before the questions ('Y N' over 'X  26 RIGHT TO PREPAY?') answer them too, the answer moved after."""
     header: tuple[float, float, float] | None = None  # the centres of 'Yes' and 'No', and a word's width
     for row in rows:
         yes = next((w for w in row if w["text"].lower() in _YES), None)
@@ -242,7 +243,12 @@ def answer_columns(rows: list[list[dict]]) -> None:
             header = (_centre(yes), _centre(no), max(yes["width"], no["width"]))
             continue
         marks = [w for w in row if w["text"].lower() in _MARKS]
-        if header is None or len(marks) != 1 or marks[0] is not row[-1] or not row[-2]["text"].endswith("?"):
+        if header is None or len(marks) != 1 or len(row) < 2:
+            continue
+        if marks[0] is row[0] and row[-1]["text"].endswith("?"):
+            row.append(row.pop(0))  # the question, then its answer in a cell of its own
+            row[-1]["_answer_moved"] = True
+        elif marks[0] is not row[-1] or not row[-2]["text"].endswith("?"):
             continue  # no question answered by a mark alone
         to_yes, to_no = abs(_centre(marks[0]) - header[0]), abs(_centre(marks[0]) - header[1])
         if min(to_yes, to_no) <= 2 * header[2]:

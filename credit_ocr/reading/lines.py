@@ -102,7 +102,8 @@ def readable_chars(page: OcrPageResult) -> int:
 
 
 def rebuild_lines(words: list[dict], keys: list[object], rulings: tuple[Ruling, ...] = ()) -> list[str]:
-    """Group words into visual rows and join each row left to right; sets ``word["line"]``.
+    """Group words into visual rows and join each row left to right; sets ``word["line"]`` and puts
+    ``words`` in reading order.
 
     ``keys`` groups words that already belong together (tesseract's block/paragraph/line; None: alone).
     Groups whose vertical extents overlap by half the smaller height join one row, unless a word of the
@@ -129,7 +130,10 @@ def rebuild_lines(words: list[dict], keys: list[object], rulings: tuple[Ruling, 
     # two tables side by side read one after the other, then each table's wrapped labels joined
     blocks = split_tables(rows, [_wide_gap(row) for row in rows], rulings)
     rows = [row for block, wide in blocks for row in join_wrapped_labels(block, wide)]
-    return [_join_row(row, number, rulings) for number, row in enumerate(rows)]
+    lines = [_join_row(row, number, rulings) for number, row in enumerate(rows)]
+    order = {id(w): i for i, w in enumerate(w for row in rows for w in row)}
+    words.sort(key=lambda w: order.get(id(w), len(order)))  # a wrapped cell's lines, then its value's words
+    return lines
 
 
 #: A cell's lines are one wrapped text when there are at most this many, of one size (their font's; a caption
@@ -216,7 +220,7 @@ def layout_text(pages: list[tuple[str, list[dict]]], columns: int = 110) -> str 
                 return None
             rows[word["line"]].append(word)
         right = max((w["left"] + w["width"] for w in words), default=1)
-        out.append("\n".join(_place(sorted(row, key=lambda w: w["left"]), columns / right) for row in rows))
+        out.append("\n".join(_place(row, columns / right) for row in rows))
     return "\n\n".join(out)
 
 
@@ -279,7 +283,7 @@ def _join_row(row: list[dict], number: int, rulings: tuple[Ruling, ...] = ()) ->
             if any(b - a > wide for a, b in pairwise(between)):
                 parts.append(WIDE_GAP_MARK + EMPTY_CELL)  # a cell with nothing in it keeps its column
             gap = word["left"] - (previous["left"] + previous["width"])
-            parts.append(WIDE_GAP_MARK if between or gap > wide else " ")
+            parts.append(WIDE_GAP_MARK if between or gap > wide or word.pop("_answer_moved", False) else " ")
         parts.append(word["text"])
         previous = word
     return "".join(parts)

@@ -118,16 +118,35 @@ def _read_pages(data: bytes, mime: str, settings: Settings) -> list[OcrPageResul
         item if isinstance(item, OcrPageResult) else _ocr_page(item, number, settings)
         for number, item in enumerate(_page_items(data, mime, settings), 1)
     ]
-    if small := [n for n, page in enumerate(pages) if _small_print(page, settings)]:
+    small = [n for n, page in enumerate(pages) if _small_print(page, settings)]
+    unsure = [n for n, page in enumerate(pages) if _unsure(page) and n not in small]
+    if small or unsure:
         # a portal's 6-point print is 12 pixels tall at 150 dpi: tesseract reads it at twice the resolution
         finer = settings.model_copy(update={"ocr_dpi": FINER * settings.ocr_dpi})
-        # the finer reading is kept: tesseract's confidence is no guide here (89.9 at 150 dpi, 89.4 at 300)
         for n, item in enumerate(_page_items(data, mime, finer)):
-            if n > small[-1]:
-                break  # the pages after the last small one are not prepared again
-            if n in small:
+            if n > max(small + unsure):
+                break  # the pages after the last one are not prepared again
+            if n in small:  # kept: tesseract's confidence is no guide here (89.9 at 150 dpi, 89.4 at 300)
                 pages[n] = _ocr_page(item, n + 1, finer)
+            elif n in unsure and _surer(again := _ocr_page(item, n + 1, finer), pages[n]):
+                pages[n] = again
     return pages
+
+
+#: A page read this unsurely (mean word confidence) is read again at twice the resolution, the surer kept: a
+#: phone photo's small print, flattened to the page (a fact sheet's key facts: 71 at 150 dpi, 84 at 300).
+UNSURE_PAGE = 75.0
+
+
+def _unsure(page: OcrPageResult) -> bool:
+    return page.source == "ocr" and page.mean_confidence is not None and page.mean_confidence < UNSURE_PAGE
+
+
+def _surer(finer: OcrPageResult, page: OcrPageResult) -> bool:
+    """The finer reading is surer and reads as many words (no layout analysis that left a box out)."""
+    return (finer.mean_confidence or 0) > (page.mean_confidence or 0) and len(
+        finer.words
+    ) >= LAYOUT_KEEPS * len(page.words)
 
 
 def _page_items(data: bytes, mime: str, settings: Settings) -> Iterator[OcrPageResult | Image.Image]:
@@ -160,8 +179,10 @@ LAYOUT_DOUBT = 80.0
 AUTO_LAYOUT = 3
 #: Tesseract's page segmentation for one word alone (a circled answer, read again with its ring wiped out).
 SINGLE_WORD = 8
-#: ... and that reading is kept when it is this much surer.
+#: ... and that reading is kept when it is this much surer and keeps this share of the words (a photo's grey
+#: box of key facts, left out by the layout analysis, made a page surer of the fewer words it read).
 LAYOUT_GAIN = 5.0
+LAYOUT_KEEPS = 0.8
 
 #: Mean word confidence below which a page may be upside down (measured: upright pages of the samples
 #: read 93-95, upside-down ones 33-39): only then does tesseract's orientation detection run.
@@ -184,7 +205,7 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
         # two-line labels beside one-line values read as one block come out as garbage: tesseract's own
         # layout analysis finds the cells; the surer reading is kept
         again = words(cleaned, settings.model_copy(update={"ocr_psm": AUTO_LAYOUT}))
-        if _mean_conf(again) >= sure + LAYOUT_GAIN:
+        if _mean_conf(again) >= sure + LAYOUT_GAIN and len(again) >= LAYOUT_KEEPS * len(found):
             found = again
     found = _without_specks(found)
     mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink

@@ -57,6 +57,10 @@ class Prepared:
     steps: list[str] = field(default_factory=list)
 
 
+#: How far (degrees) a scanned page may lean, and a flattened photo's sheet (its outline found a little off).
+SCAN_MAX_SKEW, PHOTO_MAX_SKEW = 3.0, 8.0
+
+
 def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepared:
     """The page in grayscale at ``ocr_dpi``, flattened, upright and straight where it needs to be."""
     steps: list[str] = []
@@ -75,13 +79,15 @@ def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepare
     gray, scaled = to_dpi(gray, dpi, ocr_dpi)
     if scaled:
         steps.append(scaled)
-    angle, sideways = skew_angle(gray, with_sideways=True)
+    # a photo's sheet found a little askew is flattened that much askew: it may lean further than a scan
+    most = PHOTO_MAX_SKEW if "flattened" in steps else SCAN_MAX_SKEW
+    angle, sideways = skew_angle(gray, most, with_sideways=True)
     if sideways:
         turn = orient.upright_turn(gray, sideways=True)
         if turn:
             gray = gray.rotate(turn, expand=True)  # a quarter or half turn: pixels moved, none resampled
             steps.append(f"turned {turn}")
-            angle = skew_angle(gray)
+            angle = skew_angle(gray, most)
     if angle is not None:
         gray = rotate(gray, angle)
         steps.append(f"deskewed {angle:+.2f}")

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from credit_ocr.reading.cells import Ruling
 from credit_ocr.reading.extraction import extract
-from credit_ocr.reading.lines import line_words, rebuild_lines
+from credit_ocr.reading.lines import layout_text, line_words, rebuild_lines
 from credit_ocr.reading.ocr import ocr_bytes
 
 LINE = 30  # a line's height in pixels; words are drawn 20 high
@@ -218,3 +219,36 @@ def test_a_column_of_colons_and_a_faxs_specks_make_no_second_table() -> None:
         )
     lines = rebuild_lines(words, [None] * len(words))
     assert [" ".join(line.split()) for line in lines] == [f"{label} : {value} a" for label, value in rows]
+
+
+def test_yes_no_columns_before_the_questions_answer_them() -> None:
+    """'Y N' over 'X  26 RIGHT TO PREPAY?': a form's answer columns stand left of its questions; the mark under
+    'Y' says yes, moved after its question in a cell of its own."""
+    words = [
+        *_row(100, ("Y", 100), ("N", 140)),
+        *_row(140, ("X", 102), ("26", 200), ("RIGHT", 230), ("TO", 290), ("PREPAY?", 320)),
+        *_row(180, ("X", 142), ("27", 200), ("GOVERNMENT", 230), ("GRANTS?", 350)),
+    ]
+    lines = rebuild_lines(words, [None] * len(words))
+    assert lines[1:] == ["26 RIGHT TO PREPAY?  yes", "27 GOVERNMENT GRANTS?  no"]
+    fields = extract("\n".join(lines), "rules").fields
+    assert fields["early_repayment"] is True
+    assert fields["public_funding"] is False
+
+
+def test_a_bilingual_cells_two_lines_stay_in_reading_order_in_the_layout() -> None:
+    """A drawn cell's label in two languages, one above the other ('Ragione sociale' over 'Applicant
+    entity'), beside a value set between them: the layout the extractors read keeps each line whole."""
+    words = [
+        *_row(100, ("Ragione", 100), ("sociale", 180)),
+        *_row(130, ("Applicant", 100), ("entity", 200)),
+        *_row(115, ("Rossi", 400), ("Costruzioni", 460), ("S.r.l.", 580)),
+    ]
+    cells = (Ruling(90, 380, 95, 160), Ruling(390, 800, 95, 160))
+    lines = rebuild_lines(words, [None] * len(words), cells)
+    assert lines == ["Ragione sociale Applicant entity  Rossi Costruzioni S.r.l."]
+    layout = layout_text([(lines[0], words)])
+    assert "Ragione sociale Applicant entity" in layout
+    assert extract(lines[0], "rules", line_words([(lines[0], words)]), layout).fields["company_name"] == (
+        "Rossi Costruzioni S.r.l."
+    )

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from credit_ocr.config import get_settings, reset_settings
 from credit_ocr.reading import ocr
+from credit_ocr.reading.lines import OcrPageResult
 
 pytestmark = pytest.mark.tesseract
 
@@ -274,3 +275,17 @@ def test_a_letter_or_two_read_unsurely_far_out_in_a_line_is_a_speck() -> None:
     ]  # fmt: skip
     kept = [w["text"] for w in ocr._without_strays(found)]
     assert kept == ["Becker", "&", "Bodensee", "KG", "an", "oo", "Nord", "x", "o"]
+
+
+def _page(confidence: float, words: int) -> OcrPageResult:
+    found = [{"text": "w", "conf": confidence} for _ in range(words)]
+    return OcrPageResult(1, "", [], found, confidence, "ocr", 1240, 1754)
+
+
+def test_an_unsure_page_keeps_a_finer_reading_only_when_surer_of_as_many_words() -> None:
+    """A phone photo's small print read unsurely (71) at 150 dpi is read at 300 (84) and kept; a reading
+    that is surer because it left a box of words out is not."""
+    assert ocr._unsure(_page(71, 160)) and not ocr._unsure(_page(90, 160))
+    assert ocr._surer(_page(84, 157), _page(71, 168))
+    assert not ocr._surer(_page(88, 53), _page(71, 168))  # the key facts' box left out
+    assert not ocr._surer(_page(69, 170), _page(71, 168))

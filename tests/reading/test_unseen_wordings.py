@@ -1416,3 +1416,122 @@ def test_a_french_elision_read_as_a_bar_and_an_amount_demanded() -> None:
     fields = extract_rules(text).fields
     assert fields["property_address"] == "40, Rue de l'Alzette, L-4010 Esch-sur-Alzette, Luxembourg"
     assert fields["requested_amount"] == "€3,835,000"
+
+
+def test_a_label_in_two_languages_is_read_by_its_english() -> None:
+    """An Italian, Belgian or Polish applicant's form prints its own language's label before the English
+    ('Ragione sociale Applicant entity', 'Taux / Rentevoet Interest'): the English names the field, the words
+    before it are no value (nor a second cell: 'Prezzo di | acquisto Purchase price')."""
+    text = (
+        "Ragione sociale Applicant entity  Rossi Costruzioni S.r.l.\n"
+        "Forma giuridica Corporate form  S.r.l.\n"
+        "Sede legale Registered address  Via Giuseppe Verdi 84, 20121 Milano, Italy\n"
+        "Partita IVA VAT registration number  IT 41755127556\n"
+        "Prezzo di acquisto Purchase price / construction cost  EUR 10,835,000.00\n"
+        "Mezzi propri Borrower's equity  EUR 2,875,000.00\n"
+        "Anno di costruzione Year built  2000\n"
+        "Durata Term  144 months\n"
+        "Taux / Rentevoet Interest  Fixed\n"
+        "Fonds propres / Eigen middelen Own funds  €2,670,000"
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Rossi Costruzioni S.r.l."
+    assert fields["legal_form"] == "S.r.l."
+    assert fields["business_address"] == "Via Giuseppe Verdi 84, 20121 Milano, Italy"
+    assert fields["vat_id"] == "IT41755127556"
+    assert fields["purchase_price"] == "€10,835,000"
+    assert fields["construction_year"] == 2000
+    assert fields["term"] == "12 years"
+    assert fields["interest_rate"] == "Fixed"
+    assert fields["equity_share"] == "€2,670,000"  # the last one's: the Italian equity's row came first
+    trilingual = extract_rules("Dénomination / Benaming Name of applicant  Vandenberghe Vastgoed SRL").fields
+    assert trilingual["company_name"] == "Vandenberghe Vastgoed SRL"
+
+
+def test_words_before_an_english_label_that_name_nothing_do_not_make_a_value_row_a_label() -> None:
+    """'Residential Complex' over its column is a value, though 'Complex' alone reads as 'completed'; and a
+    value row's first cell before a name is no bilingual label."""
+    text = (
+        "Property Class                      Designation of Property\n"
+        "Residential Complex                 Harbour View Offices\n"
+        "Legal Form\nLimited Liability Company (GmbH)"
+    )
+    fields = extract_rules(text).fields
+    assert fields["property_type"] == "Residential Complex"
+    assert fields["property_name"] == "Harbour View Offices"
+    assert fields["legal_form"] == "Limited Liability Company (GmbH)"
+
+
+def test_a_spreadsheets_row_numbers_and_a_notes_items_parted_by_slashes() -> None:
+    """A spreadsheet printed with its row numbers and grid ('12 | Kaufpreis'); a chat's 'Address: ... /
+    Register: ... / VAT ...' is three items, but 'Commercial Register / Court: HRB ...' one label."""
+    sheet = extract_rules(
+        "3 | Gesellschaftsform      GmbH\n12 | Kaufpreis lt. Vertrag       7155000 EUR  Verkehrswert lt. Gutachten: 8040000"
+    ).fields
+    assert sheet["legal_form"] == "GmbH"
+    assert sheet["purchase_price"] == "€7,155,000"
+    note = extract_rules(
+        "Address: Ludwigstraße 170, 65183 Wiesbaden / Register: HRA 695865, AG Wiesbaden / VAT DE475737257"
+    ).fields
+    assert note["business_address"] == "Ludwigstraße 170, 65183 Wiesbaden"
+    assert note["commercial_register"] == "HRA 695865, AG Wiesbaden"
+    assert note["vat_id"] == "DE475737257"
+    form = extract_rules("Commercial Register / Court: HRB 724162 / Augsburg Local Court").fields
+    assert form["commercial_register"] == "HRB 724162 / Augsburg Local Court"
+
+
+def test_another_amounts_label_in_a_row_of_labels_holds_its_column() -> None:
+    """'Verkehrswert (Gutachten)' beside 'Zweck der Finanzierung', a shareholder's guarantee beside the
+    purpose, the plot's area beside the floor area: labels of no field, not the values of the one before."""
+    text = (
+        "Zweck der Finanzierung             Verkehrswert (Gutachten)\n"
+        "Erwerb zur Eigennutzung            2.820.000,00 €\n"
+        "Gesamtfläche                      Grundstücksfläche\n"
+        "4.490 m2                          10.118 m2"
+    )
+    fields = extract_rules(text).fields
+    assert fields["purpose"] == "Erwerb zur Eigennutzung"
+    assert fields["total_area"] == "4,490 m²"
+    row = (
+        "18 PURPOSE                        19 SHAREHOLDER GUARANTEE\n                                  €0.1m"
+    )
+    assert (
+        extract_rules(row, None, row).fields["purpose"] is None
+    )  # the layout: the amount is the guarantee's
+
+
+def test_a_letters_footer_cells_and_its_sentences_bracketed_items() -> None:
+    """A letter's footer row ('Hansa GmbH  Sitz: Wiesbaden  USt-IdNr.: DE...'), an item in a sentence's
+    brackets that ends at its comma ('(Rechtsform: GmbH & Co. KG, gegründet am 18. Juni 1986)'), and 'Am
+    Hafen 30' is a street, no sentence's 'am'."""
+    footer = extract_rules(
+        "Dr. Hartmann Praxisimmobilien GmbH & Co. KG  Sitz: Wiesbaden         USt-IdNr.: DE625923101"
+    ).fields
+    assert footer["vat_id"] == "DE625923101"
+    letter = extract_rules(
+        "die Dr. Hartmann Praxisimmobilien GmbH & Co. KG (Rechtsform: GmbH & Co. KG, gegründet am 18. Juni 1986)\n"
+        "Wir bitten um ein Darlehen über 7.355.000 € mit einer Laufzeit von 10 Jahren (Zins: gebunden (fest)). Eine"
+    ).fields
+    assert letter["legal_form"] == "GmbH & Co. KG"
+    assert letter["founding_date"] == "18.06.1986"
+    assert letter["interest_rate"] == "Gebunden Fest"
+    seat = extract_rules(
+        "Company Name Fichtel Textil GmbH & Co. KG\nSeat of Company Am Hafen 30, 79098 Freiburg, Germany"
+    )
+    assert seat.fields["business_address"] == "Am Hafen 30, 79098 Freiburg, Germany"
+
+
+def test_europes_legal_forms_registers_and_postcodes() -> None:
+    """Italy's 'S.r.l.' is a legal form (no abbreviated 'Sondertilgung'), Poland's 'Sp. z o.o.' ends a name
+    (its o's read as 0 mended), Poland's KRS and Spain's Registro Mercantil are registers, '61-001 Poznan'
+    has its postcode."""
+    fields = extract_rules(
+        "Legal form  S.r.l.\nCompany  Nowak Development Sp. z 0.0.\n"
+        "Commercial register  KRS 0000620438, Sad Rejonowy dla m. Poznan\n"
+        "Registered address  ul. Legnicka 81, 61-001 Poznan, Poland"
+    )
+    assert fields.fields["legal_form"] == "S.r.l."
+    assert fields.fields["company_name"] == "Nowak Development Sp. z o.o."
+    flagged = {item["field"] for item in fields.review}
+    assert not flagged & {"legal_form", "company_name", "commercial_register", "business_address"}
+    assert normalize("vat_id", "IT 41755127556") == "IT41755127556"

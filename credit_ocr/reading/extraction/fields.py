@@ -380,6 +380,10 @@ _LOST_UMLAUTS = (
     # Luxembourg's and France's limited company, its accent lost to the OCR
     (re.compile(r"\bS\.a r\.l\.(?=[\s)]|$)"), "S.à r.l."),
     (re.compile(r"\bSociété a responsabilité"), "Société à responsabilité"),
+    (
+        re.compile(r"\bSp\. z [0o]\.[0o]\.(?=[\s)]|$)"),
+        "Sp. z o.o.",
+    ),  # Poland's limited company, its o's read as 0
     (re.compile(r"(?<=\w)ére(?=s?\b)"), "ère"),  # French: 'Foncière' read with the only accent the OCR knows
 )
 
@@ -389,7 +393,10 @@ _PLACES = ("business_address", "property_address", "commercial_register")
 _VALID_PATTERNS = {
     "date": re.compile(r"\d{2}\.\d{2}\.\d{4}"),
     # Germany's, and its neighbours': AT, NL, LU, FR, GB, BE, CH (a printed 'CHE-123.456.789' as 'CHE123456789')
-    "vat": re.compile(r"DE\d{9}|ATU\d{8}|NL\d{9}B\d{2}|LU\d{8}|FR[0-9A-Z]{2}\d{9}|GB\d{9}|BE0\d{9}|CHE\d{9}"),
+    "vat": re.compile(
+        r"DE\d{9}|ATU\d{8}|NL\d{9}B\d{2}|LU\d{8}|FR[0-9A-Z]{2}\d{9}|GB\d{9}|BE[01]\d{9}|CHE\d{9}"
+        r"|IT\d{11}|ES[0-9A-Z]\d{7}[0-9A-Z]|PL\d{10}|CZ\d{8,10}|DK\d{8}|SE\d{12}|PT\d{9}"  # Italy ... Portugal
+    ),
     "money": re.compile(r"€\d{1,3}(,\d{3})*(\.\d{2})?"),
     "area": re.compile(r"\d{1,3}(,\d{3})*(\.\d+)? m²"),
     "term": re.compile(r"\d+(\.\d+)? (years?|months)"),

@@ -18,8 +18,16 @@ from functools import lru_cache, partial
 
 from credit_ocr.reading.extraction.fields import is_valid, normalize
 from credit_ocr.reading.extraction.sections import section_bonus, section_weight
+from credit_ocr.reading.extraction.shapes import EUROPEAN_LEGAL_FORM
 from credit_ocr.reading.extraction.spec import FIELDS
-from credit_ocr.reading.extraction.vocabulary import FILLER, GERMAN, NOT_A_FIELD, OTHER_WORDS, VOCABULARY
+from credit_ocr.reading.extraction.vocabulary import (
+    FILLER,
+    GERMAN,
+    NOT_A_FIELD,
+    NOT_ANOTHER,
+    OTHER_WORDS,
+    VOCABULARY,
+)
 from credit_ocr.reading.glyphs import BOXES
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "names_another", "word_fields"]  # fmt: skip
@@ -76,9 +84,15 @@ def names_another(text: str) -> bool:
     """Whether the text's first word makes it another amount's or another party's label (vocabulary's
     NOT_A_FIELD): 'Kaufnebenkosten', 'Notary fees', 'Existing loans', 'Kundenbetreuer/in'."""
     folded = _fold_word(text.split(maxsplit=1)[0]) if text.strip() else ""
-    return bool(folded) and (
-        folded.startswith(NOT_A_FIELD) or any(part in folded for part in NOT_A_FIELD if len(part) >= 6)
+    return (
+        bool(folded)
+        and not folded.startswith(NOT_ANOTHER)
+        and (folded.startswith(NOT_A_FIELD) or any(part in folded for part in NOT_A_FIELD if len(part) >= 6))
     )
+
+
+#: A legal form's initials ('S.r.l.', 'B.V.'), which read as a label's abbreviation otherwise.
+_SHORT_LEGAL_FORM = re.compile(rf"(?:{EUROPEAN_LEGAL_FORM})")
 
 
 @lru_cache(maxsize=8192)
@@ -91,6 +105,8 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
         return ()
     if names_another(word):
         return None  # 'Kaufnebenkosten', 'Notary fees', 'Existing loans': a label, but of none of the fields
+    if _SHORT_LEGAL_FORM.fullmatch(word.rstrip(",;")):
+        return None  # 'S.r.l.' is a legal form, no abbreviated 'Sondertilgung'
     # 'Amt.', 'Constr.'; a screen's capitals need no full stop ('PROP ADDR', 'REQUESTED AMT')
     abbreviated = len(folded) >= 3 and (
         word.rstrip("?:)").endswith(".") or (word.isupper() and len(folded) == 4)

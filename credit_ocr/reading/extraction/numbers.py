@@ -131,8 +131,11 @@ def plain(number: Decimal) -> str:
 
 _FOREIGN_CURRENCY = re.compile(r"[$£¥₣₤]|\b(usd|gbp|chf|jpy|dollars?|pounds?)\b", re.I)
 _EURO_WORD = re.compile(r"\b(eur|euro|euros)\b\.?", re.I)
-_MILLION = re.compile(r"\s*\b(mio|million|millions|mill|mn)\b\.?", re.I)
+#: 'EUR 1,25 Mio.', '€7.13m' (a million glued to its digits). (Thousands in 'TEUR' are exercise 03.1's.)
+_MILLION = re.compile(r"\s*\b(mio|million|millions|mill|mn)\b\.?|(?<=\d)m\b", re.I)
 _THOUSAND = re.compile(r"\s*(k|tsd|thousand)\b\.?", re.I)
+#: Switzerland's thousands mark: 'CHF 1'250'000.–'.
+_SWISS_THOUSANDS = re.compile(r"(?<=\d)['’](?=\d{3}(?!\d))")
 
 
 def _money_value(raw: Raw) -> Decimal | None:
@@ -157,6 +160,7 @@ def _money_value(raw: Raw) -> Decimal | None:
         r"(?<=\.\d{3})\s?[;:]\s?(?=\d{2}$)", ",", text
     )  # a German comma read as ';': '2.060.000; 00'
     text = re.sub(r"[.,]\s*-+\s*$", "", text.strip())  # German '2.500.000,- €'
+    text = re.sub(r"(?<=\d)\.$", "", _SWISS_THOUSANDS.sub("", text))  # "1'250'000.–" (the dash went above)
     factor = Decimal(1)
     if _MILLION.search(text):
         factor, text = Decimal(1_000_000), _MILLION.sub("", text)

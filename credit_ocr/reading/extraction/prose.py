@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from credit_ocr.reading.extraction.labels import names_another, word_fields
-from credit_ocr.reading.extraction.shapes import REGISTER, TOWN_TAIL
+from credit_ocr.reading.extraction.shapes import EUROPEAN_LEGAL_FORM, REGISTER, TOWN_TAIL
 from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.walk import Candidate, label_of
 from credit_ocr.reading.glyphs import BOXES
@@ -47,6 +47,7 @@ _FUNCTION_WORDS = frozenset({
     # a German letter's ('Unsere Gesellschaft wurde am 1. April 2003 gegründet.')
     "wir", "unser", "unsere", "der", "die", "das", "des", "dem", "den", "und", "ist", "sind", "wurde", "wurden",
     "haben", "hat", "mit", "von", "für", "ein", "eine", "einen", "zur", "zum", "um", "soll", "nicht", "bitten",
+    "am", "im", "bei", "auf", "sich",
 })  # fmt: skip
 #: The words after a value that say nothing of it ('will be provided as equity'); a source does ('from').
 _SKIPPED_AFTER = _FUNCTION_WORDS - _SOURCE
@@ -70,7 +71,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 #: 'UG (haftungsbeschränkt)', 'Ltd', 'B.V.', 'S.à r.l.' (the letterhead's sender is found by it too).
 LEGAL_FORM_ENDING = (
     r"GmbH(?:\s?&\s?Co\.?\s?KG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s?\(haftungsbeschr[äa]nkt\))?|e\.\s?K\.|Ltd\.?|Limited"
-    r"|LLC|Inc\.?|PartG(?:\s?mbB)?|[BN]\.\s?V\.|S\.\s?[àa]\s?r\.\s?l\.|S\.\s?A\.|SARL|SAS|S\.r\.l\.|plc|PLC|LLP"
+    rf"|LLC|Inc\.?|PartG(?:\s?mbB)?|{EUROPEAN_LEGAL_FORM}"
 )
 #: Another country's VAT number, where a sentence names it as one ('VAT number LU 7191 8753').
 _FOREIGN_VAT = (
@@ -213,7 +214,17 @@ def is_prose(line: str) -> bool:
     head = body.rstrip(":").partition(":")[0]  # a label's colon comes after a few words, a sentence's later
     if len(words) < 6 or "  " in body or len(head.split()) < _SENTENCE_HEAD or _FORM_ANSWER.search(body):
         return False  # a form's question and its answer: 'Have public funds been applied for? [x] no'
-    return sum(w.strip(",.;").lower() in _FUNCTION_WORDS for w in words) >= 2
+    return sum(_function_word(w.strip(",.;")) for w in words) >= 2
+
+
+#: Words that start a street's name when capitalized ('Am Hafen 30', 'Im Gewerbepark 5'): a sentence's words
+#: only in lower case ('gegründet am 18. Juni 1986').
+_STREET_START = frozenset({"am", "im", "auf", "zum", "zur", "an", "in"})
+
+
+def _function_word(word: str) -> bool:
+    lower = word.lower()
+    return lower in _FUNCTION_WORDS and (lower not in _STREET_START or word == lower)
 
 
 #: A scan's speck at a line's edge, a wide gap from the text ('\  The property, ...', '... buildings.  :').
@@ -321,7 +332,9 @@ def _party(text: str, words: list[_Token], start: int, end: int) -> list[Candida
 
 #: A label and its value in brackets inside a sentence: '(property type: Office Building)', '(early
 #: repayment: no)'. The label ends at the colon; the value at the bracket.
-_BRACKETED = re.compile(r"\((?P<label>[^():;]{3,40}):\s*(?P<value>[^():]{1,80})\)")
+_BRACKETED = re.compile(  # the value ends at the bracket or a comma: '(Rechtsform: GmbH, gegründet am ...)'
+    r"\((?P<label>[^():;]{3,40}):\s*(?P<value>(?:[^():,;]|\([^()]*\)){1,80}?)\s*[,;)]"
+)
 #: A label in brackets is as sure as the label's words make it, and no surer than this.
 BRACKETED_SCORE = 0.8
 

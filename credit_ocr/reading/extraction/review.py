@@ -20,7 +20,7 @@ from credit_ocr.reading.extraction.checks import consistency, label_doubt, misre
 from credit_ocr.reading.extraction.fields import FIELD_BY_NAME, FIELD_NAMES, is_valid
 from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.result import ExtractionResult
-from credit_ocr.reading.extraction.shapes import money
+from credit_ocr.reading.extraction.shapes import EUROPEAN_LEGAL_FORM, money
 from credit_ocr.reading.extraction.unconfirmed import unconfirmed_word
 from credit_ocr.reading.lines import LineWord
 
@@ -38,14 +38,15 @@ LOW_CONFIDENCE = 0.3
 _LEGAL_FORM = re.compile(
     r"GmbH|\bAG\b|\bKG\b|\bUG\b|\bSE\b|OHG|GbR|\be\.?\s?K\b|Compan|Partnership|Corporation|Limited|Ltd|Inc\b|LLC"
     r"|gesellschaft|Kaufmann|Kauffrau|Einzelunternehm|Genossenschaft"  # 'Offene Handelsgesellschaft', 'eingetragener Kaufmann'
-    r"|\b[BN]\.\s?V\.|\bS\.\s?[àa]\s?r\.\s?l\.|\bSARL\b|\bSAS\b|\bS\.A\.|\bplc\b|\bLLP\b|soci[ée]t[ée]|vennootschap",
+    r"|soci[ée]t[ée]|vennootschap|societ[àa]|sociedad|sp[óo][łl]ka|responsabilit"  # French, Dutch, Italian, Spanish, Polish
+    rf"|\b(?:{EUROPEAN_LEGAL_FORM})(?=[\s,)]|$)",
     re.I,
 )
 #: A register entry names its register: a German court, Companies House, the Dutch KvK, a French or Luxembourg
-#: RCS, an Austrian Firmenbuch number.
+#: RCS, an Austrian Firmenbuch number, Poland's KRS, Spain's Registro Mercantil, Italy's REA, Belgium's KBO.
 _REGISTER = re.compile(
     r"\bHR\s?[AB]\b|regist|court|amtsgericht|companies\s+house|company\s+no|\bkvk\b|\brcs\b|\bFN\s?\d|firmenbuch"
-    r"|handelsgericht",
+    r"|handelsgericht|rejestr|\bKRS\b|mercantil|imprese|\bREA\b|\bRPR\b|\bKBO\b|\bBCE\b|\bCHE[-\s]?\d",
     re.I,
 )
 #: A price or loan below this many euros is no property's ('Finanzierungsanfrage Tabakfabrik Halle 3' is no €3).

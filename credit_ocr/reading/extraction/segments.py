@@ -24,11 +24,38 @@ _LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
 #: An item's number before its label: '3.', 'b)', 'iv.', and the outline numbers '1.1', '2.3.1.' (before a
 #: letter: '3.75 %' is a value).
 _ENUMERATOR = re.compile(
-    r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
+    r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?|§\s?\d{1,2})\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
 )
 
 #: A list's bullet before its label ('- Firma: Brandt Estates AG', '• Kaufpreis: ...', photographed '+' or
 #: '«'): one space after it, a letter next (a dash alone before a wide gap is an empty cell's, kept).
+#: A note's items parted by slashes: 'Address: Ludwigstraße 170, 65183 Wiesbaden / Register: HRA 695865 / VAT
+#: DE475737257'.
+_SLASH = re.compile(r"\s/\s(?=[A-ZÄÖÜ])")
+#: The next item's label: words and a colon, or a word alone that names its field (weight 3) before a number.
+_NEXT_LABEL = re.compile(r"[A-ZÄÖÜ][\w.-]*(?:\s[\w.-]+)?:\s|(?P<word>[A-Z][\w.-]+)\s\S*\d")
+
+
+def _note_items(segment: str) -> list[str]:
+    """A segment cut where a slash after a label's value starts the next label ('Address: ... Wiesbaden /
+    Register: HRA 695865'); a slash between two words of one value ('Umschuldung / Anschlussfinanzierung') or
+    of one label ('Commercial Register / Court: HRB 724162') cuts nothing."""
+    if ":" not in segment:
+        return [segment]
+    items = [segment]
+    for m in reversed(list(_SLASH.finditer(segment))):
+        if ":" not in segment[: m.start()]:
+            continue  # 'Commercial Register / Court: HRB 724162': one label of two words, then its value
+        if (label := _NEXT_LABEL.match(segment, m.end())) and (
+            not label["word"] or max((w for _, w in word_fields(label["word"]) or ()), default=0) >= 3
+        ):
+            items[0:1] = [segment[: m.start()], segment[m.end() :]]
+            segment = items[0]
+    return items
+
+
+#: A spreadsheet's row number and the grid line after it, read from a printout: '12 | Kaufpreis'.
+_ROW_NUMBER = re.compile(r"^\d{1,3}\s?\|\s+(?=[^\W\d_])")
 _BULLET = re.compile(r"^\s*[-–—•·*▪►‣◦+«»°]\s(?=[^\W\d_])")
 
 #: An item's number with a comma for its full stop, before a question or a label that ends its line.
@@ -40,12 +67,12 @@ _DAY_FIRST = re.compile(r"^\s*\d{1,2}\.\s+[^\W\d_]{3,9}\.?\s+\d{4}\b")
 
 def split_line(line: str) -> tuple[bool, list[str]]:
     """(whether the line starts with an enumerator like '3.' or 'b)', its segments)."""
-    body = _BULLET.sub("", _LEADERS.sub("  ", _GLUED.sub(" ", line.strip())))
+    body = _BULLET.sub("", _LEADERS.sub("  ", _GLUED.sub(" ", _ROW_NUMBER.sub("", line.strip()))))
     if _COMMA_ITEM.match(body):  # '17, Desired loan term:': a fax read the item's full stop as a comma
         body = body.replace(",", ".", 1)
     numbered = bool(_ENUMERATOR.match(body)) and not _DAY_FIRST.match(body)
     body = _ARITHMETIC.sub("", body if _DAY_FIRST.match(body) else _ENUMERATOR.sub("", body))
-    segments = [_unjunked(s) for s in _WIDE_GAP.split(body)]
+    segments = [_unjunked(s) for s in _WIDE_GAP.split(body) for s in _note_items(s)]
     segments = [s for s in segments if s]
     while (
         len(segments) > 1 and len(segments[0]) == 1 and segments[0] not in _ANSWER_LETTERS | _TYPESET_DASHES
@@ -60,7 +87,8 @@ def split_line(line: str) -> tuple[bool, list[str]]:
     if len(segments) > 1:  # '1988  :  3.728 m2', '... Chemnitz  =': specks or a table's edge between cells
         # a dash is an empty cell's ('Student Residence  –  Zürich'), no speck
         segments = [s for s in segments if not _STRAY_MARK.match(s) or s in _DASHES] or segments[:1]
-    return numbered, [part for segment in segments for part in _cells(segment)]
+    first = len(segments) > 1  # a row's first cell, its value across a gap: a label, maybe of two languages
+    return numbered, [part for i, segment in enumerate(segments) for part in _cells(segment, first and not i)]
 
 
 #: A sources-and-uses table's sign before its label ('less: Equity (Borrower)', 'zzgl. Nebenkosten').
@@ -105,13 +133,14 @@ def _unjunked(segment: str) -> str:
     return " ".join(words).strip(" |")
 
 
-def _cells(segment: str) -> list[str]:
+def _cells(segment: str, label_cell: bool = False) -> list[str]:
     """A segment cut before a second label inside it: two table cells read without a wide gap between.
 
     'Price 18 500 000 EUR Financing Demand 14 380 000 EUR' is two cells; only a label of two words or
     more, or one its colon ends or a comma starts, that names its field surely counts, after a value word
     (a digit, a known unit, or a word no label uses: 'Ruhr Industriepark AG Corporate Form Stock
-    Corporation (AG)').
+    Corporation (AG)'). A ``label_cell`` (a row's first, its value after a gap) that ends in the label,
+    after words no label uses, is one label in two languages ('Prezzo di acquisto Purchase price').
     """
     words = segment.split()
     for j in range(2, len(words)):
@@ -138,6 +167,8 @@ def _cells(segment: str) -> list[str]:
         if found is None or found.score < 0.6:
             continue
         end = label_end(words[j:], found.words, found.field)
+        if label_cell and j + end == len(words) and all(word_fields(w) in (None, ()) for w in words[:j]):
+            break
         if end >= 2 or words[j + end - 1].endswith(":") or words[j - 1].endswith(","):
             # or a label its colon ends, or a note's after a comma ('€, Zweck: Kauf', '€, Laufzeit 10 Jahre')
             return [" ".join(words[:j]), *_cells(" ".join(words[j:]))]

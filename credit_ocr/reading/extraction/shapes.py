@@ -46,8 +46,11 @@ TEXT_FIELDS = ("company_name", "legal_form", "business_address", "commercial_reg
 #: ('Leipzig. Germany'): an address separates its parts with commas. A street's abbreviation before its
 #: number ('Hauptstr. 5') and short ones ('St.', 'Nr.') are no slip.
 _STOP_FOR_COMMA = re.compile(r"\d\.(?=\s)|[^\W\d_]{4,}\.(?=\s+[^\W\d_])")
-#: A postcode: four or five digits, the Netherlands' with two letters ('3511 LH'), a British one ('W1J 7NJ').
-_POSTCODE = re.compile(r"(?<!\d)\d{4,5}(?!\d)|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b")
+#: A postcode: four or five digits, the Netherlands' with two letters ('3511 LH'), a British one ('W1J 7NJ'),
+#: Poland's '61-001', Portugal's '1000-001'.
+_POSTCODE = re.compile(
+    r"(?<!\d)\d{4,5}(?!\d)|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b|(?<![\d-])\d{2,4}-\d{3}(?![\d-])"
+)
 #: Marks no name, address, register entry or purpose holds: stray specks and rules the OCR read as text.
 _STRAY = re.compile(r"[!$+?#*~|<>{}\[\]@%^=_;«»—“”„‘‚]|^[^\w(]")
 #: A word that starts small and turns capital ('ofLoan'): two words the OCR read as one.
@@ -78,10 +81,19 @@ _SPECK_LAST = re.compile(r"\s[a-zäöü]$|\)\s+[^\s(]{1,2}$")
 _STOP_FOR_SPACE = re.compile(r"[a-zäöüß]{3,}\.[A-ZÄÖÜ][a-zäöüß]")
 #: A court without its town: 'HRA 74405, Local Court', 'HRB 469293 / Düsseldorf Local' (cut at the line's end).
 _COURT_CUT = re.compile(r"(?:[,/]\s*(?:Local|District)\s+Court|\b(?:Local|District)|\bAmtsgericht)\s*$")
+#: The short legal forms of Germany's neighbours and of Europe's south and east, as their companies' names end:
+#: Luxembourg's 'S.à r.l.', Italy's 'S.r.l.' and 'S.p.A.', Spain's 'S.L.', Poland's 'Sp. z o.o.', Czechia's
+#: 's.r.o.', Belgium's 'BV' and 'SRL', Denmark's 'ApS'. (A regular expression's text: one list for the name,
+#: the legal form's value and a letter's sentences.)
+EUROPEAN_LEGAL_FORM = (
+    r"S\.\s?[àa]\s?r\.\s?l\.|S[àa]rl|S\.\s?r\.\s?l\.(?:s\.)?|SRL|S\.\s?p\.\s?A\.|SpA|S\.\s?[ALn]\.\s?(?:[Uc]\.)?"
+    r"|Sp\.\s?z\s?o\.\s?o\.|sp\.\s?[kj]\.|s\.\s?r\.\s?o\.|a\.\s?s\.|Lda\.?|SARL|SASU?|EURL|BVBA|CommV|[BN]\.\s?V\.|BV|NV"
+    r"|A/S|ApS|AB|Oy|OG|LLP|plc|PLC"
+)
 #: A legal form's short word in a company's name: 'Hansa Bau GmbH', 'Müller & Co. KG', 'Weber e.K.'.
 _LEGAL_FORM_WORD = re.compile(
-    r"\b(?:GmbH|AG|KG|OHG|KGaA|SE|GbR|UG|PartG|eG|e\.\s?V|mbH|Ltd|LLC|Inc|S\.?A|B\.?V|N\.?V|plc)\b|\be\.\s?K\."
-    r"|\bS\.\s?[àa]\s?r\.\s?l\.|\b(?:SARL|SAS|LLP|Limited|S\.?r\.?l)\b"  # France's, Luxembourg's, the UK's
+    r"\b(?:GmbH|AG|KG|OHG|KGaA|SE|GbR|UG|PartG|eG|e\.\s?V|mbH|Ltd|LLC|Inc|S\.?A|Limited)\b|\be\.\s?K\."
+    rf"|\b(?:{EUROPEAN_LEGAL_FORM})(?=[\s,)]|$)"
 )
 #: A legal form written out ('Limited Liability Company (GmbH)'), which no company is called.
 _LEGAL_FORM_NAME = re.compile(

@@ -9,13 +9,13 @@ form's phrase: 'since' and 'est' date a founding, 'down' is a down payment's, 'l
 
 from __future__ import annotations
 
-__all__ = ["FILLER", "GERMAN", "NOT_A_FIELD", "VOCABULARY"]
+__all__ = ["FILLER", "GERMAN", "NOT_ANOTHER", "NOT_A_FIELD", "VOCABULARY"]
 
 #: stem -> weight per field. 3: the word alone names the field; 2: a strong hint; 1 or less: a weak one.
 VOCABULARY: dict[str, dict[str, float]] = {
     "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrower": 2, "borrowing": 1,
                      "applicant": 2, "name": 2, "entity": 1, "trading": 1, "obligor": 3, "debtor": 3, "mortgagor": 3,
-                     "counterpart": 2, "sponsor": 2},
+                     "counterpart": 2, "sponsor": 2, "purchaser": 3, "buyer": 3},
     "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 2, "incorporat": 1,
                    "compan": 1, "corporat": 1},
     "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "est": 3, "since": 3, "date": 2},
@@ -72,7 +72,7 @@ GERMAN: dict[str, dict[str, float]] = {
     "vat_id": {"umsatzsteuer": 3, "steuernummer": 3, "steuer": 3, "nummer": 0.5, "uid": 3},
     "property_type": {"art": 3, "typ": 3, "objekttyp": 3, "immobilie": 1, "objektart": 3, "nutzungsart": 3, "gebaudeart": 3, "immobilientyp": 3, "immobilienart": 3, "gebaudetyp": 3, "objekt": 1, "gebaude": 1},
     "property_name": {"bezeichnung": 2, "immobilie": 1, "objektbezeichnung": 3, "objektname": 3, "projekt": 2, "objekt": 1},
-    "property_address": {"lage": 3, "wo": 2, "befindet": 2, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1,
+    "property_address": {"lage": 3, "belegenheit": 3, "wo": 2, "befindet": 2, "immobilie": 1, "standort": 3, "objektanschrift": 3, "objektadresse": 3, "objekt": 1,
                          "anschrift": 3, "adresse": 3},  # as 'address': whose, the section says
     "purchase_price": {"kaufpreis": 3, "kp": 3, "kosten": 3, "baukosten": 3, "gesamtkosten": 3, "investition": 2,
                        "gesamtinvestition": 2, "anschaffungskosten": 3, "preis": 3},
@@ -136,14 +136,18 @@ FILLER = frozenset({
     "like", "want", "make", "able", "from", "us", "expect", "bzw", "beziehungsweise", "resp", "respectively",
     # a German questionnaire's ('Wie lautet die Firma ...?', 'Um welche Art von Immobilie handelt es sich?')
     "wie", "lautet", "welche", "welcher", "welches", "welchem", "welchen", "wann", "hoch",
-    "gross", "handelt", "es", "sich", "um", "von", "wunschen", "im", "jahr",
+    "gross", "handelt", "es", "sich", "um", "von", "wunschen", "im", "jahr", "einsatz",  # 'Einsatz Eigenkapital'
     # a French or Dutch form's ('N° TVA', 'Raison sociale', 'Surface totale', 'Nature of the good': 'bien')
     "n", "social", "sociale", "totale", "good", "goods",
 })  # fmt: skip
 
 #: Words that start as a field's short stem does but are words of their own: 'Lagerhof' (a warehouse yard, a
-#: property's name) is no 'Lage' (location).
-OTHER_WORDS: dict[str, tuple[str, ...]] = {"lage": ("lager",)}
+#: property's name) is no 'Lage' (location), 'Sieger' (a name) no 'siège' (a seat).
+OTHER_WORDS: dict[str, tuple[str, ...]] = {"lage": ("lager",), "siege": ("sieger",)}
+
+#: Words that start as a stem of :data:`NOT_A_FIELD` does but name a field: Dutch 'rente' (interest,
+#: 'Rentevoet') is no rent.
+NOT_ANOTHER = ("rente",)
 
 #: Stems of the words that make a label another amount's or another party's, named beside the fields (a
 #: financing plan's costs, a rent roll, the seller, the bank's adviser): 'Kaufnebenkosten' is no purchase
@@ -153,5 +157,7 @@ NOT_A_FIELD = (
     "existing", "bestehend", "voreigent", "seller", "verkaufer", "rent", "previous", "grundbuch",
     "betreuer", "berater", "bearbeiter", "ansprechpartner", "advisor", "contact", "mittelherkunft", "mittelverwendung",
     "valuation", "verkehrswert", "marktwert", "beleihungswert", "gutachten", "uses",  # "Uses of funds"
+    "grundstuck", "plot",  # the plot's area is no floor area
+    "guarant", "burgschaft", "shareholder",  # a guarantee is no loan, a shareholder no applicant
 
 )  # fmt: skip

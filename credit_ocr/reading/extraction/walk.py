@@ -132,12 +132,23 @@ def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
             found.score,
             "meaning",
             head.strip(),
-            tail.strip(),
+            _bracket_item(tail) if head.count("(") > head.count(")") else tail.strip(),
             used=len(words),
             also=found.also,
             colon=True,
         )
     return _finish(found.field, found.score, "meaning", words, found.words, found.also)
+
+
+def _bracket_item(text: str) -> str:
+    """A sentence's bracket's item after its label: '(Rechtsform: GmbH & Co. KG, gegründet am ...)' is 'GmbH
+    & Co. KG', '(Zins: gebunden (fest)).' 'gebunden (fest)': up to its comma or the bracket's end."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0 or (depth == 0 and ch in ",;"):
+            return text[:i].strip()
+    return text.strip()
 
 
 def _possessed(words: list[str], used: int, field: str) -> bool:
@@ -207,6 +218,9 @@ _CLOSING = re.compile(r"^(?:with\s)?(?:kind|best|warm|warmest)\s+regards\b|^your
 def _row_labels(segments: list[str], section: str) -> list[_Label | None]:
     """Each segment's label; a row's first segment may start with a label word OCR misread."""
     labels = [_label(s, section, _next(segments, i)) for i, s in enumerate(segments)]
+    if segments and (labels[0] is None or "/" in (labels[0].label[-1:], labels[0].remainder[:1])):
+        # 'Taux / Rentevoet Interest  Fixed': the first cell's label in other languages before the English
+        labels[0] = _after_foreign(segments[0], section, _next(segments, 0)) or labels[0]
     if segments and labels[0] is None:
         labels[0] = _after_misread(segments[0], section, _next(segments, 0))
     return labels
@@ -245,6 +259,43 @@ def _label(segment: str, section: str, after: str | None = None) -> _Label | Non
                 english.field, english.score, english.how, label, bilingual["rest"], used=len(label.split())
             )
     return found
+
+
+#: The most words (a '/' is one) of other languages a label prints before its English.
+MAX_FOREIGN_WORDS = 6
+
+
+def _after_foreign(segment: str, section: str, after: str | None) -> _Label | None:
+    """'Ragione sociale Applicant entity', 'Taux / Rentevoet Interest': a row's first cell whose label in
+    other languages stands above (or before) the English, read by the English (capitalized, nothing after it
+    but filler words). The words before it hold no value and name no other party's or amount's; they are
+    two languages' parted by '/', or start with a word no label knows (a foreign one: 'Sede legale') before
+    a value beside them, or name the English's field and no other. The value beside it must be the English's: a shaped one of its shape,
+    a text one after an English of two words or more ('Residential Complex' over a row of values is none)."""
+    words = segment.split()
+    for k in range(1, min(MAX_FOREIGN_WORDS, len(words) - 1) + 1):
+        head, tail = words[:k], " ".join(words[k:])
+        if VALUE_WORD.search(" ".join(head)) or names_another(head[-1]):
+            return None
+        english = _own_label(tail, section, after) if tail[0].isupper() and head[-1] != "/" else None
+        if (
+            english is None
+            or not english.field
+            or any(word_fields(w) != () for w in english.remainder.split())
+        ):
+            continue
+        if _KIND[english.field] in ("text", "bool"):
+            fits = len(tail.split()) >= 2
+        else:
+            fits = after is None or plausible(english.field, normalize(english.field, clean_value(after)))
+        foreign = "/" in head or (
+            after is not None and word_fields(head[0]) is None and _own_label(" ".join(head), section) is None
+        )
+        named = [dict(found) for w in head if (found := word_fields(w))]
+        known = any(english.field in n for n in named) and all(english.field in n for n in named)
+        if fits and (foreign or known):
+            return replace(english, label=segment.strip(), remainder="", used=len(words))
+    return None
 
 
 def _own_label(segment: str, section: str, after: str | None = None) -> _Label | None:
@@ -309,7 +360,7 @@ def candidates(lines: list[str], layout: list[str] | None = None) -> list[Candid
         if not segments:
             continue
         labels = _row_labels(segments, section)
-        segments, labels = _without_leading_cells(segments, labels)
+        segments, labels = _without_leading_cells(segments, labels, raw_line)
         segments, labels = _after_a_sentence(raw_line, segments, labels)
         if number + 1 < len(lines):
             labels = _weak_column_labels(segments, labels, lines[number + 1], section)
@@ -372,6 +423,9 @@ def _read_row(
             current, parts = label, ([label.remainder] if label.remainder else [])
         elif not "".join(parts).strip("–—- ") and _opens_section(segment, section, line):
             break  # 'A. Applicant / aanvrager   B. The project / het project': two columns' headings
+        elif current is not None and not parts and _names_another(segment):
+            _close(found, pending, current, parts, section, number)  # '18 PURPOSE  19 SHAREHOLDER GUARANTEE':
+            current = _unread(segment)  # another's label holds its column, no value of the one before
         else:
             parts.append(segment)
     if current is not None:
@@ -389,16 +443,27 @@ _SUBJECT_OF = {
 
 
 def _without_leading_cells(
-    segments: list[str], labels: list[_Label | None]
+    segments: list[str], labels: list[_Label | None], line: str = ""
 ) -> tuple[list[str], list[_Label | None]]:
     """The row from its first label on, when what comes before it is an item's number OCR misread ('1.3'
-    as '13', 'aha'), or another amount's label and its value ('Grunderwerbsteuer  1.454.750 €  Bankdarlehen
-    19.570.000 €' in a financing plan)."""
-    if labels[0] is not None or len(segments) < 3:
+    as '13', 'aha'), another amount's label and its value ('Grunderwerbsteuer  1.454.750 €  Bankdarlehen
+    19.570.000 €' in a financing plan), or a cell before a label with its value after a colon."""
+    if labels[0] is not None:
+        return segments, labels
+    first = next((i for i, label in enumerate(labels) if label is not None), None)
+    if (
+        first is not None
+        and labels[first].colon
+        and labels[first].remainder
+        and "  " + segments[first] in line
+    ):
+        # a letter's footer: 'Hansa Bau GmbH  Sitz: Wiesbaden  USt-IdNr.: DE625923101', each cell its own (a
+        # wide gap before it: no sentence's '(purpose: ...'), read from its first label on
+        return segments[first:], labels[first:]
+    if len(segments) < 3:
         return segments, labels
     if labels[1] is not None and len(segments[0]) <= 4:
         return segments[1:], labels[1:]
-    first = next((i for i, label in enumerate(labels) if label is not None), None)
     if first is not None and names_another(segments[0]):
         return segments[first:], labels[first:]
     return segments, labels
@@ -484,7 +549,11 @@ def _unread_labels(segments: list[str], labels: list[_Label | None], next_line: 
         _unread(segment)
         if label is None
         and (
-            header or captions or segment.endswith((":", "?")) or _misread_caption(segment, labels[0], below)
+            header
+            or captions
+            or segment.endswith((":", "?"))
+            or _names_another(segment)  # 'Verkehrswert (Gutachten)': another amount's label over its value
+            or _misread_caption(segment, labels[0], below)
         )
         else label
         for segment, label in zip(segments, labels, strict=True)
@@ -500,6 +569,12 @@ def _misread_caption(cell: str, first: _Label, below: list[str]) -> bool:
     return plausible(first.field, normalize(first.field, below[0])) and not plausible(
         first.field, normalize(first.field, cell)
     )
+
+
+def _names_another(cell: str) -> bool:
+    """Another amount's or party's label ('19 SHAREHOLDER GUARANTEE', 'Verkehrswert'), no value in it."""
+    label = _ITEM_NUMBER.sub("", cell)
+    return names_another(label) and not VALUE_WORD.search(label)
 
 
 def _capitals(cell: str) -> bool:
