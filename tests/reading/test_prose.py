@@ -335,3 +335,32 @@ def test_a_contracts_party_its_bracketed_labels_and_whose_address_is_whose() -> 
         "Neumarkt 169, 22767 Hamburg",
     )
     assert (fields["requested_amount"], fields["public_funding"]) == ("€5,578,214", False)
+
+
+def test_a_lawyers_letter_names_its_client_not_the_firm() -> None:
+    """A law firm writes for its client: the letterhead's 'Rechtsanwälte PartG mbB' is no applicant (nor the bank
+    it writes to), 'Unsere Mandantin <name>' and 'Our client is a AG' are; 'Our ref.:' is no abbreviated
+    'Rechtsform'."""
+    text = "\n".join(
+        [
+            "Dr. Reuter & Partner Rechtsanwälte PartG mbB",
+            "Rüttenscheider Straße 120, 45131 Essen",
+            "Bayerische Immobilienkredit AG",
+            "Maximilianstraße 40",
+            "80539 München",
+            "Our ref.: 278/25 RE",
+            "Sehr geehrte Damen und Herren,",
+            "wir zeigen an, dass wir unsere Mandantin Sturm Fahrzeugtechnik GmbH anwaltlich vertreten. Unsere Mandantin",
+            "ist eine Unternehmergesellschaft (haftungsbeschränkt) und bittet um eine Finanzierung von 7.775.000 €.",
+        ]
+    )
+    fields = extract(text, "rules").fields
+    assert fields["company_name"] == "Sturm Fahrzeugtechnik GmbH"
+    assert fields["legal_form"] == "Unternehmergesellschaft (haftungsbeschränkt)"
+    english = extract(
+        "Dear Sirs and Madams,\nwe act on behalf of Zürcher Logistik Holding AG. Our client is a AG incorporated "
+        "on 23 August 2017.",
+        "rules",
+    ).fields
+    assert english["company_name"] == "Zürcher Logistik Holding AG"
+    assert english["legal_form"] == "AG"

@@ -29,6 +29,13 @@ _CLOSING = re.compile(
 )
 #: A company's name ends in its legal form (:data:`.prose.LEGAL_FORM_ENDING`).
 _COMPANY = re.compile(rf"\S.*?\b(?P<form>{LEGAL_FORM_ENDING})$")
+#: A sender that writes for its client: lawyers, tax advisers, notaries, brokers ('Dr. Reuter & Partner
+#: Rechtsanwälte PartG mbB', 'Rheinwert Immobilienfinanz GmbH' is a broker only by what it says of itself).
+_ADVISER = re.compile(
+    r"\b(?:Rechtsanw[äa]lt\w*|Anwalt\w*|Steuerberat\w*|Notar\w*|Makler\w*|Solicitors?|Attorneys?|Lawyers?"
+    r"|Brokers?|Brokerage)\b",
+    re.IGNORECASE,
+)
 #: A fax's or a memo's header label before the sender's name: 'From :', 'Von:', 'Absender :'.
 _SENDER_LABEL = re.compile(r"^(?:from|von|absender|sender|de|van)\s*:\s*", re.IGNORECASE)
 #: An address on one line may end in its country: 'Harbour Lane 9, 28195 Bremen, Germany'.
@@ -53,6 +60,8 @@ def letterhead_candidates(lines: list[str]) -> list[Candidate]:
     for block in (range(greeting), range(closing + 1, min(len(lines), closing + 1 + SIGNATURE_LINES))):
         for i in block:
             name = _SENDER_LABEL.sub("", lines[i].strip())
+            if _ADVISER.search(name):
+                break  # a law firm's or a broker's letter on its client's behalf: the client applies
             if len(name.split()) <= 8 and (company := _COMPANY.fullmatch(name)):
                 found.append(Candidate("company_name", name, "", PROSE_SCORE, "prose", "applicant", i))
                 found.append(

@@ -99,7 +99,9 @@ _BY_SHAPE = (
     ("commercial_register", re.compile(_FOREIGN_REGISTER)),
     ("company_name", re.compile(  # 'Our company is Hansa Bau GmbH, ...': a name that ends in its legal form
         r"\b(?:[Oo]ur company is|[Oo]n behalf of|[Ww]e are|[Ww]e,|[Tt]he (?:applicant|borrower|obligor) is"
-        r"|(?:Kreditnehmer|Antragsteller|Darlehensnehmer)(?:in)? ist die)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
+        r"|(?:Kreditnehmer|Antragsteller|Darlehensnehmer)(?:in)? ist die"
+        # a lawyer's or a broker's letter: 'Unsere Mandantin Böhm Maschinenbau UG ...', 'our client, Hansa AG'
+        r"|[Uu]nser(?:e)?\s+Mandant(?:in)?,?(?:\s+(?:die|der))?|[Oo]ur\s+client,?)\s+(?P<value>[A-ZÄÖÜ][^,;()]{1,60}?\s"
         rf"(?:{LEGAL_FORM_ENDING}))(?=[\s,.;]|$)")),
     ("term", re.compile(
         r"\b(?:over|within|term of|duration of|period of|Laufzeit von|Laufzeit über|Dauer von)\s+"
@@ -111,8 +113,12 @@ _BY_SHAPE = (
         r"(?:\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)|\b(?:intended|used)\s+for:|\bzum\s+Zweck\b:?)\s+(?:[„\"“]|,,)?"
         r"(?P<value>[a-zA-ZÄÖÜ][^.;:)„“”\"]{2,60}?)[“”\"]?(?=\)?[.;]|$)",
         re.I)),
+    ("legal_form", re.compile(  # 'Unsere Mandantin ist eine Unternehmergesellschaft (haftungsbeschränkt)'
+        r"\bist\s+eine\s+(?P<value>(?:Unternehmergesellschaft|Gesellschaft mit beschr[äa]nkter Haftung|"
+        r"Aktiengesellschaft|Kommanditgesellschaft|offene Handelsgesellschaft)(?:\s\([^()]{2,25}\))?)")),
     ("legal_form", re.compile(  # 'The company is organised as a GmbH.': its short form alone
-        r"\b(?:organi[sz]ed|registered|incorporated|established|we are)\s+as\s+an?\s+"
+        r"\b(?:(?:organi[sz]ed|registered|incorporated|established|we are)\s+as|(?:client|company|borrower|applicant)\s+is)"
+        r"\s+an?\s+"
         r"(?P<value>GmbH(?:\s&\sCo\.\sKG)?|AG|KG|OHG|KGaA|SE|GbR|UG(?:\s\(haftungsbeschr[äa]nkt\))?|e\.\s?K\.)(?=[\s,.;]|$)")),
     ("legal_form", re.compile(
         r"(?:\ban?|\blegal form(?:\s+is)?)\s+(?P<value>(?:[\w-]+\s){0,3}(?:[Cc]ompany|[Cc]orporation|[Pp]artnership|[Mm]erchant)"
@@ -126,7 +132,7 @@ _BY_SHAPE = (
 #: center known as Gesundheitszentrum Auenweg', 'the office building "Businesspark Elbe"'; or its name first:
 #: 'the property Quartier Lindenhof, a mixed-use building located at ...'.
 _NAMED_PROPERTY = (
-    re.compile(r"\b(?:an?|the)\s+(?P<type>[A-Za-z][A-Za-z -]{2,50}?),?\s+(?:known as|named|called)\s+[\"“„]?"
+    re.compile(r"\b(?:an?|the)\s+(?P<type>[A-Za-z][A-Za-z -]{2,50}?),?\s+(?:known as|named|called):?\s+[\"“„]?"
                r"(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?(?=\s*[,.;]|\s+(?:at|in|located|situated)\b)"),
     # the kind before the quoted name ('the office building "Elbblick"'); 'the property' names no kind
     re.compile(r"\bthe\s+(?!(?:property|building|object|asset)\s+[\"“„])(?P<type>[a-z][a-z -]{2,50}?)\s+"

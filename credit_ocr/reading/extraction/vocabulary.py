@@ -139,6 +139,8 @@ FILLER = frozenset({
     "gross", "handelt", "es", "sich", "um", "von", "wunschen", "im", "jahr", "einsatz",  # 'Einsatz Eigenkapital'
     # a French or Dutch form's ('N° TVA', 'Raison sociale', 'Surface totale', 'Nature of the good': 'bien')
     "n", "social", "sociale", "totale", "good", "goods",
+    # a letter's reference ('Our ref.: 642/25 RE', 'Unser Zeichen'): no abbreviated 'Rechtsform'
+    "ref", "reference", "zeichen",
 })  # fmt: skip
 
 #: Words that start as a field's short stem does but are words of their own: 'Lagerhof' (a warehouse yard, a

@@ -132,7 +132,7 @@ def _meaning(segment: str, section: str, after: str | None) -> _Label | None:
             found.score,
             "meaning",
             head.strip(),
-            _bracket_item(tail) if head.count("(") > head.count(")") else tail.strip(),
+            _bracket_item(tail) if head.count("(") > head.count(")") else tail.split(";")[0].strip(),
             used=len(words),
             also=found.also,
             colon=True,
