@@ -429,3 +429,11 @@ def test_radio_buttons_read_as_letters(name: str, raw: str, expected: object) ->
 )
 def test_a_scans_specks_beside_a_vat_number_or_a_year(name: str, raw: str, expected: object) -> None:
     assert normalize(name, raw) == expected
+
+
+def test_a_million_glued_to_its_digits_a_notes_comma_and_swiss_thousands() -> None:
+    """'€7.13m,' in a chat's note ('price €7.13m, equity €2.49m'), 'CHF'-style "1'250'000.–" written in euros."""
+    assert normalize("purchase_price", "€7.13m,") == "€7,130,000"
+    assert normalize("purchase_price", "€ 2.500.000,") == "€2,500,000"
+    assert normalize("loan_amount", "EUR 1'250'000.–") == "€1,250,000"
+    assert normalize("purchase_price", "€ 500 m2") is None  # an area is no amount
