@@ -55,6 +55,7 @@ from credit_ocr.reading.pages import (
     remove_rules,
     ruled_page,
 )
+from credit_ocr.reading.prepare import PHOTO
 from credit_ocr.reading.tessdata import TESSDATA_GLOBS, tessdata_dir
 from credit_ocr.reading.ticks import mark_ticks
 from credit_ocr.runtime.services import install_hint
@@ -114,12 +115,16 @@ def ocr_bytes(data: bytes, mime_type: str | None = None, settings: Settings | No
 
 
 def _read_pages(data: bytes, mime: str, settings: Settings) -> list[OcrPageResult]:
-    pages = [
-        item if isinstance(item, OcrPageResult) else _ocr_page(item, number, settings)
-        for number, item in enumerate(_page_items(data, mime, settings), 1)
-    ]
+    pages, photos = [], set()
+    for number, item in enumerate(_page_items(data, mime, settings), 1):
+        if isinstance(item, OcrPageResult):
+            pages.append(item)
+            continue
+        pages.append(_ocr_page(item, number, settings))
+        if item.info.get(PHOTO):
+            photos.add(number - 1)
     small = [n for n, page in enumerate(pages) if _small_print(page, settings)]
-    unsure = [n for n, page in enumerate(pages) if _unsure(page) and n not in small]
+    unsure = [n for n in sorted(photos) if _unsure(pages[n]) and n not in small]
     if small or unsure:
         # a portal's 6-point print is 12 pixels tall at 150 dpi: tesseract reads it at twice the resolution
         finer = settings.model_copy(update={"ocr_dpi": FINER * settings.ocr_dpi})
@@ -133,8 +138,8 @@ def _read_pages(data: bytes, mime: str, settings: Settings) -> list[OcrPageResul
     return pages
 
 
-#: A page read this unsurely (mean word confidence) is read again at twice the resolution, the surer kept: a
-#: phone photo's small print, flattened to the page (a fact sheet's key facts: 71 at 150 dpi, 84 at 300).
+#: A phone photo's page read this unsurely (mean word confidence) is read again at twice the resolution, the
+#: surer kept: its small print, flattened to the page, blurs (a fact sheet's key facts: 71 at 150 dpi, 84 at 300).
 UNSURE_PAGE = 75.0
 
 

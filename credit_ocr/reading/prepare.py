@@ -57,6 +57,8 @@ class Prepared:
     steps: list[str] = field(default_factory=list)
 
 
+#: The prepared image's mark (``Image.info``) that it is a phone photo, flattened.
+PHOTO = "credit_ocr_photo"
 #: How far (degrees) a scanned page may lean, and a flattened photo's sheet (its outline found a little off).
 SCAN_MAX_SKEW, PHOTO_MAX_SKEW = 3.0, 8.0
 
@@ -91,6 +93,7 @@ def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepare
     if angle is not None:
         gray = rotate(gray, angle)
         steps.append(f"deskewed {angle:+.2f}")
+    gray.info[PHOTO] = "flattened" in steps  # the OCR reads an unsure photo twice (ocr.UNSURE_PAGE)
     return Prepared(gray, steps)
 
 
