@@ -18,7 +18,7 @@ from credit_ocr.reading.evaluate import values_match
 from credit_ocr.reading.extraction import extract
 from credit_ocr.reading.extraction.fields import FIELD_NAMES
 from credit_ocr.reading.pages import remove_rules, ruled_page
-from credit_ocr.reading.prepare import prepare_page, skew_angle
+from credit_ocr.reading.prepare import PHOTO, prepare_page, skew_angle
 
 pytestmark = pytest.mark.tesseract
 
@@ -163,3 +163,5 @@ def test_a_photo_whose_page_leans_on_its_sheet_is_straightened_further_than_a_sc
     turn = [step for step in prepared.steps if step.startswith("deskewed")]
     assert turn and 4.0 <= abs(float(turn[0].split()[1])) <= 6.0
     assert skew_angle(prepared.image) is None  # straight now
+    assert prepared.image.info[PHOTO]  # an unsure reading of it is tried at twice the resolution
+    assert not prepare_page(page, 200.0, 150).image.info[PHOTO]
