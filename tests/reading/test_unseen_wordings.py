@@ -1535,3 +1535,25 @@ def test_europes_legal_forms_registers_and_postcodes() -> None:
     flagged = {item["field"] for item in fields.review}
     assert not flagged & {"legal_form", "company_name", "commercial_register", "business_address"}
     assert normalize("vat_id", "IT 41755127556") == "IT41755127556"
+
+
+def test_a_numbered_grid_of_captions_in_capitals_over_its_values() -> None:
+    """An insurer-style form's numbered captions ('22 KAPITALDIENST MTL.', '4 TAG DER GRÜNDUNG'): a caption no
+    vocabulary reads ('24 AUSZAHLUNG GEWÜNSCHT AB') still holds its column, its item's number no value."""
+    layout = (
+        "3 ANSCHRIFT DES UNTERNEHMENS                        4 TAG DER GRÜNDUNG\n"
+        " Hauptstraße 35, 20095 Hamburg, Deutschland          3. März 2009\n"
+        "20 DARLEHENSSUMME            21 DARLEHENSLAUFZEIT     22 KAPITALDIENST MTL.\n"
+        " EUR 4.730.000, --           |  7 Jahre                EUR 64.653,45 mtl.\n"
+        "23 VERZINSUNG                                      24 AUSZAHLUNG GEWÜNSCHT AB\n"
+        " variabel                                          |  01.02.2026"
+    )
+    text = "\n".join(
+        "  ".join(part.strip() for part in line.split("  ") if part.strip()) for line in layout.splitlines()
+    )
+    fields = extract_rules(text, None, layout).fields
+    assert fields["business_address"] == "Hauptstraße 35, 20095 Hamburg, Deutschland"
+    assert fields["founding_date"] == "03.03.2009"
+    assert fields["term"] == "7 years"
+    assert fields["monthly_payment"] == "€64,653.45 per month"
+    assert fields["interest_rate"] == "Variabel"

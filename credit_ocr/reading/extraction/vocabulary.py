@@ -85,7 +85,8 @@ GERMAN: dict[str, dict[str, float]] = {
     "total_area": {"flache": 3, "nutzflache": 3, "wohnflache": 3, "gesamtflache": 3, "mietflache": 3},
     "loan_amount": {"darlehen": 3, "kredit": 3, "darlehensbetrag": 3, "kreditbetrag": 3, "betrag": 1},
     "term": {"laufzeit": 3, "dauer": 3, "lz": 3},  # 'LZ': Laufzeit
-    "monthly_payment": {"monat": 3, "wunschrate": 3, "kreditrate": 3, "darlehensrate": 3, "tilgungsrate": 3},  # Monat, monatlich
+    "monthly_payment": {"monat": 3, "wunschrate": 3, "kreditrate": 3, "darlehensrate": 3, "tilgungsrate": 3,  # Monat, monatlich
+                        "kapitaldienst": 3, "schuldendienst": 3},  # debt service
     "interest_rate": {"zins": 4, "sollzins": 4, "zinssatz": 4, "nominalzins": 4, "verzinsung": 4},
     "early_repayment": {"sondertilgung": 3, "vorzeitig": 3, "tilgung": 2, "ruckzahl": 2},
     "public_funding": {"forder": 3, "zuschuss": 3, "offentlich": 3},  # Förderung, Fördermittel, Förderbank, Förderdarlehen
@@ -137,6 +138,7 @@ FILLER = frozenset({
     # a German questionnaire's ('Wie lautet die Firma ...?', 'Um welche Art von Immobilie handelt es sich?')
     "wie", "lautet", "welche", "welcher", "welches", "welchem", "welchen", "wann", "hoch",
     "gross", "handelt", "es", "sich", "um", "von", "wunschen", "im", "jahr", "einsatz",  # 'Einsatz Eigenkapital'
+    "tag",  # 'Tag der Gründung': the founding's day
     # a French or Dutch form's ('N° TVA', 'Raison sociale', 'Surface totale', 'Nature of the good': 'bien')
     "n", "social", "sociale", "totale", "good", "goods",
     # a letter's reference ('Our ref.: 642/25 RE', 'Unser Zeichen'): no abbreviated 'Rechtsform'

@@ -564,8 +564,10 @@ def _misread_caption(cell: str, first: _Label, below: list[str]) -> bool:
     """'Purchase price / construction costs  Eety corr+.uon' over '€3,875,000.00  €1,015,000.00': a label OCR
     could not read beside a label, its cell no value of the first (no digit, not of the first's shape), over
     a row whose first cell is the first label's value. A photo's blurred caption holds its column."""
-    if VALUE_WORD.search(cell) or not first.field or _KIND[first.field] in ("text", "bool"):
-        return False  # a name, or an answer, has no shape to tell a caption from
+    if VALUE_WORD.search(_ITEM_NUMBER.sub("", cell)) or not first.field:
+        return False  # ('6 USTIONR.': an item's number is no value)
+    if _KIND[first.field] in ("text", "bool") and first.field != "commercial_register":
+        return False  # a name, or an answer, has no shape to tell a caption from (a register entry has one)
     return plausible(first.field, normalize(first.field, below[0])) and not plausible(
         first.field, normalize(first.field, cell)
     )
@@ -578,7 +580,9 @@ def _names_another(cell: str) -> bool:
 
 
 def _capitals(cell: str) -> bool:
-    """A caption in capitals: letters, all upper case, no digit ('VAT ID  DE250792950' is a label and its value)."""
+    """A caption in capitals: letters, all upper case, no digit ('VAT ID  DE250792950' is a label and its value)
+    but its item's number ('24 AUSZAHLUNG GEWÜNSCHT AB')."""
+    cell = _ITEM_NUMBER.sub("", cell)
     return cell.upper() == cell and any(ch.isalpha() for ch in cell) and not any(ch.isdigit() for ch in cell)
 
 
