@@ -1557,3 +1557,18 @@ def test_a_numbered_grid_of_captions_in_capitals_over_its_values() -> None:
     assert fields["term"] == "7 years"
     assert fields["monthly_payment"] == "€64,653.45 per month"
     assert fields["interest_rate"] == "Variabel"
+
+
+def test_a_teasers_sentences_items_after_full_stops_and_a_bracketed_legal_form() -> None:
+    """A broker's teaser: 'Unser Mandant, die ... GmbH (Rechtsform GmbH)', and 'Gründung: 04.11.2003. USt-IdNr.
+    DE 751988430.' is two items (a full stop before the next label), not one date."""
+    text = (
+        "Unser Mandant, die Rheintal Medical Properties GmbH (Rechtsform\n"
+        "GmbH), sucht für den Erwerb der Immobilie eine langfristige Finanzierung.\n"
+        "Gründung: 04.11.2003. USt-IdNr. DE 751988430."
+    )
+    fields = extract_rules(text).fields
+    assert fields["company_name"] == "Rheintal Medical Properties GmbH"
+    assert fields["legal_form"] == "GmbH"
+    assert fields["founding_date"] == "04.11.2003"
+    assert fields["vat_id"] == "DE751988430"

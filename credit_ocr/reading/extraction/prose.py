@@ -113,6 +113,7 @@ _BY_SHAPE = (
         r"(?:\bpurpose\b[^.:;]{0,40}?(?:\bis\b|:)|\b(?:intended|used)\s+for:|\bzum\s+Zweck\b:?)\s+(?:[„\"“]|,,)?"
         r"(?P<value>[a-zA-ZÄÖÜ][^.;:)„“”\"]{2,60}?)[“”\"]?(?=\)?[.;]|$)",
         re.I)),
+    ("legal_form", re.compile(r"\((?:Rechtsform|legal form|forme juridique)\s+(?P<value>[^():]{2,40}?)\)")),  # '(Rechtsform GmbH)'
     ("legal_form", re.compile(  # 'Unsere Mandantin ist eine Unternehmergesellschaft (haftungsbeschränkt)'
         r"\bist\s+eine\s+(?P<value>(?:Unternehmergesellschaft|Gesellschaft mit beschr[äa]nkter Haftung|"
         r"Aktiengesellschaft|Kommanditgesellschaft|offene Handelsgesellschaft)(?:\s\([^()]{2,25}\))?)")),

@@ -29,17 +29,18 @@ _ENUMERATOR = re.compile(
 
 #: A list's bullet before its label ('- Firma: Brandt Estates AG', '• Kaufpreis: ...', photographed '+' or
 #: '«'): one space after it, a letter next (a dash alone before a wide gap is an empty cell's, kept).
-#: A note's items parted by slashes: 'Address: Ludwigstraße 170, 65183 Wiesbaden / Register: HRA 695865 / VAT
-#: DE475737257'.
-_SLASH = re.compile(r"\s/\s(?=[A-ZÄÖÜ])")
+#: A note's items parted by slashes or full stops: 'Address: Ludwigstraße 170, 65183 Wiesbaden / Register: HRA
+#: 695865 / VAT DE475737257', 'Gründung: 04.11.2003. USt-IdNr. DE 751988430.'
+_SLASH = re.compile(r"\s/\s(?=[A-ZÄÖÜ])|(?<=[\w)])\.\s+(?=[A-ZÄÖÜ])")
 #: The next item's label: words and a colon, or a word alone that names its field (weight 3) before a number.
-_NEXT_LABEL = re.compile(r"[A-ZÄÖÜ][\w.-]*(?:\s[\w.-]+)?:\s|(?P<word>[A-Z][\w.-]+)\s\S*\d")
+_NEXT_LABEL = re.compile(r"[A-ZÄÖÜ][\w.-]*(?:\s[\w.-]+)?:\s|(?P<word>[A-Z][\w.-]+)\s(?:[A-Z]{2}\s)?\S*\d")
 
 
 def _note_items(segment: str) -> list[str]:
-    """A segment cut where a slash after a label's value starts the next label ('Address: ... Wiesbaden /
-    Register: HRA 695865'); a slash between two words of one value ('Umschuldung / Anschlussfinanzierung') or
-    of one label ('Commercial Register / Court: HRB 724162') cuts nothing."""
+    """A segment cut where a slash or a full stop after a label's value starts the next label ('Address: ...
+    Wiesbaden / Register: HRA 695865', 'Gründung: 04.11.2003. USt-IdNr. DE ...'); a slash between two words of
+    one value ('Umschuldung / Anschlussfinanzierung') or of one label ('Commercial Register / Court: HRB
+    724162') cuts nothing."""
     if ":" not in segment:
         return [segment]
     items = [segment]
@@ -49,7 +50,7 @@ def _note_items(segment: str) -> list[str]:
         if (label := _NEXT_LABEL.match(segment, m.end())) and (
             not label["word"] or max((w for _, w in word_fields(label["word"]) or ()), default=0) >= 3
         ):
-            items[0:1] = [segment[: m.start()], segment[m.end() :]]
+            items[0:1] = [segment[: m.start()] + ("." if m[0].startswith(".") else ""), segment[m.end() :]]
             segment = items[0]
     return items
 
