@@ -1572,3 +1572,20 @@ def test_a_teasers_sentences_items_after_full_stops_and_a_bracketed_legal_form()
     assert fields["legal_form"] == "GmbH"
     assert fields["founding_date"] == "04.11.2003"
     assert fields["vat_id"] == "DE751988430"
+
+
+def test_a_registers_own_name_stays_and_a_sentences_words_around_an_entry_go() -> None:
+    """'Registro Mercantil de Barcelona, ...' is Spain's entry as printed (its first word names the register, no
+    label repeated in the cell); a letter's 'unter Amtsgericht Erfurt, HRB 122562 (USt-IdNr. DE ...)' is the
+    entry without the sentence's 'unter' and the VAT number's bracket."""
+    spain = extract_rules(
+        "Company registration no.: Registro Mercantil de Barcelona, Tomo 45890, Folio 24"
+    ).fields
+    assert spain["commercial_register"] == "Registro Mercantil de Barcelona, Tomo 45890, Folio 24"
+    assert extract_rules("Commercial register  HR HRB 584393").fields["commercial_register"] == "HRB 584393"
+    letter = extract_rules(
+        "wir zeigen an, dass wir die Sturm Fahrzeugtechnik GmbH anwaltlich vertreten. Unsere Mandantin ist eine\n"
+        "GmbH, gegründet am 23.1.2020, mit Geschäftsanschrift Ostring 87, 99084 Erfurt, eingetragen im\n"
+        "Handelsregister unter Amtsgericht Erfurt, HRB 122562 (USt-IdNr. DE 922 864 590)."
+    )
+    assert letter.fields["commercial_register"] == "Amtsgericht Erfurt, HRB 122562"

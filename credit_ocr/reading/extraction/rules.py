@@ -46,6 +46,9 @@ _EDGE = " _|:;—–-"  # rules and dashes OCR glues to a value's first word ('_
 _KINDS = {spec.name: spec.kind for spec in FIELDS}
 #: An entry's court named ('Local Court', 'Amtsgericht'): what follows it is no part of the entry.
 _COURT_WORD = re.compile(r"court|gericht", re.I)
+#: A sentence's words before a register entry, and the VAT number in brackets after it.
+_REGISTERED_UNDER = re.compile(r"^(?:unter|beim|bei|im|under|with|at)\s+(?=\S)", re.I)
+_VAT_BRACKET = re.compile(r"\s*\((?:USt|VAT|UID|TVA|BTW)[^()]*\)?\.?$", re.I)
 #: A comma a fax or a blur turned into a full stop, or lost: after the house number before the postcode, and
 #: before the country ('Lindenallee 6. 04109 Leipzig. Germany'); 'Str. 5' and 'St. Georg' keep theirs.
 _ADDRESS_STOP = re.compile(r"(?<=\d)\.?(?= \d{4,5}\b)|(?<=[a-z]{3})\.(?= [A-Z][a-z]+$)")
@@ -60,6 +63,10 @@ def _normalize(name: str, raw: str):
     """
     if name in ("business_address", "property_address"):
         raw = _ADDRESS_STOP.sub(",", raw)
+    if (
+        name == "commercial_register"
+    ):  # a sentence's 'unter Amtsgericht Erfurt, HRB 122562 (USt-IdNr. DE ...)'
+        raw = _VAT_BRACKET.sub("", _REGISTERED_UNDER.sub("", raw.strip()))
     if (
         name == "commercial_register"
         and (entry := REGISTER.match(raw.strip()))

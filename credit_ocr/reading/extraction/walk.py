@@ -812,9 +812,13 @@ OWN_LABEL_WEIGHT = 3
 def _without_own_label(field: str, value: str) -> str:
     """The value without the words before it that name its own field alone: a bilingual form prints the
     German label in the value's cell ('Company name  Firma Schneider GmbH', 'Date of incorporation
-    Gründung 12.02.2020', 'Commercial register  HR HRB 584393')."""
+    Gründung 12.02.2020', 'Commercial register  HR HRB 584393'); a register's own name stays ('Registro
+    Mercantil de Barcelona, ...')."""
     words = value.split()
     start = 0
     while start < len(words) - 1 and dict(word_fields(words[start]) or ()).get(field, 0) >= OWN_LABEL_WEIGHT:
         start += 1
-    return " ".join(words[start:]) if start else value
+    rest = " ".join(words[start:])
+    if start and field == "commercial_register" and not REGISTER.search(rest):
+        return value  # the register's own name: 'Registro Mercantil de Barcelona, Tomo 45890, ...'
+    return rest if start else value
