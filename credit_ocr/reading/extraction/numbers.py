@@ -166,9 +166,8 @@ def _money_value(raw: Raw) -> Decimal | None:
         factor, text = Decimal(1_000_000), _MILLION.sub("", text)
     elif _THOUSAND.search(text):
         factor, text = Decimal(1000), _THOUSAND.sub("", text)
-    text = (
-        fix_digits(text).strip(EDGE_JUNK + " ").rstrip(",;")
-    )  # a note's comma after it: '€7.13m, equity ...'
+    # a note's comma after the amount is no part of it: '€7.13m, equity ...'
+    text = fix_digits(text).strip(EDGE_JUNK + " ").rstrip(",;")
     number = parse_number(text) if text else None
     if number is None:
         return None

@@ -63,16 +63,11 @@ def _normalize(name: str, raw: str):
     """
     if name in ("business_address", "property_address"):
         raw = _ADDRESS_STOP.sub(",", raw)
-    if (
-        name == "commercial_register"
-    ):  # a sentence's 'unter Amtsgericht Erfurt, HRB 122562 (USt-IdNr. DE ...)'
+    if name == "commercial_register":
+        # a sentence's 'unter Amtsgericht Erfurt, HRB 122562 (USt-IdNr. DE ...)': the entry alone
         raw = _VAT_BRACKET.sub("", _REGISTERED_UNDER.sub("", raw.strip()))
-    if (
-        name == "commercial_register"
-        and (entry := REGISTER.match(raw.strip()))
-        and _COURT_WORD.search(entry[0])
-    ):
-        raw = entry[0]  # what follows the court is a remark ('... Local Court  excerpt attached')
+        if (entry := REGISTER.match(raw)) and _COURT_WORD.search(entry[0]):
+            raw = entry[0]  # what follows the court is a remark ('... Local Court  excerpt attached')
     value = normalize(name, raw)
     if value is not None and is_valid(name, value):
         return value

@@ -24,14 +24,14 @@ _LEADERS = re.compile(r"\s*(?:[.·…]\s?){3,}\s*|\s*_{3,}\s*")
 #: An item's number before its label: '3.', 'b)', 'iv.', and the outline numbers '1.1', '2.3.1.' (before a
 #: letter: '3.75 %' is a value).
 _ENUMERATOR = re.compile(
-    r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?|§\s?\d{1,2})\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
+    r"^\s*(?:(?:\d{1,2}|[a-hA-H]|[ivxIVX]{1,4})[.)]|\d{1,2}(?:\.\d{1,2}){1,2}\.?)\s+(?:[°'`´^~*•·]\s+)?(?=[^\W\d_])"
 )
 
 #: A list's bullet before its label ('- Firma: Brandt Estates AG', '• Kaufpreis: ...', photographed '+' or
 #: '«'): one space after it, a letter next (a dash alone before a wide gap is an empty cell's, kept).
 #: A note's items parted by slashes or full stops: 'Address: Ludwigstraße 170, 65183 Wiesbaden / Register: HRA
 #: 695865 / VAT DE475737257', 'Gründung: 04.11.2003. USt-IdNr. DE 751988430.'
-_SLASH = re.compile(r"\s/\s(?=[A-ZÄÖÜ])|(?<=[\w)])\.\s+(?=[A-ZÄÖÜ])")
+_ITEM_BREAK = re.compile(r"\s/\s(?=[A-ZÄÖÜ])|(?<=[\w)])\.\s+(?=[A-ZÄÖÜ])")
 #: The next item's label: words and a colon, or a word alone that names its field (weight 3) before a number.
 _NEXT_LABEL = re.compile(r"[A-ZÄÖÜ][\w.-]*(?:\s[\w.-]+)?:\s|(?P<word>[A-Z][\w.-]+)\s(?:[A-Z]{2}\s)?\S*\d")
 
@@ -44,7 +44,7 @@ def _note_items(segment: str) -> list[str]:
     if ":" not in segment:
         return [segment]
     items = [segment]
-    for m in reversed(list(_SLASH.finditer(segment))):
+    for m in reversed(list(_ITEM_BREAK.finditer(segment))):
         if ":" not in segment[: m.start()]:
             continue  # 'Commercial Register / Court: HRB 724162': one label of two words, then its value
         if (label := _NEXT_LABEL.match(segment, m.end())) and (

@@ -15,7 +15,7 @@ __all__ = ["FILLER", "GERMAN", "NOT_ANOTHER", "NOT_A_FIELD", "VOCABULARY"]
 VOCABULARY: dict[str, dict[str, float]] = {
     "company_name": {"compan": 2, "firm": 2, "corporat": 1, "busines": 1, "enterprise": 2, "borrower": 2, "borrowing": 1,
                      "applicant": 2, "name": 2, "entity": 1, "trading": 1, "obligor": 3, "debtor": 3, "mortgagor": 3,
-                     "counterpart": 2, "sponsor": 2, "purchaser": 3, "buyer": 3},
+                     "counterpart": 2, "sponsor": 2},
     "legal_form": {"legal": 3, "form": 2, "structur": 2, "type": 1, "status": 1, "entity": 2, "incorporat": 1,
                    "compan": 1, "corporat": 1},
     "founding_date": {"incorporat": 3, "found": 3, "establish": 3, "est": 3, "since": 3, "date": 2},

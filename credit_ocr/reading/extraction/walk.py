@@ -268,10 +268,13 @@ MAX_FOREIGN_WORDS = 6
 def _after_foreign(segment: str, section: str, after: str | None) -> _Label | None:
     """'Ragione sociale Applicant entity', 'Taux / Rentevoet Interest': a row's first cell whose label in
     other languages stands above (or before) the English, read by the English (capitalized, nothing after it
-    but filler words). The words before it hold no value and name no other party's or amount's; they are
-    two languages' parted by '/', or start with a word no label knows (a foreign one: 'Sede legale') before
-    a value beside them, or name the English's field and no other. The value beside it must be the English's: a shaped one of its shape,
-    a text one after an English of two words or more ('Residential Complex' over a row of values is none)."""
+    but filler words).
+
+    The words before it hold no value and name no other party's or amount's; they are two languages' parted
+    by '/', or start with a word no label knows (a foreign one: 'Sede legale') before a value beside them, or
+    name the English's field and no other. The value beside it must be the English's: a shaped one of its
+    shape, a text one after an English of two words or more ('Residential Complex' over a row of values is
+    none)."""
     words = segment.split()
     for k in range(1, min(MAX_FOREIGN_WORDS, len(words) - 1) + 1):
         head, tail = words[:k], " ".join(words[k:])
