@@ -149,9 +149,14 @@ def _unsure(page: OcrPageResult) -> bool:
 
 def _surer(finer: OcrPageResult, page: OcrPageResult) -> bool:
     """The finer reading is surer and reads as many words (no layout analysis that left a box out)."""
-    return (finer.mean_confidence or 0) > (page.mean_confidence or 0) and len(
-        finer.words
-    ) >= LAYOUT_KEEPS * len(page.words)
+    return (finer.mean_confidence or 0) > (page.mean_confidence or 0) and _keeps_words(
+        finer.words, page.words
+    )
+
+
+def _keeps_words(again: list[dict], first: list[dict]) -> bool:
+    """A second reading keeps most of the first's words (:data:`LAYOUT_KEEPS`): surer of fewer is no better."""
+    return len(again) >= LAYOUT_KEEPS * len(first)
 
 
 def _page_items(data: bytes, mime: str, settings: Settings) -> Iterator[OcrPageResult | Image.Image]:
@@ -210,7 +215,7 @@ def _ocr_page(image: Image.Image, number: int, settings: Settings) -> OcrPageRes
         # two-line labels beside one-line values read as one block come out as garbage: tesseract's own
         # layout analysis finds the cells; the surer reading is kept
         again = words(cleaned, settings.model_copy(update={"ocr_psm": AUTO_LAYOUT}))
-        if _mean_conf(again) >= sure + LAYOUT_GAIN and len(again) >= LAYOUT_KEEPS * len(found):
+        if _mean_conf(again) >= sure + LAYOUT_GAIN and _keeps_words(again, found):
             found = again
     found = _without_specks(found)
     mark_ticks(np.asarray(image), found)  # ☒ / ☐ read by their ink
