@@ -22,6 +22,8 @@ from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
 
+from credit_ocr.reading.glyphs import NO_WORDS, YES_WORDS
+
 __all__ = [
     "Ruling",
     "answer_columns",
@@ -226,7 +228,7 @@ def _tight(rows: list[list[dict]], upper: int, lower: int, most: float) -> bool:
 # yes/no answered by a mark in a column
 
 
-_YES, _NO = frozenset({"yes", "ja", "y", "j"}), frozenset({"no", "nein", "n"})  # 'J/N (Y/N)' columns
+_YES, _NO = YES_WORDS | {"y", "j"}, NO_WORDS | {"n"}  # 'J/N (Y/N)' columns
 #: What a form's answer column is marked with.
 _MARKS = frozenset({"x", "✓", "✔", "☒", "☑", "■", "●"})
 
@@ -497,7 +499,8 @@ TEXT_SHARE = 0.6
 def _text_beside(rows: list[list[dict]], wide: list[float], start: int, end: int, gutter: float) -> bool:
     """A column of running text left of the gutter, a box of facts right of it (a memo's 'Key facts'): the
     left side's lines are a sentence's, wrapped (many words, no wide gap, no question or label ending
-    them), so the two are read one after the other. A question form's questions end in '?' or ':'."""
+    them), so the two are read one after the other. A question form's questions end in '?' or ':', a bilingual
+    form's labels are two languages' parted by a '/'."""
     left = _side(rows, wide, start, end, gutter, False)
     right = _side(rows, wide, start, end, gutter, True)
 
@@ -506,6 +509,7 @@ def _text_beside(rows: list[list[dict]], wide: list[float], start: int, end: int
             len(words) >= TEXT_LINE_WORDS
             and _first_cell_gap(words, gap) is None
             and not words[-1]["text"].endswith(("?", ":"))
+            and not any(w["text"] == "/" for w in words)  # 'Date de création / Date of incorporation'
         )
 
     text = sum(running(part, gap) for part, gap in left)

@@ -13,3 +13,6 @@ BOXES = EMPTY_BOXES + TICKED_BOXES
 TICK_MARKS = "✓✔✗✘"
 #: The first character of a word that opens an answer, not a label: '[ ] yes', '(x) no', '☒ AG'.
 ANSWER_START = "[](" + BOXES
+#: The answers a form prints beside its boxes, in its applicants' languages: 'Oui', 'Sì', 'Nee', 'Tak', 'Nie'.
+YES_WORDS = frozenset({"yes", "ja", "oui", "si", "sì", "sí", "tak", "sim"})
+NO_WORDS = frozenset({"no", "nein", "non", "nee", "nie", "não"})

@@ -89,7 +89,9 @@ def prepare_page(image: Image.Image, dpi: float | None, ocr_dpi: int) -> Prepare
         if turn:
             gray = gray.rotate(turn, expand=True)  # a quarter or half turn: pixels moved, none resampled
             steps.append(f"turned {turn}")
-            angle = skew_angle(gray, most)
+        angle = skew_angle(
+            gray, most
+        )  # upright all along when not turned: a grid's ruled columns were sharper
     if angle is not None:
         gray = rotate(gray, angle)
         steps.append(f"deskewed {angle:+.2f}")

@@ -437,3 +437,30 @@ def test_a_million_glued_to_its_digits_a_notes_comma_and_swiss_thousands() -> No
     assert normalize("purchase_price", "€ 2.500.000,") == "€2,500,000"
     assert normalize("loan_amount", "EUR 1'250'000.–") == "€1,250,000"
     assert normalize("purchase_price", "€ 500 m2") is None  # an area is no amount
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [  # an applicant abroad writes its dates, terms and answers in its own language
+        ("founding_date", "25 août 2007", "25.08.2007"),
+        ("founding_date", "26 luglio 2008", "26.07.2008"),
+        ("founding_date", "5 de marzo de 2010", "05.03.2010"),
+        ("founding_date", "2 januari 2008", "02.01.2008"),
+        ("founding_date", "12 września 2011", "12.09.2011"),
+        ("term", "10 anni", "10 years"),
+        ("term", "12 jaar", "12 years"),
+        ("term", "240 mois", "20 years"),
+        ("early_repayment", "[x] sì [ ] no", True),
+        ("early_repayment", "Oui [ X ]  Non [ ]", True),
+        ("public_funding", "Nee", False),
+        ("public_funding", "[ ] Tak [x] Nie", False),
+    ],
+)
+def test_dates_terms_and_answers_in_europes_languages(name: str, raw: str, expected: object) -> None:
+    assert normalize(name, raw) == expected
+
+
+def test_a_boxs_closing_bracket_read_as_a_j_still_ticks_its_answer() -> None:
+    """A grey scan's '[x] yes [ ] no' read as '[xJyes []no': the J is the box's side, the yes is ticked."""
+    assert normalize("public_funding", "[xJyes []no") is True
+    assert normalize("public_funding", "[ ]yes [xJno") is False

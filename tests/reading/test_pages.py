@@ -10,7 +10,7 @@ import io
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from credit_ocr.config import override_settings
 from credit_ocr.reading import mail, ocr, sample_scans, samples
@@ -165,3 +165,20 @@ def test_a_photo_whose_page_leans_on_its_sheet_is_straightened_further_than_a_sc
     assert skew_angle(prepared.image) is None  # straight now
     assert prepared.image.info[PHOTO]  # an unsure reading of it is tried at twice the resolution
     assert not prepare_page(page, 200.0, 150).image.info[PHOTO]
+
+
+def test_a_ledgers_ruled_columns_do_not_keep_its_skewed_page_from_being_straightened() -> None:
+    """Ruled columns from top to bottom make the page's column profile sharper than its rows', as a page turned
+    sideways does; tesseract's orientation check finds it upright, and its 2.3° lean is still straightened."""
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("DejaVuSans.ttf", 20)
+    for x in range(120, 1130, 90):
+        draw.line((x, 120, x, 1640), fill=0, width=3)
+    for top in range(140, 1620, 60):
+        draw.text((130, top), "Grundstück Lagerhalle Büro 2019 EUR 1.250.000", font=font, fill=0)
+    skewed = page.rotate(-2.3, resample=Image.BICUBIC, fillcolor=255)
+    assert skew_angle(skewed, 3.0, with_sideways=True) == (None, True)
+    steps = prepare_page(skewed, 150, 150).steps
+    assert not any(step.startswith("turned") for step in steps)
+    assert [abs(float(s.split()[1]) - 2.3) < 0.5 for s in steps if s.startswith("deskewed")] == [True]

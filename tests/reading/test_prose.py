@@ -364,3 +364,18 @@ def test_a_lawyers_letter_names_its_client_not_the_firm() -> None:
     ).fields
     assert english["company_name"] == "Zürcher Logistik Holding AG"
     assert english["legal_form"] == "AG"
+
+
+def test_a_property_named_in_a_relative_clause() -> None:
+    """'The property, which is classified as ..., is known as "..."': the kind ends at its comma, the name at its
+    quote."""
+    text = (
+        "Hello,\nWe hereby apply for the financing of a commercial property.\n"
+        "The property, which is classified as Office and Commercial Building, is known as “The Old Mill Offices” "
+        "and is located at 83 Wellington Place, Manchester M1 4BT.\n"
+    )
+    fields = extract(text, "rules").fields
+    assert (fields["property_type"], fields["property_name"]) == (
+        "Office and Commercial Building",
+        "The Old Mill Offices",
+    )

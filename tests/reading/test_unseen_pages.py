@@ -537,6 +537,24 @@ def test_a_memos_running_text_and_its_key_facts_box_are_read_one_after_the_other
     assert fields["business_address"] == "Oudegracht 103, 3511 LH Utrecht, The Netherlands"
 
 
+def test_labels_in_two_languages_beside_their_values_are_no_running_text() -> None:
+    """A bilingual table's labels ('Date de création / Date of incorporation') have a sentence's many words, but
+    each ends at its '/'-parted English beside its value: a table's rows, not a memo's text beside a box."""
+    labels = ["Raison sociale / Company name", "Forme juridique / Legal form",
+              "Date de création / Date of incorporation", "Adresse du siège / Business address",
+              "Registre du commerce / Commercial register", "N° TVA intracommunautaire / VAT ID",
+              "Type de bien / Property type", "Désignation du bien / Property name"]  # fmt: skip
+    values = ["Foncière du Rhône SAS", "Société par actions simplifiée (SAS)", "25 août 2007",
+              "134 rue de la République, 67000 Strasbourg, France", "RCS Strasbourg B 963 548 378",
+              "FR 69 963548378", "Local commercial", "Hôtel des Arts"]  # fmt: skip
+    data = _columns_pdf([("Helvetica", t) for t in labels], [("Helvetica", t) for t in values], (16, 16))
+    lines = ocr_bytes(data).text.splitlines()
+    assert any(line.startswith("Raison sociale / Company name") and "Foncière" in line for line in lines)
+    fields = extract(ocr_bytes(data).text, "rules").fields
+    assert (fields["company_name"], fields["founding_date"]) == ("Foncière du Rhône SAS", "25.08.2007")
+    assert (fields["property_type"], fields["property_name"]) == ("Local commercial", "Hôtel des Arts")
+
+
 def test_two_columns_of_labels_above_values_out_of_step_are_read_one_after_the_other() -> None:
     """A broker's form sets the borrower's labels above their values in the left column and the loan's in the
     right, each column at its own pitch: their rows never line up, so each column is read down on its own

@@ -1589,3 +1589,25 @@ def test_a_registers_own_name_stays_and_a_sentences_words_around_an_entry_go() -
         "Handelsregister unter Amtsgericht Erfurt, HRB 122562 (USt-IdNr. DE 922 864 590)."
     )
     assert letter.fields["commercial_register"] == "Amtsgericht Erfurt, HRB 122562"
+
+
+def test_a_table_of_labels_in_two_languages_parted_by_a_slash() -> None:
+    """An Italian or French bank's table prints each label in its language, a '/', then the English, its value
+    beside; a section's name in both may open the first row ('Financement / Financing Montant du prêt / Loan
+    amount'). A value alone on its line after a '/' stays a value ('Umschuldung / Anschlussfinanzierung')."""
+    text = "\n".join(
+        [
+            "Richiesta di finanziamento immobiliare",
+            "Richiedente / Applicant Ragione sociale / Company name   Logistica Padana S.r.l.",
+            " Data di costituzione / Date of incorporation            26 luglio 2008",
+            " Mezzi propri / Equity                                   EUR 170.000,00",
+            "Financement / Financing Montant du prêt / Loan amount  € 815 000",
+            " Durata / Term                                           10 anni",
+            " Tasso di interesse / Interest rate                      4,55 % p.a.",
+            " Rimborso anticipato? / Early repayment?                 [x] sì [ ] no",
+        ]
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["founding_date"]) == ("Logistica Padana S.r.l.", "26.07.2008")
+    assert (fields["equity_share"], fields["loan_amount"]) == ("€170,000", "€815,000")
+    assert (fields["term"], fields["interest_rate"], fields["early_repayment"]) == ("10 years", "4.55%", True)

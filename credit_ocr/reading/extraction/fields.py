@@ -25,7 +25,7 @@ from credit_ocr.reading.extraction.numbers import (
 )
 from credit_ocr.reading.extraction.places import mend_towns
 from credit_ocr.reading.extraction.spec import FIELD_BY_NAME, FIELD_NAMES, FIELDS, FieldSpec, Kind
-from credit_ocr.reading.glyphs import BOXES, EMPTY_BOXES, TICK_MARKS, TICKED_BOXES
+from credit_ocr.reading.glyphs import BOXES, EMPTY_BOXES, NO_WORDS, TICK_MARKS, TICKED_BOXES, YES_WORDS
 
 Value = str | int | bool | None
 
@@ -70,7 +70,21 @@ _MONTHS = {
     "oct": 10, "october": 10, "okt": 10, "oktober": 10,
     "nov": 11, "november": 11,
     "dec": 12, "december": 12, "dez": 12, "dezember": 12,
+    # French, Italian, Spanish, Portuguese, Dutch and Polish (the day's genitive: '5 marca 2010')
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7, "août": 8,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7, "agosto": 8,
+    "settembre": 9, "ottobre": 10, "dicembre": 12,
+    "enero": 1, "febrero": 2, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "septiembre": 9, "setiembre": 9,
+    "octubre": 10, "noviembre": 11, "diciembre": 12,
+    "janeiro": 1, "fevereiro": 2, "março": 3, "maio": 5, "junho": 6, "julho": 7, "setembro": 9, "outubro": 10,
+    "dezembro": 12,
+    "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
+    "stycznia": 1, "lutego": 2, "marca": 3, "kwietnia": 4, "maja": 5, "czerwca": 6, "lipca": 7, "sierpnia": 8,
+    "września": 9, "października": 10, "listopada": 11, "grudnia": 12,
 }  # fmt: skip
+#: A month's name in any of them, longest first (a regular expression's alternatives).
+MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 
 def _year4(text: str) -> int:
@@ -102,10 +116,12 @@ def _norm_date(raw: Raw) -> str | None:
             found = _real_date(month, day, year)
     elif m := re.fullmatch(r"(\d{1,2})[\s,.]+(\d{1,2})[\s,.]+(\d{4})", text):  # '04 03 1964': dots lost
         found = _real_date(int(m[1]), int(m[2]), int(m[3]))
-    elif m := re.fullmatch(r"(\d{1,2})\.?\s*([A-Za-zäÄ]+)\.?,?\s*(\d{4})", text):
+    elif m := re.fullmatch(
+        r"(\d{1,2})\.?\s*(?:de\s+)?([^\W\d_]+)\.?,?\s*(?:de\s+)?(\d{4})", text
+    ):  # '5 de marzo de 2010'
         month = _MONTHS.get(m[2].lower())
         found = _real_date(int(m[1]), month, int(m[3])) if month else None
-    elif m := re.fullmatch(r"([A-Za-zäÄ]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})", text):
+    elif m := re.fullmatch(r"([^\W\d_]+)\.?\s*(\d{1,2})(?:st|nd|rd|th)?,?\s*(\d{4})", text):
         month = _MONTHS.get(m[1].lower())
         found = _real_date(int(m[2]), month, int(m[3])) if month else None
     if found is None or not 1800 <= found.year <= 2100:
@@ -168,16 +184,19 @@ def _norm_vat(raw: Raw) -> str | None:
 
 _TICK = set("xX×*" + TICK_MARKS + TICKED_BOXES)
 _BOX = set("[](){}" + EMPTY_BOXES)
-_YES = {"yes", "y", "ja", "j", "true", "1", "x", "✓", "✔", "☒", "☑"}
-_NO = {"no", "n", "nein", "false", "0"}
+_YES = {"y", "j", "true", "1", "x", "✓", "✔", "☒", "☑", *YES_WORDS}
+_NO = {"n", "false", "0", *NO_WORDS}
 _TICKED = re.compile(
-    rf"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|Il])[xX](?![A-Za-z])|[xX](?=[\])|])|(?<=[\[(])[xX][lI1|]|[×{TICK_MARKS}{TICKED_BOXES}*]"
+    rf"(?<![A-Za-z])[xX](?![A-Za-z])|(?<=[\[(|Il])[xX](?![A-Za-z])|[xX](?=[\])|])|(?<=[\[(])[xX][lI1|J]|[×{TICK_MARKS}{TICKED_BOXES}*]"
 )
 #: How OCR reads a filled square box (■): 'm', 'mm', '™', '#'.
 _FILLED = re.compile(r"(?<![A-Za-z])(?:m{1,2}|M{1,2}|™|#)(?![A-Za-z])")
-#: An answer with a box's glyph glued before it: a filled box ('mNo'), or a box's side ('Jno', 'Lyes').
-_GLUED = re.compile(r"(?<=[m™#■])(?=(?:No|Yes|Nein|Ja)\b)|(?<=\b[IJL])(?=(?:[Nn]o|[Yy]es|[Nn]ein|[Jj]a)\b)")
-_ANSWER = re.compile(r"(?<![A-Za-z])(yes|ja|no|nein)(?![A-Za-z])", re.I)
+#: An answer with a box's glyph glued before it: a filled box ('mNo'), or a box's side ('Jno', 'Lyes', '[xJyes').
+_GLUED = re.compile(
+    r"(?<=[m™#■])(?=(?:No|Yes|Nein|Ja)\b)|(?<=\b[IJL])(?=(?:[Nn]o|[Yy]es|[Nn]ein|[Jj]a)\b)"
+    r"|(?<=[\[(][xX][IJl1])(?=(?:[Nn]o|[Yy]es|[Nn]ein|[Jj]a)\b)"  # '[xJyes': the box's ']' read as a J
+)
+_ANSWER = re.compile(rf"(?<![^\W\d_])({'|'.join(YES_WORDS | NO_WORDS)})(?![^\W\d_])", re.I)
 
 
 #: A box whose sides a fax printed as bars: '| |', '|x|'.
@@ -215,14 +234,14 @@ def _norm_bool(raw: Raw) -> bool | None:
             end = answers[i + 1].start() if i + 1 < len(answers) else len(text)
             gaps.append(text[answer.end() : end])
     ticked = {
-        answers[i][1].lower() in ("yes", "ja")
+        answers[i][1].lower() in YES_WORDS
         for i, gap in enumerate(gaps)
         if _TICKED.search(gap) or _FILLED.search(gap)
     }
     if len(ticked) == 1:
         return ticked.pop()
     if not any(any(c in _BOX or c in _TICK for c in gap) for gap in gaps) and len(answers) == 1:
-        return answers[0][1].lower() in ("yes", "ja")  # 'Yes' alone, no boxes at all
+        return answers[0][1].lower() in YES_WORDS  # 'Yes' alone, no boxes at all
     return None
 
 

@@ -28,12 +28,11 @@ from credit_ocr.reading.extraction.vocabulary import (
     OTHER_WORDS,
     VOCABULARY,
 )
-from credit_ocr.reading.glyphs import BOXES
+from credit_ocr.reading.glyphs import BOXES, NO_WORDS, YES_WORDS
 
 __all__ = ["FILLER", "VOCABULARY", "LabelMatch", "bare_noun", "known_words", "label_end", "match_label", "names_another", "word_fields"]  # fmt: skip
 
 _KIND = {spec.name: spec.kind for spec in FIELDS}
-_ANSWERS = frozenset(("yes", "no", "ja", "nein"))
 #: Stems this short match only whole words ('no' must not match 'note').
 _WHOLE_WORD = 3
 #: How close an OCR'd word must be to a stem to count (difflib ratio over the stem's length).
@@ -78,6 +77,10 @@ _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 def _fold_word(word: str) -> str:
     """Lower case, letters a-z only; an umlaut as its vowel ('Gründung' -> 'grundung'), as OCR often reads it."""
     return re.sub(r"[^a-z]", "", word.lower().translate(_UMLAUTS).removesuffix("'s"))
+
+
+#: The answers to a yes/no question, folded as labels are ('sì' -> 's').
+_ANSWERS = frozenset(_fold_word(word) for word in YES_WORDS | NO_WORDS)
 
 
 def names_another(text: str) -> bool:
@@ -202,11 +205,15 @@ def _starts(word: str, stem: str, fuzzy: bool = False) -> bool:
         return word == stem
     if not fuzzy:
         return word.startswith(stem) and not word.startswith(OTHER_WORDS.get(stem, ()))
-    if len(stem) >= 6 and len(word) >= len(stem) - 1:
-        ratio = SequenceMatcher(None, word[: len(stem)], stem).ratio()
-        # a misread first letter only in a long word read surely otherwise: 'Rigenkapital'
-        return ratio >= _FUZZY if word[0] == stem[0] else len(stem) >= _LONG_WORD and ratio >= _FIRST_SLIP
-    return False
+    if len(stem) < 6 or len(word) < len(stem) - 1:
+        return False
+    # a misread first letter only in a long word read surely otherwise: 'Rigenkapital'
+    needed = _FUZZY if word[0] == stem[0] else _FIRST_SLIP if len(stem) >= _LONG_WORD else None
+    if needed is None:
+        return False
+    matcher = SequenceMatcher(None, word[: len(stem)], stem)
+    # difflib's documented order: the cheap upper bound first, the true ratio only when it could pass
+    return matcher.quick_ratio() >= needed and matcher.ratio() >= needed
 
 
 _slipped = partial(_starts, fuzzy=True)
@@ -319,7 +326,7 @@ _PROPERTY_SUBJECTS = frozenset(
 _QUALIFIER_WORDS = 5
 #: A yes/no label's question mark may come this many words after the words that named its field.
 _QUESTION_WORDS = 6
-_TICKS = frozenset(("", "x", "_", "✓", "✔", "yes", "no", "ja", "nein"))
+_TICKS = frozenset(("", "x", "_", "✓", "✔")) | _ANSWERS
 _AREA_UNIT = re.compile(r"^\(?(m²|m2|sqm|qm)\)?[?:]?$", re.IGNORECASE)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from credit_ocr.reading.extraction.fields import MONTH_NAMES
 from credit_ocr.reading.extraction.labels import names_another, word_fields
 from credit_ocr.reading.extraction.shapes import EUROPEAN_LEGAL_FORM, REGISTER, TOWN_TAIL
 from credit_ocr.reading.extraction.spec import FIELDS
@@ -51,11 +52,7 @@ _FUNCTION_WORDS = frozenset({
 })  # fmt: skip
 #: The words after a value that say nothing of it ('will be provided as equity'); a source does ('from').
 _SKIPPED_AFTER = _FUNCTION_WORDS - _SOURCE
-_MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-    r"|januar|februar|m[äa]rz|mai|juni|juli|okt(?:ober)?|dez(?:ember)?)"  # German: '1. März 2003'
-)
+_MONTHS = rf"(?:{MONTH_NAMES})"  # '1. März 2003', '7 September 1996', '2 januari 2008'
 _NUMBER = r"\d{1,3}(?:[ .,'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 #: Value shapes, each with the kinds of field it may fill; the first that matches at a place wins.
 _SHAPES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
@@ -135,6 +132,10 @@ _BY_SHAPE = (
 _NAMED_PROPERTY = (
     re.compile(r"\b(?:an?|the)\s+(?P<type>[A-Za-z][A-Za-z -]{2,50}?),?\s+(?:known as|named|called):?\s+[\"“„]?"
                r"(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?(?=\s*[,.;]|\s+(?:at|in|located|situated)\b)"),
+    # a relative clause: 'The property, which is classified as Office building, is known as "Old Mill" and ...'
+    re.compile(r"\b[Tt]he\s+(?:property|building|object|asset),?\s+which\s+is\s+(?:classified|described|used)\s+as\s+"
+               r"(?:an?\s+)?(?P<type>[A-Za-z][^,.;]{2,50}?),\s+is\s+(?:known as|named|called)\s+[\"“„]?"
+               r"(?P<name>[A-ZÄÖÜ][^,.;()\"“”]{2,60}?)[\"”“]?(?=\s*[,.;]|\s+and\b)"),
     # the kind before the quoted name ('the office building "Elbblick"'); 'the property' names no kind
     re.compile(r"\bthe\s+(?!(?:property|building|object|asset)\s+[\"“„])(?P<type>[a-z][a-z -]{2,50}?)\s+"
                r"[\"“„](?P<name>[^\"“”]{2,60})[\"”“]"),

@@ -218,8 +218,12 @@ _CLOSING = re.compile(r"^(?:with\s)?(?:kind|best|warm|warmest)\s+regards\b|^your
 def _row_labels(segments: list[str], section: str) -> list[_Label | None]:
     """Each segment's label; a row's first segment may start with a label word OCR misread."""
     labels = [_label(s, section, _next(segments, i)) for i, s in enumerate(segments)]
-    if segments and (labels[0] is None or "/" in (labels[0].label[-1:], labels[0].remainder[:1])):
-        # 'Taux / Rentevoet Interest  Fixed': the first cell's label in other languages before the English
+    first = labels[0] if segments else None
+    if segments and (
+        first is None or "/" in (first.label[-1:], *first.remainder.split()[:MAX_FOREIGN_WORDS])
+    ):
+        # 'Taux / Rentevoet Interest  Fixed': the first cell's label in other languages before the English (a
+        # foreign word may read as a label of its own: 'Désignation du bien / Property name')
         labels[0] = _after_foreign(segments[0], section, _next(segments, 0)) or labels[0]
     if segments and labels[0] is None:
         labels[0] = _after_misread(segments[0], section, _next(segments, 0))
@@ -261,8 +265,9 @@ def _label(segment: str, section: str, after: str | None = None) -> _Label | Non
     return found
 
 
-#: The most words (a '/' is one) of other languages a label prints before its English.
-MAX_FOREIGN_WORDS = 6
+#: The most words (a '/' is one) of other languages a label prints before its English (a section's name in
+#: both may come first: 'Financement / Financing Montant du prêt / Loan amount').
+MAX_FOREIGN_WORDS = 8
 
 
 def _after_foreign(segment: str, section: str, after: str | None) -> _Label | None:
@@ -280,7 +285,9 @@ def _after_foreign(segment: str, section: str, after: str | None) -> _Label | No
         head, tail = words[:k], " ".join(words[k:])
         if VALUE_WORD.search(" ".join(head)) or names_another(head[-1]):
             return None
-        english = _own_label(tail, section, after) if tail[0].isupper() and head[-1] != "/" else None
+        # after a '/' only with a value beside: 'Umschuldung / Anschlussfinanzierung' alone is two purposes
+        parted = head[-1] == "/"
+        english = _own_label(tail, section, after) if tail[0].isupper() and (after or not parted) else None
         if (
             english is None
             or not english.field
