@@ -450,6 +450,7 @@ def test_a_million_glued_to_its_digits_a_notes_comma_and_swiss_thousands() -> No
         ("term", "10 anni", "10 years"),
         ("term", "12 jaar", "12 years"),
         ("term", "240 mois", "20 years"),
+        ("term", "10 afios", "10 years"),  # tesseract's 'años'
         ("early_repayment", "[x] sì [ ] no", True),
         ("early_repayment", "Oui [ X ]  Non [ ]", True),
         ("public_funding", "Nee", False),

@@ -1611,3 +1611,26 @@ def test_a_table_of_labels_in_two_languages_parted_by_a_slash() -> None:
     assert (fields["company_name"], fields["founding_date"]) == ("Logistica Padana S.r.l.", "26.07.2008")
     assert (fields["equity_share"], fields["loan_amount"]) == ("€170,000", "€815,000")
     assert (fields["term"], fields["interest_rate"], fields["early_repayment"]) == ("10 years", "4.55%", True)
+
+
+def test_a_dutch_forms_labels_above_their_values() -> None:
+    """A Dutch bank's boxes, each label above its value ('Eigen inbreng', 'Bouwjaar', 'Doel van de
+    financiering'): its little words ('van', 'de') are a label's, but 'DE' before a VAT number is Germany's."""
+    text = "\n".join(
+        [
+            "OBJECT",
+            " Type vastgoed                          Naam object",
+            " Winkelcentrum                          Havenkwartier",
+            " Koopprijs / bouwkosten                 Gewenst financieringsbedrag           Doel van de financiering",
+            " € 1570 000                             € 1080 000                            Aankoop en renovatie",
+            " Eigen inbreng                         Bouwjaar                               Totale oppervlakte",
+            " € 490 000                              1994                                  598 m²",
+            " VAT ID/Tax Number DE 082 998 359",
+        ]
+    )
+    fields = extract_rules(text).fields
+    assert (fields["property_type"], fields["property_name"]) == ("Winkelcentrum", "Havenkwartier")
+    assert (fields["purchase_price"], fields["requested_amount"]) == ("€1,570,000", "€1,080,000")
+    assert (fields["purpose"], fields["equity_share"]) == ("Aankoop en renovatie", "€490,000")
+    assert (fields["construction_year"], fields["total_area"]) == (1994, "598 m²")
+    assert fields["vat_id"] == "DE082998359"

@@ -23,6 +23,7 @@ from credit_ocr.reading.extraction.spec import FIELDS
 from credit_ocr.reading.extraction.vocabulary import (
     FILLER,
     GERMAN,
+    LOWER_CASE_FILLER,
     NOT_A_FIELD,
     NOT_ANOTHER,
     OTHER_WORDS,
@@ -104,7 +105,7 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
     folded = _fold_word(word)
     if not folded:  # punctuation: '/' and '?' belong to labels; a tick box, a rule or a dash never does
         return None if any(ch in "[](){}|_—–-" + BOXES for ch in word) else ()
-    if folded in FILLER:
+    if folded in FILLER or word in LOWER_CASE_FILLER:
         return ()
     if names_another(word):
         return None  # 'Kaufnebenkosten', 'Notary fees', 'Existing loans': a label, but of none of the fields
@@ -125,11 +126,10 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
         for spelling in spellings:
             found: dict[str, float] = dict(weak)
             longest: dict[str, int] = {}
-            for field, stems in VOCABULARY.items():
-                for stem, weight in stems.items():
-                    if (starts := match(spelling, stem)) or (abbreviated and _abbreviates(spelling, stem)):
-                        found[field] = max(found.get(field, 0.0), weight)  # 'Objektadr.': more than 'Objekt'
-                        longest[field] = max(longest.get(field, 0), len(stem) if starts else 0)
+            for field, stem, weight in _stems_for(spelling[0]):
+                if (starts := match(spelling, stem)) or (abbreviated and _abbreviates(spelling, stem)):
+                    found[field] = max(found.get(field, 0.0), weight)  # 'Objektadr.': more than 'Objekt'
+                    longest[field] = max(longest.get(field, 0), len(stem) if starts else 0)
             if match is _starts and longest:  # 'darlehensnehmer' is the borrower, not a loan ('darlehen')
                 found = {
                     f: w for f, w in found.items() if longest.get(f, 0) > max(longest.values()) - _SPECIFIC
@@ -141,6 +141,18 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
                     found[head[0]] = max(found.get(head[0], 0.0), head[1] + HEAD_NOUN_BONUS)
                 return tuple(found.items())
     return tuple(weak.items()) if weak else ((head,) if head else None)
+
+
+@lru_cache(maxsize=64)
+def _stems_for(letter: str) -> tuple[tuple[str, str, float], ...]:
+    """The (field, stem, weight) a word beginning with ``letter`` could match: the stems that begin with it,
+    and the long ones whose first letter a slip may have changed ('Rigenkapital'); no other can."""
+    return tuple(
+        (field, stem, weight)
+        for field, stems in VOCABULARY.items()
+        for stem, weight in stems.items()
+        if stem[0] == letter or len(stem) >= _LONG_WORD
+    )
 
 
 #: A word's stem longer by this many letters than another field's says what the word is: 'Darlehensnehmer'

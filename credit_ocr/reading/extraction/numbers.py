@@ -248,7 +248,7 @@ def norm_area(raw: Raw) -> str | None:
 _RESTATED = re.compile(r"\s*\([^()]*\)$")
 _TERM = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*-?\s*(years?|yrs?\.?|yr\.?|y\.?|jahre?n?|j\.?|a|months?|mos?\.?|monate?n?|mon\.?|m\.?"
-    r"|ans|années|anni|años|anos|jaar|jaren|lata?|mois|mesi|meses|maand(?:en)?|miesięcy)?",  # Europe's years, months
+    r"|ans|années|anni|años|anos|afios|jaar|jaren|lata?|mois|mesi|meses|maand(?:en)?|miesięcy)?",  # Europe's years, months ("afios": OCR's "años")
     re.I,
 )
 

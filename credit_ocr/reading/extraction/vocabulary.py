@@ -101,11 +101,13 @@ NEIGHBOURS: dict[str, dict[str, float]] = {
     "business_address": {"siege": 3, "visiting": 2, "bezoekadres": 3, "vestigingsadres": 3},
     "commercial_register": {"registre": 3, "chamber": 3, "commerce": 1},  # not "RCS", "KvK": the entry's own words
     "vat_id": {"tva": 3, "btw": 3, "intracom": 2},
-    "property_type": {"nature": 3},
-    "property_address": {"situation": 3, "ligging": 3},
+    "property_type": {"nature": 3, "vastgoed": 1},  # 'Type vastgoed'
+    "property_name": {"naam": 2, "vastgoed": 1},  # 'Naam object' (the company's is a 'bedrijfsnaam')
+    "property_address": {"situation": 3, "ligging": 3, "vastgoed": 1},
     "purchase_price": {"prix": 3, "koopsom": 3, "koopprijs": 3},
-    "equity_share": {"apport": 3, "propres": 3, "means": 2},  # 'Own means' ('eigen middelen')
+    "equity_share": {"apport": 3, "propres": 3, "means": 2, "inbreng": 3},  # 'Own means' ('eigen middelen')
     "total_area": {"surface": 3, "oppervlakte": 3, "superficie": 3},
+    "construction_year": {"bouwjaar": 3},
     "purpose": {"destination": 3, "doel": 3, "bestemming": 3},
     "loan_amount": {"pret": 3, "lening": 3},
     "term": {"duree": 3, "looptijd": 3},
@@ -141,9 +143,12 @@ FILLER = frozenset({
     "tag",  # 'Tag der Gründung': the founding's day
     # a French or Dutch form's ('N° TVA', 'Raison sociale', 'Surface totale', 'Nature of the good': 'bien')
     "n", "social", "sociale", "totale", "good", "goods",
+    "van", "het", "een", "en", "gewenst", "gewenste", "aangevraagd", "eigen",  # 'Doel van de financiering'
     # a letter's reference ('Our ref.: 642/25 RE', 'Unser Zeichen'): no abbreviated 'Rechtsform'
     "ref", "reference", "zeichen",
 })  # fmt: skip
+#: Filler only as printed in lower case: 'Doel van de financiering', but 'DE' before a VAT number is Germany's.
+LOWER_CASE_FILLER = frozenset({"de"})
 
 #: Words that start as a field's short stem does but are words of their own: 'Lagerhof' (a warehouse yard, a
 #: property's name) is no 'Lage' (location), 'Sieger' (a name) no 'siège' (a seat).
