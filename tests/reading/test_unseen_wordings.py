@@ -4,6 +4,7 @@ in the form and what its value looks like (text in, fields out: no tesseract nee
 from __future__ import annotations
 
 from credit_ocr.reading.extraction.fields import normalize
+from credit_ocr.reading.extraction.labels import word_fields
 from credit_ocr.reading.extraction.rules import extract_rules
 
 
@@ -1634,3 +1635,23 @@ def test_a_dutch_forms_labels_above_their_values() -> None:
     assert (fields["purpose"], fields["equity_share"]) == ("Aankoop en renovatie", "€490,000")
     assert (fields["construction_year"], fields["total_area"]) == (1994, "598 m²")
     assert fields["vat_id"] == "DE082998359"
+
+
+def test_label_words_a_scan_printed_without_their_spaces() -> None:
+    """'Name ofborrower', 'VATID', 'Totalusablearea': a grey scan lost the spaces between a label's words; each
+    piece is a whole word of a label (a filler or a stem), so 'Information' is no 'in' + 'form...'."""
+    text = "\n".join(
+        [
+            "LOAN REQUEST SHEET",
+            " Name ofborrower  Brabant Office NV             Corporate form   Naamloze vennootschap (NV)",
+            " Registration    KBO 0921.932.698 (RPR Antwerpen)  VATID         BE 0921 932 698",
+            " Totalusablearea  81sqm",
+        ]
+    )
+    fields = extract_rules(text).fields
+    assert (fields["company_name"], fields["legal_form"]) == (
+        "Brabant Office NV",
+        "Naamloze vennootschap (NV)",
+    )
+    assert (fields["vat_id"], fields["total_area"]) == ("BE0921932698", "81 m²")
+    assert word_fields("Information") == ()

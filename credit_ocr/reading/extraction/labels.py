@@ -140,7 +140,42 @@ def word_fields(word: str) -> tuple[tuple[str, float], ...] | None:
                 if head:  # its first part still counts, a little less: 'Förderbank-Darlehen' answers yes/no
                     found[head[0]] = max(found.get(head[0], 0.0), head[1] + HEAD_NOUN_BONUS)
                 return tuple(found.items())
-    return tuple(weak.items()) if weak else ((head,) if head else None)
+    if weak or head:
+        return tuple(weak.items()) if weak else (head,)
+    return _glued(folded)
+
+
+#: The most words a scan's lost spaces run together ('Totalusablearea'), and the shortest word.
+_MAX_GLUED, _MIN_PIECE = 3, 2
+
+
+def _glued(folded: str, pieces: int = _MAX_GLUED) -> tuple[tuple[str, float], ...] | None:
+    """The fields of label words a scan printed without their spaces ('ofborrower', 'VATID',
+    'Totalusablearea'): each piece a filler word or a whole stem (not a stem's start: 'Information' is no
+    'in' + 'form...'), at least one of them a stem; None when the word splits into no such pieces."""
+    if pieces == 0 or len(folded) < 2 * _MIN_PIECE:
+        return None
+    for cut in range(_MIN_PIECE, len(folded) - _MIN_PIECE + 1):
+        first, rest = _whole_word(folded[:cut]), folded[cut:]
+        if first is None:
+            continue
+        after = _whole_word(rest) if pieces == 2 else (_whole_word(rest) or _glued(rest, pieces - 1))
+        if after is None or not (first or after):
+            continue
+        found: dict[str, float] = {}
+        for field, weight in (*first, *after):
+            found[field] = found.get(field, 0.0) + weight
+        return tuple(found.items())
+    return None
+
+
+def _whole_word(piece: str) -> tuple[tuple[str, float], ...] | None:
+    """() for a filler word, the (field, weight) pairs of the stem ``piece`` is exactly, else None; a stem that
+    says little alone is none ('Anno' is no 'an' + 'No.')."""
+    if piece in FILLER:
+        return ()
+    found = tuple((field, stems[piece]) for field, stems in VOCABULARY.items() if piece in stems)
+    return found if found and max(weight for _, weight in found) >= 1 else None
 
 
 @lru_cache(maxsize=64)
