@@ -1655,3 +1655,11 @@ def test_label_words_a_scan_printed_without_their_spaces() -> None:
     )
     assert (fields["vat_id"], fields["total_area"]) == ("BE0921932698", "81 m²")
     assert word_fields("Information") == ()
+
+
+def test_a_rates_kind_beside_its_label_says_rate_too() -> None:
+    """'Interest rate  Fixed rate': the value names the label's own field, and is its value, not a second label."""
+    assert (
+        extract_rules("Form\n Interest rate             Fixed rate\n").fields["interest_rate"] == "Fixed Rate"
+    )
+    assert extract_rules("Form\n 26 Rate        Variable rate\n").fields["interest_rate"] == "Variable Rate"

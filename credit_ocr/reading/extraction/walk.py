@@ -421,12 +421,16 @@ def _read_row(
     current: _Label | None = None
     parts: list[str] = []
     for segment, label in zip(segments, labels, strict=True):
-        if label is not None and (
-            current is None
-            or parts
-            or _is_label_only(label)
-            or _in_row(current, label)
-            or _with_own_value(current, label, segment)
+        if (
+            label is not None
+            and not _value_named_alike(current, label, segment, parts)
+            and (
+                current is None
+                or parts
+                or _is_label_only(label)
+                or _in_row(current, label)
+                or _with_own_value(current, label, segment)
+            )
         ):
             if current is not None:
                 _close(found, pending, current, parts, section, number)
@@ -440,6 +444,18 @@ def _read_row(
             parts.append(segment)
     if current is not None:
         _close(found, pending, current, parts, section, number)
+
+
+def _value_named_alike(current: _Label | None, label: _Label, segment: str, parts: list[str]) -> bool:
+    """'Interest rate  Fixed rate': the cell after a label names the label's own field, and is a value of it
+    (a rate's kind); a text field's label is no value of it."""
+    return (
+        current is not None
+        and not parts
+        and label.field == current.field
+        and _KIND[current.field] != "text"
+        and plausible(current.field, normalize(current.field, clean_value(segment)))
+    )
 
 
 #: A form with no headings moves on to the property with its type or name, back to the borrower with its name
