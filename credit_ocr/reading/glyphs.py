@@ -16,3 +16,5 @@ ANSWER_START = "[](" + BOXES
 #: The answers a form prints beside its boxes, in its applicants' languages: 'Oui', 'Sì', 'Nee', 'Tak', 'Nie'.
 YES_WORDS = frozenset({"yes", "ja", "oui", "si", "sì", "sí", "tak", "sim"})
 NO_WORDS = frozenset({"no", "nein", "non", "nee", "nie", "não"})
+#: Both, as a regular expression's alternatives, the longest first ('non' before 'no').
+ANSWER_WORDS = "|".join(sorted(YES_WORDS | NO_WORDS, key=lambda word: (-len(word), word)))

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from credit_ocr.reading.glyphs import BOXES, NO_WORDS, TICK_MARKS, YES_WORDS
+from credit_ocr.reading.glyphs import ANSWER_WORDS, BOXES, NO_WORDS, TICK_MARKS, YES_WORDS
 
 __all__ = [
     "Box",
@@ -32,7 +32,7 @@ __all__ = [
 
 #: An answer word, maybe with a box glyph read into it ('ONo', '®Yes', 'myYes', 'Nol').
 _WORDS = YES_WORDS | NO_WORDS
-_ANSWER = re.compile(rf"^(?P<pre>.{{0,3}}?)(?P<word>{'|'.join(_WORDS)})(?P<post>.{{0,2}}?)$", re.IGNORECASE)
+_ANSWER = re.compile(rf"^(?P<pre>.{{0,3}}?)(?P<word>{ANSWER_WORDS})(?P<post>.{{0,2}}?)$", re.IGNORECASE)
 #: A box is this many times the answer word's height, at least and at most.
 _SIZE = (0.5, 2.3)
 #: Grey levels darker than this are ink: a box's thin outline, blurred by a scan, is light grey.

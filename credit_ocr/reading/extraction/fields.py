@@ -25,7 +25,15 @@ from credit_ocr.reading.extraction.numbers import (
 )
 from credit_ocr.reading.extraction.places import mend_towns
 from credit_ocr.reading.extraction.spec import FIELD_BY_NAME, FIELD_NAMES, FIELDS, FieldSpec, Kind
-from credit_ocr.reading.glyphs import BOXES, EMPTY_BOXES, NO_WORDS, TICK_MARKS, TICKED_BOXES, YES_WORDS
+from credit_ocr.reading.glyphs import (
+    ANSWER_WORDS,
+    BOXES,
+    EMPTY_BOXES,
+    NO_WORDS,
+    TICK_MARKS,
+    TICKED_BOXES,
+    YES_WORDS,
+)
 
 Value = str | int | bool | None
 
@@ -196,7 +204,7 @@ _GLUED = re.compile(
     r"(?<=[m™#■])(?=(?:No|Yes|Nein|Ja)\b)|(?<=\b[IJL])(?=(?:[Nn]o|[Yy]es|[Nn]ein|[Jj]a)\b)"
     r"|(?<=[\[(][xX][IJl1])(?=(?:[Nn]o|[Yy]es|[Nn]ein|[Jj]a)\b)"  # '[xJyes': the box's ']' read as a J
 )
-_ANSWER = re.compile(rf"(?<![^\W\d_])({'|'.join(YES_WORDS | NO_WORDS)})(?![^\W\d_])", re.I)
+_ANSWER = re.compile(rf"(?<![^\W\d_])({ANSWER_WORDS})(?![^\W\d_])", re.I)
 
 
 #: A box whose sides a fax printed as bars: '| |', '|x|'.
