@@ -153,13 +153,13 @@ def _glued(folded: str, pieces: int = _MAX_GLUED) -> tuple[tuple[str, float], ..
     """The fields of label words a scan printed without their spaces ('ofborrower', 'VATID',
     'Totalusablearea'): each piece a filler word or a whole stem (not a stem's start: 'Information' is no
     'in' + 'form...'), at least one of them a stem; None when the word splits into no such pieces."""
-    if pieces == 0 or len(folded) < 2 * _MIN_PIECE:
+    if pieces < 2 or len(folded) < 2 * _MIN_PIECE:
         return None
     for cut in range(_MIN_PIECE, len(folded) - _MIN_PIECE + 1):
         first, rest = _whole_word(folded[:cut]), folded[cut:]
         if first is None:
             continue
-        after = _whole_word(rest) if pieces == 2 else (_whole_word(rest) or _glued(rest, pieces - 1))
+        after = _whole_word(rest) or _glued(rest, pieces - 1)
         if after is None or not (first or after):
             continue
         found: dict[str, float] = {}
