@@ -391,6 +391,21 @@ def test_a_rate_stated_beside_its_ticked_type_is_the_rate() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
+    [
+        ("fixed for 10 years", "Fixed"),  # how long the rate holds is the term's business
+        ("fest für 7 Jahre", "Fest"),
+        ("Fixed rate", "Fixed"),  # the word 'rate' repeats the label
+        ("Variable Rate", "Variable"),
+        ("4,15 % p.a. (fixed for 10 years)", "4.15%"),  # a stated rate still wins
+        ("Rate", "Rate"),
+    ],
+)
+def test_a_rates_kind_with_how_long_it_holds(raw: str, expected: str) -> None:
+    assert normalize("interest_rate", raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
     [  # a term sheet's or a portal's answer in words
         ("permitted", True),
         ("none applied for", False),

@@ -1658,8 +1658,7 @@ def test_label_words_a_scan_printed_without_their_spaces() -> None:
 
 
 def test_a_rates_kind_beside_its_label_says_rate_too() -> None:
-    """'Interest rate  Fixed rate': the value names the label's own field, and is its value, not a second label."""
-    assert (
-        extract_rules("Form\n Interest rate             Fixed rate\n").fields["interest_rate"] == "Fixed Rate"
-    )
-    assert extract_rules("Form\n 26 Rate        Variable rate\n").fields["interest_rate"] == "Variable Rate"
+    """'Interest rate  Fixed rate': the value names the label's own field, and is its value, not a second label.
+    Its kind is the word 'Fixed' (the fields' reference: 'the printed word'); 'rate' repeats the label."""
+    assert extract_rules("Form\n Interest rate             Fixed rate\n").fields["interest_rate"] == "Fixed"
+    assert extract_rules("Form\n 26 Rate        Variable rate\n").fields["interest_rate"] == "Variable"

@@ -277,6 +277,8 @@ def norm_term(raw: Raw) -> str | None:
 
 
 _RATE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(%|percent|per\s*cent|pct\.?)", re.I)
+#: A rate's kind and how long it holds, with no rate stated: 'fixed for 10 years', 'fest für 7 Jahre'.
+_KIND_FOR = re.compile(r"([^\W\d_]+)(?: rate)? (?:for|für|pendant|per|fino a) \d+ [^\W\d_]+\.?", re.I)
 #: A number written in words and then in digits, as a contract does: 'fifteen (15)'.
 _SPELLED = re.compile(r"\b[A-Za-z-]+\s*\((\d{1,3})\)")
 
@@ -295,7 +297,11 @@ def norm_rate(raw: Raw) -> str | None:
         return _format_rate(Decimal(m[1].replace(",", ".")))
     if m := re.fullmatch(r"(\d+(?:[.,]\d+)?)", text):
         return _format_rate(Decimal(m[1].replace(",", ".")))
+    if m := _KIND_FOR.fullmatch(text):
+        text = m[1]
     words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text)
+    if words[1:] and words[-1].lower() == "rate":  # 'Fixed rate' is the kind 'Fixed'
+        words.pop()
     if not words or re.search(r"\d", text):
         return None
     return " ".join(w[:1].upper() + w[1:].lower() for w in words)
