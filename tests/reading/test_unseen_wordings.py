@@ -1662,3 +1662,21 @@ def test_a_rates_kind_beside_its_label_says_rate_too() -> None:
     Its kind is the word 'Fixed' (the fields' reference: 'the printed word'); 'rate' repeats the label."""
     assert extract_rules("Form\n Interest rate             Fixed rate\n").fields["interest_rate"] == "Fixed"
     assert extract_rules("Form\n 26 Rate        Variable rate\n").fields["interest_rate"] == "Variable"
+
+
+def test_two_questions_side_by_side_their_boxes_below() -> None:
+    """'Subsidy programme applied for' over '[ ] YES  [x] NO': a programme is a subsidy's word, so 'applied for'
+    stays the question's own words, not an answer of 'applied' (yes) beside the label."""
+    text = "\n".join(
+        [
+            "Form",
+            "UNSCHEDULED REPAYMENTS WANTED  SUBSIDY PROGRAMME APPLIED FOR",
+            "☒ YES  ☐ NO                    ☐ YES  ☒ NO",
+        ]
+    )
+    fields = extract_rules(text).fields
+    assert (fields["early_repayment"], fields["public_funding"]) == (True, False)
+    assert (
+        extract_rules("Form\nSubsidy program applied for\n[ ] yes  [x] no\n").fields["public_funding"]
+        is False
+    )

@@ -55,7 +55,7 @@ VOCABULARY: dict[str, dict[str, float]] = {
                         "ahead": 2, "before": 1},
     "public_funding": {"public": 3, "subsid": 3, "grant": 3, "government": 3, "kfw": 3, "developmentbank": 3,
                        "promotional": 3, "state": 2, "aid": 2,
-                       "support": 1, "fund": 1},
+                       "support": 1, "fund": 1, "program": 1},  # "Subsidy programme applied for"
 }  # fmt: skip
 
 #: German labels (a German bank's form, or a German label with the English in brackets): stems folded as
