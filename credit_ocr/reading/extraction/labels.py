@@ -371,7 +371,7 @@ _PROPERTY_SUBJECTS = frozenset(
     ("property", "object", "asset", "building", "objekt", "immobilie", "objekts", "immobilien")
 )
 _QUALIFIER_WORDS = 5
-#: A yes/no label's question mark may come this many words after the words that named its field.
+#: A question's mark may come this many words after the words that named its field.
 _QUESTION_WORDS = 6
 _TICKS = frozenset(("", "x", "_", "✓", "✔")) | _ANSWERS
 _AREA_UNIT = re.compile(r"^\(?(m²|m2|sqm|qm)\)?[?:]?$", re.IGNORECASE)
@@ -418,8 +418,9 @@ def label_end(words: list[str], start: int, field: str, also: tuple[str, ...] = 
     question = next(
         (j for j in range(start, min(len(words), start + _QUESTION_WORDS)) if words[j].endswith("?")), None
     )
-    if _KIND[field] == "bool" and question is not None:
-        # a yes/no question's words are its label's ('State aid / development loans applied for?')
+    if question is not None:
+        # a question's words are its label's ('State aid / development loans applied for?', 'What interest
+        # rate do you want?', where 'do' could be a rate's kind, 'Name of the applying company?')
         return question + 1
     while end < len(words):
         if (end and words[end - 1].endswith("?")) or (

@@ -136,7 +136,7 @@ FILLER = frozenset({
     "sind", "ein", "eine", "einer", "eines", "sie", "ihr", "ihre", "ihrer", "benotigt", "benotigte", "benotigter",
     # a questionnaire's question words ('Under which name is the property known?', 'How much equity ...')
     "under", "how", "much", "many", "over", "should", "would", "shall", "can", "could", "may", "wish", "known",
-    "like", "want", "make", "able", "from", "us", "expect", "bzw", "beziehungsweise", "resp", "respectively",
+    "like", "want", "applying", "make", "able", "from", "us", "expect", "bzw", "beziehungsweise", "resp", "respectively",
     # a German questionnaire's ('Wie lautet die Firma ...?', 'Um welche Art von Immobilie handelt es sich?')
     "wie", "lautet", "welche", "welcher", "welches", "welchem", "welchen", "wann", "hoch",
     "gross", "handelt", "es", "sich", "um", "von", "wunschen", "im", "jahr", "einsatz",  # 'Einsatz Eigenkapital'
