@@ -104,8 +104,7 @@ def plausible(name: str, value: object) -> bool:
     if name in _LOANS:  # a property's price or loan of a few euros is a number read off something else
         return (money(value) or 0) >= MIN_LOAN
     if name == "interest_rate":  # a commercial loan's rate lies between 0% and 20%
-        kind = text.lower().removesuffix(" rate")  # 'Fixed Rate' is the kind 'Fixed'
-        return kind in _RATE_WORDS if not text.endswith("%") else 0 < float(text[:-1]) < 20
+        return text.lower() in _RATE_WORDS if not text.endswith("%") else 0 < float(text[:-1]) < 20
     return True
 
 
