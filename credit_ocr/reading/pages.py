@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
 
 from credit_ocr.config import Settings, get_settings
@@ -112,7 +113,7 @@ def pdf_pages(
 def _pdf_page(pdf, index: int, settings: Settings, want_text_layer: bool) -> OcrPageResult | Image.Image:
     """One page, its size checked before it is rendered (the caller holds the pdfium lock)."""
     scale = settings.ocr_dpi / 72
-    page = pdf[index]
+    page = _printed_page(pdf, index)
     try:
         width_pt, height_pt = page.get_size()
         width, height = round(width_pt * scale), round(height_pt * scale)
@@ -134,9 +135,22 @@ def _pdf_page(pdf, index: int, settings: Settings, want_text_layer: bool) -> Ocr
         page.close()
 
 
+def _printed_page(pdf: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
+    """The page as it prints: a fillable form's answers live in its fields (widgets), not in the page's text,
+    so a form filled in on screen and mailed back read as empty labels (0/21). Flattening prints the fields'
+    appearance into the page, where the text layer and the renderer find them."""
+    page = pdf[index]
+    if pdf.formenv is None or page.flatten(pdfium_c.FLAT_PRINT) != pdfium_c.FLATTEN_SUCCESS:
+        return page
+    page.close()
+    return pdf[index]  # a flattened page is read again: its old handle still shows the page before
+
+
 def _open_pdf(data: bytes) -> pdfium.PdfDocument:
     try:
-        return pdfium.PdfDocument(data)
+        pdf = pdfium.PdfDocument(data)
+        pdf.init_forms()  # before any page is loaded: only then can a page's form fields be flattened
+        return pdf
     except pdfium.PdfiumError as exc:
         if b"/Encrypt" in data:
             raise EncryptedDocument(

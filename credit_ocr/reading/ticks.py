@@ -274,7 +274,7 @@ def mark_drawn_ticks(gray: np.ndarray, words: list[dict]) -> None:
     for row in _rows_of(marks, height):
         if len(row) >= 2:
             for mark, tick in zip(row, ticked(row), strict=True):
-                _mark_before(words, mark, tick, height)
+                _mark_beside(words, mark, tick, height)
     _struck_out(gray < INK, words, [m.top + m.height / 2 for m in marks], height)
 
 
@@ -331,16 +331,17 @@ def _rows_of(marks: list[Box], height: int) -> list[list[Box]]:
     return [sorted(row, key=lambda m: m.left) for row in rows]
 
 
-def _mark_before(words: list[dict], mark: Box, tick: bool, height: int) -> None:
-    """'[x]' or '[ ]' inserted before the word just right of ``mark`` in its row (none: nothing)."""
+def _mark_beside(words: list[dict], mark: Box, tick: bool, height: int) -> None:
+    """'[x]' or '[ ]' for the word nearest ``mark`` in its row: the word after it ('[x] Yes'), or the word
+    before when that is nearer ('Yes [x]  No [ ]': a fillable form's boxes after their answers)."""
     middle = mark.top + mark.height / 2
-    after = [
+    near = [
         w
         for w in words
-        if abs(w["top"] + w["height"] / 2 - middle) <= height
-        and 0 <= w["left"] - (mark.left + mark.width) <= 3 * height
+        if abs(w["top"] + w["height"] / 2 - middle) <= height and _gap(w, mark.left, mark.width) <= 3 * height
     ]
-    if not after:
+    if not near:
         return
-    word = min(after, key=lambda w: w["left"])
-    words.insert(words.index(word), tick_word(tick, mark.left, word["top"], mark.width, word["height"]))
+    word = min(near, key=lambda w: (_gap(w, mark.left, mark.width), w["left"] < mark.left))
+    at = words.index(word) + (word["left"] < mark.left)  # after the word before it, before the word after
+    words.insert(at, tick_word(tick, mark.left, word["top"], mark.width, word["height"]))

@@ -249,6 +249,40 @@ def test_boxes_and_radio_buttons_a_pdf_draws_are_read_from_its_picture() -> None
     )
 
 
+def test_a_fillable_form_filled_in_on_screen_is_read_from_its_fields() -> None:
+    """A bank's fillable PDF, filled in a PDF reader and mailed back: the answers live in its form fields,
+    not in the page's text (read as the labels alone, 0 of these fields), and its boxes come after their
+    answers ('Yes [x]  No [ ]'). The fields are printed into the page before it is read."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    form = pdf.acroForm
+    pdf.setFont("Helvetica", 10)
+    rows = [("Company name", "Alpenglas Werke GmbH"), ("Date of incorporation", "03.11.2009"),
+            ("VAT ID", "DE287654321"), ("Purchase price", "EUR 3,200,000"), ("Term", "20 years")]  # fmt: skip
+    for i, (label, value) in enumerate(rows):
+        y = 760 - 26 * i
+        pdf.drawString(50, y + 4, label)
+        form.textfield(name=f"f{i}", value=value, x=220, y=y, width=300, height=18, fontSize=10)
+    for i, (label, chosen) in enumerate((("Early repayment option", "yes"), ("Public funding", "no"))):
+        y = 760 - 26 * (len(rows) + i)
+        pdf.drawString(50, y + 4, label)
+        for x, answer in ((220, "yes"), (270, "no")):
+            pdf.drawString(x, y + 4, answer.title())
+            form.checkbox(name=f"c{i}{answer}", x=x + 22, y=y + 2, size=12, checked=answer == chosen,
+                          buttonStyle="cross")  # fmt: skip
+    pdf.save()
+    result = ocr_bytes(out.getvalue())
+    assert result.path == "text-layer"
+    fields = extract(result.text, "rules").fields
+    assert (fields["company_name"], fields["founding_date"], fields["vat_id"]) == (
+        "Alpenglas Werke GmbH",
+        "03.11.2009",
+        "DE287654321",
+    )
+    assert (fields["purchase_price"], fields["term"]) == ("€3,200,000", "20 years")
+    assert (fields["early_repayment"], fields["public_funding"]) == (True, False)
+
+
 def test_a_boxed_forms_small_labels_above_their_values_stay_rows_of_their_own() -> None:
     """A German bank's form prints each label in 6-point type at the top of its box and the value below it
     in 11-point: the next box's label sits just under a value, as close as a wrapped line. By the glyphs'
